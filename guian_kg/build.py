@@ -1,0 +1,136 @@
+"""The build: load the ontology and data → anchor quotes, add date companions and the dataset
+description → validate with SHACL → write dist/ atomically. Every other command reads its graph."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Graph, URIRef
+
+from . import resources
+from .dates import add_date_companions
+from .errors import InputError, ValidationFailed
+from .formats import DUMP_FORMATS, get_format
+from .iri import DEFAULT_BASE, Iris, check_base, rebase_graph
+from .loader import parse_files
+from .publish import publish
+from .quotes import anchor_quotes
+from .serialize import jsonld_context, serialize_dataset, serialize_graph
+from .validation import Report, validate
+from .void import DUMP_STEM, describe
+
+
+@dataclass
+class KnowledgeGraph:
+    """The built graph, in three named graphs, always under the default base (rebased on output)."""
+
+    ontology: Graph
+    data: Graph
+    void: Graph
+    source_text: str
+
+    def graphs(self, base: str = DEFAULT_BASE) -> dict[URIRef, Graph]:
+        iris = Iris(base)
+        return {
+            iris.graph(name): rebase_graph(graph, base)
+            for name, graph in (("ontology", self.ontology), ("data", self.data), ("void", self.void))
+        }
+
+    def union(self, base: str = DEFAULT_BASE) -> Graph:
+        union = Graph()
+        for graph in self.graphs(base).values():
+            union += graph
+        return union
+
+
+@dataclass
+class BuildResult:
+    kg: KnowledgeGraph
+    report: Report | None
+    files: list[Path] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def read_source(path: Path | None = None) -> str:
+    path = Path(path) if path else resources.source_text_path()
+    try:
+        # newline="" keeps the text exactly as stored: offsets count code points of the file itself.
+        with open(path, encoding="utf-8", newline="") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the source text: {exc.strerror}") from None
+
+
+def enrich(data: Graph, source_text: str) -> Graph:
+    """Add what the build computes: quote offsets and context, date companions."""
+    anchor_quotes(data, source_text)
+    add_date_companions(data)
+    return data
+
+
+def load(
+    data_paths: Sequence[Path] | None = None,
+    ontology_paths: Sequence[Path] | None = None,
+    source_path: Path | None = None,
+    timings: dict[str, float] | None = None,
+) -> KnowledgeGraph:
+    """Load, enrich and describe the knowledge graph (no validation)."""
+    timings = timings if timings is not None else {}
+    started = time.perf_counter()
+    ontology = parse_files(ontology_paths or resources.ontology_files(), Graph(identifier=Iris().graph("ontology")))
+    data = parse_files(data_paths or resources.data_files(), Graph(identifier=Iris().graph("data")))
+    if len(data) == 0:
+        raise InputError("the data files hold no triples")
+    source_text = read_source(source_path)
+    timings["load"] = time.perf_counter() - started
+    started = time.perf_counter()
+    enrich(data, source_text)
+    void = describe(ontology, data, source_text)
+    timings["enrich"] = time.perf_counter() - started
+    return KnowledgeGraph(ontology, data, void, source_text)
+
+
+def shapes_graph() -> Graph:
+    return parse_files(resources.shapes_files())
+
+
+def check(kg: KnowledgeGraph) -> Report:
+    """Validate the data and the dataset description against the shapes."""
+    return validate(kg.data + kg.void, shapes_graph(), kg.ontology)
+
+
+def dump_files(kg: KnowledgeGraph, base: str = DEFAULT_BASE) -> dict[str, bytes]:
+    """Every file of dist/: the dumps in each format, the JSON-LD context, and void.ttl."""
+    import json
+
+    graphs = kg.graphs(base)
+    files = {
+        f"{DUMP_STEM}.{get_format(name).extension}": serialize_dataset(graphs, name, base).encode("utf-8")
+        for name in DUMP_FORMATS
+    }
+    context = {"@context": jsonld_context(base)}
+    files["context.jsonld"] = (json.dumps(context, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode()
+    files["void.ttl"] = serialize_graph(graphs[Iris(base).graph("void")], "ttl", base).encode("utf-8")
+    return files
+
+
+def build(out: Path, base: str = DEFAULT_BASE, data_paths: Sequence[Path] | None = None) -> BuildResult:
+    """Load → enrich → validate → publish `out` atomically; raise ValidationFailed before writing anything."""
+    check_base(base)
+    timings: dict[str, float] = {}
+    kg = load(data_paths, timings=timings)
+    started = time.perf_counter()
+    report = check(kg)
+    timings["validate"] = time.perf_counter() - started
+    if not report.conforms:
+        raise ValidationFailed(report.text(), len(report.results))
+    started = time.perf_counter()
+    files = dump_files(kg, base)
+    timings["serialize"] = time.perf_counter() - started
+    started = time.perf_counter()
+    written = publish(files, out)
+    timings["write"] = time.perf_counter() - started
+    return BuildResult(kg, report, written, timings)

@@ -1,0 +1,129 @@
+"""The guian-kg command line: thin click commands over the library.
+
+Exit codes: 0 ok; 1 the data does not conform (SHACL, quotes) or results differ; 2 usage or input error.
+Results go to stdout, diagnostics to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from functools import wraps
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .build import build as run_build
+from .build import check, load
+from .errors import GuianKGError, ValidationFailed
+from .formats import DUMP_FORMATS, get_format
+from .iri import DEFAULT_BASE, check_base
+from .serialize import serialize_dataset
+from .stats import statistics
+
+
+def reports_errors(command):
+    """Map the library's errors to messages on stderr and the documented exit codes."""
+
+    @wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except ValidationFailed as exc:
+            click.echo(exc.report, err=True)
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except GuianKGError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="guian-kg")
+def cli() -> None:
+    """Gui'an New Area's national designations as a linked-data knowledge graph.
+
+    Exit codes: 0 ok, 1 data does not conform or results differ, 2 usage or input error.
+    """
+
+
+@cli.command()
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("dist"),
+              show_default=True, help="Folder to publish; replaced atomically.")
+@click.option("--base", default=DEFAULT_BASE, show_default=True, help="Base IRI of every identifier.")
+@reports_errors
+def build(out: Path, base: str) -> None:
+    """Load, check quotes, validate with SHACL and publish the dumps to OUT.
+
+    Nothing is written unless the graph conforms.
+
+    Example: guian-kg build --out dist
+    """
+    result = run_build(out, check_base(base))
+    for path in result.files:
+        click.echo(str(path))
+    total = sum(len(g) for g in (result.kg.ontology, result.kg.data, result.kg.void))
+    click.echo(f"built {total} triples into {out} in {sum(result.timings.values()):.2f} s", err=True)
+
+
+@cli.command()
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "turtle", "json"]), default="text",
+              show_default=True, help="Report format.")
+@reports_errors
+def validate(files: tuple[Path, ...], fmt: str) -> None:
+    """Validate the project's data, or the given data FILES, against the SHACL shapes.
+
+    The report goes to stdout; exit 1 if the data does not conform.
+
+    Example: guian-kg validate data/designations/03-sponge-city-pilot.ttl data/*.ttl
+    """
+    report = check(load(list(files) or None))
+    output = {"text": report.text, "turtle": report.turtle, "json": report.json}[fmt]()
+    click.echo(output, nl=False)
+    if not report.conforms:
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice([*DUMP_FORMATS, "rdfxml"]), default="ttl",
+              show_default=True, help="RDF format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default stdout).")
+@click.option("--base", default=DEFAULT_BASE, show_default=True, help="Base IRI of every identifier.")
+@reports_errors
+def export(fmt: str, output: Path | None, base: str) -> None:
+    """Write the whole graph in one RDF format (quad formats keep the named graphs).
+
+    Example: guian-kg export --format nq -o guian-kg.nq
+    """
+    kg = load()
+    text = serialize_dataset(kg.graphs(check_base(base)), get_format(fmt), base)
+    if output:
+        output.write_text(text, encoding="utf-8")
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@reports_errors
+def stats(as_json: bool) -> None:
+    """Print counts: triples per named graph, designations, observations, quotes, classes.
+
+    Example: guian-kg stats --json
+    """
+    figures = statistics(load())
+    if as_json:
+        click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
+        return
+    for key, value in figures.items():
+        if isinstance(value, dict):
+            click.echo(f"{key}:")
+            for k, v in value.items():
+                click.echo(f"  {k:<28} {v}")
+        else:
+            click.echo(f"{key:<30} {value}")

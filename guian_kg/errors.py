@@ -1,0 +1,47 @@
+"""The one family of errors the library raises; the CLI maps them to exit codes, the server to HTTP statuses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class GuianKGError(Exception):
+    """Base class of every error guian-kg raises on purpose."""
+
+    exit_code = 2
+
+
+class InputError(GuianKGError):
+    """Input that cannot be read: a missing file, malformed RDF, a bad option value."""
+
+
+class RDFSyntaxError(InputError):
+    """A Turtle (or other RDF) file that does not parse; names the file and the line."""
+
+    def __init__(self, path: Path | str, line: int | None, message: str):
+        self.path = Path(path)
+        self.line = line
+        self.message = message
+        where = f"{self.path}:{line}" if line else str(self.path)
+        super().__init__(f"{where}: {message}")
+
+
+class QuoteError(GuianKGError):
+    """Facts whose quote is not in the source text (or not once), or whose stated value is not in the quote."""
+
+    exit_code = 1
+
+
+class ValidationFailed(GuianKGError):
+    """The graph does not conform to the SHACL shapes; carries the readable report."""
+
+    exit_code = 1
+
+    def __init__(self, report: str, results: int):
+        self.report = report
+        self.results = results
+        super().__init__(f"the graph does not conform to the shapes ({results} results)")
+
+
+class QueryError(InputError):
+    """A SPARQL query that does not parse or cannot be run; the message carries line and column."""

@@ -1,0 +1,75 @@
+"""Every IRI and URL guian-kg mints: things, documents about things, named graphs, and base rewriting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rdflib import Graph, URIRef
+from rdflib.term import Node
+
+from .errors import InputError
+
+DEFAULT_BASE = "https://w3id.org/guian-kg/"
+GRAPH_NAMES = ("ontology", "data", "void")
+
+
+def check_base(base: str) -> str:
+    """Return `base` if it is an absolute http(s) IRI ending in '/', else raise InputError."""
+    if not base.startswith(("http://", "https://")) or not base.endswith("/"):
+        raise InputError(f"--base must be an absolute http(s) IRI ending in '/': {base!r}")
+    return base
+
+
+@dataclass(frozen=True)
+class Iris:
+    """Mints IRIs under one base: `{base}id/{kind}/{slug}`, `{base}doc/{kind}/{slug}`, `{base}graph/{name}`."""
+
+    base: str = DEFAULT_BASE
+
+    def thing(self, kind: str, slug: str) -> URIRef:
+        return URIRef(f"{self.base}id/{kind}/{slug}")
+
+    def doc(self, kind: str, slug: str) -> URIRef:
+        return URIRef(f"{self.base}doc/{kind}/{slug}")
+
+    def graph(self, name: str) -> URIRef:
+        return URIRef(f"{self.base}graph/{name}")
+
+    @property
+    def ontology(self) -> URIRef:
+        return URIRef(f"{self.base}ontology")
+
+    @property
+    def dataset(self) -> URIRef:
+        return URIRef(f"{self.base}dataset")
+
+    def parse_thing(self, iri: str) -> tuple[str, str] | None:
+        """Return (kind, slug) of a thing IRI under this base, or None."""
+        prefix = f"{self.base}id/"
+        if not iri.startswith(prefix):
+            return None
+        kind, sep, slug = iri[len(prefix) :].partition("/")
+        if not sep or not kind or not slug or "/" in slug:
+            return None
+        return kind, slug
+
+    def doc_for(self, thing: str) -> URIRef | None:
+        """The document IRI describing a thing IRI, or None if `thing` is not one of ours."""
+        parsed = self.parse_thing(thing)
+        return self.doc(*parsed) if parsed else None
+
+
+def rebase_term(term: Node, base: str, old: str = DEFAULT_BASE) -> Node:
+    if isinstance(term, URIRef) and str(term).startswith(old):
+        return URIRef(base + str(term)[len(old) :])
+    return term
+
+
+def rebase_graph(graph: Graph, base: str, old: str = DEFAULT_BASE) -> Graph:
+    """A copy of `graph` with every IRI under `old` moved under `base` (the same graph if they are equal)."""
+    if base == old:
+        return graph
+    out = Graph(identifier=rebase_term(graph.identifier, base, old))
+    for s, p, o in graph:
+        out.add((rebase_term(s, base, old), rebase_term(p, base, old), rebase_term(o, base, old)))
+    return out

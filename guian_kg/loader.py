@@ -1,0 +1,45 @@
+"""Read Turtle files into graphs, turning parser failures into errors that name the file and line."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from rdflib import Graph
+from rdflib.plugins.parsers.notation3 import BadSyntax
+
+from .errors import InputError, RDFSyntaxError
+from .formats import get_format
+
+
+def parse_file(path: Path, graph: Graph | None = None, rdf_format: str | None = None) -> Graph:
+    """Parse one RDF file (format from its extension unless given) into `graph` (a new one if None)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    target = graph if graph is not None else Graph()
+    fmt = get_format(rdf_format or path.suffix.lstrip(".") or "ttl")
+    # Parse into a scratch graph first so that a file that fails adds nothing to `target`.
+    scratch = Graph()
+    try:
+        scratch.parse(path, format=fmt.rdflib)
+    except BadSyntax as exc:
+        raise RDFSyntaxError(path, exc.lines + 1, getattr(exc, "_why", str(exc))) from None
+    except (SyntaxError, ValueError) as exc:  # other rdflib parsers (N-Triples, JSON-LD, RDF/XML)
+        raise RDFSyntaxError(path, _line_of(exc), str(exc).strip()) from None
+    for triple in scratch:
+        target.add(triple)
+    return target
+
+
+def parse_files(paths: Iterable[Path], graph: Graph | None = None) -> Graph:
+    """Parse several files into one graph; the first file that fails stops with its file and line."""
+    target = graph if graph is not None else Graph()
+    for path in paths:
+        parse_file(path, target)
+    return target
+
+
+def _line_of(exc: Exception) -> int | None:
+    line = getattr(exc, "lineno", None) or getattr(exc, "line", None)
+    return line if isinstance(line, int) else None
