@@ -64,6 +64,15 @@ def read_source(path: Path | None = None) -> str:
         raise InputError(f"{path}: cannot read the source text: {exc.strerror}") from None
 
 
+def expand_data_paths(paths: Sequence[Path]) -> list[Path] | None:
+    """Files as given and folders as their *.ttl (recursively), sorted; None (the project's data) if empty."""
+    files: list[Path] = []
+    for path in paths:
+        path = Path(path)
+        files.extend(sorted(path.rglob("*.ttl")) if path.is_dir() else [path])
+    return files or None
+
+
 def enrich(data: Graph, source_text: str) -> Graph:
     """Add what the build computes: quote offsets and context, date companions."""
     anchor_quotes(data, source_text)

@@ -15,7 +15,7 @@ import click
 
 from . import __version__
 from .build import build as run_build
-from .build import check, load
+from .build import check, expand_data_paths, load
 from .errors import GuianKGError, ValidationFailed
 from .formats import DUMP_FORMATS, get_format
 from .iri import DEFAULT_BASE, check_base
@@ -54,15 +54,17 @@ def cli() -> None:
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("dist"),
               show_default=True, help="Folder to publish; replaced atomically.")
 @click.option("--base", default=DEFAULT_BASE, show_default=True, help="Base IRI of every identifier.")
+@click.option("--data", "data", multiple=True, type=click.Path(exists=True, path_type=Path),
+              help="Data file or folder of *.ttl to build instead of the project's data (repeatable).")
 @reports_errors
-def build(out: Path, base: str) -> None:
+def build(out: Path, base: str, data: tuple[Path, ...]) -> None:
     """Load, check quotes, validate with SHACL and publish the dumps to OUT.
 
     Nothing is written unless the graph conforms.
 
     Example: guian-kg build --out dist
     """
-    result = run_build(out, check_base(base))
+    result = run_build(out, check_base(base), data_paths=expand_data_paths(data))
     for path in result.files:
         click.echo(str(path))
     total = sum(len(g) for g in (result.kg.ontology, result.kg.data, result.kg.void))
@@ -70,7 +72,7 @@ def build(out: Path, base: str) -> None:
 
 
 @cli.command()
-@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "turtle", "json"]), default="text",
               show_default=True, help="Report format.")
 @reports_errors
@@ -81,7 +83,7 @@ def validate(files: tuple[Path, ...], fmt: str) -> None:
 
     Example: guian-kg validate data/designations/03-sponge-city-pilot.ttl data/*.ttl
     """
-    report = check(load(list(files) or None))
+    report = check(load(expand_data_paths(files)))
     output = {"text": report.text, "turtle": report.turtle, "json": report.json}[fmt]()
     click.echo(output, nl=False)
     if not report.conforms:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rdflib import Graph, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from .errors import InputError
@@ -60,8 +60,11 @@ class Iris:
 
 
 def rebase_term(term: Node, base: str, old: str = DEFAULT_BASE) -> Node:
+    """Move an IRI, or a literal that spells one (void:uriSpace, vann:preferredNamespaceUri), under `base`."""
     if isinstance(term, URIRef) and str(term).startswith(old):
         return URIRef(base + str(term)[len(old) :])
+    if isinstance(term, Literal) and not term.language and str(term).startswith(old):
+        return Literal(base + str(term)[len(old) :], datatype=term.datatype)
     return term
 
 

@@ -55,14 +55,31 @@ def serialize_dataset(graphs: dict[URIRef, Graph], fmt: RDFFormat | str, base: s
     ordered = [(name, canonical_graph(graphs[name], base, identifier=name)) for name in sorted(graphs)]
     if fmt.name == "jsonld":
         return _jsonld(ordered, base)
+    if fmt.name == "trig":
+        return _trig(ordered)
     ds = Dataset(default_union=False)
-    ds.namespace_manager = ordered[0][1].namespace_manager if ordered else ds.namespace_manager
     for name, g in ordered:
         named = ds.graph(name)
-        for triple in g:  # already in sorted order
+        for triple in g:
             named.add(triple)
-    text = ds.serialize(format=fmt.rdflib)
-    return _sorted_lines(text) if fmt.name == "nq" else text
+    return _sorted_lines(ds.serialize(format=fmt.rdflib))
+
+
+def _trig(graphs: list[tuple[URIRef, Graph]]) -> str:
+    """TriG written graph by graph in name order (rdflib's TriG writer orders graphs by hash)."""
+    prefix_lines: set[str] = set()
+    blocks = []
+    for name, g in graphs:
+        lines = g.serialize(format="turtle").splitlines()
+        prefix_lines.update(line for line in lines if line.startswith("@prefix"))
+        # Not indented: rdflib writes literals with line breaks as long strings, which must stay verbatim.
+        body = [line for line in lines if not line.startswith("@prefix")]
+        while body and not body[0]:
+            body.pop(0)
+        while body and not body[-1]:
+            body.pop()
+        blocks.append(f"{name.n3()} {{\n" + "\n".join(body) + "\n}\n")
+    return "\n".join(sorted(prefix_lines)) + "\n\n" + "\n".join(blocks)
 
 
 def _sorted_lines(text: str) -> str:

@@ -1,0 +1,5 @@
+"""`python -m guian_kg` runs the CLI."""
+
+from .cli import cli
+
+cli()

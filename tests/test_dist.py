@@ -1,0 +1,118 @@
+"""dist/: every dump parses to the same graph, in rdflib and in Oxigraph, byte-identical across runs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pyoxigraph
+import pytest
+from rdflib import BNode, Dataset, Graph, Literal
+from rdflib.compare import isomorphic
+from rdflib.namespace import XSD
+
+from guian_kg.iri import Iris
+
+DUMPS = ["guian-kg.ttl", "guian-kg.nt", "guian-kg.nq", "guian-kg.trig", "guian-kg.jsonld"]
+OXIGRAPH_FORMATS = {
+    ".ttl": pyoxigraph.RdfFormat.TURTLE,
+    ".nt": pyoxigraph.RdfFormat.N_TRIPLES,
+    ".nq": pyoxigraph.RdfFormat.N_QUADS,
+    ".trig": pyoxigraph.RdfFormat.TRIG,
+    ".jsonld": pyoxigraph.RdfFormat.JSON_LD,
+}
+
+
+def read_rdflib(path: Path) -> Dataset:
+    ds = Dataset()
+    fmt = {"ttl": "turtle", "nt": "nt", "nq": "nquads", "trig": "trig", "jsonld": "json-ld"}[path.suffix[1:]]
+    ds.parse(path, format=fmt)
+    return ds
+
+
+def union_of(ds: Dataset) -> Graph:
+    g = Graph()
+    for quad in ds.quads((None, None, None, None)):
+        g.add(quad[:3])
+    return g
+
+
+def test_build_writes_exactly_the_documented_files(dist):
+    assert sorted(p.name for p in dist.iterdir()) == sorted([*DUMPS, "context.jsonld", "void.ttl"])
+
+
+def test_every_dump_parses_in_rdflib_to_the_same_graph(dist):
+    reference = union_of(read_rdflib(dist / "guian-kg.nq"))
+    assert len(reference) > 1000
+    for name in DUMPS:
+        graph = union_of(read_rdflib(dist / name))
+        assert isomorphic(graph, reference), name
+
+
+@pytest.mark.parametrize("name", DUMPS)
+def test_every_dump_parses_in_oxigraph_with_the_same_number_of_triples(dist, name):
+    reference = union_of(read_rdflib(dist / "guian-kg.nq"))
+    store = pyoxigraph.Store()
+    store.bulk_load(path=str(dist / name), format=OXIGRAPH_FORMATS[Path(name).suffix])
+    distinct = {(q.subject, q.predicate, q.object) for q in store}
+    assert len(distinct) == len(reference)
+
+
+@pytest.mark.parametrize("name", ["guian-kg.nq", "guian-kg.trig", "guian-kg.jsonld"])
+def test_quad_dumps_keep_ontology_data_and_description_in_named_graphs(dist, name):
+    ds = read_rdflib(dist / name)
+    iris = Iris()
+    names = {str(g.identifier) for g in ds.graphs() if len(g)}
+    assert names == {str(iris.graph(n)) for n in ("ontology", "data", "void")}
+
+
+def test_the_graph_has_no_blank_nodes_and_lower_case_language_tags(dist):
+    graph = union_of(read_rdflib(dist / "guian-kg.nt"))
+    assert not [t for t in graph if any(isinstance(x, BNode) for x in t)]
+    tags = {o.language for o in graph.objects() if isinstance(o, Literal) and o.language}
+    assert tags == {"zh", "en"}
+
+
+def test_decimals_are_written_canonically(dist):
+    text = (dist / "guian-kg.nt").read_text(encoding="utf-8")
+    graph = union_of(read_rdflib(dist / "guian-kg.nt"))
+    decimals = [o for o in graph.objects() if isinstance(o, Literal) and o.datatype == XSD.decimal]
+    assert decimals
+    for literal in decimals:
+        lexical = str(literal)
+        assert "." in lexical and not lexical.endswith("0") or lexical.endswith(".0"), lexical
+        assert str(Decimal(lexical)) == lexical or lexical.endswith(".0"), lexical
+    assert '.20"^^' not in text
+
+
+def test_the_same_input_gives_byte_identical_files_across_hash_seeds(dist, tmp_path):
+    for seed in ("0", "12345"):
+        out = tmp_path / f"dist-{seed}"
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run([sys.executable, "-m", "guian_kg", "build", "--out", str(out)], env=env, check=True,
+                       capture_output=True)
+        for path in sorted(dist.iterdir()):
+            assert (out / path.name).read_bytes() == path.read_bytes(), f"{path.name} differs with seed {seed}"
+
+
+def test_rebuilding_replaces_the_folder_and_keeps_no_stale_file(tmp_path):
+    from guian_kg.build import build
+
+    out = tmp_path / "dist"
+    out.mkdir()
+    (out / "stale.txt").write_text("old")
+    build(out)
+    assert not (out / "stale.txt").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".dist")]
+
+
+def test_a_different_base_moves_every_identifier(tmp_path):
+    from guian_kg.build import build
+
+    build(tmp_path / "dist", base="http://example.org/kg/")
+    text = (tmp_path / "dist" / "guian-kg.nt").read_text(encoding="utf-8")
+    assert "<http://example.org/kg/id/place/guian-new-area>" in text
+    assert "https://w3id.org/guian-kg/" not in text

@@ -1,0 +1,92 @@
+"""What the build computes: quote offsets and context, date companions."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF, XSD
+
+from guian_kg.dates import add_date_companions, period
+from guian_kg.errors import InputError, QuoteError
+from guian_kg.namespaces import GK, OA
+from guian_kg.quotes import anchor_quotes
+
+FACT = URIRef("https://w3id.org/guian-kg/id/observation/test")
+QUOTE = URIRef("https://w3id.org/guian-kg/id/quote/test")
+TEXT = "甲乙丙。贵安新区已集聚26个大型及以上数据中心。丁戊。"
+
+
+@pytest.mark.parametrize(
+    "literal,start,end,precision",
+    [
+        (Literal("2015-11-09", datatype=XSD.date), "2015-11-09", "2015-11-09", "day"),
+        (Literal("2014-12", datatype=XSD.gYearMonth), "2014-12-01", "2014-12-31", "month"),
+        (Literal("2024-02", datatype=XSD.gYearMonth), "2024-02-01", "2024-02-29", "month"),
+        (Literal("2017", datatype=XSD.gYear), "2017-01-01", "2017-12-31", "year"),
+    ],
+)
+def test_a_date_gives_its_period_and_precision(literal, start, end, precision):
+    first, last, concept = period(literal)
+    assert (first, last) == (dt.date.fromisoformat(start), dt.date.fromisoformat(end))
+    assert str(concept).endswith(f"/precision/{precision}")
+
+
+@pytest.mark.parametrize("literal", [Literal("2015-13", datatype=XSD.gYearMonth), Literal("May 2015"),
+                                     Literal("2015-01-01T00:00:00", datatype=XSD.dateTime)])
+def test_a_date_that_is_not_a_date_at_a_precision_is_an_input_error(literal):
+    with pytest.raises(InputError):
+        period(literal)
+
+
+def test_every_date_gets_companions():
+    g = Graph()
+    g.add((FACT, GK.date, Literal("2023-06", datatype=XSD.gYearMonth)))
+    assert add_date_companions(g) == 1
+    assert g.value(FACT, GK.periodStart) == Literal("2023-06-01", datatype=XSD.date)
+    assert g.value(FACT, GK.periodEnd) == Literal("2023-06-30", datatype=XSD.date)
+
+
+def quote_graph(exact: str, stated: str | None = None) -> Graph:
+    g = Graph()
+    g.add((QUOTE, RDF.type, GK.Quote))
+    g.add((QUOTE, OA.exact, Literal(exact)))
+    g.add((FACT, GK.quote, QUOTE))
+    if stated:
+        g.add((FACT, GK.statedValue, Literal(stated)))
+    return g
+
+
+def test_a_quote_gets_its_code_point_offsets_and_context():
+    g = quote_graph("贵安新区已集聚26个", "26个")
+    anchor_quotes(g, TEXT)
+    start, end = int(g.value(QUOTE, OA.start)), int(g.value(QUOTE, OA.end))
+    assert (start, end) == (4, 14)
+    assert TEXT[start:end] == "贵安新区已集聚26个"
+    assert str(g.value(QUOTE, OA.prefix)) == "甲乙丙。"
+    assert str(g.value(QUOTE, OA.suffix)).startswith("大型及以上")
+
+
+def test_a_quote_not_in_the_source_names_the_fact_and_the_quote():
+    with pytest.raises(QuoteError) as err:
+        anchor_quotes(quote_graph("贵安新区已集聚27个"), TEXT)
+    assert str(FACT) in str(err.value) and "贵安新区已集聚27个" in str(err.value)
+    assert "is not in the source" in str(err.value)
+
+
+def test_a_quote_found_twice_is_refused_as_ambiguous():
+    with pytest.raises(QuoteError, match="occurs 2 times"):
+        anchor_quotes(quote_graph("。"), "甲。乙。")
+
+
+def test_a_stated_offset_that_disagrees_with_the_text_is_refused():
+    g = quote_graph("贵安新区")
+    g.add((QUOTE, OA.start, Literal(5)))
+    with pytest.raises(QuoteError, match="but the text is at 4"):
+        anchor_quotes(g, TEXT)
+
+
+def test_a_stated_value_outside_its_quote_is_refused():
+    with pytest.raises(QuoteError, match="stated value «27个»"):
+        anchor_quotes(quote_graph("贵安新区已集聚26个", "27个"), TEXT)
