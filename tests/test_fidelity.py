@@ -1,0 +1,200 @@
+"""The graph says what the article says: designations, dates, figures, quotes, inferences."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import pytest
+from rdflib import Literal, URIRef
+from rdflib.namespace import RDF, RDFS, XSD
+
+from guian_kg.namespaces import GK, OA, QUDT
+
+ID = "https://w3id.org/guian-kg/id/"
+
+NUMBERED = {
+    1: ("全国首个国家级大数据产业集聚区", "2014-12", XSD.gYearMonth),
+    2: ("国家级美丽乡村建设标准化试点", "2014-04", XSD.gYearMonth),
+    3: ("全国海绵城市建设试点", "2015-04", XSD.gYearMonth),
+    4: ("国家绿色数据中心试点地区", "2015-10", XSD.gYearMonth),
+    5: ("国家首批双创示范基地", "2016-05", XSD.gYearMonth),
+    6: ("国家新型城镇化综合示范区", "2015-11", XSD.gYearMonth),
+    7: ("贵阳·贵安国家级互联网骨干直联点", "2015-11-09", XSD.date),
+    8: ("行政执法“三项制度”试点", "2017", XSD.gYear),
+    9: ("全面深化服务贸易创新发展试点", "2020-08", XSD.gYearMonth),
+    10: ("国家相对集中行政许可权试点", "2015-04", XSD.gYearMonth),
+}
+
+
+def labels(kg, node, lang):
+    return {str(o) for o in kg.data.objects(node, RDFS.label) if o.language == lang}
+
+
+def observations(kg):
+    return set(kg.data.subjects(RDF.type, GK.Observation))
+
+
+def observation_with(kg, stated: str, designation: str | None = None) -> URIRef:
+    """The one observation whose gk:statedValue is `stated` (within a designation if given)."""
+    found = [
+        o for o in kg.data.subjects(GK.statedValue, Literal(stated))
+        if designation is None or (o, GK.designation, URIRef(ID + "designation/" + designation)) in kg.data
+    ]
+    assert len(found) == 1, f"{stated}: {found}"
+    return found[0]
+
+
+def test_exactly_the_ten_numbered_designations_with_their_titles_and_dates_at_their_precision(kg):
+    numbered = {int(n): d for d, n in kg.data.subject_objects(GK.sequenceNumber)}
+    assert sorted(numbered) == list(range(1, 11))
+    for number, (title, date, datatype) in NUMBERED.items():
+        designation = numbered[number]
+        names = labels(kg, designation, "zh") | {str(a) for a in kg.data.objects(designation, URIRef("http://www.w3.org/2004/02/skos/core#altLabel"))}
+        assert title in names, (number, names)
+        assert labels(kg, designation, "en"), number
+        assert kg.data.value(designation, GK.date) == Literal(date, datatype=datatype), number
+
+
+def test_the_preface_adds_designations_without_a_number(kg):
+    preface = {str(d) for d in kg.data.subjects(RDF.type, GK.Designation)} - {
+        str(d) for d in kg.data.subjects(GK.sequenceNumber, None)
+    }
+    assert {ID + "designation/" + s for s in ("computing-network-hub-node", "service-trade-innovation-pilot-city",
+                                               "national-new-area")} <= preface
+
+
+@pytest.mark.parametrize(
+    "designation,size",
+    [("sponge-city-pilot", 16), ("green-data-centre-pilot-area", 14), ("mass-innovation-demonstration-base", 28),
+     ("new-urbanisation-pilot", 73), ("service-trade-innovation-pilot", 28), ("centralised-licensing-pilot", 8)],
+)
+def test_one_of_how_many_is_the_programme_cohort(kg, designation, size):
+    programmes = kg.data.objects(URIRef(ID + "designation/" + designation), GK.programme)
+    assert size in {int(kg.data.value(p, GK.cohortSize) or 0) for p in programmes}
+
+
+@pytest.mark.parametrize(
+    "stated,value,unit,qualifier",
+    [
+        ("26个", 26, "unit/NUM", "exact"),
+        ("140万架", 1400000, "unit/NUM", "more-than"),
+        ("81EFlops", 81, "guian-kg/ontology#ExaFLOPS", "more-than"),
+        ("98%", 98, "unit/PERCENT", "more-than"),
+        ("90%", 90, "unit/PERCENT", "more-than"),
+        ("700亿元", 70000000000, "unit/CCY_CNY", "exceeded"),
+        ("70.6%", Decimal("70.6"), "unit/PERCENT", "exact"),
+        ("22.8平方米", Decimal("22.8"), "unit/M2", "exact"),
+        ("1.4", Decimal("1.4"), "unit/UNITLESS", "reaches"),
+        ("1.2", Decimal("1.2"), "unit/UNITLESS", "as-low-as"),
+        ("10.1亿千瓦时", 1010000000, "unit/KiloW-HR", "exact"),
+        ("81万吨", 810000, "unit/TONNE", "exact"),
+        ("30余个", 30, "unit/NUM", "more-than"),
+        ("5.35万Gbps", 53500, "unit/GigaBIT-PER-SEC", "exceeded"),
+        ("40座", 40, "unit/NUM", "reaches"),
+        ("80.5%", Decimal("80.5"), "unit/PERCENT", "reaches"),
+        ("4.2万件", 42000, "unit/NUM", "exact"),
+        ("60.1%", Decimal("60.1"), "unit/PERCENT", "exact"),
+    ],
+)
+def test_each_figure_has_its_value_in_the_stated_unit_and_its_qualifier(kg, stated, value, unit, qualifier):
+    obs = observation_with(kg, stated)
+    assert kg.data.value(obs, QUDT.value).toPython() == value
+    assert str(kg.data.value(obs, QUDT.hasUnit)).endswith(unit)
+    assert str(kg.data.value(obs, GK.valueQualifier)) == ID + "qualifier/" + qualifier
+
+
+def test_the_2024_enforcement_cases_by_bureau(kg):
+    cases = {}
+    for stated in ("693件", "39903件", "245件", "1459件"):
+        obs = observation_with(kg, stated)
+        bureau = kg.data.value(obs, GK.about)
+        cases[next(iter(labels(kg, bureau, "zh")))] = int(kg.data.value(obs, QUDT.value))
+        assert kg.data.value(obs, GK.date) == Literal("2024", datatype=XSD.gYear)
+    assert cases == {
+        "贵安新区安全生产监督管理局": 693,
+        "贵安新区公安局": 39903,
+        "贵安新区市场监管局": 245,
+        "贵安新区社会事业管理局": 1459,  # whole, though the source breaks it across a page
+    }
+
+
+def test_the_105_approval_items_are_72_plus_1_plus_1_plus_31(kg):
+    whole = observation_with(kg, "105项")
+    parts = sorted(int(kg.data.value(p, QUDT.value)) for p in kg.data.subjects(GK.partOf, whole))
+    assert parts == [1, 1, 31, 72]
+    assert sum(parts) == int(kg.data.value(whole, QUDT.value))
+
+
+@pytest.mark.parametrize("before,after", [("2.6", "2.4"), ("27.14平方公里", "57.98平方公里")])
+def test_changes_link_the_later_value_to_the_earlier(kg, before, after):
+    assert kg.data.value(observation_with(kg, after), GK.changedFrom) == observation_with(kg, before)
+
+
+def test_the_year_behind_this_year_is_marked_inferred_with_a_reason(kg):
+    inferred = set(kg.data.subjects(GK.inferred, Literal(True)))
+    assert observation_with(kg, "26个") in inferred
+    for node in inferred:
+        assert str(kg.data.value(node, GK.date)).startswith("2025")
+        reasons = {r.language for r in kg.data.objects(node, GK.inferenceReason)}
+        assert reasons == {"zh", "en"}
+    # Only 截至今年5月 is inferred: nothing else in the article needs it.
+    assert {str(kg.data.value(n, GK.date)) for n in inferred} == {"2025-05"}
+
+
+def test_every_designation_observation_milestone_and_claim_has_an_anchored_quote(kg):
+    facts = {s for cls in (GK.Designation, GK.Observation, GK.Milestone, GK.Claim, GK.Involvement)
+             for s in kg.data.subjects(RDF.type, cls)}
+    assert len(facts) > 100
+    for fact in facts:
+        quotes = list(kg.data.objects(fact, GK.quote))
+        assert quotes, fact
+        for quote in quotes:
+            start, end = int(kg.data.value(quote, OA.start)), int(kg.data.value(quote, OA.end))
+            assert kg.source_text[start:end] == str(kg.data.value(quote, OA.exact))
+
+
+def _numbers_accounted_for_by(kg, quote) -> set[str]:
+    """The numbers a quote's facts state: stated values, date parts, cohort sizes, batches, counts."""
+    numbers: set[str] = set()
+    for fact in kg.data.subjects(GK.quote, quote):
+        for prop in (GK.statedValue, GK.date, GK.cohortSize, GK.batch, GK.agencyCount, GK.sequenceNumber):
+            for value in kg.data.objects(fact, prop):
+                numbers.update(str(int(n)) if n.isdigit() else n for n in re.findall(r"\d+(?:\.\d+)?", str(value)))
+    return numbers
+
+
+def test_every_number_written_in_the_article_is_in_the_graph_with_the_quote_around_it(kg):
+    quotes = [(int(kg.data.value(q, OA.start)), int(kg.data.value(q, OA.end)), q)
+              for q in kg.data.subjects(RDF.type, GK.Quote)]
+    # The one number that is not a fact: the reference point of the PUE definition (越接近于1).
+    not_facts = {kg.source_text.index("越接近于1") + 4}
+    missing = []
+    tokens = list(re.finditer(r"\d+(?:\.\d+)?", kg.source_text))
+    assert len(tokens) > 80
+    for token in tokens:
+        if token.start() in not_facts:
+            continue
+        number = str(int(token.group())) if token.group().isdigit() else token.group()
+        covering = [q for start, end, q in quotes if start <= token.start() and token.end() <= end]
+        if not any(number in _numbers_accounted_for_by(kg, q) for q in covering):
+            context = kg.source_text[max(0, token.start() - 12) : token.end() + 6].replace("\n", " ")
+            missing.append(f"{token.group()} in «{context}»")
+    assert not missing, "numbers of the article missing from the graph:\n" + "\n".join(missing)
+
+
+@pytest.mark.parametrize(
+    "written,value",
+    [("八个试点省", 8), ("等三个地区", 3), ("两批划转", 2), ("五大系统", 5), ("三城两组团", 3), ("三城两组团", 2),
+     ("半个工作日", Decimal("0.5")), ("连续两年", 2), ("排位全省第一", 1), ("第三批", 3), ("首批28个", 1),
+     ("第二批", 2), ("全国首个", 1), ("四个牵引", 4), ("五大抓手", 5)],
+)
+def test_numbers_written_in_chinese_numerals_are_in_the_graph_too(kg, written, value):
+    at = kg.source_text.index(written)
+    values = set()
+    for quote in kg.data.subjects(RDF.type, GK.Quote):
+        if int(kg.data.value(quote, OA.start)) <= at < int(kg.data.value(quote, OA.end)):
+            for fact in kg.data.subjects(GK.quote, quote):
+                for prop in (QUDT.value, GK.cohortSize, GK.batch, GK.ordinalInProgramme):
+                    values.update(v.toPython() for v in kg.data.objects(fact, prop))
+    assert value in values, (written, values)
