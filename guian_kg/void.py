@@ -91,6 +91,7 @@ def _statistics(g: Graph, ds: URIRef, union: Graph, iris: Iris) -> None:
         local = str(cls).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
         partition = URIRef(f"{iris.base}dataset/class/{_prefix_of(cls)}-{local}")
         g.add((ds, VOID.classPartition, partition))
+        g.add((partition, RDF.type, VOID.Dataset))  # a partition is itself a dataset (VoID §4.6)
         g.add((partition, VOID["class"], cls))
         g.add((partition, VOID.entities, Literal(count, datatype=XSD.integer)))
 
