@@ -1,0 +1,162 @@
+"""The SPARQL engine behind `guian-kg query`: an in-memory Oxigraph store holding the named graphs.
+
+The store keeps the knowledge graph's three named graphs ({base}graph/ontology, /data, /void), and
+every query runs with the default graph as their union (pyoxigraph's `use_default_graph_as_union`),
+so a query without `GRAPH` sees everything and `GRAPH ?g { … }` still tells the graphs apart.
+
+Cold start matters (a new user's first query): the built graph is cached as N-Quads under a key
+made of every input's name, size and modification time (the ontology, the data, the source text and
+the package code that builds the graph; Python's own .pyc files are checked the same way), so a
+later query loads the cache with pyoxigraph alone and never imports rdflib or pyshacl.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import zlib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pyoxigraph as ox
+
+from . import __version__, resources
+from .errors import QueryError, RDFSyntaxError
+from .formats import get_format
+
+if TYPE_CHECKING:
+    from .build import KnowledgeGraph
+
+QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
+
+# Both parsers report positions as "error at LINE:COLUMN" (queries) or "line L column C" (RDF).
+_QUERY_POSITION = re.compile(r"^error at (\d+):(\d+): ?(.*)$", re.DOTALL)
+_RDF_LINE = re.compile(r"line (\d+)")
+_CACHE_PREFIX = "graph-"
+
+
+def store_from_kg(kg: KnowledgeGraph) -> ox.Store:
+    """A store holding the knowledge graph's named graphs (under the default base)."""
+    return store_from_nquads(_nquads(kg))
+
+
+def store_from_nquads(data: bytes) -> ox.Store:
+    store = ox.Store()
+    store.load(data, format=ox.RdfFormat.N_QUADS)
+    return store
+
+
+def store_from_files(paths: Sequence[Path]) -> ox.Store:
+    """A store holding RDF files: triples go to the default graph, quads keep their graph names."""
+    store = ox.Store()
+    for path in paths:
+        path = Path(path)
+        if not path.is_file():
+            raise RDFSyntaxError(path, None, "no such file")
+        media_type = get_format(path.suffix.lstrip(".") or "ttl").media_type
+        rdf_format = ox.RdfFormat.from_media_type(media_type)
+        try:
+            store.load(path=str(path), format=rdf_format, base_iri=path.resolve().as_uri())
+        except SyntaxError as exc:
+            line = _RDF_LINE.search(str(exc))
+            raise RDFSyntaxError(path, int(line.group(1)) if line else None, str(exc)) from None
+    return store
+
+
+def project_store(cache_dir: Path | None = None) -> ox.Store:
+    """The project's knowledge graph as a store, from the N-Quads cache when it is current."""
+    folder = cache_dir if cache_dir is not None else default_cache_dir()
+    cached = folder / f"{_CACHE_PREFIX}{input_key()}.nq"
+    if cached.is_file():
+        return store_from_nquads(cached.read_bytes())
+    from .build import load  # imports rdflib: only on a cache miss
+
+    data = _nquads(load())
+    _write_cache(folder, cached, data)
+    return store_from_nquads(data)
+
+
+def default_cache_dir() -> Path:
+    """$GUIAN_KG_CACHE_DIR, else $XDG_CACHE_HOME/guian-kg, else ~/.cache/guian-kg."""
+    if os.environ.get("GUIAN_KG_CACHE_DIR"):
+        return Path(os.environ["GUIAN_KG_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "guian-kg"
+
+
+def input_key() -> str:
+    """A checksum of the name, size and mtime of every file the built graph depends on."""
+    package = Path(__file__).resolve().parent
+    inputs = [
+        *resources.ontology_files(),
+        *resources.data_files(),
+        resources.source_text_path(),
+        resources.context_path(),
+        *sorted(package.glob("*.py")),
+    ]
+    lines = [__version__]
+    for path in inputs:
+        stat = path.stat()
+        lines.append(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}")
+    text = "\n".join(lines).encode()
+    return f"{zlib.crc32(text):08x}{zlib.adler32(text):08x}"
+
+
+def run(store: ox.Store, text: str, source: str = "query") -> QueryResult:
+    """Start a SPARQL query (default graph: the union of all graphs); QueryError if bad."""
+    try:
+        return store.query(text, use_default_graph_as_union=True, prefixes=default_prefixes())
+    except SyntaxError as exc:
+        raise query_error(text, source, str(exc)) from None
+
+
+def query_error(text: str, source: str, message: str) -> QueryError:
+    """A QueryError naming `source:line:column`, with the offending line and a caret under it."""
+    match = _QUERY_POSITION.match(message)
+    if not match:
+        return QueryError(f"{source}: {message}")
+    line, column, detail = int(match.group(1)), int(match.group(2)), match.group(3)
+    if "Prefix not found" in detail:
+        detail = "undeclared prefix (add a PREFIX line)"
+    elif len(detail) > 200:
+        detail = detail[:200] + " …"
+    lines = text.splitlines() or [""]
+    shown = lines[min(line, len(lines)) - 1]
+    caret = " " * max(0, min(column - 1, len(shown))) + "^"
+    where = f"{source}:{line}:{column}"
+    return QueryError(f"{where}: SPARQL syntax error: {detail}\n  {shown}\n  {caret}")
+
+
+def default_prefixes() -> dict[str, str]:
+    """The project's prefixes (from context.jsonld), predeclared for ad-hoc queries."""
+    import json
+
+    context = json.loads(resources.context_path().read_text(encoding="utf-8"))["@context"]
+    return {k: v for k, v in context.items() if isinstance(v, str) and v.endswith(("/", "#"))}
+
+
+def _nquads(kg: KnowledgeGraph) -> bytes:
+    from .serialize import serialize_dataset
+
+    return serialize_dataset(kg.graphs(), "nq").encode("utf-8")
+
+
+def _write_cache(folder: Path, target: Path, data: bytes) -> None:
+    """Write the cache atomically and drop older ones; a cache that cannot be written is skipped."""
+    import tempfile
+
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".nq")
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, target)
+        for old in folder.glob(f"{_CACHE_PREFIX}*.nq"):
+            if old != target:
+                old.unlink(missing_ok=True)
+    except OSError:
+        Path(tmp).unlink(missing_ok=True)
