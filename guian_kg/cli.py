@@ -14,13 +14,15 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .build import build as run_build
-from .build import check, expand_data_paths, load
 from .errors import GuianKGError, ValidationFailed
 from .formats import DUMP_FORMATS, get_format
-from .iri import DEFAULT_BASE, check_base
-from .serialize import serialize_dataset
-from .stats import statistics
+from .query import GRAPH_FORMATS, TABLE_FORMATS
+
+# `guian-kg query` answers from a cached dump with pyoxigraph alone, so that it starts in a blink:
+# the modules that import rdflib or pyshacl (build, iri, serialize, stats) are imported inside the
+# commands that use them, and the default base is spelt out here for the options (a test checks
+# that it equals guian_kg.iri.DEFAULT_BASE).
+DEFAULT_BASE = "https://w3id.org/guian-kg/"
 
 
 def reports_errors(command):
@@ -64,6 +66,10 @@ def build(out: Path, base: str, data: tuple[Path, ...]) -> None:
 
     Example: guian-kg build --out dist
     """
+    from .build import build as run_build
+    from .build import expand_data_paths
+    from .iri import check_base
+
     result = run_build(out, check_base(base), data_paths=expand_data_paths(data))
     for path in result.files:
         click.echo(str(path))
@@ -83,6 +89,8 @@ def validate(files: tuple[Path, ...], fmt: str) -> None:
 
     Example: guian-kg validate data/designations/03-sponge-city-pilot.ttl data/*.ttl
     """
+    from .build import check, expand_data_paths, load
+
     report = check(load(expand_data_paths(files)))
     output = {"text": report.text, "turtle": report.turtle, "json": report.json}[fmt]()
     click.echo(output, nl=False)
@@ -101,6 +109,10 @@ def export(fmt: str, output: Path | None, base: str) -> None:
 
     Example: guian-kg export --format nq -o guian-kg.nq
     """
+    from .build import load
+    from .iri import check_base
+    from .serialize import serialize_dataset
+
     kg = load()
     text = serialize_dataset(kg.graphs(check_base(base)), get_format(fmt), base)
     if output:
@@ -118,6 +130,9 @@ def stats(as_json: bool) -> None:
 
     Example: guian-kg stats --json
     """
+    from .build import load
+    from .stats import statistics
+
     figures = statistics(load())
     if as_json:
         click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
@@ -129,3 +144,43 @@ def stats(as_json: bool) -> None:
                 click.echo(f"  {k:<28} {v}")
         else:
             click.echo(f"{key:<30} {value}")
+
+
+@cli.command()
+@click.argument("target", metavar="NAME|FILE|-")
+@click.option("--format", "fmt", type=click.Choice([*TABLE_FORMATS, *GRAPH_FORMATS]),
+              help="SELECT/ASK: table (default on a terminal), csv (default otherwise), tsv, json, "
+                   "xml (the W3C SPARQL 1.1 result formats). CONSTRUCT/DESCRIBE: turtle (default), "
+                   "nt, jsonld.")
+@click.option("--data", "data", multiple=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Query this RDF file (format from its extension) instead of the built graph; "
+                   "repeatable.")
+@reports_errors
+def query(target: str, fmt: str | None, data: tuple[Path, ...]) -> None:
+    """Run a SPARQL query: an example NAME (see `guian-kg examples`), a FILE, or - for stdin.
+
+    The default graph is the union of the named graphs (ontology, data, void); the project's
+    prefixes are predeclared. A syntax error prints its line and column and exits 2.
+
+    Example: guian-kg query timeline --format json
+    """
+    from . import query as queries
+
+    stdin = click.get_text_stream("stdin").read() if target == "-" else None
+    source, text = queries.resolve(target, stdin)
+    result = queries.run_query(text, source, data)
+    output = queries.render(result, fmt or queries.default_format(result, sys.stdout.isatty()))
+    click.echo(output, nl=False)
+
+
+@cli.command()
+@reports_errors
+def examples() -> None:
+    """List the example queries, each with its question in English and Chinese.
+
+    Example: guian-kg examples
+    """
+    from .query import examples_listing
+
+    click.echo(examples_listing(), nl=False)
