@@ -10,7 +10,7 @@ from pathlib import Path
 
 from rdflib import Graph, URIRef
 
-from . import resources
+from . import jsonld, resources
 from .dates import add_date_companions
 from .errors import InputError, ValidationFailed
 from .formats import DUMP_FORMATS, get_format
@@ -18,7 +18,7 @@ from .iri import DEFAULT_BASE, Iris, check_base, rebase_graph
 from .loader import parse_files
 from .publish import publish
 from .quotes import anchor_quotes
-from .serialize import jsonld_context, serialize_dataset, serialize_graph
+from .serialize import serialize_dataset, serialize_graph
 from .validation import Report, validate
 from .void import DUMP_STEM, describe
 
@@ -112,17 +112,19 @@ def check(kg: KnowledgeGraph) -> Report:
 
 
 def dump_files(kg: KnowledgeGraph, base: str = DEFAULT_BASE) -> dict[str, bytes]:
-    """Every file of dist/: the dumps in each format, the JSON-LD context, and void.ttl."""
-    import json
-
+    """Every file of dist/: the dumps, the JSON-LD context, the framed designations, and void.ttl."""
     graphs = kg.graphs(base)
+    iris = Iris(base)
     files = {
         f"{DUMP_STEM}.{get_format(name).extension}": serialize_dataset(graphs, name, base).encode("utf-8")
         for name in DUMP_FORMATS
     }
-    context = {"@context": jsonld_context(base)}
-    files["context.jsonld"] = (json.dumps(context, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode()
-    files["void.ttl"] = serialize_graph(graphs[Iris(base).graph("void")], "ttl", base).encode("utf-8")
+    files["context.jsonld"] = jsonld.context_file(base)
+    # For web pages: one object per designation, its programme, organisations and facts nested;
+    # the ontology graph gives the labels of roles, metrics and qualifiers.
+    web = graphs[iris.graph("ontology")] + graphs[iris.graph("data")]
+    files["designations.jsonld"] = jsonld.dumps(jsonld.frame(web, "designation", base)).encode("utf-8")
+    files["void.ttl"] = serialize_graph(graphs[iris.graph("void")], "ttl", base).encode("utf-8")
     return files
 
 

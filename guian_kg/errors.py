@@ -45,3 +45,27 @@ class ValidationFailed(GuianKGError):
 
 class QueryError(InputError):
     """A SPARQL query that does not parse or cannot be run; the message carries line and column."""
+
+
+class RemoteDocumentRefused(InputError):
+    """A JSON-LD document that needs a remote document (a context) other than the project's: never fetched."""
+
+    def __init__(self, url: str):
+        self.url = url
+        super().__init__(
+            f"refused to load the remote JSON-LD document {url}: guian-kg never fetches documents over "
+            "the network (it knows only the project's own context, served from the package); "
+            "inline that context in the document instead"
+        )
+
+
+class StoreError(GuianKGError):
+    """A triple store refused or failed a load (HTTP error, partial load, counts that differ): exit 3."""
+
+    exit_code = 3
+
+
+class StoreUnreachable(StoreError):
+    """The triple store did not answer (connection refused, DNS, timeout) after the retries: exit 2."""
+
+    exit_code = 2

@@ -43,6 +43,11 @@ class Iris:
     def dataset(self) -> URIRef:
         return URIRef(f"{self.base}dataset")
 
+    @property
+    def context(self) -> URIRef:
+        """The published JSON-LD context that framed documents reference."""
+        return URIRef(f"{self.base}context.jsonld")
+
     def parse_thing(self, iri: str) -> tuple[str, str] | None:
         """Return (kind, slug) of a thing IRI under this base, or None."""
         prefix = f"{self.base}id/"

@@ -7,13 +7,14 @@ depends on the graph alone, whatever the input order or PYTHONHASHSEED.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 
 from rdflib import Dataset, Graph, URIRef
 from rdflib.term import Node
 
+from . import jsonld
 from .formats import RDFFormat, get_format
+from .iri import DEFAULT_BASE
 from .namespaces import prefixes
 
 Triple = tuple[Node, Node, Node]
@@ -38,7 +39,7 @@ def serialize_graph(graph: Graph, fmt: RDFFormat | str, base: str | None = None)
     fmt = get_format(fmt) if isinstance(fmt, str) else fmt
     g = canonical_graph(graph, base)
     if fmt.name == "jsonld":
-        return _jsonld([(None, g)], base)
+        return jsonld.dumps(jsonld.compact([(None, g)], base or DEFAULT_BASE))
     if fmt.name in ("nt", "nq"):
         return _sorted_lines(g.serialize(format=fmt.rdflib))
     return g.serialize(format=fmt.rdflib)
@@ -54,7 +55,7 @@ def serialize_dataset(graphs: dict[URIRef, Graph], fmt: RDFFormat | str, base: s
         return serialize_graph(union, fmt, base)
     ordered = [(name, canonical_graph(graphs[name], base, identifier=name)) for name in sorted(graphs)]
     if fmt.name == "jsonld":
-        return _jsonld(ordered, base)
+        return jsonld.dumps(jsonld.compact(ordered, base or DEFAULT_BASE))
     if fmt.name == "trig":
         return _trig(ordered)
     ds = Dataset(default_union=False)
@@ -85,51 +86,3 @@ def _trig(graphs: list[tuple[URIRef, Graph]]) -> str:
 def _sorted_lines(text: str) -> str:
     lines = sorted(line for line in text.splitlines() if line.strip())
     return "\n".join(lines) + "\n"
-
-
-def jsonld_context(base: str | None = None) -> dict:
-    """The JSON-LD @context object: the project's prefixes (and terms) under `base`."""
-    from .resources import context_path
-    from .iri import DEFAULT_BASE
-
-    text = context_path().read_text(encoding="utf-8")
-    if base and base != DEFAULT_BASE:
-        text = text.replace(DEFAULT_BASE, base)
-    return json.loads(text)["@context"]
-
-
-def _jsonld(graphs: list[tuple[URIRef | None, Graph]], base: str | None) -> str:
-    """Compacted JSON-LD with the project context embedded; nodes and values in a stable order."""
-    context = jsonld_context(base)
-    out_graphs = []
-    for name, g in graphs:
-        doc = json.loads(g.serialize(format="json-ld", context=context, auto_compact=True))
-        nodes = doc.get("@graph", [doc] if "@id" in doc else [])
-        nodes = [{k: v for k, v in node.items() if k != "@context"} for node in nodes]
-        nodes = sorted((_stable(node) for node in nodes), key=lambda n: n.get("@id", ""))
-        out_graphs.append((name, nodes))
-    if len(out_graphs) == 1 and out_graphs[0][0] is None:
-        body = {"@context": context, "@graph": out_graphs[0][1]}
-    else:
-        body = {
-            "@context": context,
-            "@graph": [{"@id": _compact_iri(str(name), context), "@graph": nodes} for name, nodes in out_graphs],
-        }
-    return json.dumps(body, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-
-
-def _stable(value):
-    """Sort the values of every multi-valued property (no @list is used in this dataset)."""
-    if isinstance(value, dict):
-        return {k: _stable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        items = [_stable(v) for v in value]
-        return sorted(items, key=lambda v: json.dumps(v, ensure_ascii=False, sort_keys=True))
-    return value
-
-
-def _compact_iri(iri: str, context: dict) -> str:
-    for prefix, ns in sorted(context.items(), key=lambda kv: -len(kv[1]) if isinstance(kv[1], str) else 0):
-        if isinstance(ns, str) and iri.startswith(ns) and len(iri) > len(ns):
-            return f"{prefix}:{iri[len(ns):]}"
-    return iri
