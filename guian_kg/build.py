@@ -120,10 +120,8 @@ def dump_files(kg: KnowledgeGraph, base: str = DEFAULT_BASE) -> dict[str, bytes]
         for name in DUMP_FORMATS
     }
     files["context.jsonld"] = jsonld.context_file(base)
-    # For web pages: one object per designation, its programme, organisations and facts nested;
-    # the ontology graph gives the labels of roles, metrics and qualifiers.
-    web = graphs[iris.graph("ontology")] + graphs[iris.graph("data")]
-    files["designations.jsonld"] = jsonld.dumps(jsonld.frame(web, "designation", base)).encode("utf-8")
+    # For web pages: one object per designation, its programme, organisations and facts nested.
+    files["designations.jsonld"] = jsonld.export(graphs, base, "designation").encode("utf-8")
     files["void.ttl"] = serialize_graph(graphs[iris.graph("void")], "ttl", base).encode("utf-8")
     return files
 

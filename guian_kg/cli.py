@@ -23,6 +23,7 @@ from .query import GRAPH_FORMATS, TABLE_FORMATS
 # commands that use them, and the default base is spelt out here for the options (a test checks
 # that it equals guian_kg.iri.DEFAULT_BASE).
 DEFAULT_BASE = "https://w3id.org/guian-kg/"
+JSONLD_FRAMES = ("designation", "organization", "observation")  # = guian_kg.jsonld.FRAMES (tested)
 
 
 def reports_errors(command):
@@ -103,18 +104,35 @@ def validate(files: tuple[Path, ...], fmt: str) -> None:
               show_default=True, help="RDF format.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default stdout).")
 @click.option("--base", default=DEFAULT_BASE, show_default=True, help="Base IRI of every identifier.")
+@click.option("--frame", "frame_name", type=click.Choice(JSONLD_FRAMES),
+              help="With --format jsonld: a framed document, one object per designation, "
+                   "organisation or observation with related things nested.")
+@click.option("--context", "context_mode", type=click.Choice(["embed", "iri"]),
+              help="With --format jsonld: embed the context, or reference it by IRI "
+                   "({base}context.jsonld). Default: embed, and iri with --frame.")
 @reports_errors
-def export(fmt: str, output: Path | None, base: str) -> None:
+def export(fmt: str, output: Path | None, base: str, frame_name: str | None,
+           context_mode: str | None) -> None:
     """Write the whole graph in one RDF format (quad formats keep the named graphs).
 
     Example: guian-kg export --format nq -o guian-kg.nq
+
+    Example: guian-kg export --format jsonld --frame designation -o designations.jsonld
     """
     from .build import load
     from .iri import check_base
-    from .serialize import serialize_dataset
 
-    kg = load()
-    text = serialize_dataset(kg.graphs(check_base(base)), get_format(fmt), base)
+    if (frame_name or context_mode) and fmt != "jsonld":
+        raise click.UsageError("--frame and --context apply to --format jsonld only")
+    graphs = load().graphs(check_base(base))
+    if fmt == "jsonld":
+        from .jsonld import export as export_jsonld
+
+        text = export_jsonld(graphs, base, frame_name, context_mode)
+    else:
+        from .serialize import serialize_dataset
+
+        text = serialize_dataset(graphs, get_format(fmt), base)
     if output:
         output.write_text(text, encoding="utf-8")
         click.echo(f"wrote {output}", err=True)

@@ -5,8 +5,13 @@ The context lives in the package (guian_kg/context.jsonld) and is published at
 `{base}context.jsonld` (dist/context.jsonld). Compacted dumps embed it, so that RDF tools read
 them offline (Oxigraph refuses remote contexts, rdflib and Jena fetch them); framed documents for
 web pages reference it by IRI, and the loader here maps that IRI to the local file and refuses
-every other URL.
-Spec: https://www.w3.org/TR/json-ld11/, https://www.w3.org/TR/json-ld11-framing/.
+every other URL. Spec: https://www.w3.org/TR/json-ld11/, https://www.w3.org/TR/json-ld11-framing/.
+
+Frames (guian_kg/frames/*.jsonld) start every nested frame with `"@id": {}`, so that it matches
+every node (a frame that lists properties matches only nodes having one of them, and framing
+drops the values it does not match), and name language-mapped properties by compact IRI
+(`"rdfs:label": {}`), since under a term with `"@container": "@language"` the empty frame would
+read as an empty language map, which matches nothing.
 """
 
 from __future__ import annotations
@@ -111,6 +116,24 @@ def frame(graph: Graph, name: str, base: str = DEFAULT_BASE, context: ContextMod
         {"omitDefault": True, "omitGraph": False},
     )
     return _with_context(_stable(doc), base, context)
+
+
+def web_graph(graphs: dict[URIRef, Graph], base: str = DEFAULT_BASE) -> Graph:
+    """What framed documents are made of: the data, and the ontology for the labels of concepts."""
+    iris = Iris(base)
+    return graphs[iris.graph("ontology")] + graphs[iris.graph("data")]
+
+
+def export(
+    graphs: dict[URIRef, Graph],
+    base: str = DEFAULT_BASE,
+    frame_name: str | None = None,
+    context: ContextMode | None = None,
+) -> str:
+    """JSON text: the compacted graphs (context embedded) or a framed document (context by IRI)."""
+    if frame_name:
+        return dumps(frame(web_graph(graphs, base), frame_name, base, context or "iri"))
+    return dumps(compact(sorted(graphs.items()), base, context or "embed"))
 
 
 def load_frame(name: str, base: str = DEFAULT_BASE) -> dict:
