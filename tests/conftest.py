@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from guian_kg.build import KnowledgeGraph, build, load
@@ -23,3 +30,71 @@ def dist(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("build") / "dist"
     build(out)
     return out
+
+
+# ---------------------------------------------------------------- Oxigraph servers (test_store.py)
+
+
+class OxigraphServer:
+    """An `oxigraph serve` process on 127.0.0.1 with an on-disk location; `url` is its base URL."""
+
+    def __init__(self, location: Path):
+        self.location = location
+        self.process: subprocess.Popen | None = None
+        self.url = ""
+
+    def start(self) -> OxigraphServer:
+        executable = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
+        if not Path(executable).is_file():
+            pytest.skip("the oxigraph server is not installed: pip install -e '.[test]'")
+        with socket.socket() as probe:  # a free loopback port (oxigraph does not report port 0)
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        address = f"127.0.0.1:{port}"
+        self.url = f"http://{address}"
+        log = self.location.with_name(f"{self.location.name}.log")
+        command = [executable, "serve", "--location", str(self.location), "--bind", address]
+        with open(log, "ab") as output:  # a file, not a pipe, which could fill and block the server
+            self.process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                pytest.fail(f"oxigraph serve exited: {log.read_text(errors='replace')}")
+            try:
+                httpx.get(f"{self.url}/", timeout=1)
+                return self
+            except httpx.TransportError:
+                time.sleep(0.1)
+        self.stop()
+        pytest.fail(f"oxigraph serve did not answer on {self.url} within 30 s")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+
+@pytest.fixture(scope="session")
+def oxigraph_servers(tmp_path_factory) -> Iterator[Callable[[Path], OxigraphServer]]:
+    """Start Oxigraph servers on given locations (restartable); every one is stopped at the end."""
+    started: list[OxigraphServer] = []
+
+    def start(location: Path) -> OxigraphServer:
+        server = OxigraphServer(location).start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def oxigraph_server(oxigraph_servers, tmp_path_factory) -> str:
+    """Base URL (http://127.0.0.1:PORT) of an Oxigraph server for the session, on disk in tmp."""
+    return oxigraph_servers(tmp_path_factory.mktemp("oxigraph")).url
