@@ -117,15 +117,31 @@ def query_error(text: str, source: str, message: str) -> QueryError:
     if not match:
         return QueryError(f"{source}: {message}")
     line, column, detail = int(match.group(1)), int(match.group(2)), match.group(3)
+    lines = text.splitlines() or [""]
+    if line > len(lines) or (line == len(lines) and column > len(lines[-1])):
+        # Oxigraph's parser reports how far it looked ahead, often the end of the query; rdflib's
+        # names the construct that failed, which is where a reader should look.
+        line, column, detail = _rdflib_position(text) or (line, column, detail)
     if "Prefix not found" in detail:
         detail = "undeclared prefix (add a PREFIX line)"
     elif len(detail) > 200:
         detail = detail[:200] + " …"
-    lines = text.splitlines() or [""]
     shown = lines[min(line, len(lines)) - 1]
     caret = " " * max(0, min(column - 1, len(shown))) + "^"
     where = f"{source}:{line}:{column}"
     return QueryError(f"{where}: SPARQL syntax error: {detail}\n  {shown}\n  {caret}")
+
+
+def _rdflib_position(text: str) -> tuple[int, int, str] | None:
+    """(line, column, message) of rdflib's parse error for `text`, or None if rdflib parses it."""
+    from pyparsing import ParseException
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    try:
+        parseQuery(text)
+    except ParseException as exc:
+        return exc.lineno, exc.col, exc.msg + (f", found {exc.found}" if exc.found else "")
+    return None
 
 
 def default_prefixes() -> dict[str, str]:
