@@ -98,3 +98,12 @@ def oxigraph_servers(tmp_path_factory) -> Iterator[Callable[[Path], OxigraphServ
 def oxigraph_server(oxigraph_servers, tmp_path_factory) -> str:
     """Base URL (http://127.0.0.1:PORT) of an Oxigraph server for the session, on disk in tmp."""
     return oxigraph_servers(tmp_path_factory.mktemp("oxigraph")).url
+
+
+def pytest_addoption(parser):
+    """`pytest --update-expected` rewrites the expected result next to every queries/NAME.rq."""
+    parser.addoption(
+        "--update-expected",
+        action="store_true",
+        help="Rewrite queries/NAME.csv|.srj|.ttl from the current graph (then review the diff).",
+    )
