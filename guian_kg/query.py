@@ -9,6 +9,7 @@ context). CSV and TSV define no boolean: for ASK they hold the single word true 
 
 from __future__ import annotations
 
+import os
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -67,10 +68,10 @@ def resolve(target: str, stdin_text: str | None = None) -> tuple[str, str]:
     """Return (source name, query text) for an example NAME, a FILE, or '-' (`stdin_text`)."""
     if target == "-":
         return "<stdin>", stdin_text or ""
-    by_name = {example.name: example for example in examples()}
     name = target.removesuffix(".rq")
-    if name in by_name and "/" not in target:
-        return f"{name}.rq", by_name[name].text
+    example = resources.resource_dir("queries") / f"{name}.rq"
+    if "/" not in target and os.sep not in target and example.is_file():
+        return example.name, example.read_text(encoding="utf-8")
     path = Path(target)
     if path.is_file():
         try:
@@ -79,7 +80,7 @@ def resolve(target: str, stdin_text: str | None = None) -> tuple[str, str]:
             raise InputError(f"{path}: cannot read the query: {exc}") from None
     import difflib
 
-    close = difflib.get_close_matches(name, by_name, n=3)
+    close = difflib.get_close_matches(name, [e.name for e in examples()], n=3)
     hint = f" Did you mean: {', '.join(close)}?" if close else ""
     raise InputError(f"no example or file named {target!r}.{hint} `guian-kg examples` lists them.")
 
