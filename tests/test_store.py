@@ -1,5 +1,5 @@
-"""`guian-kg load`: the Graph Store Protocol against a real Oxigraph server (integration), and the
-failure modes (credentials, refusals, retries, partial loads) against a scripted store on 127.0.0.1."""
+"""`guian-kg load`: the Graph Store Protocol against a real Oxigraph server (integration), and
+the failure modes (credentials, refusals, retries, partial loads) against a scripted local store."""
 
 from __future__ import annotations
 
@@ -28,7 +28,11 @@ from guian_kg.cli import cli
 from guian_kg.errors import InputError, StoreError, StoreUnreachable
 
 QUERIES = sorted(resources.resource_dir("queries").glob("*.rq"))
-RESULT_KINDS = {".csv": "text/csv", ".srj": "application/sparql-results+json", ".ttl": "application/n-triples"}
+RESULT_KINDS = {
+    ".csv": "text/csv",
+    ".srj": "application/sparql-results+json",
+    ".ttl": "application/n-triples",
+}
 
 
 @pytest.fixture
@@ -38,20 +42,29 @@ def runner() -> CliRunner:
 
 def sparql(url: str, query: str, union: bool = False) -> httpx.Response:
     params = {"union-default-graph": ""} if union else {}
-    response = httpx.post(f"{url}/query", data={"query": query}, params=params,
-                          headers={"Accept": "application/sparql-results+json"}, timeout=30)
+    response = httpx.post(
+        f"{url}/query",
+        data={"query": query},
+        params=params,
+        headers={"Accept": "application/sparql-results+json"},
+        timeout=30,
+    )
     response.raise_for_status()
     return response
 
 
 def count(url: str, graph: str | None = None) -> int:
     pattern = "?s ?p ?o" if graph is None else f"GRAPH <{graph}> {{ ?s ?p ?o }}"
-    bindings = sparql(url, f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}").json()["results"]["bindings"]
+    bindings = sparql(url, f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}").json()["results"][
+        "bindings"
+    ]
     return int(bindings[0]["n"]["value"])
 
 
 def named_graphs(url: str) -> set[str]:
-    rows = sparql(url, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }").json()["results"]["bindings"]
+    rows = sparql(url, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }").json()["results"][
+        "bindings"
+    ]
     return {row["g"]["value"] for row in rows}
 
 
@@ -65,12 +78,16 @@ def loaded_counts(stdout: str) -> dict[str, int]:
 @pytest.fixture
 def store(oxigraph_server) -> str:
     """The session's Oxigraph Graph Store URL, emptied first."""
-    httpx.post(f"{oxigraph_server}/update", data={"update": "DROP ALL"}, timeout=30).raise_for_status()
+    httpx.post(
+        f"{oxigraph_server}/update", data={"update": "DROP ALL"}, timeout=30
+    ).raise_for_status()
     return f"{oxigraph_server}/store"
 
 
 @pytest.mark.integration
-def test_load_puts_each_named_graph_and_reports_counts_that_match(store, oxigraph_server, kg, runner):
+def test_load_puts_each_named_graph_and_reports_counts_that_match(
+    store, oxigraph_server, kg, runner
+):
     result = runner.invoke(cli, ["load", "--store", store])
     assert result.exit_code == 0, result.stderr
     expected = {str(name): len(graph) for name, graph in kg.graphs().items()}
@@ -95,7 +112,9 @@ def test_loading_again_replaces_instead_of_adding(store, oxigraph_server, kg, ru
 
 
 @pytest.mark.integration
-def test_default_graph_option_puts_everything_in_the_default_graph(store, oxigraph_server, kg, runner):
+def test_default_graph_option_puts_everything_in_the_default_graph(
+    store, oxigraph_server, kg, runner
+):
     result = runner.invoke(cli, ["load", "--store", store, "--default-graph"])
     assert result.exit_code == 0, result.stderr
     assert count(oxigraph_server) == len(kg.union()) > 0
@@ -121,7 +140,9 @@ def test_a_request_the_store_rejects_is_reported_with_its_message(store, runner)
 
 @pytest.mark.integration
 def test_a_wrong_sparql_endpoint_is_reported_after_the_load(store, oxigraph_server, runner):
-    result = runner.invoke(cli, ["load", "--store", store, "--sparql", f"{oxigraph_server}/nowhere"])
+    result = runner.invoke(
+        cli, ["load", "--store", store, "--sparql", f"{oxigraph_server}/nowhere"]
+    )
     assert result.exit_code == 3
     assert "404" in result.stderr and "counting the triples" in result.stderr
 
@@ -144,7 +165,9 @@ def example_store(oxigraph_servers, tmp_path_factory, kg) -> str:
     """A server of its own holding the named graphs, as `guian-kg load` writes them."""
     server = oxigraph_servers(tmp_path_factory.mktemp("examples") / "db")
     store = f"{server.url}/store"
-    stores.load_into_store(stores.uploads(kg.graphs()), stores.Connection(store, f"{server.url}/query"))
+    stores.load_into_store(
+        stores.uploads(kg.graphs()), stores.Connection(store, f"{server.url}/query")
+    )
     return server.url
 
 
@@ -155,19 +178,25 @@ def test_the_example_queries_exist():
 @pytest.mark.integration
 @pytest.mark.parametrize("query", QUERIES, ids=[q.stem for q in QUERIES])
 def test_every_example_query_gives_its_expected_answer_over_http(example_store, query):
-    """Examples run with the union of the named graphs as default graph (as `guian-kg query` does)."""
+    """Examples run with the named graphs' union as the default graph, as `guian-kg query` does."""
     expected = [query.with_suffix(s) for s in RESULT_KINDS if query.with_suffix(s).is_file()]
     assert len(expected) == 1, f"{query.name} needs exactly one expected file (.csv, .srj or .ttl)"
     path = expected[0]
-    response = httpx.post(f"{example_store}/query", params={"union-default-graph": ""},
-                          data={"query": query.read_text(encoding="utf-8")},
-                          headers={"Accept": RESULT_KINDS[path.suffix]}, timeout=60)
+    response = httpx.post(
+        f"{example_store}/query",
+        params={"union-default-graph": ""},
+        data={"query": query.read_text(encoding="utf-8")},
+        headers={"Accept": RESULT_KINDS[path.suffix]},
+        timeout=60,
+    )
     assert response.status_code == 200, response.text
     if path.suffix == ".srj":
         assert response.json()["boolean"] == json.loads(path.read_text(encoding="utf-8"))["boolean"]
     elif path.suffix == ".ttl":
         actual = Graph().parse(data=response.text, format="nt")
-        assert isomorphic(actual, Graph().parse(path, format="turtle")), f"{query.name}: graphs differ"
+        assert isomorphic(actual, Graph().parse(path, format="turtle")), (
+            f"{query.name}: graphs differ"
+        )
     else:
         got_header, got = read_csv_rows(response.text)
         want_header, want = read_csv_rows(path.read_text(encoding="utf-8"))
@@ -176,7 +205,7 @@ def test_every_example_query_gives_its_expected_answer_over_http(example_store, 
 
 
 def read_csv_rows(text: str) -> tuple[list[str], list[tuple]]:
-    """Header and rows of SPARQL CSV results; numbers compare by value, blank node labels not at all."""
+    """Header and rows of SPARQL CSV results; numbers compare by value, blank node labels not."""
     header, *rows = list(csv.reader(io.StringIO(text, newline="")))
     return header, [tuple(cell_value(cell) for cell in row) for row in rows]
 
@@ -190,11 +219,11 @@ def cell_value(cell: str) -> tuple:
     return ("text", "_:" if cell.startswith("_:") else cell)
 
 
-# ---------------------------------------------------------------- failure modes, against a scripted store
+# ---------------------------------------------------------------- failure modes (scripted store)
 
 
 class ScriptedStore:
-    """A Graph Store on 127.0.0.1 that keeps what is PUT, counts it on SPARQL, and records every request.
+    """A Graph Store on 127.0.0.1: keeps what is PUT, counts it on SPARQL, records every request.
 
     `script(method, path_and_query, attempt)` may return (status, body) to answer instead.
     """
@@ -216,8 +245,14 @@ class ScriptedStore:
 
             def _answer(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                fake.requests.append({"method": self.command, "path": self.path, "headers": dict(self.headers)})
-                attempt = sum(1 for r in fake.requests if (r["method"], r["path"]) == (self.command, self.path))
+                fake.requests.append(
+                    {"method": self.command, "path": self.path, "headers": dict(self.headers)}
+                )
+                attempt = sum(
+                    1
+                    for r in fake.requests
+                    if (r["method"], r["path"]) == (self.command, self.path)
+                )
                 scripted = fake.script(self.command, self.path, attempt)
                 status, text = scripted if scripted else fake.answer(self.command, self.path, body)
                 data = text.encode("utf-8")
@@ -240,8 +275,12 @@ class ScriptedStore:
             query = parse_qs(body.decode("utf-8"))["query"][0]
             graph = re.search(r"GRAPH <([^>]+)>", query)
             n = self.graphs.get(graph.group(1) if graph else "(default)", 0)
-            return 200, json.dumps({"head": {"vars": ["n"]}, "results": {"bindings": [{"n": {
-                "type": "literal", "value": str(n)}}]}})
+            return 200, json.dumps(
+                {
+                    "head": {"vars": ["n"]},
+                    "results": {"bindings": [{"n": {"type": "literal", "value": str(n)}}]},
+                }
+            )
         return 404, "no such endpoint"
 
     def close(self) -> None:
@@ -261,7 +300,9 @@ def connection(fake: ScriptedStore, **options) -> stores.Connection:
 
 
 def test_basic_credentials_are_sent_with_every_request(scripted, runner):
-    result = runner.invoke(cli, ["load", "--store", f"{scripted.url}/store", "--user", "ann", "--password", "s3cret"])
+    result = runner.invoke(
+        cli, ["load", "--store", f"{scripted.url}/store", "--user", "ann", "--password", "s3cret"]
+    )
     assert result.exit_code == 0, result.stderr
     expected = "Basic " + base64.b64encode(b"ann:s3cret").decode()
     assert len(scripted.requests) == 6  # 3 PUTs, 3 counts
@@ -269,8 +310,18 @@ def test_basic_credentials_are_sent_with_every_request(scripted, runner):
 
 
 def test_extra_headers_are_sent_with_every_request(scripted, runner):
-    result = runner.invoke(cli, ["load", "--store", f"{scripted.url}/store",
-                                 "--header", "Authorization: Bearer t0ken", "--header", "X-Tenant: gk"])
+    result = runner.invoke(
+        cli,
+        [
+            "load",
+            "--store",
+            f"{scripted.url}/store",
+            "--header",
+            "Authorization: Bearer t0ken",
+            "--header",
+            "X-Tenant: gk",
+        ],
+    )
     assert result.exit_code == 0, result.stderr
     assert all(r["headers"].get("Authorization") == "Bearer t0ken" for r in scripted.requests)
     assert all(r["headers"].get("X-Tenant") == "gk" for r in scripted.requests)
@@ -279,7 +330,9 @@ def test_extra_headers_are_sent_with_every_request(scripted, runner):
 def test_each_graph_goes_to_its_own_graph_store_url_as_turtle(scripted, kg):
     stores.load_into_store(stores.uploads(kg.graphs()), connection(scripted))
     puts = [r for r in scripted.requests if r["method"] == "PUT"]
-    assert [parse_qs(urlsplit(r["path"]).query)["graph"][0] for r in puts] == [str(n) for n in kg.graphs()]
+    assert [parse_qs(urlsplit(r["path"]).query)["graph"][0] for r in puts] == [
+        str(n) for n in kg.graphs()
+    ]
     assert all(r["headers"]["Content-Type"].startswith("text/turtle") for r in puts)
     stores.load_into_store(stores.uploads(kg.graphs(), default_graph=True), connection(scripted))
     assert scripted.requests[-2]["path"] == "/store?default"
@@ -287,8 +340,12 @@ def test_each_graph_goes_to_its_own_graph_store_url_as_turtle(scripted, kg):
 
 @pytest.mark.parametrize("status", [401, 403])
 def test_refused_credentials_are_reported_and_not_retried(scripted, runner, status):
-    scripted.script = lambda method, path, attempt: (status, "who are you?") if method == "PUT" else None
-    result = runner.invoke(cli, ["load", "--store", f"{scripted.url}/store", "--user", "ann", "--password", "x"])
+    scripted.script = lambda method, path, attempt: (
+        (status, "who are you?") if method == "PUT" else None
+    )
+    result = runner.invoke(
+        cli, ["load", "--store", f"{scripted.url}/store", "--user", "ann", "--password", "x"]
+    )
     assert result.exit_code == 3
     assert f"refused access ({status}" in result.stderr and "who are you?" in result.stderr
     assert len(scripted.requests) == 1
@@ -298,17 +355,23 @@ def test_an_unreachable_store_exits_2_with_a_clear_message(runner):
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    result = runner.invoke(cli, ["load", "--store", f"http://127.0.0.1:{port}/store", "--retries", "0"])
+    result = runner.invoke(
+        cli, ["load", "--store", f"http://127.0.0.1:{port}/store", "--retries", "0"]
+    )
     assert result.exit_code == 2
     assert f"cannot reach the store at http://127.0.0.1:{port}/store" in result.stderr
     assert "No graph was replaced" in result.stderr
 
 
 def test_transient_failures_are_retried_with_exponential_backoff(scripted, kg):
-    scripted.script = lambda method, path, attempt: (503, "busy") if method == "PUT" and attempt <= 2 else None
+    scripted.script = lambda method, path, attempt: (
+        (503, "busy") if method == "PUT" and attempt <= 2 else None
+    )
     waits: list[float] = []
     events: list[stores.Progress] = []
-    report = stores.load_into_store(stores.uploads(kg.graphs()), connection(scripted), events.append, waits.append)
+    report = stores.load_into_store(
+        stores.uploads(kg.graphs()), connection(scripted), events.append, waits.append
+    )
     assert [g.found for g in report.graphs] == [g.sent for g in report.graphs]
     assert waits == [0.5, 1.0] * 3  # each graph: two 503s, then accepted
     assert sum(1 for e in events if e.phase == "retry" and "HTTP 503" in e.message) == 6
@@ -317,8 +380,10 @@ def test_transient_failures_are_retried_with_exponential_backoff(scripted, kg):
 def test_retries_are_bounded(scripted, kg):
     scripted.script = lambda method, path, attempt: (502, "bad gateway")
     waits: list[float] = []
-    with pytest.raises(StoreError, match="502 Bad Gateway.*bad gateway"):
-        stores.load_into_store(stores.uploads(kg.graphs()), connection(scripted, retries=3), sleep=waits.append)
+    with pytest.raises(StoreError, match=r"502 Bad Gateway.*bad gateway"):
+        stores.load_into_store(
+            stores.uploads(kg.graphs()), connection(scripted, retries=3), sleep=waits.append
+        )
     assert waits == [0.5, 1.0, 2.0]
     assert len(scripted.requests) == 4
 
@@ -329,13 +394,18 @@ def test_connection_failures_are_retried_then_reported_as_unreachable(kg):
         store = f"http://127.0.0.1:{probe.getsockname()[1]}/store"
     waits: list[float] = []
     with pytest.raises(StoreUnreachable, match="after 3 attempt"):
-        stores.load_into_store(stores.uploads(kg.graphs()), stores.Connection(store, store, retries=2),
-                               sleep=waits.append)
+        stores.load_into_store(
+            stores.uploads(kg.graphs()),
+            stores.Connection(store, store, retries=2),
+            sleep=waits.append,
+        )
     assert waits == [0.5, 1.0]
 
 
 def test_a_partial_failure_says_which_graphs_made_it(scripted, kg, runner):
-    scripted.script = lambda method, path, attempt: (500, "disk full") if "graph%2Fdata" in path else None
+    scripted.script = lambda method, path, attempt: (
+        (500, "disk full") if "graph%2Fdata" in path else None
+    )
     result = runner.invoke(cli, ["load", "--store", f"{scripted.url}/store", "--retries", "0"])
     assert result.exit_code == 3
     assert "disk full" in result.stderr
@@ -347,7 +417,9 @@ def test_a_partial_failure_says_which_graphs_made_it(scripted, kg, runner):
 def test_counts_that_differ_fail_the_load(scripted, runner):
     def lie(method, path, attempt):
         if method == "POST":
-            return 200, json.dumps({"results": {"bindings": [{"n": {"type": "literal", "value": "1"}}]}})
+            return 200, json.dumps(
+                {"results": {"bindings": [{"n": {"type": "literal", "value": "1"}}]}}
+            )
         return None
 
     scripted.script = lie
@@ -366,13 +438,19 @@ def test_a_large_upload_reports_its_progress_in_chunks(scripted, kg):
     assert sent == sorted(sent)
 
 
-@pytest.mark.parametrize("graph_store,endpoint", [
-    ("http://127.0.0.1:7878/store", "http://127.0.0.1:7878/query"),
-    ("http://localhost:3030/ds/data", "http://localhost:3030/ds/sparql"),
-    ("http://localhost:7200/repositories/gk/rdf-graphs/service", "http://localhost:7200/repositories/gk"),
-    ("http://localhost:8890/sparql-graph-crud-auth", "http://localhost:8890/sparql-auth"),
-    ("http://localhost:8890/sparql-graph-crud", "http://localhost:8890/sparql"),
-])
+@pytest.mark.parametrize(
+    "graph_store,endpoint",
+    [
+        ("http://127.0.0.1:7878/store", "http://127.0.0.1:7878/query"),
+        ("http://localhost:3030/ds/data", "http://localhost:3030/ds/sparql"),
+        (
+            "http://localhost:7200/repositories/gk/rdf-graphs/service",
+            "http://localhost:7200/repositories/gk",
+        ),
+        ("http://localhost:8890/sparql-graph-crud-auth", "http://localhost:8890/sparql-auth"),
+        ("http://localhost:8890/sparql-graph-crud", "http://localhost:8890/sparql"),
+    ],
+)
 def test_the_sparql_endpoint_is_derived_for_known_stores(graph_store, endpoint):
     assert stores.sparql_endpoint(graph_store) == endpoint
 
@@ -384,13 +462,16 @@ def test_an_unknown_store_layout_asks_for_the_sparql_endpoint(runner):
     assert result.exit_code == 2 and "--sparql" in result.stderr
 
 
-@pytest.mark.parametrize("arguments,message", [
-    (["--graph", "urn:g:1", "--default-graph"], "exclude each other"),
-    (["--graph", "not an iri"], "absolute IRI"),
-    (["--header", "no colon"], "Name: value"),
-    (["--password", "x"], "--password needs --user"),
-    (["--user", "u", "--password", "p", "--header", "Authorization: x"], "not both"),
-])
+@pytest.mark.parametrize(
+    "arguments,message",
+    [
+        (["--graph", "urn:g:1", "--default-graph"], "exclude each other"),
+        (["--graph", "not an iri"], "absolute IRI"),
+        (["--header", "no colon"], "Name: value"),
+        (["--password", "x"], "--password needs --user"),
+        (["--user", "u", "--password", "p", "--header", "Authorization: x"], "not both"),
+    ],
+)
 def test_bad_options_are_usage_errors(runner, arguments, message):
     result = runner.invoke(cli, ["load", "--store", "http://127.0.0.1:9/store", *arguments])
     assert result.exit_code == 2
@@ -401,4 +482,6 @@ def test_the_readme_documents_the_exit_codes_of_load():
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Loading into triple stores", 1)[1].split("\n## ", 1)[0]
     for code in ("0", "2", "3"):
-        assert re.search(rf"\b{code}\b", section), f"exit code {code} of guian-kg load is not documented"
+        assert re.search(rf"\b{code}\b", section), (
+            f"exit code {code} of guian-kg load is not documented"
+        )
