@@ -42,8 +42,9 @@ def store_from_kg(kg: KnowledgeGraph) -> ox.Store:
 
 
 def store_from_nquads(data: bytes) -> ox.Store:
+    """A store holding N-Quads that guian-kg wrote itself (parsed leniently: a third faster)."""
     store = ox.Store()
-    store.load(data, format=ox.RdfFormat.N_QUADS)
+    store.load(data, format=ox.RdfFormat.N_QUADS, lenient=True)
     return store
 
 
