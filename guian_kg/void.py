@@ -28,7 +28,7 @@ VOCABULARIES = (
     "http://www.w3.org/2004/02/skos/core#",
     "https://schema.org/",
     "http://purl.org/dc/terms/",
-    "https://w3id.org/guian-kg/ontology#",
+    "https://w3id.org/guian-kg/ontology",
 )
 
 
