@@ -41,7 +41,7 @@ def union_of(ds: Dataset) -> Graph:
 
 
 def test_build_writes_exactly_the_documented_files(dist):
-    assert sorted(p.name for p in dist.iterdir()) == sorted([*DUMPS, "context.jsonld", "void.ttl"])
+    assert sorted(p.name for p in dist.iterdir()) == sorted([*DUMPS, "context.jsonld", "designations.jsonld", "void.ttl"])
 
 
 def test_every_dump_parses_in_rdflib_to_the_same_graph(dist):
