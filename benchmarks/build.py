@@ -25,8 +25,10 @@ def main(runs: int) -> None:
         sizes = {p.name: p.stat().st_size for p in result.files}
     kg = result.kg
     print(f"runs: {runs}")
-    print(f"triples: ontology {len(kg.ontology)}, data {len(kg.data)}, void {len(kg.void)}, "
-          f"total {len(kg.ontology) + len(kg.data) + len(kg.void)}")
+    print(
+        f"triples: ontology {len(kg.ontology)}, data {len(kg.data)}, void {len(kg.void)}, "
+        f"total {len(kg.ontology) + len(kg.data) + len(kg.void)}"
+    )
     print(f"{'phase':<10} {'median s':>9} {'min s':>8}")
     for phase, values in phases.items():
         print(f"{phase:<10} {statistics.median(values):>9.3f} {min(values):>8.3f}")

@@ -84,7 +84,8 @@ def prefixes(base: str | None = None) -> dict[str, str]:
     if base is None or base == DEFAULT_BASE:
         return dict(table)
     return {
-        k: (base + v[len(DEFAULT_BASE) :] if v.startswith(DEFAULT_BASE) else v) for k, v in table.items()
+        k: (base + v[len(DEFAULT_BASE) :] if v.startswith(DEFAULT_BASE) else v)
+        for k, v in table.items()
     }
 
 
@@ -92,5 +93,5 @@ def shorten(iri: str) -> str:
     """`prefix:local` for an IRI in one of the project's namespaces (the longest match), else the IRI."""
     for prefix, ns in sorted(prefixes().items(), key=lambda kv: -len(kv[1])):
         if iri.startswith(ns) and len(iri) > len(ns):
-            return f"{prefix}:{iri[len(ns):]}"
+            return f"{prefix}:{iri[len(ns) :]}"
     return iri

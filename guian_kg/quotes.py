@@ -36,7 +36,9 @@ def find_all(text: str, exact: str) -> list[int]:
 
 def anchor(text: str, start: int, length: int) -> Anchor:
     end = start + length
-    return Anchor(start, end, text[max(0, start - CONTEXT_CHARS) : start], text[end : end + CONTEXT_CHARS])
+    return Anchor(
+        start, end, text[max(0, start - CONTEXT_CHARS) : start], text[end : end + CONTEXT_CHARS]
+    )
 
 
 def _facts_citing(graph: Graph, quote: URIRef) -> str:
@@ -51,12 +53,18 @@ def anchor_quotes(graph: Graph, text: str) -> int:
     for quote in quotes:
         exacts = list(graph.objects(quote, OA.exact))
         if len(exacts) != 1:
-            problems.append(f"{_facts_citing(graph, quote)}: quote {quote} has {len(exacts)} oa:exact values, needs 1")
+            problems.append(
+                f"{_facts_citing(graph, quote)}: quote {quote} has {len(exacts)} oa:exact values, needs 1"
+            )
             continue
         exact = str(exacts[0])
         hits = find_all(text, exact) if exact else []
         if len(hits) != 1:
-            why = "is not in the source" if not hits else f"occurs {len(hits)} times in the source (lengthen it)"
+            why = (
+                "is not in the source"
+                if not hits
+                else f"occurs {len(hits)} times in the source (lengthen it)"
+            )
             problems.append(f"{_facts_citing(graph, quote)}: quote {quote} {why}: «{exact}»")
             continue
         found = anchor(text, hits[0], len(exact))

@@ -24,7 +24,9 @@ def sort_key(triple: Iterable[Node]) -> tuple[str, ...]:
     return tuple(term.n3() for term in triple)
 
 
-def canonical_graph(triples: Iterable[Triple], base: str | None = None, identifier: Node | None = None) -> Graph:
+def canonical_graph(
+    triples: Iterable[Triple], base: str | None = None, identifier: Node | None = None
+) -> Graph:
     """A new graph holding `triples` inserted in sorted order, with the project's prefixes bound."""
     g = Graph(identifier=identifier, bind_namespaces="none")
     for prefix, ns in prefixes(base).items():
@@ -45,7 +47,9 @@ def serialize_graph(graph: Graph, fmt: RDFFormat | str, base: str | None = None)
     return g.serialize(format=fmt.rdflib)
 
 
-def serialize_dataset(graphs: dict[URIRef, Graph], fmt: RDFFormat | str, base: str | None = None) -> str:
+def serialize_dataset(
+    graphs: dict[URIRef, Graph], fmt: RDFFormat | str, base: str | None = None
+) -> str:
     """Serialise named graphs: quad formats keep the names, triple formats write their union."""
     fmt = get_format(fmt) if isinstance(fmt, str) else fmt
     if not fmt.quads:
@@ -53,7 +57,9 @@ def serialize_dataset(graphs: dict[URIRef, Graph], fmt: RDFFormat | str, base: s
         for g in graphs.values():
             union += g
         return serialize_graph(union, fmt, base)
-    ordered = [(name, canonical_graph(graphs[name], base, identifier=name)) for name in sorted(graphs)]
+    ordered = [
+        (name, canonical_graph(graphs[name], base, identifier=name)) for name in sorted(graphs)
+    ]
     if fmt.name == "jsonld":
         return jsonld.dumps(jsonld.compact(ordered, base or DEFAULT_BASE))
     if fmt.name == "trig":

@@ -43,7 +43,9 @@ class Report:
             for r in by_focus[focus]:
                 where = f" {shorten(r.path)}" if r.path else ""
                 value = f" = {r.value}" if r.value else ""
-                lines.append(f"  [{r.severity}]{where}{value}  ({shorten(r.shape)}, {shorten(r.constraint)})")
+                lines.append(
+                    f"  [{r.severity}]{where}{value}  ({shorten(r.shape)}, {shorten(r.constraint)})"
+                )
                 for message in r.messages:
                     lines.append(f"    {message}")
             lines.append("")
@@ -58,12 +60,15 @@ class Report:
         return g.serialize(format="turtle")
 
     def json(self) -> str:
-        return json.dumps(
-            {"conforms": self.conforms, "results": [r.__dict__ for r in self.results]},
-            ensure_ascii=False,
-            indent=2,
-            sort_keys=True,
-        ) + "\n"
+        return (
+            json.dumps(
+                {"conforms": self.conforms, "results": [r.__dict__ for r in self.results]},
+                ensure_ascii=False,
+                indent=2,
+                sort_keys=True,
+            )
+            + "\n"
+        )
 
 
 def validate(data: Graph, shapes: Graph, ontology: Graph) -> Report:
@@ -75,7 +80,9 @@ def validate(data: Graph, shapes: Graph, ontology: Graph) -> Report:
         advanced=True,
         allow_warnings=True,
     )
-    results = [_result(report_graph, node) for node in report_graph.subjects(SH.resultSeverity, None)]
+    results = [
+        _result(report_graph, node) for node in report_graph.subjects(SH.resultSeverity, None)
+    ]
     results.sort(key=lambda r: (r.focus, r.path or "", r.constraint, r.value or ""))
     return Report(bool(conforms), report_graph, results)
 
@@ -93,7 +100,9 @@ def _result(g: Graph, node: Node) -> Result:
     return Result(
         focus=one(SH.focusNode) or "",
         path=one(SH.resultPath),
-        value=value.n3() if isinstance(value, Literal) else (str(value) if value is not None else None),
+        value=value.n3()
+        if isinstance(value, Literal)
+        else (str(value) if value is not None else None),
         severity=shorten(one(SH.resultSeverity) or ""),
         messages=tuple(messages),
         shape=one(SH.sourceShape) or "",

@@ -40,15 +40,43 @@ def describe(ontology: Graph, data: Graph, source_text: str, iris: Iris | None =
     g.add((ds, RDF.type, VOID.Dataset))
     g.add((ds, RDF.type, DCAT.Dataset))
     g.add((ds, RDFS.label, Literal("贵安新区国家级金字招牌知识图谱", lang="zh")))
-    g.add((ds, RDFS.label, Literal("Gui'an New Area national designations knowledge graph", lang="en")))
+    g.add(
+        (
+            ds,
+            RDFS.label,
+            Literal("Gui'an New Area national designations knowledge graph", lang="en"),
+        )
+    )
     g.add((ds, DCTERMS.title, Literal("贵安新区国家级金字招牌知识图谱", lang="zh")))
-    g.add((ds, DCTERMS.title, Literal("Gui'an New Area national designations knowledge graph", lang="en")))
-    g.add((ds, DCTERMS.description, Literal(
-        "《贵阳日报》一篇报道中贵安新区的国家级称号、授予机构、时间、入选规模及此后成果，每条事实附原文引文及其位置。", lang="zh")))
-    g.add((ds, DCTERMS.description, Literal(
-        "The national-level designations of Gui'an New Area reported by a Guiyang Daily article: titles, "
-        "granting agencies, dates, cohort sizes and the results measured since, each fact with its "
-        "verbatim quote and offsets.", lang="en")))
+    g.add(
+        (
+            ds,
+            DCTERMS.title,
+            Literal("Gui'an New Area national designations knowledge graph", lang="en"),
+        )
+    )
+    g.add(
+        (
+            ds,
+            DCTERMS.description,
+            Literal(
+                "《贵阳日报》一篇报道中贵安新区的国家级称号、授予机构、时间、入选规模及此后成果，每条事实附原文引文及其位置。",
+                lang="zh",
+            ),
+        )
+    )
+    g.add(
+        (
+            ds,
+            DCTERMS.description,
+            Literal(
+                "The national-level designations of Gui'an New Area reported by a Guiyang Daily article: titles, "
+                "granting agencies, dates, cohort sizes and the results measured since, each fact with its "
+                "verbatim quote and offsets.",
+                lang="en",
+            ),
+        )
+    )
     g.add((ds, DCTERMS.license, LICENSE))
     g.add((ds, DCTERMS.source, ARTICLE))
     g.add((ds, OWL.versionInfo, Literal(__version__)))
@@ -57,7 +85,9 @@ def describe(ontology: Graph, data: Graph, source_text: str, iris: Iris | None =
     g.add((publisher, RDF.type, FOAF.Organization))
     g.add((publisher, RDFS.label, Literal("guian-kg 项目", lang="zh")))
     g.add((publisher, RDFS.label, Literal("the guian-kg project", lang="en")))
-    g.add((ARTICLE, SCHEMA.sha256, Literal(hashlib.sha256(source_text.encode("utf-8")).hexdigest())))
+    g.add(
+        (ARTICLE, SCHEMA.sha256, Literal(hashlib.sha256(source_text.encode("utf-8")).hexdigest()))
+    )
     g.add((ds, VOID.uriSpace, Literal(f"{iris.base}id/")))
     g.add((ds, VOID.sparqlEndpoint, URIRef(f"{iris.base}sparql")))
     g.add((ds, VOID.rootResource, URIRef(f"{iris.base}id/place/guian-new-area")))
@@ -70,7 +100,13 @@ def describe(ontology: Graph, data: Graph, source_text: str, iris: Iris | None =
         g.add((ds, VOID.dataDump, dist))
         g.add((dist, RDF.type, DCAT.Distribution))
         g.add((dist, DCAT.downloadURL, dist))
-        g.add((dist, DCAT.mediaType, URIRef(f"https://www.iana.org/assignments/media-types/{fmt.media_type}")))
+        g.add(
+            (
+                dist,
+                DCAT.mediaType,
+                URIRef(f"https://www.iana.org/assignments/media-types/{fmt.media_type}"),
+            )
+        )
         g.add((dist, DCTERMS.format, Literal(fmt.media_type)))
         g.add((dist, DCTERMS.license, LICENSE))
     _statistics(g, ds, ontology + data, iris)
@@ -79,7 +115,9 @@ def describe(ontology: Graph, data: Graph, source_text: str, iris: Iris | None =
 
 def _statistics(g: Graph, ds: URIRef, union: Graph, iris: Iris) -> None:
     entity_prefix = f"{iris.base}id/"
-    entities = {s for s in union.subjects() if isinstance(s, URIRef) and str(s).startswith(entity_prefix)}
+    entities = {
+        s for s in union.subjects() if isinstance(s, URIRef) and str(s).startswith(entity_prefix)
+    }
     g.add((ds, VOID.triples, Literal(len(union), datatype=XSD.integer)))
     g.add((ds, VOID.entities, Literal(len(entities), datatype=XSD.integer)))
     g.add((ds, VOID.distinctSubjects, Literal(len(set(union.subjects())), datatype=XSD.integer)))

@@ -51,11 +51,15 @@ def test_build_publishes_dist_and_lists_the_files(runner, tmp_path):
     out = tmp_path / "dist"
     result = runner.invoke(cli, ["build", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert sorted(Path(line).name for line in result.stdout.splitlines()) == sorted(p.name for p in out.iterdir())
+    assert sorted(Path(line).name for line in result.stdout.splitlines()) == sorted(
+        p.name for p in out.iterdir()
+    )
     assert "built" in result.stderr
 
 
-def test_malformed_turtle_names_file_and_line_exits_2_and_leaves_dist_untouched(runner, tmp_path, previous_dist):
+def test_malformed_turtle_names_file_and_line_exits_2_and_leaves_dist_untouched(
+    runner, tmp_path, previous_dist
+):
     data = data_with(tmp_path, "broken.ttl", PREFIXES + '\nclaim:x rdfs:label "unterminated .\n')
     result = runner.invoke(cli, ["build", "--out", str(previous_dist), "--data", str(data)])
     assert result.exit_code == 2, result.output
@@ -64,20 +68,27 @@ def test_malformed_turtle_names_file_and_line_exits_2_and_leaves_dist_untouched(
     assert result.stdout == ""
 
 
-def test_a_quote_not_in_the_source_fails_naming_the_fact_and_publishes_nothing(runner, tmp_path, previous_dist):
+def test_a_quote_not_in_the_source_fails_naming_the_fact_and_publishes_nothing(
+    runner, tmp_path, previous_dist
+):
     extra = PREFIXES + textwrap.dedent("""
         claim:invented gk:quote quote:invented .
         quote:invented a gk:Quote ; oa:exact "贵安新区荣获诺贝尔奖" ;
             dcterms:source article:guian-national-designations .
     """)
-    result = runner.invoke(cli, ["build", "--out", str(previous_dist), "--data", str(data_with(tmp_path, "x.ttl", extra))])
+    result = runner.invoke(
+        cli,
+        ["build", "--out", str(previous_dist), "--data", str(data_with(tmp_path, "x.ttl", extra))],
+    )
     assert result.exit_code == 1, result.output
     assert "https://w3id.org/guian-kg/id/claim/invented" in result.stderr
     assert "贵安新区荣获诺贝尔奖" in result.stderr
     assert (previous_dist / "guian-kg.ttl").read_text() == "# the previous build\n"
 
 
-def test_a_shacl_violation_prints_a_readable_report_exits_1_and_publishes_nothing(runner, tmp_path, previous_dist):
+def test_a_shacl_violation_prints_a_readable_report_exits_1_and_publishes_nothing(
+    runner, tmp_path, previous_dist
+):
     extra = PREFIXES + '\nclaim:unlabelled a gk:Claim ; rdfs:label "无英文名称"@zh .\n'
     data = data_with(tmp_path, "x.ttl", extra)
     result = runner.invoke(cli, ["build", "--out", str(previous_dist), "--data", str(data)])
@@ -115,8 +126,17 @@ def test_validate_of_a_missing_file_is_an_input_error(runner, tmp_path):
     assert "nope.ttl" in result.stderr
 
 
-@pytest.mark.parametrize("fmt,parse_as", [("ttl", "turtle"), ("nt", "nt"), ("nq", "nquads"),
-                                          ("trig", "trig"), ("jsonld", "json-ld"), ("rdfxml", "xml")])
+@pytest.mark.parametrize(
+    "fmt,parse_as",
+    [
+        ("ttl", "turtle"),
+        ("nt", "nt"),
+        ("nq", "nquads"),
+        ("trig", "trig"),
+        ("jsonld", "json-ld"),
+        ("rdfxml", "xml"),
+    ],
+)
 def test_export_writes_each_format_to_stdout(runner, kg, fmt, parse_as):
     result = runner.invoke(cli, ["export", "--format", fmt])
     assert result.exit_code == 0, result.stderr
@@ -142,7 +162,9 @@ def test_stats_counts_the_ten_numbered_designations(runner):
     assert result.exit_code == 0
     figures = json.loads(result.stdout)
     assert figures["numbered_designations"] == 10
-    assert figures["triples"]["total"] == sum(v for k, v in figures["triples"].items() if k != "total")
+    assert figures["triples"]["total"] == sum(
+        v for k, v in figures["triples"].items() if k != "total"
+    )
 
 
 @pytest.mark.parametrize("command", ["build", "validate", "export", "stats"])

@@ -28,7 +28,9 @@ OXIGRAPH_FORMATS = {
 
 def read_rdflib(path: Path) -> Dataset:
     ds = Dataset()
-    fmt = {"ttl": "turtle", "nt": "nt", "nq": "nquads", "trig": "trig", "jsonld": "json-ld"}[path.suffix[1:]]
+    fmt = {"ttl": "turtle", "nt": "nt", "nq": "nquads", "trig": "trig", "jsonld": "json-ld"}[
+        path.suffix[1:]
+    ]
     ds.parse(path, format=fmt)
     return ds
 
@@ -41,7 +43,9 @@ def union_of(ds: Dataset) -> Graph:
 
 
 def test_build_writes_exactly_the_documented_files(dist):
-    assert sorted(p.name for p in dist.iterdir()) == sorted([*DUMPS, "context.jsonld", "designations.jsonld", "void.ttl"])
+    assert sorted(p.name for p in dist.iterdir()) == sorted(
+        [*DUMPS, "context.jsonld", "designations.jsonld", "void.ttl"]
+    )
 
 
 def test_every_dump_parses_in_rdflib_to_the_same_graph(dist):
@@ -83,7 +87,7 @@ def test_decimals_are_written_canonically(dist):
     assert decimals
     for literal in decimals:
         lexical = str(literal)
-        assert "." in lexical and not lexical.endswith("0") or lexical.endswith(".0"), lexical
+        assert ("." in lexical and not lexical.endswith("0")) or lexical.endswith(".0"), lexical
         assert str(Decimal(lexical)) == lexical or lexical.endswith(".0"), lexical
     assert '.20"^^' not in text
 
@@ -92,10 +96,16 @@ def test_the_same_input_gives_byte_identical_files_across_hash_seeds(dist, tmp_p
     for seed in ("0", "12345"):
         out = tmp_path / f"dist-{seed}"
         env = {**os.environ, "PYTHONHASHSEED": seed}
-        subprocess.run([sys.executable, "-m", "guian_kg", "build", "--out", str(out)], env=env, check=True,
-                       capture_output=True)
+        subprocess.run(
+            [sys.executable, "-m", "guian_kg", "build", "--out", str(out)],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
         for path in sorted(dist.iterdir()):
-            assert (out / path.name).read_bytes() == path.read_bytes(), f"{path.name} differs with seed {seed}"
+            assert (out / path.name).read_bytes() == path.read_bytes(), (
+                f"{path.name} differs with seed {seed}"
+            )
 
 
 def test_rebuilding_replaces_the_folder_and_keeps_no_stale_file(tmp_path):

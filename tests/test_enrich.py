@@ -33,8 +33,14 @@ def test_a_date_gives_its_period_and_precision(literal, start, end, precision):
     assert str(concept).endswith(f"/precision/{precision}")
 
 
-@pytest.mark.parametrize("literal", [Literal("2015-13", datatype=XSD.gYearMonth), Literal("May 2015"),
-                                     Literal("2015-01-01T00:00:00", datatype=XSD.dateTime)])
+@pytest.mark.parametrize(
+    "literal",
+    [
+        Literal("2015-13", datatype=XSD.gYearMonth),
+        Literal("May 2015"),
+        Literal("2015-01-01T00:00:00", datatype=XSD.dateTime),
+    ],
+)
 def test_a_date_that_is_not_a_date_at_a_precision_is_an_input_error(literal):
     with pytest.raises(InputError):
         period(literal)

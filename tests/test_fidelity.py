@@ -38,8 +38,10 @@ def observations(kg):
 def observation_with(kg, stated: str, designation: str | None = None) -> URIRef:
     """The one observation whose gk:statedValue is `stated` (within a designation if given)."""
     found = [
-        o for o in kg.data.subjects(GK.statedValue, Literal(stated))
-        if designation is None or (o, GK.designation, URIRef(ID + "designation/" + designation)) in kg.data
+        o
+        for o in kg.data.subjects(GK.statedValue, Literal(stated))
+        if designation is None
+        or (o, GK.designation, URIRef(ID + "designation/" + designation)) in kg.data
     ]
     assert len(found) == 1, f"{stated}: {found}"
     return found[0]
@@ -50,7 +52,12 @@ def test_exactly_the_ten_numbered_designations_with_their_titles_and_dates_at_th
     assert sorted(numbered) == list(range(1, 11))
     for number, (title, date, datatype) in NUMBERED.items():
         designation = numbered[number]
-        names = labels(kg, designation, "zh") | {str(a) for a in kg.data.objects(designation, URIRef("http://www.w3.org/2004/02/skos/core#altLabel"))}
+        names = labels(kg, designation, "zh") | {
+            str(a)
+            for a in kg.data.objects(
+                designation, URIRef("http://www.w3.org/2004/02/skos/core#altLabel")
+            )
+        }
         assert title in names, (number, names)
         assert labels(kg, designation, "en"), number
         assert kg.data.value(designation, GK.date) == Literal(date, datatype=datatype), number
@@ -60,14 +67,26 @@ def test_the_preface_adds_designations_without_a_number(kg):
     preface = {str(d) for d in kg.data.subjects(RDF.type, GK.Designation)} - {
         str(d) for d in kg.data.subjects(GK.sequenceNumber, None)
     }
-    assert {ID + "designation/" + s for s in ("computing-network-hub-node", "service-trade-innovation-pilot-city",
-                                               "national-new-area")} <= preface
+    assert {
+        ID + "designation/" + s
+        for s in (
+            "computing-network-hub-node",
+            "service-trade-innovation-pilot-city",
+            "national-new-area",
+        )
+    } <= preface
 
 
 @pytest.mark.parametrize(
     "designation,size",
-    [("sponge-city-pilot", 16), ("green-data-centre-pilot-area", 14), ("mass-innovation-demonstration-base", 28),
-     ("new-urbanisation-pilot", 73), ("service-trade-innovation-pilot", 28), ("centralised-licensing-pilot", 8)],
+    [
+        ("sponge-city-pilot", 16),
+        ("green-data-centre-pilot-area", 14),
+        ("mass-innovation-demonstration-base", 28),
+        ("new-urbanisation-pilot", 73),
+        ("service-trade-innovation-pilot", 28),
+        ("centralised-licensing-pilot", 8),
+    ],
 )
 def test_one_of_how_many_is_the_programme_cohort(kg, designation, size):
     programmes = kg.data.objects(URIRef(ID + "designation/" + designation), GK.programme)
@@ -97,7 +116,9 @@ def test_one_of_how_many_is_the_programme_cohort(kg, designation, size):
         ("60.1%", Decimal("60.1"), "unit/PERCENT", "exact"),
     ],
 )
-def test_each_figure_has_its_value_in_the_stated_unit_and_its_qualifier(kg, stated, value, unit, qualifier):
+def test_each_figure_has_its_value_in_the_stated_unit_and_its_qualifier(
+    kg, stated, value, unit, qualifier
+):
     obs = observation_with(kg, stated)
     assert kg.data.value(obs, QUDT.value).toPython() == value
     assert str(kg.data.value(obs, QUDT.hasUnit)).endswith(unit)
@@ -128,7 +149,9 @@ def test_the_105_approval_items_are_72_plus_1_plus_1_plus_31(kg):
 
 @pytest.mark.parametrize("before,after", [("2.6", "2.4"), ("27.14平方公里", "57.98平方公里")])
 def test_changes_link_the_later_value_to_the_earlier(kg, before, after):
-    assert kg.data.value(observation_with(kg, after), GK.changedFrom) == observation_with(kg, before)
+    assert kg.data.value(observation_with(kg, after), GK.changedFrom) == observation_with(
+        kg, before
+    )
 
 
 def test_the_year_behind_this_year_is_marked_inferred_with_a_reason(kg):
@@ -143,8 +166,11 @@ def test_the_year_behind_this_year_is_marked_inferred_with_a_reason(kg):
 
 
 def test_every_designation_observation_milestone_and_claim_has_an_anchored_quote(kg):
-    facts = {s for cls in (GK.Designation, GK.Observation, GK.Milestone, GK.Claim, GK.Involvement)
-             for s in kg.data.subjects(RDF.type, cls)}
+    facts = {
+        s
+        for cls in (GK.Designation, GK.Observation, GK.Milestone, GK.Claim, GK.Involvement)
+        for s in kg.data.subjects(RDF.type, cls)
+    }
     assert len(facts) > 100
     for fact in facts:
         quotes = list(kg.data.objects(fact, GK.quote))
@@ -158,15 +184,27 @@ def _numbers_accounted_for_by(kg, quote) -> set[str]:
     """The numbers a quote's facts state: stated values, date parts, cohort sizes, batches, counts."""
     numbers: set[str] = set()
     for fact in kg.data.subjects(GK.quote, quote):
-        for prop in (GK.statedValue, GK.date, GK.cohortSize, GK.batch, GK.agencyCount, GK.sequenceNumber):
+        for prop in (
+            GK.statedValue,
+            GK.date,
+            GK.cohortSize,
+            GK.batch,
+            GK.agencyCount,
+            GK.sequenceNumber,
+        ):
             for value in kg.data.objects(fact, prop):
-                numbers.update(str(int(n)) if n.isdigit() else n for n in re.findall(r"\d+(?:\.\d+)?", str(value)))
+                numbers.update(
+                    str(int(n)) if n.isdigit() else n
+                    for n in re.findall(r"\d+(?:\.\d+)?", str(value))
+                )
     return numbers
 
 
 def test_every_number_written_in_the_article_is_in_the_graph_with_the_quote_around_it(kg):
-    quotes = [(int(kg.data.value(q, OA.start)), int(kg.data.value(q, OA.end)), q)
-              for q in kg.data.subjects(RDF.type, GK.Quote)]
+    quotes = [
+        (int(kg.data.value(q, OA.start)), int(kg.data.value(q, OA.end)), q)
+        for q in kg.data.subjects(RDF.type, GK.Quote)
+    ]
     # The one number that is not a fact: the reference point of the PUE definition (越接近于1).
     not_facts = {kg.source_text.index("越接近于1") + 4}
     missing = []
@@ -178,16 +216,32 @@ def test_every_number_written_in_the_article_is_in_the_graph_with_the_quote_arou
         number = str(int(token.group())) if token.group().isdigit() else token.group()
         covering = [q for start, end, q in quotes if start <= token.start() and token.end() <= end]
         if not any(number in _numbers_accounted_for_by(kg, q) for q in covering):
-            context = kg.source_text[max(0, token.start() - 12) : token.end() + 6].replace("\n", " ")
+            context = kg.source_text[max(0, token.start() - 12) : token.end() + 6].replace(
+                "\n", " "
+            )
             missing.append(f"{token.group()} in «{context}»")
     assert not missing, "numbers of the article missing from the graph:\n" + "\n".join(missing)
 
 
 @pytest.mark.parametrize(
     "written,value",
-    [("八个试点省", 8), ("等三个地区", 3), ("两批划转", 2), ("五大系统", 5), ("三城两组团", 3), ("三城两组团", 2),
-     ("半个工作日", Decimal("0.5")), ("连续两年", 2), ("排位全省第一", 1), ("第三批", 3), ("首批28个", 1),
-     ("第二批", 2), ("全国首个", 1), ("四个牵引", 4), ("五大抓手", 5)],
+    [
+        ("八个试点省", 8),
+        ("等三个地区", 3),
+        ("两批划转", 2),
+        ("五大系统", 5),
+        ("三城两组团", 3),
+        ("三城两组团", 2),
+        ("半个工作日", Decimal("0.5")),
+        ("连续两年", 2),
+        ("排位全省第一", 1),
+        ("第三批", 3),
+        ("首批28个", 1),
+        ("第二批", 2),
+        ("全国首个", 1),
+        ("四个牵引", 4),
+        ("五大抓手", 5),
+    ],
 )
 def test_numbers_written_in_chinese_numerals_are_in_the_graph_too(kg, written, value):
     at = kg.source_text.index(written)

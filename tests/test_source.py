@@ -12,7 +12,12 @@ from guian_kg.resources import source_text_path
 
 # sha256 of shared/sources/guian-national-designations.zh.txt: checked even where shared/ is absent.
 SOURCE_SHA256 = "3b47f0d841200e783b2e21fb5aba90d31f83d3df33f77da8e3badc0e4320d7f1"
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "sources" / "guian-national-designations.zh.txt"
+SHARED = (
+    Path(__file__).resolve().parents[2]
+    / "shared"
+    / "sources"
+    / "guian-national-designations.zh.txt"
+)
 
 
 def test_the_copy_has_the_pinned_checksum():

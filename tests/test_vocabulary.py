@@ -13,7 +13,12 @@ from guian_kg.loader import parse_files
 from guian_kg.namespaces import GK, prefixes
 from guian_kg.resources import data_files, ontology_files, resource_dir
 
-TERM_TYPES = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, URIRef("http://qudt.org/schema/qudt/Unit"))
+TERM_TYPES = (
+    OWL.Class,
+    OWL.ObjectProperty,
+    OWL.DatatypeProperty,
+    URIRef("http://qudt.org/schema/qudt/Unit"),
+)
 
 
 @pytest.fixture(scope="module")
@@ -60,11 +65,17 @@ def test_every_prefix_used_in_a_turtle_file_is_in_the_prefix_table():
     files = [*ontology_files(), *data_files(), *sorted(resource_dir("shapes").glob("*.ttl"))]
     assert files
     for path in files:
-        for prefix, ns in re.findall(r"@prefix\s+([\w-]*):\s*<([^>]*)>", path.read_text(encoding="utf-8")):
-            assert table.get(prefix) == ns, f"{path.name}: @prefix {prefix}: <{ns}> is not in context.jsonld"
+        for prefix, ns in re.findall(
+            r"@prefix\s+([\w-]*):\s*<([^>]*)>", path.read_text(encoding="utf-8")
+        ):
+            assert table.get(prefix) == ns, (
+                f"{path.name}: @prefix {prefix}: <{ns}> is not in context.jsonld"
+            )
 
 
-@pytest.mark.parametrize("kind,slug", [("designation", "sponge-city-pilot"), ("place", "guian-new-area")])
+@pytest.mark.parametrize(
+    "kind,slug", [("designation", "sponge-city-pilot"), ("place", "guian-new-area")]
+)
 def test_thing_iris_round_trip_and_name_their_document(kind, slug):
     iris = Iris("http://127.0.0.1:8000/")
     thing = iris.thing(kind, slug)
@@ -77,4 +88,6 @@ def test_thing_iris_round_trip_and_name_their_document(kind, slug):
 def test_rebasing_moves_every_iri_under_the_default_base(kg):
     moved = rebase_graph(kg.data, "http://example.org/kg/")
     assert len(moved) == len(kg.data)
-    assert not any(DEFAULT_BASE in str(term) for triple in moved for term in triple if isinstance(term, URIRef))
+    assert not any(
+        DEFAULT_BASE in str(term) for triple in moved for term in triple if isinstance(term, URIRef)
+    )
