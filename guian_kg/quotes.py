@@ -1,7 +1,8 @@
 """Anchor every quote in the source text: compute its offsets and context, or fail naming the fact.
 
 Offsets follow the W3C Web Annotation TextPositionSelector (§4.2.1): Unicode code points from 0,
-`end` exclusive. `prefix`/`suffix` follow the TextQuoteSelector (§4.2.4).
+`end` exclusive. They are typed xsd:integer, not the spec's xsd:nonNegativeInteger: Oxigraph stores
+the latter as xsd:integer, so a dump loaded there would no longer be isomorphic with the file. `prefix`/`suffix` follow the TextQuoteSelector (§4.2.4).
 """
 
 from __future__ import annotations
@@ -75,8 +76,8 @@ def anchor_quotes(graph: Graph, text: str) -> int:
                     f"{_facts_citing(graph, quote)}: quote {quote} states {prop.fragment or prop} "
                     f"{stated[0]} but the text is at {value}"
                 )
-        graph.set((quote, OA.start, Literal(found.start, datatype=XSD.nonNegativeInteger)))
-        graph.set((quote, OA.end, Literal(found.end, datatype=XSD.nonNegativeInteger)))
+        graph.set((quote, OA.start, Literal(found.start, datatype=XSD.integer)))
+        graph.set((quote, OA.end, Literal(found.end, datatype=XSD.integer)))
         graph.set((quote, OA.prefix, Literal(found.prefix)))
         graph.set((quote, OA.suffix, Literal(found.suffix)))
     problems.extend(_stated_values_outside_quotes(graph))

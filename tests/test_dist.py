@@ -57,12 +57,13 @@ def test_every_dump_parses_in_rdflib_to_the_same_graph(dist):
 
 
 @pytest.mark.parametrize("name", DUMPS)
-def test_every_dump_parses_in_oxigraph_with_the_same_number_of_triples(dist, name):
+def test_every_dump_loaded_into_an_oxigraph_store_gives_back_the_same_graph(dist, name):
     reference = union_of(read_rdflib(dist / "guian-kg.nq"))
     store = pyoxigraph.Store()
     store.bulk_load(path=str(dist / name), format=OXIGRAPH_FORMATS[Path(name).suffix])
-    distinct = {(q.subject, q.predicate, q.object) for q in store}
-    assert len(distinct) == len(reference)
+    # What the store holds (it may normalise datatypes), read back by rdflib.
+    dumped = store.dump(format=pyoxigraph.RdfFormat.N_QUADS).decode("utf-8")
+    assert isomorphic(union_of(Dataset().parse(data=dumped, format="nquads")), reference)
 
 
 @pytest.mark.parametrize("name", ["guian-kg.nq", "guian-kg.trig", "guian-kg.jsonld"])
