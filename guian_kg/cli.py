@@ -256,7 +256,7 @@ def load_command(store: str, graph: str | None, default_graph: bool, sparql: str
     auth = (httpx.DigestAuth if digest else httpx.BasicAuth)(user, password) if user else None
     connection = stores.Connection(store, sparql or stores.sparql_endpoint(store), auth,
                                    tuple(parsed), retries, timeout=timeout)
-    planned = stores.uploads(load().graphs(check_base(base)), base, graph, default_graph)
+    planned = stores.uploads(load().graphs(check_base(base)), graph, default_graph)
     report = stores.load_into_store(planned, connection, _progress_display(sys.stderr.isatty()))
     if as_json:
         graphs = [g.__dict__ for g in report.graphs]

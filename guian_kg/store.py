@@ -19,10 +19,10 @@ import httpx
 from rdflib import Graph, URIRef
 
 from .errors import InputError, StoreError, StoreUnreachable
-from .iri import DEFAULT_BASE
-from .serialize import serialize_graph
 
-CONTENT_TYPE = "text/turtle; charset=utf-8"  # the one RDF syntax every Graph Store implements
+# Bodies are N-Triples, which is a subset of Turtle (the one syntax every Graph Store accepts), and
+# rdflib writes it five times faster than Turtle (2 s against 10 s for 300 000 triples).
+CONTENT_TYPE = "text/turtle; charset=utf-8"
 TRANSIENT_STATUSES = frozenset({429, 502, 503, 504})
 DEFAULT_RETRIES = 4  # after the first attempt: waits of 0.5, 1, 2 and 4 s, then give up
 DEFAULT_BACKOFF = 0.5
@@ -43,7 +43,7 @@ ENDPOINT_RULES: tuple[tuple[str, str, str], ...] = (
 
 @dataclass(frozen=True)
 class Upload:
-    """One PUT: a graph's Turtle, to a named graph (`target`) or to the default graph (None)."""
+    """One PUT: a graph's triples, to a named graph (`target`) or to the default graph (None)."""
 
     target: str | None
     body: bytes
@@ -120,10 +120,7 @@ def parse_header(text: str) -> tuple[str, str]:
 
 
 def uploads(
-    graphs: dict[URIRef, Graph],
-    base: str = DEFAULT_BASE,
-    graph: str | None = None,
-    default_graph: bool = False,
+    graphs: dict[URIRef, Graph], graph: str | None = None, default_graph: bool = False
 ) -> list[Upload]:
     """The PUTs of a load: one per named graph, or all in one graph (`graph` or the default)."""
     if graph and default_graph:
@@ -134,11 +131,12 @@ def uploads(
         union = Graph()
         for g in graphs.values():
             union += g
-        return [Upload(graph, serialize_graph(union, "ttl", base).encode("utf-8"), len(union))]
-    return [
-        Upload(str(name), serialize_graph(g, "ttl", base).encode("utf-8"), len(g))
-        for name, g in graphs.items()
-    ]
+        return [Upload(graph, _ntriples(union), len(union))]
+    return [Upload(str(name), _ntriples(g), len(g)) for name, g in graphs.items()]
+
+
+def _ntriples(graph: Graph) -> bytes:
+    return graph.serialize(format="nt", encoding="utf-8")
 
 
 def load_into_store(

@@ -38,8 +38,9 @@ def dist(tmp_path_factory) -> Path:
 class OxigraphServer:
     """An `oxigraph serve` process on 127.0.0.1 with an on-disk location; `url` is its base URL."""
 
-    def __init__(self, location: Path):
+    def __init__(self, location: Path, *options: str):
         self.location = location
+        self.options = options
         self.process: subprocess.Popen | None = None
         self.url = ""
 
@@ -54,6 +55,7 @@ class OxigraphServer:
         self.url = f"http://{address}"
         log = self.location.with_name(f"{self.location.name}.log")
         command = [executable, "serve", "--location", str(self.location), "--bind", address]
+        command += self.options
         with open(log, "ab") as output:  # a file, not a pipe, which could fill and block the server
             self.process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
@@ -80,12 +82,12 @@ class OxigraphServer:
 
 
 @pytest.fixture(scope="session")
-def oxigraph_servers(tmp_path_factory) -> Iterator[Callable[[Path], OxigraphServer]]:
-    """Start Oxigraph servers on given locations (restartable); every one is stopped at the end."""
+def oxigraph_servers(tmp_path_factory) -> Iterator[Callable[..., OxigraphServer]]:
+    """Start Oxigraph servers: start(location, *serve_options); every one is stopped at the end."""
     started: list[OxigraphServer] = []
 
-    def start(location: Path) -> OxigraphServer:
-        server = OxigraphServer(location).start()
+    def start(location: Path, *options: str) -> OxigraphServer:
+        server = OxigraphServer(location, *options).start()
         started.append(server)
         return server
 

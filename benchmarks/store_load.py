@@ -1,0 +1,124 @@
+"""Time `guian-kg load` into a local Oxigraph server, and `oxigraph load` of the N-Quads dump.
+
+Usage: python benchmarks/store_load.py [RUNS] [SCALE]
+SCALE > 1 also loads a synthetic graph SCALE times the data graph (IRIs suffixed per copy), to see
+how the Graph Store path grows with size.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from rdflib import Graph, URIRef
+
+from guian_kg import store as stores
+from guian_kg.build import load
+from guian_kg.serialize import serialize_dataset
+
+
+def serve(location: Path) -> tuple[subprocess.Popen, str]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    executable = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
+    process = subprocess.Popen(
+        [executable, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            httpx.get(url, timeout=1)
+            return process, url
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise SystemExit("oxigraph serve did not start")
+
+
+def scaled(graph: Graph, copies: int) -> Graph:
+    out = Graph()
+    for i in range(copies):
+        for s, p, o in graph:
+            out.add((URIRef(f"{s}-{i}"), p, URIRef(f"{o}-{i}") if isinstance(o, URIRef) else o))
+    return out
+
+
+def timed_loads(
+    planned: list[stores.Upload], connection: stores.Connection, runs: int
+) -> list[float]:
+    return [stores.load_into_store(planned, connection).seconds for _ in range(runs)]
+
+
+def main(runs: int, scale: int) -> None:
+    kg = load()
+    graphs = kg.graphs()
+    started = time.perf_counter()
+    planned = stores.uploads(graphs)
+    print(
+        f"request bodies (N-Triples): {time.perf_counter() - started:.3f} s, "
+        f"{sum(len(u.body) for u in planned) / 1024:.0f} KiB"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        process, url = serve(Path(tmp) / "db")
+        try:
+            connection = stores.Connection(f"{url}/store", f"{url}/query")
+            report = stores.load_into_store(planned, connection)
+            print(f"guian-kg load into an empty store: {report.seconds:.3f} s (PUTs + counts)")
+            times = timed_loads(planned, connection, runs)
+            for result in report.graphs:
+                print(f"  {result.graph:<45} {result.found:>7} triples")
+            print(
+                f"guian-kg load again (replacing), {report.triples} triples: median "
+                f"{statistics.median(times):.3f} s, min {min(times):.3f} s ({runs} runs)"
+            )
+            default = stores.uploads(graphs, default_graph=True)
+            times = timed_loads(default, connection, runs)
+            print(f"guian-kg load --default-graph: median {statistics.median(times):.3f} s")
+            if scale > 1:
+                big = scaled(kg.data, scale)
+                body = stores.uploads({URIRef("urn:bench:big"): big})
+                times = timed_loads(body, connection, max(1, runs // 2))
+                print(
+                    f"synthetic graph, {len(big)} triples, {len(body[0].body) / 1e6:.1f} MB: "
+                    f"median {statistics.median(times):.2f} s "
+                    f"({len(big) / statistics.median(times):.0f} triples/s)"
+                )
+        finally:
+            process.terminate()
+            process.wait()
+        nquads = Path(tmp) / "guian-kg.nq"
+        nquads.write_text(serialize_dataset(graphs, "nq"), encoding="utf-8")
+        executable = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
+        times = []
+        for i in range(runs):
+            started = time.perf_counter()
+            subprocess.run(
+                [
+                    executable,
+                    "load",
+                    "--location",
+                    str(Path(tmp) / f"bulk{i}"),
+                    "--file",
+                    str(nquads),
+                ],
+                check=True,
+                capture_output=True,
+            )
+            times.append(time.perf_counter() - started)
+        print(
+            f"oxigraph load --file guian-kg.nq (new location, process start included): median "
+            f"{statistics.median(times):.3f} s"
+        )
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 5, int(sys.argv[2]) if len(sys.argv) > 2 else 1)
