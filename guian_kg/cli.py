@@ -278,7 +278,7 @@ def _progress_display(live: bool):
             percent = 100 * p.sent // p.size if p.size else 100
             click.echo(f"\r{step}: {percent:3d}% of {p.size / 1024:.0f} KiB", nl=False, err=True)
             if p.sent == p.size:
-                click.echo("", err=True)
+                click.echo(", sent; the store is loading it", err=True)
         elif p.phase == "upload" and p.sent == 0:
             click.echo(f"{step}: sending {p.size / 1024:.0f} KiB", err=True)
         elif p.phase == "retry":
