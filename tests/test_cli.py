@@ -167,8 +167,15 @@ def test_stats_counts_the_ten_numbered_designations(runner):
     )
 
 
-@pytest.mark.parametrize("command", ["build", "validate", "export", "stats"])
+@pytest.mark.parametrize("command", sorted(cli.commands))
 def test_every_command_has_help_with_an_example(runner, command):
     result = runner.invoke(cli, [command, "--help"])
     assert result.exit_code == 0
     assert "Example: guian-kg " + command in result.stdout
+
+
+@pytest.mark.parametrize("command", sorted(cli.commands))
+def test_the_readme_command_table_lists_every_command(command):
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    table = readme[readme.index("## Command line") :].split("\n## ", 1)[0]
+    assert f"| `guian-kg {command}" in table
