@@ -288,3 +288,35 @@ def _progress_display(live: bool):
 
     return show
 
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port to listen on (0: any free port).")
+@click.option("--base", metavar="IRI", help="Base IRI of every identifier  [default: http://HOST:PORT/, this server]")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=5.0, show_default=True,
+              help="Seconds a SPARQL query may run before it is stopped (HTTP 503).")
+@click.option("--max-rows", type=click.IntRange(min=1), default=10_000, show_default=True,
+              help="Most rows or triples a query may return; more is an error (HTTP 422).")
+@click.option("--dist", type=click.Path(file_okay=False, exists=True, path_type=Path),
+              help="Serve a folder written by `guian-kg build` instead of loading the sources.")
+@click.option("--workers", type=click.IntRange(1, 64), help="Query worker processes  [default: CPUs, 2 to 4]")
+@reports_errors
+def serve(host: str, port: int, base: str | None, timeout: float, max_rows: int, dist: Path | None,
+          workers: int | None) -> None:
+    """Publish the graph as linked data: IRIs that dereference, HTML pages, dumps, a SPARQL endpoint.
+
+    The endpoint is read-only; see README "Serving the graph" for its limits and error codes.
+
+    Example: guian-kg serve --port 8000
+    """
+    from .build import load
+    from .iri import check_base
+    from .server.app import create_app, local_base, open_socket, run
+
+    sock = open_socket(host, port)
+    url = local_base(sock)
+    base = check_base(base) if base else url
+    app = create_app(dist or load(), base=base, timeout=timeout, max_rows=max_rows, workers=workers)
+    click.echo(f"serving {url} (SPARQL endpoint {url}sparql, IRIs under {base}); Ctrl-C stops", err=True)
+    run(app, sock)

@@ -1,0 +1,101 @@
+"""Content negotiation on Accept (RFC 9110 §12.5.1): q-values, wildcards, the most specific range wins.
+
+The offered RDF media types come from the one table of formats (guian_kg/formats.py), plus
+text/html. Among equally acceptable types the server's order decides (the first offered).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ..formats import RDFFormat, get_format
+
+HTML = "text/html"
+# The RDF formats a single resource or graph document is offered in (the table's triple formats and JSON-LD).
+DOCUMENT_FORMATS: tuple[RDFFormat, ...] = tuple(
+    get_format(n) for n in ("ttl", "nt", "jsonld", "rdfxml")
+)
+RDF_TYPES: tuple[str, ...] = tuple(f.media_type for f in DOCUMENT_FORMATS)
+HTML_FIRST: tuple[str, ...] = (HTML, *RDF_TYPES)
+
+_ITEM = re.compile(r'(?:[^,"]|"(?:\\.|[^"\\])*")+')
+_TOKEN = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+_RANGE = re.compile(rf"^\s*({_TOKEN})/({_TOKEN})\s*((?:;.*)?)$")
+_PARAM = re.compile(rf';\s*({_TOKEN})\s*=\s*({_TOKEN}|"(?:\\.|[^"\\])*")\s*')
+_QVALUE = re.compile(r"^(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$")
+
+
+class NotAcceptable(Exception):
+    """Nothing offered matches the Accept header; carries the offered media types."""
+
+    def __init__(self, offered: Sequence[str]):
+        self.offered = list(offered)
+        super().__init__(
+            "none of the offered media types is acceptable: " + ", ".join(self.offered)
+        )
+
+
+@dataclass(frozen=True)
+class MediaRange:
+    type: str
+    subtype: str
+    q: float
+
+    def matches(self, media_type: str) -> bool:
+        main, _, sub = media_type.partition("/")
+        return self.type in ("*", main) and self.subtype in ("*", sub)
+
+    @property
+    def specificity(self) -> int:
+        return (self.type != "*") + (self.subtype != "*")
+
+
+def parse_accept(header: str | None) -> list[MediaRange]:
+    """The media ranges of an Accept header; malformed items are skipped, and none at all means */*."""
+    ranges = []
+    for item in _ITEM.findall(header or ""):
+        match = _RANGE.match(item)
+        if not match:
+            continue
+        q = 1.0
+        for name, value in _PARAM.findall(match.group(3)):
+            if name.lower() == "q":
+                q = float(value) if _QVALUE.match(value) else -1.0
+                break  # parameters after q are accept-extensions (RFC 7231 §5.3.2)
+        if q >= 0:
+            ranges.append(MediaRange(match.group(1).lower(), match.group(2).lower(), q))
+    return ranges or [MediaRange("*", "*", 1.0)]
+
+
+def quality(ranges: Sequence[MediaRange], media_type: str) -> float:
+    """The q of the most specific range matching `media_type` (0 if none matches)."""
+    matching = [r for r in ranges if r.matches(media_type)]
+    if not matching:
+        return 0.0
+    best = max(r.specificity for r in matching)
+    return max(r.q for r in matching if r.specificity == best)
+
+
+def choose(accept: str | None, offered: Sequence[str]) -> str:
+    """The offered media type the client prefers; NotAcceptable if it accepts none of them."""
+    ranges = parse_accept(accept)
+    best, best_q = None, 0.0
+    for media_type in offered:  # strictly greater: the earlier offer wins a tie
+        q = quality(ranges, media_type)
+        if q > best_q:
+            best, best_q = media_type, q
+    if best is None:
+        raise NotAcceptable(offered)
+    return best
+
+
+def by_extension(extension: str) -> str | None:
+    """The media type served at a `.{extension}` URL (html, ttl, nt, jsonld, rdf), or None."""
+    if extension == "html":
+        return HTML
+    for fmt in DOCUMENT_FORMATS:
+        if fmt.extension == extension:
+            return fmt.media_type
+    return None

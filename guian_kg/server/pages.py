@@ -1,0 +1,161 @@
+"""What a resource's document holds (RDF) and shows (HTML): properties, incoming links, quotes in context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import FOAF, RDF, RDFS, SKOS
+
+from ..namespaces import GK, OA
+from .site import Site
+from .ui import Shown, curie, show
+
+# Properties shown first, in this order; the rest follow by label.
+FIRST = (RDFS.label, SKOS.prefLabel, SKOS.altLabel, RDFS.comment, SKOS.definition)
+SENTENCE_ENDS = "。！？!?\n"
+MAX_CONTEXT = 160  # characters of context on either side of a quote, at most
+
+
+def describe(site: Site, thing: URIRef, doc: URIRef | None = None) -> Graph:
+    """The document about `thing`: every triple with it as subject or object, and the document's topic."""
+    graph = Graph()
+    for triple in site.union.triples((thing, None, None)):
+        graph.add(triple)
+    for triple in site.union.triples((None, None, thing)):
+        graph.add(triple)
+    if doc is not None:
+        graph.add((doc, FOAF.primaryTopic, thing))
+    return graph
+
+
+@dataclass
+class Evidence:
+    """A quote highlighted in its sentence, with the fact it supports."""
+
+    quote: Shown
+    fact: Shown | None
+    before: str
+    exact: str
+    after: str
+    start: int | None
+    end: int | None
+    from_source: bool  # False: the context is the quote's own oa:prefix / oa:suffix
+
+
+@dataclass
+class ResourceView:
+    iri: str
+    title: str
+    subtitle: str
+    name: str  # the prefixed name
+    types: list[Shown] = field(default_factory=list)
+    properties: list[tuple[Shown, list[Shown]]] = field(default_factory=list)
+    incoming: list[tuple[Shown, list[Shown]]] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+
+
+def resource_view(site: Site, thing: URIRef, lang: str) -> ResourceView:
+    """Everything the HTML page of `thing` shows, in `lang`."""
+    union, prefixes = site.union, site.prefixes
+
+    def shown(term) -> Shown:
+        return show(term, lang, site.label, prefixes)
+
+    other = "en" if lang == "zh" else "zh"
+    title = site.label(thing, lang) or curie(str(thing), prefixes)
+    subtitle = site.labels.get(thing, {}).get(other, "")
+    view = ResourceView(
+        str(thing), title, subtitle if subtitle != title else "", curie(str(thing), prefixes)
+    )
+    view.types = sorted((shown(t) for t in union.objects(thing, RDF.type)), key=lambda s: s.text)
+    by_predicate: dict[URIRef, list] = {}
+    for predicate, value in union.predicate_objects(thing):
+        if predicate != RDF.type:
+            by_predicate.setdefault(predicate, []).append(value)
+    view.properties = _grouped(by_predicate, shown, lang)
+    incoming: dict[URIRef, list] = {}
+    for subject, predicate in union.subject_predicates(thing):
+        incoming.setdefault(predicate, []).append(subject)
+    view.incoming = _grouped(incoming, shown, lang)
+    quote_property = site.term(GK.quote)
+    if (thing, RDF.type, site.term(GK.Quote)) in union:
+        view.evidence = [_evidence(site, thing, None, shown)]
+        return view
+    # The thing's own quotes, then those of every fact that points to it (a designation's figures).
+    facts = [
+        thing,
+        *sorted({s for s in union.subjects(None, thing) if (s, quote_property, None) in union}),
+    ]
+    for fact in facts:
+        for quote in sorted(union.objects(fact, quote_property)):
+            view.evidence.append(
+                _evidence(site, quote, shown(fact) if fact != thing else None, shown)
+            )
+    return view
+
+
+def _grouped(values: dict[URIRef, list], shown, lang: str) -> list[tuple[Shown, list[Shown]]]:
+    def predicate_key(predicate: URIRef):
+        return (FIRST.index(predicate) if predicate in FIRST else len(FIRST), shown(predicate).text)
+
+    def value_key(value):
+        is_literal = isinstance(value, Literal)
+        return (
+            not is_literal,
+            is_literal and value.language not in (lang, None),
+            shown(value).text,
+        )
+
+    return [
+        (shown(predicate), [shown(v) for v in sorted(values[predicate], key=value_key)])
+        for predicate in sorted(values, key=predicate_key)
+    ]
+
+
+def _evidence(site: Site, quote: URIRef, fact: Shown | None, shown) -> Evidence:
+    union = site.union
+    exact = str(union.value(quote, OA.exact) or "")
+    start, end = union.value(quote, OA.start), union.value(quote, OA.end)
+    start = int(start) if isinstance(start, Literal) else None
+    end = int(end) if isinstance(end, Literal) else None
+    text = site.source_text
+    if text and start is not None and end is not None and text[start:end] == exact:
+        before, after = sentence_context(text, start, end)
+        return Evidence(shown(quote), fact, before, exact, after, start, end, True)
+    prefix, suffix = union.value(quote, OA.prefix), union.value(quote, OA.suffix)
+    return Evidence(
+        shown(quote), fact, str(prefix or ""), exact, str(suffix or ""), start, end, False
+    )
+
+
+def sentence_context(text: str, start: int, end: int) -> tuple[str, str]:
+    """The text before and after [start, end) up to the sentence's ends (at most MAX_CONTEXT characters)."""
+    first = start
+    while first > 0 and text[first - 1] not in SENTENCE_ENDS and start - first < MAX_CONTEXT:
+        first -= 1
+    last = end
+    while last < len(text) and text[last - 1] not in SENTENCE_ENDS and last - end < MAX_CONTEXT:
+        last += 1
+    before = ("…" if first > 0 and text[first - 1] not in SENTENCE_ENDS else "") + text[first:start]
+    after = text[end:last].rstrip("\n") + (
+        "…" if last < len(text) and text[last - 1] not in SENTENCE_ENDS else ""
+    )
+    return before, after
+
+
+def literal_in(site: Site, subject: URIRef, predicate: URIRef, lang: str) -> str:
+    """The value of a bilingual property in `lang`, else in any language."""
+    values = {
+        o.language: str(o) for o in site.union.objects(subject, predicate) if isinstance(o, Literal)
+    }
+    return values.get(lang) or next(iter(sorted(values.values())), "")
+
+
+def class_counts(site: Site, lang: str) -> list[tuple[Shown, int]]:
+    """Instances per class in the data graph, most first."""
+    counts: dict[URIRef, int] = {}
+    for cls in site.graphs[site.iris.graph("data")].objects(None, RDF.type):
+        counts[cls] = counts.get(cls, 0) + 1
+    shown = [(show(cls, lang, site.label, site.prefixes), n) for cls, n in counts.items()]
+    return sorted(shown, key=lambda item: (-item[1], item[0].text))

@@ -1,0 +1,210 @@
+"""The linked-data routes: things (303), their documents (200, negotiated), the ontology, VoID, graphs, dumps.
+
+The 303 pattern of the design: GET {base}id/{kind}/{slug} → 303 See Other → {base}doc/{kind}/{slug}
+(HTML) or {base}doc/{kind}/{slug}.{ext} (RDF), which answer 200 with Link headers naming every format.
+"""
+
+from __future__ import annotations
+
+from rdflib import Graph, URIRef
+from rdflib.namespace import DCTERMS, OWL
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from ..formats import get_format
+from ..iri import GRAPH_NAMES
+from .app import Server, lang_of, with_charset
+from .negotiation import HTML, HTML_FIRST, by_extension, choose
+from .ontology import ontology_view
+from .pages import class_counts, describe, literal_in, resource_view
+from .timeline import timeline
+from .ui import curie, text
+
+DUMP_TYPES = {"context.jsonld": "application/ld+json", "void.ttl": "text/turtle"}
+
+
+def _media_type(request: Request, offered=HTML_FIRST) -> str | None:
+    """The `.ext` of the URL's format if the route has one (None if unknown), else the negotiated type."""
+    extension = request.path_params.get("ext")
+    if extension is not None:
+        return by_extension(extension)
+    return choose(request.headers.get("accept"), offered)
+
+
+def _split(name: str) -> tuple[str, str | None, bool]:
+    """'slug.ttl' → ('slug', 'text/turtle', True); 'slug' → ('slug', None, True); 'slug.xyz' → (…, False)."""
+    stem, dot, extension = name.rpartition(".")
+    if not dot:
+        return name, None, True
+    media_type = by_extension(extension)
+    return stem, media_type, media_type is not None
+
+
+def linked_data_routes(server: Server) -> list[BaseRoute]:
+    site = server.site
+    base = site.base
+
+    def resource(
+        request: Request, iri: URIRef, doc: str, media_type: str, graph: Graph
+    ) -> Response:
+        headers = server.links(doc, str(iri))
+        if media_type != HTML:
+            return server.rdf(graph, media_type, headers=headers)
+        lang = lang_of(request)
+        view = resource_view(site, iri, lang)
+        return server.html(
+            request,
+            "resource.html",
+            headers=headers,
+            lang=lang,
+            title=view.title,
+            view=view,
+            alternates=server.alternates(doc),
+            document=doc,
+        )
+
+    async def home(request: Request) -> Response:
+        media_type = _media_type(request)
+        if media_type != HTML:
+            return server.rdf(
+                site.graphs[site.iris.graph("void")],
+                media_type,
+                headers=server.links(f"{base}void"),
+            )
+        lang = lang_of(request)
+        dataset = site.iris.dataset
+        return server.html(
+            request,
+            "home.html",
+            lang=lang,
+            title=text("site", lang),
+            timeline=timeline(site, lang),
+            description=literal_in(site, dataset, DCTERMS.description, lang),
+            counts=class_counts(site, lang),
+            downloads=site.download_names,
+            examples=list(site.examples.values()),
+            graphs=[
+                (str(name), curie(str(name), site.prefixes), len(g))
+                for name, g in site.graphs.items()
+            ],
+            total=len(site.union),
+            alternates=server.alternates(f"{base}void"),
+        )
+
+    async def thing(request: Request) -> Response:
+        kind, slug = request.path_params["kind"], request.path_params["slug"]
+        media_type = _media_type(request)
+        if site.iris.thing(kind, slug) not in site.terms:
+            return server.not_found(request, media_type)
+        doc = str(site.iris.doc(kind, slug))
+        target = doc if media_type == HTML else f"{doc}.{get_format(media_type).extension}"
+        if request.url.query:
+            target += f"?{request.url.query}"
+        return RedirectResponse(
+            target, 303, headers={"Vary": "Accept", "Link": f'<{doc}>; rel="describedby"'}
+        )
+
+    async def document(request: Request) -> Response:
+        slug, media_type, known = _split(request.path_params["name"])
+        iri = site.iris.thing(request.path_params["kind"], slug)
+        if not known or iri not in site.terms:
+            return server.not_found(request, media_type)
+        media_type = media_type or _media_type(request)
+        doc = str(site.iris.doc(request.path_params["kind"], slug))
+        return resource(request, iri, doc, media_type, describe(site, iri, URIRef(doc)))
+
+    async def ontology(request: Request) -> Response:
+        version = request.path_params.get("version")
+        graph = site.graphs[site.iris.graph("ontology")]
+        if version is not None and version != str(graph.value(site.iris.ontology, OWL.versionInfo)):
+            return server.not_found(request)
+        media_type = _media_type(request)
+        if media_type is None:
+            return server.not_found(request)
+        doc = f"{base}ontology"
+        headers = server.links(doc, doc)
+        if media_type != HTML:
+            return server.rdf(graph, media_type, headers=headers)
+        lang = lang_of(request)
+        view = ontology_view(site, lang)
+        return server.html(
+            request,
+            "ontology.html",
+            headers=headers,
+            lang=lang,
+            title=view.title,
+            view=view,
+            alternates=server.alternates(doc),
+            shapes=len(site.shapes),
+        )
+
+    async def void(request: Request) -> Response:
+        media_type = _media_type(request)
+        if media_type is None:
+            return server.not_found(request)
+        return resource(
+            request,
+            site.iris.dataset,
+            f"{base}void",
+            media_type,
+            site.graphs[site.iris.graph("void")],
+        )
+
+    async def dataset(request: Request) -> Response:
+        return RedirectResponse(f"{base}void", 303, headers={"Vary": "Accept"})
+
+    async def named_graph(request: Request) -> Response:
+        stem, media_type, known = _split(request.path_params["name"])
+        if not known or stem not in GRAPH_NAMES:
+            return server.not_found(request, media_type)
+        media_type = media_type or _media_type(request)
+        name = site.iris.graph(stem)
+        doc, headers = str(name), server.links(str(name))
+        if media_type != HTML:
+            return server.rdf(site.graphs[name], media_type, headers=headers)
+        lang = lang_of(request)
+        return server.html(
+            request,
+            "graph.html",
+            headers=headers,
+            lang=lang,
+            title=curie(doc, site.prefixes),
+            iri=doc,
+            triples=len(site.graphs[name]),
+            alternates=server.alternates(doc),
+        )
+
+    async def context(request: Request) -> Response:
+        return Response(site.downloads["context.jsonld"], media_type="application/ld+json")
+
+    async def download(request: Request) -> Response:
+        name = request.path_params["name"]
+        if name not in site.download_names:
+            raise HTTPException(404)
+        media_type = DUMP_TYPES.get(name) or get_format(name.rpartition(".")[2]).media_type
+        return Response(site.downloads[name], media_type=with_charset(media_type))
+
+    async def example(request: Request) -> Response:
+        name = request.path_params["name"]
+        if name not in site.examples:
+            raise HTTPException(404)
+        return PlainTextResponse(site.example_text(name))
+
+    return [
+        Route("/", home),
+        Route("/id/{kind}/{slug}", thing),
+        Route("/doc/{kind}/{name}", document),
+        Route("/ontology", ontology),
+        Route("/ontology.{ext}", ontology),
+        Route("/ontology/{version}", ontology),
+        Route("/void", void),
+        Route("/void.{ext}", void),
+        Route("/dataset", dataset),
+        Route("/dataset/{rest:path}", dataset),
+        Route("/graph/{name}", named_graph),
+        Route("/context.jsonld", context),
+        Route("/download/{name}", download),
+        Route("/queries/{name}.rq", example),
+    ]

@@ -1,0 +1,160 @@
+"""What the server publishes: the knowledge graph under the server's base, its labels, dumps and examples."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, RDFS, SKOS
+
+from ..build import KnowledgeGraph, dump_files, read_source
+from ..errors import InputError
+from ..formats import DUMP_FORMATS, get_format
+from ..iri import DEFAULT_BASE, GRAPH_NAMES, Iris, check_base, rebase_graph, rebase_term
+from ..loader import parse_files
+from ..namespaces import SCHEMA, prefixes
+from ..query import Example, examples
+from ..resources import shapes_files
+from ..serialize import serialize_dataset
+from ..void import ARTICLE, DUMP_STEM
+
+LABELS = (SKOS.prefLabel, RDFS.label, DCTERMS.title)
+
+
+@dataclass
+class Site:
+    """The knowledge graph as one server publishes it, every IRI under `base`."""
+
+    kg: KnowledgeGraph  # under the default base, as the build makes it
+    base: str
+    source_text: str | None  # None when the bundled text is not the one the graph was built from
+    dist: Path | None = None
+    dist_base: str | None = None
+    iris: Iris = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.iris = Iris(self.base)
+
+    @cached_property
+    def graphs(self) -> dict[URIRef, Graph]:
+        return self.kg.graphs(self.base)
+
+    @cached_property
+    def union(self) -> Graph:
+        union = Graph()
+        for graph in self.graphs.values():
+            union += graph
+        return union
+
+    @cached_property
+    def shapes(self) -> Graph:
+        return rebase_graph(parse_files(shapes_files()), self.base)
+
+    @cached_property
+    def terms(self) -> frozenset[URIRef]:
+        """Every IRI the graph mentions as a subject or an object."""
+        return frozenset(
+            t for t in (*self.union.subjects(), *self.union.objects()) if isinstance(t, URIRef)
+        )
+
+    @cached_property
+    def labels(self) -> dict[URIRef, dict[str, str]]:
+        """IRI → language → label (skos:prefLabel, else rdfs:label, else dcterms:title)."""
+        found: dict[URIRef, dict[str, str]] = {}
+        for predicate in reversed(LABELS):  # later (preferred) predicates overwrite
+            for subject, label in sorted(self.union.subject_objects(predicate)):
+                if isinstance(label, Literal):
+                    found.setdefault(subject, {})[label.language or ""] = str(label)
+        return found
+
+    def term(self, term: URIRef) -> URIRef:
+        """A term of the project's namespaces (GK.quote, …) as this site serves it, under its base."""
+        return rebase_term(term, self.base)
+
+    def label(self, iri: URIRef, lang: str) -> str | None:
+        """The label of `iri` in `lang`, else in the other language, else without a tag; None if unlabelled."""
+        labels = self.labels.get(iri, {})
+        for key in (lang, "zh" if lang == "en" else "en", ""):
+            if labels.get(key):
+                return labels[key]
+        return None
+
+    @cached_property
+    def prefixes(self) -> dict[str, str]:
+        return prefixes(self.base)
+
+    @cached_property
+    def nquads(self) -> bytes:
+        """The named graphs as N-Quads, what the query workers load."""
+        return serialize_dataset(self.graphs, "nq", self.base).encode("utf-8")
+
+    @cached_property
+    def downloads(self) -> dict[str, bytes]:
+        """The files of dist/: read from `dist` when it was built under this base, else made in memory."""
+        if self.dist is not None and self.dist_base == self.base:
+            return {
+                p.name: p.read_bytes()
+                for p in sorted(self.dist.iterdir())
+                if p.is_file() and not p.name.startswith(".")
+            }
+        return dump_files(self.kg, self.base)
+
+    @cached_property
+    def download_names(self) -> list[str]:
+        """The names of the files in `downloads`, known without making them."""
+        if self.dist is not None and self.dist_base == self.base:
+            return sorted(self.downloads)
+        dumps = [f"{DUMP_STEM}.{get_format(name).extension}" for name in DUMP_FORMATS]
+        return sorted([*dumps, "context.jsonld", "void.ttl"])
+
+    @cached_property
+    def examples(self) -> dict[str, Example]:
+        return {example.name: example for example in examples()}
+
+    def example_text(self, name: str) -> str:
+        """An example query with its IRIs moved under this server's base."""
+        return self.examples[name].text.replace(DEFAULT_BASE, self.base)
+
+
+def load_site(source: KnowledgeGraph | Path | str, base: str) -> Site:
+    """The site for a loaded knowledge graph, or for a dist/ folder built by `guian-kg build`."""
+    check_base(base)
+    if isinstance(source, KnowledgeGraph):
+        return Site(source, base, source.source_text or None)
+    dist = Path(source)
+    kg, dist_base = _kg_from_dist(dist)
+    return Site(kg, base, kg.source_text or None, dist=dist, dist_base=dist_base)
+
+
+def _kg_from_dist(dist: Path) -> tuple[KnowledgeGraph, str]:
+    """The knowledge graph in dist/guian-kg.nq, moved back under the default base, and the base it was built with."""
+    path = dist / f"{DUMP_STEM}.nq"
+    if not path.is_file():
+        raise InputError(f"{path}: no such file (run `guian-kg build --out {dist}` first)")
+    dataset = Dataset()
+    try:
+        dataset.parse(path, format="nquads")
+    except Exception as exc:  # rdflib raises several types for bad N-Quads
+        raise InputError(f"{path}: cannot parse: {exc}") from None
+    names = [
+        str(g.identifier) for g in dataset.graphs() if str(g.identifier).endswith("graph/data")
+    ]
+    if len(names) != 1:
+        raise InputError(f"{path}: expected one graph named …/graph/data, found {len(names)}")
+    built_base = names[0][: -len("graph/data")]
+    graphs = []
+    for name in GRAPH_NAMES:
+        graph = Graph(identifier=URIRef(f"{built_base}graph/{name}"))
+        for triple in dataset.graph(graph.identifier):
+            graph.add(triple)
+        graphs.append(rebase_graph(graph, DEFAULT_BASE, old=built_base))
+    ontology, data, void = graphs
+    text = read_source()
+    # Quote contexts come from the bundled source text, used only if it is the text the graph was built from.
+    checksum = void.value(ARTICLE, SCHEMA.sha256)
+    if checksum is None or str(checksum) != hashlib.sha256(text.encode("utf-8")).hexdigest():
+        text = ""
+    return KnowledgeGraph(ontology, data, void, text), built_base
