@@ -109,3 +109,20 @@ def pytest_addoption(parser):
         action="store_true",
         help="Rewrite queries/NAME.csv|.srj|.ttl from the current graph (then review the diff).",
     )
+
+
+# ---------------------------------------------------------------- guian-kg serve (test_serve*.py)
+
+SERVE_BASE = "http://testserver/"  # the TestClient's origin, so that every served IRI dereferences in tests
+
+
+@pytest.fixture(scope="session")
+def serve_client(kg):
+    """A TestClient on `guian-kg serve`'s app for the project's graph (base http://testserver/), workers running."""
+    from starlette.testclient import TestClient
+
+    from guian_kg.server.app import create_app
+
+    app = create_app(kg, base=SERVE_BASE, timeout=30, max_rows=1000, workers=2)
+    with TestClient(app) as client:
+        yield client

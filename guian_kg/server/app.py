@@ -92,6 +92,8 @@ class Server:
             if not self._started:
                 self.pool.start()
                 self._started = True
+                # Make the dumps in the background: the first /download or home page need not wait long.
+                threading.Thread(target=lambda: self.site.downloads, daemon=True).start()
 
     def path(self, route: str = "/") -> str:
         """The URL path of a route under the base (links between pages stay on the host that served them)."""

@@ -83,7 +83,7 @@ def linked_data_routes(server: Server) -> list[BaseRoute]:
             timeline=timeline(site, lang),
             description=literal_in(site, dataset, DCTERMS.description, lang),
             counts=class_counts(site, lang),
-            downloads=site.download_names,
+            downloads=sorted(site.downloads),
             examples=list(site.examples.values()),
             graphs=[
                 (str(name), curie(str(name), site.prefixes), len(g))
@@ -181,7 +181,7 @@ def linked_data_routes(server: Server) -> list[BaseRoute]:
 
     async def download(request: Request) -> Response:
         name = request.path_params["name"]
-        if name not in site.download_names:
+        if name not in site.downloads:
             raise HTTPException(404)
         media_type = DUMP_TYPES.get(name) or get_format(name.rpartition(".")[2]).media_type
         return Response(site.downloads[name], media_type=with_charset(media_type))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -12,7 +13,6 @@ from rdflib.namespace import DCTERMS, RDFS, SKOS
 
 from ..build import KnowledgeGraph, dump_files, read_source
 from ..errors import InputError
-from ..formats import DUMP_FORMATS, get_format
 from ..iri import DEFAULT_BASE, GRAPH_NAMES, Iris, check_base, rebase_graph, rebase_term
 from ..loader import parse_files
 from ..namespaces import SCHEMA, prefixes
@@ -37,6 +37,8 @@ class Site:
 
     def __post_init__(self) -> None:
         self.iris = Iris(self.base)
+        self._downloads: dict[str, bytes] | None = None
+        self._downloads_lock = threading.Lock()
 
     @cached_property
     def graphs(self) -> dict[URIRef, Graph]:
@@ -91,24 +93,21 @@ class Site:
         """The named graphs as N-Quads, what the query workers load."""
         return serialize_dataset(self.graphs, "nq", self.base).encode("utf-8")
 
-    @cached_property
+    @property
     def downloads(self) -> dict[str, bytes]:
-        """The files of dist/: read from `dist` when it was built under this base, else made in memory."""
-        if self.dist is not None and self.dist_base == self.base:
-            return {
-                p.name: p.read_bytes()
-                for p in sorted(self.dist.iterdir())
-                if p.is_file() and not p.name.startswith(".")
-            }
-        return dump_files(self.kg, self.base)
-
-    @cached_property
-    def download_names(self) -> list[str]:
-        """The names of the files in `downloads`, known without making them."""
-        if self.dist is not None and self.dist_base == self.base:
-            return sorted(self.downloads)
-        dumps = [f"{DUMP_STEM}.{get_format(name).extension}" for name in DUMP_FORMATS]
-        return sorted([*dumps, "context.jsonld", "void.ttl"])
+        """The files of dist/: read from `dist` when it was built under this base, else made in memory (once)."""
+        with (
+            self._downloads_lock
+        ):  # made once even when the startup warm-up and a request ask together
+            if self._downloads is None:
+                if self.dist is not None and self.dist_base == self.base:
+                    files = sorted(
+                        p for p in self.dist.iterdir() if p.is_file() and not p.name.startswith(".")
+                    )
+                    self._downloads = {p.name: p.read_bytes() for p in files}
+                else:
+                    self._downloads = dump_files(self.kg, self.base)
+            return self._downloads
 
     @cached_property
     def examples(self) -> dict[str, Example]:

@@ -283,11 +283,17 @@ class QueryPool:
         self._idle.put(worker)
 
     def _replace(self, worker: _Worker) -> None:
+        """Kill a worker and start its successor before answering, so the pool is whole again."""
         with self._lock:
             self._all.discard(worker)
             self.restarts += 1
         worker.kill()
-        threading.Thread(target=self._add, daemon=True).start()
+        self._add()
+
+    def pids(self) -> list[int]:
+        """Process ids of the live workers."""
+        with self._lock:
+            return sorted(worker.process.pid for worker in self._all)
 
     def run(self, job: Job) -> Answer:
         """Run `job` on an idle worker (blocking): QueryTimeout, PoolBusy or WorkerDied on failure."""
