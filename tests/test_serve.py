@@ -297,3 +297,30 @@ def test_html_escapes_everything_from_the_data(kg):
     for html in pages:
         assert "<script>" not in html
         assert "&lt;script&gt;" in html
+
+
+def test_a_built_dist_folder_is_served_verbatim_under_a_base_with_a_path(dist):
+    """`--dist` with the base it was built with: the dumps are dist/'s own bytes; routes live under /guian-kg/."""
+    with TestClient(
+        create_app(dist, base=DEFAULT_BASE, workers=1), base_url="https://w3id.org"
+    ) as client:
+        files = sorted(p for p in dist.iterdir() if p.is_file())
+        assert files
+        for path in files:
+            assert client.get(f"/guian-kg/download/{path.name}").content == path.read_bytes(), (
+                path.name
+            )
+        redirect = client.get(
+            "/guian-kg/id/place/guian-new-area",
+            headers={"Accept": "text/turtle"},
+            follow_redirects=False,
+        )
+        assert redirect.headers["location"] == f"{DEFAULT_BASE}doc/place/guian-new-area.ttl"
+        page = client.get(
+            "/guian-kg/doc/place/guian-new-area", headers={"Accept": "text/html"}
+        ).text
+        assert 'href="/guian-kg/static/style.css"' in page
+        assert client.get("/guian-kg/static/style.css").status_code == 200
+        ask = f"ASK {{ <{DEFAULT_BASE}id/place/guian-new-area> ?p ?o }}"
+        assert client.get("/guian-kg/sparql", params={"query": ask}).json()["boolean"] is True
+        assert client.get("/", headers={"Accept": "text/html"}).status_code == 404

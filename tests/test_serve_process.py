@@ -1,0 +1,176 @@
+"""A real `guian-kg serve` process on a free loopback port: a few requests end to end, and what a
+person sees in headless Chromium (Debian's `chromium`; .ci/run installs it). Screenshots go to artifacts/."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from html import unescape
+from pathlib import Path
+
+import httpx
+import pytest
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDFS
+
+from guian_kg.iri import DEFAULT_BASE
+from guian_kg.namespaces import GK, OA
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "artifacts"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory) -> str:
+    """Base URL of `guian-kg serve --port 0` (the port it reports), stopped at the end."""
+    executable = shutil.which("guian-kg") or str(Path(sys.executable).with_name("guian-kg"))
+    log = tmp_path_factory.mktemp("serve") / "serve.log"
+    with open(log, "wb") as output:  # a file, not a pipe, which the access log could fill
+        process = subprocess.Popen(
+            [executable, "serve", "--port", "0", "--timeout", "10"],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        url = _wait_until_serving(process, log)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _wait_until_serving(process: subprocess.Popen, log: Path) -> str:
+    deadline = time.monotonic() + 120
+    url = None
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"guian-kg serve exited: {log.read_text(errors='replace')}")
+        found = re.search(r"serving (http://127\.0\.0\.1:\d+/)", log.read_text(errors="replace"))
+        url = url or (found.group(1) if found else None)
+        if url:
+            try:
+                if httpx.get(url, timeout=2).status_code == 200:
+                    return url
+            except httpx.TransportError:
+                pass
+        time.sleep(0.2)
+    pytest.fail(f"guian-kg serve did not answer within 120 s: {log.read_text(errors='replace')}")
+
+
+def test_a_program_gets_the_same_resource_as_turtle_and_json_ld_from_the_iri(server):
+    iri = f"{server}id/place/guian-new-area"
+    turtle = httpx.get(iri, headers={"Accept": "text/turtle"}, follow_redirects=True)
+    assert turtle.status_code == 200 and turtle.url == f"{server}doc/place/guian-new-area.ttl"
+    graph = Graph().parse(data=turtle.text, format="turtle")
+    assert (URIRef(iri), RDFS.label, None) in graph
+    jsonld = httpx.get(iri, headers={"Accept": "application/ld+json"}, follow_redirects=True)
+    assert len(Graph().parse(data=jsonld.content, format="json-ld") ^ graph) == 0
+
+
+def test_the_endpoint_answers_over_http(server):
+    query = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    response = httpx.post(
+        f"{server}sparql", content=query, headers={"Content-Type": "application/sparql-query"}
+    )
+    assert response.status_code == 200
+    assert int(json.loads(response.content)["results"]["bindings"][0]["n"]["value"]) > 1000
+    refused = httpx.post(f"{server}sparql", data={"update": "DROP ALL"})
+    assert refused.status_code == 403
+    described = httpx.get(f"{server}sparql")
+    assert described.headers["content-type"].startswith("text/turtle")
+
+
+# ---------------------------------------------------------------- in a browser
+
+
+def chromium() -> str:
+    """The chromium executable; missing, the test fails under CI and is skipped elsewhere."""
+    found = shutil.which("chromium") or (
+        "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
+    )
+    if found:
+        return found
+    message = "chromium is not installed (apt-get install chromium; .ci/run installs it)"
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def browse(url: str, profile: Path, screenshot: Path | None = None) -> str:
+    """The DOM of `url` after Chromium loaded it (and a screenshot of the page, if asked)."""
+    executable = chromium()
+    base = [executable, *CHROMIUM_FLAGS]
+    if screenshot is not None:
+        subprocess.run(
+            [
+                *base,
+                f"--user-data-dir={profile}-shot",
+                f"--screenshot={screenshot}",
+                "--window-size=1280,2000",
+                url,
+            ],
+            capture_output=True,
+            timeout=180,
+            check=True,
+        )
+        assert screenshot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    done = subprocess.run(
+        [*base, f"--user-data-dir={profile}-dom", "--dump-dom", url],
+        capture_output=True,
+        timeout=180,
+        check=True,
+    )
+    return done.stdout.decode("utf-8")
+
+
+def test_a_person_clicks_from_the_timeline_to_a_figure_and_its_quote(server, kg, tmp_path):
+    ARTIFACTS.mkdir(exist_ok=True)
+    home = browse(f"{server}?lang=en", tmp_path / "home", ARTIFACTS / "serve-home.png")
+    svg = re.search(r'<svg class="timeline".*?</svg>', home, re.DOTALL)
+    assert svg, "the timeline is on the home page"
+    marks = re.findall(
+        r'<a class="mark" href="([^"]+)">.*?<text class="number"[^>]*>([^<]+)</text>',
+        svg.group(),
+        re.DOTALL,
+    )
+    assert sorted(int(n) for _, n in marks if n.isdigit()) == list(range(1, 11))
+    # Click the third designation of the article.
+    href = next(h for h, n in marks if n == "3")
+    thing = URIRef(DEFAULT_BASE + href[len(server) :])
+    page = browse(href, tmp_path / "designation", ARTIFACTS / "serve-designation.png")
+    label = next(str(o) for o in kg.data.objects(thing, RDFS.label) if o.language == "en")
+    assert unescape(re.search(r"<h1>(.*?)</h1>", page).group(1)) == label
+    marked = [unescape(m) for m in re.findall(r"<mark>(.*?)</mark>", page, re.DOTALL)]
+    quotes = [str(kg.data.value(q, OA.exact)) for q in kg.data.objects(thing, GK.quote)]
+    assert quotes and set(quotes) <= set(marked)
+    # Then a figure reported under it, with its own quote highlighted.
+    figures = sorted(
+        s for s in kg.data.subjects(GK.designation, thing) if (s, GK.quote, None) in kg.data
+    )
+    assert figures
+    figure = figures[0]
+    figure_page = browse(server + str(figure)[len(DEFAULT_BASE) :], tmp_path / "figure")
+    figure_quote = str(kg.data.value(kg.data.value(figure, GK.quote), OA.exact))
+    assert figure_quote in [
+        unescape(m) for m in re.findall(r"<mark>(.*?)</mark>", figure_page, re.DOTALL)
+    ]
