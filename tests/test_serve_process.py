@@ -174,3 +174,18 @@ def test_a_person_clicks_from_the_timeline_to_a_figure_and_its_quote(server, kg,
     assert figure_quote in [
         unescape(m) for m in re.findall(r"<mark>(.*?)</mark>", figure_page, re.DOTALL)
     ]
+
+
+def test_the_listening_socket_says_it_is_tcp_so_responses_are_not_held_by_nagle():
+    """Regression: a socket made with proto 0 got no TCP_NODELAY from asyncio, and every response of
+    `guian-kg serve` waited ~40 ms (Nagle's algorithm against the client's delayed ACK)."""
+    import socket
+
+    from guian_kg.server.app import local_base, open_socket
+
+    sock = open_socket("127.0.0.1", 0)
+    try:
+        assert sock.proto == socket.IPPROTO_TCP
+        assert local_base(sock).startswith("http://127.0.0.1:")
+    finally:
+        sock.close()
