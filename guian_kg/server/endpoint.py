@@ -88,7 +88,7 @@ def sparql_routes(server: Server) -> list[BaseRoute]:
 def _describe_or_page(server: Server, request: Request, operation: Operation) -> Response:
     """GET without a query: the service description (Turtle unless asked otherwise), or the HTML page."""
     offered = (*RDF_TYPES, HTML)
-    media_type = FORMAT_PARAM.get(operation.format or "") if operation.format else None
+    media_type = FORMAT_PARAM.get(operation.format) if operation.format else None
     if media_type not in offered:
         media_type = choose(request.headers.get("accept"), offered)
     if media_type == HTML:

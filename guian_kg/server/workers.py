@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from ..engine import store_from_nquads
 from . import results
 
 DEFAULT = (
@@ -111,8 +112,7 @@ def _limit_memory(megabytes: int | None) -> None:
 
 def load_store(nquads: bytes) -> ox.Store:
     """A store with the named graphs of `nquads`, and their union (a set, as RDF merge) as default graph."""
-    store = ox.Store()
-    store.load(nquads, format=ox.RdfFormat.N_QUADS)
+    store = store_from_nquads(nquads)
     store.extend([ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in store])
     return store
 
