@@ -29,6 +29,7 @@ from .workers import QueryPool, Settings, default_size
 HERE = Path(__file__).resolve().parent
 DEFAULT_TIMEOUT = 5.0
 DEFAULT_MAX_ROWS = 10_000
+MAX_CONNECTIONS = 256  # uvicorn answers 503 past this many connections and requests at once
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
@@ -260,5 +261,11 @@ def run(app: Starlette, sock: socket.socket, access_log: bool = True) -> None:
     """Serve `app` on `sock` with uvicorn until interrupted."""
     import uvicorn
 
-    config = uvicorn.Config(app, log_level="info", access_log=access_log, server_header=False)
+    config = uvicorn.Config(
+        app,
+        log_level="info",
+        access_log=access_log,
+        server_header=False,
+        limit_concurrency=MAX_CONNECTIONS,
+    )
     uvicorn.Server(config).run(sockets=[sock])

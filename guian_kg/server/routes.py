@@ -6,6 +6,8 @@ The 303 pattern of the design: GET {base}id/{kind}/{slug} → 303 See Other → 
 
 from __future__ import annotations
 
+import functools
+
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, OWL
 from starlette.exceptions import HTTPException
@@ -45,6 +47,9 @@ def _split(name: str) -> tuple[str, str | None, bool]:
 def linked_data_routes(server: Server) -> list[BaseRoute]:
     site = server.site
     base = site.base
+    documentation = functools.cache(
+        lambda lang: ontology_view(site, lang)
+    )  # the graph never changes
 
     def resource(
         request: Request, iri: URIRef, doc: str, media_type: str, graph: Graph
@@ -128,7 +133,7 @@ def linked_data_routes(server: Server) -> list[BaseRoute]:
         if media_type != HTML:
             return server.rdf(graph, media_type, headers=headers)
         lang = lang_of(request)
-        view = ontology_view(site, lang)
+        view = documentation(lang)
         return server.html(
             request,
             "ontology.html",
