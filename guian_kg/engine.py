@@ -1,8 +1,10 @@
 """The SPARQL engine behind `guian-kg query`: an in-memory Oxigraph store holding the named graphs.
 
 The store keeps the knowledge graph's three named graphs ({base}graph/ontology, /data, /void), and
-every query runs with the default graph as their union (pyoxigraph's `use_default_graph_as_union`),
-so a query without `GRAPH` sees everything and `GRAPH ?g { … }` still tells the graphs apart.
+their union, as a set (an RDF merge), in the default graph, so a query without `GRAPH` sees
+everything and `GRAPH ?g { … }` still tells the graphs apart. (pyoxigraph's
+`use_default_graph_as_union` would count a triple held by two graphs twice.) SERVICE is refused
+before a query runs: Oxigraph would fetch the remote endpoint, and guian-kg talks to no server.
 
 Cold start matters (a new user's first query): the built graph is cached as N-Quads under a key
 made of every input's name, size and modification time (the ontology, the data, the source text and
@@ -24,6 +26,7 @@ import pyoxigraph as ox
 from . import __version__, resources
 from .errors import QueryError, RDFSyntaxError
 from .formats import get_format
+from .server.analysis import QueryTextError, analyse
 
 if TYPE_CHECKING:
     from .build import KnowledgeGraph
@@ -45,6 +48,12 @@ def store_from_nquads(data: bytes) -> ox.Store:
     """A store holding N-Quads that guian-kg wrote itself (parsed leniently: a third faster)."""
     store = ox.Store()
     store.load(data, format=ox.RdfFormat.N_QUADS, lenient=True)
+    return with_union_default_graph(store)
+
+
+def with_union_default_graph(store: ox.Store) -> ox.Store:
+    """Copy every named graph's triples into the default graph, which thus holds their union (a set)."""
+    store.extend([ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in store])
     return store
 
 
@@ -62,7 +71,7 @@ def store_from_files(paths: Sequence[Path]) -> ox.Store:
         except SyntaxError as exc:
             line = _RDF_LINE.search(str(exc))
             raise RDFSyntaxError(path, int(line.group(1)) if line else None, str(exc)) from None
-    return store
+    return with_union_default_graph(store)
 
 
 def project_store(cache_dir: Path | None = None) -> ox.Store:
@@ -105,9 +114,17 @@ def input_key() -> str:
 
 
 def run(store: ox.Store, text: str, source: str = "query") -> QueryResult:
-    """Start a SPARQL query (default graph: the union of all graphs); QueryError if bad."""
+    """Start a SPARQL query (default graph: the union of all graphs); QueryError if bad or federated."""
     try:
-        return store.query(text, use_default_graph_as_union=True, prefixes=default_prefixes())
+        service = analyse(text).service
+    except QueryTextError:
+        service = None  # Oxigraph's parser reports the syntax error below
+    if service is not None:
+        raise QueryError(
+            f"{source}:{service}: SERVICE (federated query) is not allowed: guian-kg talks to no other server"
+        )
+    try:
+        return store.query(text, prefixes=default_prefixes())
     except SyntaxError as exc:
         raise query_error(text, source, str(exc)) from None
 

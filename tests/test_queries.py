@@ -90,7 +90,8 @@ def from_rdflib(node) -> tuple | None:
 
 def ask_oxigraph(store: ox.Store, text: str) -> Answer:
     # No predeclared prefixes: an example must declare every prefix it uses to run anywhere.
-    result = store.query(text, use_default_graph_as_union=True)
+    # The store's default graph already holds the union of the named graphs (engine.py).
+    result = store.query(text)
     if isinstance(result, ox.QueryBoolean):
         return Answer("ask", boolean=bool(result))
     if isinstance(result, ox.QueryTriples):
@@ -166,9 +167,7 @@ def write_expected(query: Path, answer: Answer, keep_order: bool, store: ox.Stor
     else:
         # The engine's own W3C CSV, so that numbers keep their lexical form.
         text = query.read_text(encoding="utf-8")
-        out = store.query(text, use_default_graph_as_union=True).serialize(
-            format=ox.QueryResultsFormat.CSV
-        )
+        out = store.query(text).serialize(format=ox.QueryResultsFormat.CSV)
         header, *rows = list(csv.reader(io.StringIO(out.decode("utf-8"), newline="")))
         with open(path, "w", encoding="utf-8", newline="") as handle:
             writer = csv.writer(handle, lineterminator="\r\n")  # RFC 4180, as W3C CSV says
@@ -422,3 +421,35 @@ def test_cache_key_changes_when_a_data_file_changes(tmp_path, monkeypatch):
     before = engine.input_key()
     data.write_text("# two, longer\n", encoding="utf-8")
     assert engine.input_key() != before
+
+
+def test_a_query_with_service_is_refused_before_anything_is_fetched(runner):
+    """Regression: Oxigraph evaluates SERVICE by fetching the endpoint; guian-kg talks to no server."""
+    import socket
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        listener.settimeout(0.5)
+        port = listener.getsockname()[1]
+        text = f"SELECT * {{ SERVICE <http://127.0.0.1:{port}/sparql> {{ ?s ?p ?o }} }}"
+        result = runner.invoke(cli, ["query", "-"], input=text)
+        assert result.exit_code == 2, result.output
+        assert "SERVICE" in result.stderr
+        with pytest.raises(TimeoutError):
+            listener.accept()
+
+
+def test_a_triple_held_by_two_named_graphs_counts_once_in_the_default_graph(tmp_path, runner):
+    quads = tmp_path / "two.nq"
+    quads.write_text(
+        "<http://ex/s> <http://ex/p> <http://ex/o> <http://ex/g1> .\n"
+        "<http://ex/s> <http://ex/p> <http://ex/o> <http://ex/g2> .\n"
+    )
+    result = runner.invoke(
+        cli,
+        ["query", "-", "--data", str(quads), "--format", "csv"],
+        input="SELECT (COUNT(*) AS ?n) { ?s ?p ?o }",
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1] == "1"

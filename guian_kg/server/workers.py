@@ -110,20 +110,13 @@ def _limit_memory(megabytes: int | None) -> None:
         pass
 
 
-def load_store(nquads: bytes) -> ox.Store:
-    """A store with the named graphs of `nquads`, and their union (a set, as RDF merge) as default graph."""
-    store = store_from_nquads(nquads)
-    store.extend([ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in store])
-    return store
-
-
 def main() -> None:
     """The worker: settings and N-Quads on stdin, then one job in, one answer out, until stdin closes."""
     reply = os.dup(1)
     os.dup2(2, 1)  # anything printed by accident goes to stderr, not into the answers
     settings = json.loads(_receive(0))
     _limit_memory(settings["memory_mb"])
-    store = load_store(_receive(0))
+    store = store_from_nquads(_receive(0))  # named graphs, and their union as default graph
     _send(reply, b"ready")
     while True:
         try:
