@@ -26,7 +26,6 @@ import pyoxigraph as ox
 from . import __version__, resources
 from .errors import QueryError, RDFSyntaxError
 from .formats import get_format
-from .server.analysis import QueryTextError, analyse
 
 if TYPE_CHECKING:
     from .build import KnowledgeGraph
@@ -115,10 +114,7 @@ def input_key() -> str:
 
 def run(store: ox.Store, text: str, source: str = "query") -> QueryResult:
     """Start a SPARQL query (default graph: the union of all graphs); QueryError if bad or federated."""
-    try:
-        service = analyse(text).service
-    except QueryTextError:
-        service = None  # Oxigraph's parser reports the syntax error below
+    service = _service_line(text)
     if service is not None:
         raise QueryError(
             f"{source}:{service}: SERVICE (federated query) is not allowed: guian-kg talks to no other server"
@@ -127,6 +123,18 @@ def run(store: ox.Store, text: str, source: str = "query") -> QueryResult:
         return store.query(text, prefixes=default_prefixes())
     except SyntaxError as exc:
         raise query_error(text, source, str(exc)) from None
+
+
+def _service_line(text: str) -> int | None:
+    """Line of the first SERVICE keyword, or None; the lexer (slow to import) runs only if the word is there."""
+    if "service" not in text.lower():  # the keyword cannot be written without these letters
+        return None
+    from .server.analysis import QueryTextError, analyse
+
+    try:
+        return analyse(text).service
+    except QueryTextError:
+        return None  # Oxigraph's parser reports the syntax error
 
 
 def query_error(text: str, source: str, message: str) -> QueryError:
