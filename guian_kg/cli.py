@@ -187,7 +187,7 @@ def query(target: str, fmt: str | None, data: tuple[Path, ...]) -> None:
     """
     from . import query as queries
 
-    stdin = click.get_text_stream("stdin").read() if target == "-" else None
+    stdin = sys.stdin.read() if target == "-" else None
     source, text = queries.resolve(target, stdin)
     result = queries.run_query(text, source, data)
     output = queries.render(result, fmt or queries.default_format(result, sys.stdout.isatty()))
