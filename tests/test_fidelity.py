@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from rdflib import Literal, URIRef
-from rdflib.namespace import RDF, RDFS, XSD
+from rdflib.namespace import OWL, RDF, RDFS, XSD
 
 from guian_kg.namespaces import GK, OA, QUDT
 
@@ -252,3 +253,30 @@ def test_numbers_written_in_chinese_numerals_are_in_the_graph_too(kg, written, v
                 for prop in (QUDT.value, GK.cohortSize, GK.batch, GK.ordinalInProgramme):
                     values.update(v.toPython() for v in kg.data.objects(fact, prop))
     assert value in values, (written, values)
+
+
+# shared/links/wikidata.tsv: the only identifiers checked by hand (pinned here: CI may lack shared/).
+VERIFIED_WIKIDATA = {
+    "Apple Inc.": "http://www.wikidata.org/entity/Q312",
+    "Huawei": "http://www.wikidata.org/entity/Q160120",
+    "Tencent": "http://www.wikidata.org/entity/Q860580",
+    "Guizhou": "http://www.wikidata.org/entity/Q47097",
+    "People's Republic of China": "http://www.wikidata.org/entity/Q148",
+}
+WIKIDATA_TSV = Path(__file__).resolve().parents[2] / "shared" / "links" / "wikidata.tsv"
+
+
+def test_links_to_wikidata_use_only_the_verified_identifiers(kg):
+    same_as = {
+        str(o)
+        for p in (OWL.sameAs, URIRef("https://schema.org/sameAs"))
+        for o in kg.data.objects(None, p)
+    }
+    assert same_as == set(VERIFIED_WIKIDATA.values())
+    if WIKIDATA_TSV.is_file():
+        rows = [
+            line.split("\t")
+            for line in WIKIDATA_TSV.read_text(encoding="utf-8").splitlines()[1:]
+            if line
+        ]
+        assert {row[0]: row[2] for row in rows} == VERIFIED_WIKIDATA
