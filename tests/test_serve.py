@@ -324,3 +324,24 @@ def test_a_built_dist_folder_is_served_verbatim_under_a_base_with_a_path(dist):
         ask = f"ASK {{ <{DEFAULT_BASE}id/place/guian-new-area> ?p ?o }}"
         assert client.get("/guian-kg/sparql", params={"query": ask}).json()["boolean"] is True
         assert client.get("/", headers={"Accept": "text/html"}).status_code == 404
+
+
+def test_web_pages_on_other_origins_may_read_the_data_and_the_endpoint(serve_client):
+    """CORS: the JSON-LD and SPARQL results are open data for any web page, without credentials."""
+    doc = serve_client.get(
+        "/doc/designation/sponge-city-pilot.jsonld", headers={"Origin": "https://app.example"}
+    )
+    assert doc.status_code == 200
+    assert doc.headers["access-control-allow-origin"] == "*"
+    assert "link" in doc.headers["access-control-expose-headers"].lower()
+    preflight = serve_client.options(
+        "/sparql",
+        headers={
+            "Origin": "https://app.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
+    assert preflight.status_code == 200
+    assert "POST" in preflight.headers["access-control-allow-methods"]
+    assert "access-control-allow-credentials" not in preflight.headers

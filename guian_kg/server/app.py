@@ -12,6 +12,7 @@ from jinja2 import Environment, FileSystemLoader
 from rdflib import Graph
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Mount
@@ -226,6 +227,15 @@ def create_app(
         exception_handlers={HTTPException: http_error, NotAcceptable: not_acceptable},
     )
     app.add_middleware(SecurityHeaders)
+    # Open data: any web page may read it (no credentials: the only cookie is the page language).
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_methods=["GET", "HEAD", "POST"],
+        allow_headers=["Accept", "Content-Type"],
+        expose_headers=["Link", "Content-Location", "Retry-After"],
+        max_age=86400,
+    )
     app.state.server = server
     return app
 
