@@ -36,7 +36,11 @@ class KnowledgeGraph:
         iris = Iris(base)
         return {
             iris.graph(name): rebase_graph(graph, base)
-            for name, graph in (("ontology", self.ontology), ("data", self.data), ("void", self.void))
+            for name, graph in (
+                ("ontology", self.ontology),
+                ("data", self.data),
+                ("void", self.void),
+            )
         }
 
     def union(self, base: str = DEFAULT_BASE) -> Graph:
@@ -89,7 +93,9 @@ def load(
     """Load, enrich and describe the knowledge graph (no validation)."""
     timings = timings if timings is not None else {}
     started = time.perf_counter()
-    ontology = parse_files(ontology_paths or resources.ontology_files(), Graph(identifier=Iris().graph("ontology")))
+    ontology = parse_files(
+        ontology_paths or resources.ontology_files(), Graph(identifier=Iris().graph("ontology"))
+    )
     data = parse_files(data_paths or resources.data_files(), Graph(identifier=Iris().graph("data")))
     if len(data) == 0:
         raise InputError("the data files hold no triples")
@@ -116,7 +122,9 @@ def dump_files(kg: KnowledgeGraph, base: str = DEFAULT_BASE) -> dict[str, bytes]
     graphs = kg.graphs(base)
     iris = Iris(base)
     files = {
-        f"{DUMP_STEM}.{get_format(name).extension}": serialize_dataset(graphs, name, base).encode("utf-8")
+        f"{DUMP_STEM}.{get_format(name).extension}": serialize_dataset(graphs, name, base).encode(
+            "utf-8"
+        )
         for name in DUMP_FORMATS
     }
     files["context.jsonld"] = jsonld.context_file(base)
@@ -126,7 +134,9 @@ def dump_files(kg: KnowledgeGraph, base: str = DEFAULT_BASE) -> dict[str, bytes]
     return files
 
 
-def build(out: Path, base: str = DEFAULT_BASE, data_paths: Sequence[Path] | None = None) -> BuildResult:
+def build(
+    out: Path, base: str = DEFAULT_BASE, data_paths: Sequence[Path] | None = None
+) -> BuildResult:
     """Load → enrich → validate → publish `out` atomically; raise ValidationFailed before writing anything."""
     check_base(base)
     timings: dict[str, float] = {}

@@ -56,11 +56,24 @@ def cli() -> None:
 
 
 @cli.command()
-@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=Path("dist"),
-              show_default=True, help="Folder to publish; replaced atomically.")
-@click.option("--base", default=DEFAULT_BASE, show_default=True, help="Base IRI of every identifier.")
-@click.option("--data", "data", multiple=True, type=click.Path(exists=True, path_type=Path),
-              help="Data file or folder of *.ttl to build instead of the project's data (repeatable).")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("dist"),
+    show_default=True,
+    help="Folder to publish; replaced atomically.",
+)
+@click.option(
+    "--base", default=DEFAULT_BASE, show_default=True, help="Base IRI of every identifier."
+)
+@click.option(
+    "--data",
+    "data",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Data file or folder of *.ttl to build instead of the project's data (repeatable).",
+)
 @reports_errors
 def build(out: Path, base: str, data: tuple[Path, ...]) -> None:
     """Load, check quotes, validate with SHACL and publish the dumps to OUT.
@@ -77,13 +90,21 @@ def build(out: Path, base: str, data: tuple[Path, ...]) -> None:
     for path in result.files:
         click.echo(str(path))
     total = sum(len(g) for g in (result.kg.ontology, result.kg.data, result.kg.void))
-    click.echo(f"built {total} triples into {out} in {sum(result.timings.values()):.2f} s", err=True)
+    click.echo(
+        f"built {total} triples into {out} in {sum(result.timings.values()):.2f} s", err=True
+    )
 
 
 @cli.command()
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "turtle", "json"]), default="text",
-              show_default=True, help="Report format.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "turtle", "json"]),
+    default="text",
+    show_default=True,
+    help="Report format.",
+)
 @reports_errors
 def validate(files: tuple[Path, ...], fmt: str) -> None:
     """Validate the project's data, or the given data FILES, against the SHACL shapes.
@@ -102,19 +123,41 @@ def validate(files: tuple[Path, ...], fmt: str) -> None:
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice([*DUMP_FORMATS, "rdfxml"]), default="ttl",
-              show_default=True, help="RDF format.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File to write (default stdout).")
-@click.option("--base", default=DEFAULT_BASE, show_default=True, help="Base IRI of every identifier.")
-@click.option("--frame", "frame_name", type=click.Choice(JSONLD_FRAMES),
-              help="With --format jsonld: a framed document, one object per designation, "
-                   "organisation or observation with related things nested.")
-@click.option("--context", "context_mode", type=click.Choice(["embed", "iri"]),
-              help="With --format jsonld: embed the context, or reference it by IRI "
-                   "({base}context.jsonld). Default: embed, and iri with --frame.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([*DUMP_FORMATS, "rdfxml"]),
+    default="ttl",
+    show_default=True,
+    help="RDF format.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write (default stdout).",
+)
+@click.option(
+    "--base", default=DEFAULT_BASE, show_default=True, help="Base IRI of every identifier."
+)
+@click.option(
+    "--frame",
+    "frame_name",
+    type=click.Choice(JSONLD_FRAMES),
+    help="With --format jsonld: a framed document, one object per designation, "
+    "organisation or observation with related things nested.",
+)
+@click.option(
+    "--context",
+    "context_mode",
+    type=click.Choice(["embed", "iri"]),
+    help="With --format jsonld: embed the context, or reference it by IRI "
+    "({base}context.jsonld). Default: embed, and iri with --frame.",
+)
 @reports_errors
-def export(fmt: str, output: Path | None, base: str, frame_name: str | None,
-           context_mode: str | None) -> None:
+def export(
+    fmt: str, output: Path | None, base: str, frame_name: str | None, context_mode: str | None
+) -> None:
     """Write the whole graph in one RDF format (quad formats keep the named graphs).
 
     Example: guian-kg export --format nq -o guian-kg.nq
@@ -168,14 +211,21 @@ def stats(as_json: bool) -> None:
 
 @cli.command()
 @click.argument("target", metavar="NAME|FILE|-")
-@click.option("--format", "fmt", type=click.Choice([*TABLE_FORMATS, *GRAPH_FORMATS]),
-              help="SELECT/ASK: table (default on a terminal), csv (default otherwise), tsv, json, "
-                   "xml (the W3C SPARQL 1.1 result formats). CONSTRUCT/DESCRIBE: turtle (default), "
-                   "nt, jsonld.")
-@click.option("--data", "data", multiple=True,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Query this RDF file (format from its extension) instead of the built graph; "
-                   "repeatable.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([*TABLE_FORMATS, *GRAPH_FORMATS]),
+    help="SELECT/ASK: table (default on a terminal), csv (default otherwise), tsv, json, "
+    "xml (the W3C SPARQL 1.1 result formats). CONSTRUCT/DESCRIBE: turtle (default), "
+    "nt, jsonld.",
+)
+@click.option(
+    "--data",
+    "data",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Query this RDF file (format from its extension) instead of the built graph; repeatable.",
+)
 @reports_errors
 def query(target: str, fmt: str | None, data: tuple[Path, ...]) -> None:
     """Run a SPARQL query: an example NAME (see `guian-kg examples`), a FILE, or - for stdin.
@@ -207,30 +257,66 @@ def examples() -> None:
 
 
 @cli.command("load")
-@click.option("--store", required=True, metavar="URL",
-              help="Graph Store Protocol endpoint, e.g. http://127.0.0.1:7878/store (Oxigraph).")
+@click.option(
+    "--store",
+    required=True,
+    metavar="URL",
+    help="Graph Store Protocol endpoint, e.g. http://127.0.0.1:7878/store (Oxigraph).",
+)
 @click.option("--graph", metavar="IRI", help="Put everything into this one named graph.")
 @click.option("--default-graph", is_flag=True, help="Put everything into the default graph.")
-@click.option("--sparql", metavar="URL",
-              help="SPARQL endpoint to count the triples with (derived for Oxigraph, Fuseki, "
-                   "GraphDB and Virtuoso Graph Store URLs).")
+@click.option(
+    "--sparql",
+    metavar="URL",
+    help="SPARQL endpoint to count the triples with (derived for Oxigraph, Fuseki, "
+    "GraphDB and Virtuoso Graph Store URLs).",
+)
 @click.option("--user", help="User name for HTTP authentication.")
-@click.option("--password", envvar="GUIAN_KG_STORE_PASSWORD",
-              help="Password (or GUIAN_KG_STORE_PASSWORD; asked for if --user comes alone).")
+@click.option(
+    "--password",
+    envvar="GUIAN_KG_STORE_PASSWORD",
+    help="Password (or GUIAN_KG_STORE_PASSWORD; asked for if --user comes alone).",
+)
 @click.option("--digest", is_flag=True, help="HTTP Digest, not Basic, authentication (Virtuoso).")
-@click.option("--header", "headers", multiple=True, metavar="'NAME: VALUE'",
-              help="Extra HTTP header, e.g. 'Authorization: Bearer …' (repeatable).")
-@click.option("--retries", type=click.IntRange(0, 10), default=4, show_default=True,
-              help="Retries of a request that failed transiently (no answer, 429, 502, 503, 504), "
-                   "waiting 0.5 s, 1 s, 2 s, … in between.")
-@click.option("--timeout", type=click.FloatRange(min=1), default=120.0, show_default=True,
-              help="Seconds to wait for the store on each request.")
+@click.option(
+    "--header",
+    "headers",
+    multiple=True,
+    metavar="'NAME: VALUE'",
+    help="Extra HTTP header, e.g. 'Authorization: Bearer …' (repeatable).",
+)
+@click.option(
+    "--retries",
+    type=click.IntRange(0, 10),
+    default=4,
+    show_default=True,
+    help="Retries of a request that failed transiently (no answer, 429, 502, 503, 504), "
+    "waiting 0.5 s, 1 s, 2 s, … in between.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=1),
+    default=120.0,
+    show_default=True,
+    help="Seconds to wait for the store on each request.",
+)
 @click.option("--base", default=DEFAULT_BASE, show_default=True, help="Base IRI of identifiers.")
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
 @reports_errors
-def load_command(store: str, graph: str | None, default_graph: bool, sparql: str | None,
-                 user: str | None, password: str | None, digest: bool, headers: tuple[str, ...],
-                 retries: int, timeout: float, base: str, as_json: bool) -> None:
+def load_command(
+    store: str,
+    graph: str | None,
+    default_graph: bool,
+    sparql: str | None,
+    user: str | None,
+    password: str | None,
+    digest: bool,
+    headers: tuple[str, ...],
+    retries: int,
+    timeout: float,
+    base: str,
+    as_json: bool,
+) -> None:
     """Load the graph into a triple store (SPARQL 1.1 Graph Store Protocol), then count it there.
 
     One PUT per named graph (ontology, data, void), so loading again replaces rather than adds;
@@ -254,19 +340,37 @@ def load_command(store: str, graph: str | None, default_graph: bool, sparql: str
     if user and password is None:
         password = click.prompt(f"Password for {user}", hide_input=True, err=True)
     auth = (httpx.DigestAuth if digest else httpx.BasicAuth)(user, password) if user else None
-    connection = stores.Connection(store, sparql or stores.sparql_endpoint(store), auth,
-                                   tuple(parsed), retries, timeout=timeout)
+    connection = stores.Connection(
+        store,
+        sparql or stores.sparql_endpoint(store),
+        auth,
+        tuple(parsed),
+        retries,
+        timeout=timeout,
+    )
     planned = stores.uploads(load().graphs(check_base(base)), graph, default_graph)
     report = stores.load_into_store(planned, connection, _progress_display(sys.stderr.isatty()))
     if as_json:
         graphs = [g.__dict__ for g in report.graphs]
-        click.echo(json.dumps({"store": report.store, "sparql": report.sparql,
-                               "seconds": round(report.seconds, 3), "graphs": graphs}, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "store": report.store,
+                    "sparql": report.sparql,
+                    "seconds": round(report.seconds, 3),
+                    "graphs": graphs,
+                },
+                indent=2,
+            )
+        )
         return
     for result in report.graphs:
         click.echo(f"{result.graph}\t{result.found}")
-    click.echo(f"loaded {report.triples} triples in {len(report.graphs)} graph(s) into {store} "
-               f"in {report.seconds:.2f} s; counts match", err=True)
+    click.echo(
+        f"loaded {report.triples} triples in {len(report.graphs)} graph(s) into {store} "
+        f"in {report.seconds:.2f} s; counts match",
+        err=True,
+    )
 
 
 def _progress_display(live: bool):
@@ -290,20 +394,56 @@ def _progress_display(live: bool):
 
 
 @cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback by default).")
-@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
-              help="Port to listen on (0: any free port).")
-@click.option("--base", metavar="IRI", help="Base IRI of every identifier  [default: http://HOST:PORT/, this server]")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=5.0, show_default=True,
-              help="Seconds a SPARQL query may run before it is stopped (HTTP 503).")
-@click.option("--max-rows", type=click.IntRange(min=1), default=10_000, show_default=True,
-              help="Most rows or triples a query may return; more is an error (HTTP 422).")
-@click.option("--dist", type=click.Path(file_okay=False, exists=True, path_type=Path),
-              help="Serve a folder written by `guian-kg build` instead of loading the sources.")
-@click.option("--workers", type=click.IntRange(1, 64), help="Query worker processes  [default: CPUs, 2 to 4]")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on (loopback by default).",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port to listen on (0: any free port).",
+)
+@click.option(
+    "--base",
+    metavar="IRI",
+    help="Base IRI of every identifier  [default: http://HOST:PORT/, this server]",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=5.0,
+    show_default=True,
+    help="Seconds a SPARQL query may run before it is stopped (HTTP 503).",
+)
+@click.option(
+    "--max-rows",
+    type=click.IntRange(min=1),
+    default=10_000,
+    show_default=True,
+    help="Most rows or triples a query may return; more is an error (HTTP 422).",
+)
+@click.option(
+    "--dist",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Serve a folder written by `guian-kg build` instead of loading the sources.",
+)
+@click.option(
+    "--workers", type=click.IntRange(1, 64), help="Query worker processes  [default: CPUs, 2 to 4]"
+)
 @reports_errors
-def serve(host: str, port: int, base: str | None, timeout: float, max_rows: int, dist: Path | None,
-          workers: int | None) -> None:
+def serve(
+    host: str,
+    port: int,
+    base: str | None,
+    timeout: float,
+    max_rows: int,
+    dist: Path | None,
+    workers: int | None,
+) -> None:
     """Publish the graph as linked data: IRIs that dereference, HTML pages, dumps, a SPARQL endpoint.
 
     The endpoint is read-only; see README "Serving the graph" for its limits and error codes.
@@ -318,5 +458,7 @@ def serve(host: str, port: int, base: str | None, timeout: float, max_rows: int,
     url = local_base(sock)
     base = check_base(base) if base else url
     app = create_app(dist or load(), base=base, timeout=timeout, max_rows=max_rows, workers=workers)
-    click.echo(f"serving {url} (SPARQL endpoint {url}sparql, IRIs under {base}); Ctrl-C stops", err=True)
+    click.echo(
+        f"serving {url} (SPARQL endpoint {url}sparql, IRIs under {base}); Ctrl-C stops", err=True
+    )
     run(app, sock)

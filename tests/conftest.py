@@ -113,7 +113,9 @@ def pytest_addoption(parser):
 
 # ---------------------------------------------------------------- guian-kg serve (test_serve*.py)
 
-SERVE_BASE = "http://testserver/"  # the TestClient's origin, so that every served IRI dereferences in tests
+SERVE_BASE = (
+    "http://testserver/"  # the TestClient's origin, so that every served IRI dereferences in tests
+)
 
 
 @pytest.fixture(scope="session")
