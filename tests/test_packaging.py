@@ -45,6 +45,12 @@ def test_the_wheel_bundles_every_turtle_file_the_source_and_the_queries(wheel):
         for path in files:
             assert f"guian_kg/_bundled/{path.relative_to(ROOT).as_posix()}" in names, path
     assert "guian_kg/context.jsonld" in names
+    package = ROOT / "guian_kg"
+    for pattern in ("frames/*.jsonld", "server/templates/*.html", "server/static/*"):
+        files = sorted(package.glob(pattern))
+        assert files, pattern
+        for path in files:
+            assert f"guian_kg/{path.relative_to(package).as_posix()}" in names, path
 
 
 def test_an_installed_wheel_builds_dist_without_the_checkout(wheel, tmp_path):
