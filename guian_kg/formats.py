@@ -38,7 +38,3 @@ def get_format(name: str) -> RDFFormat:
             return fmt
     choices = ", ".join(f.name for f in FORMATS)
     raise InputError(f"unknown RDF format {name!r}; choose one of: {choices}")
-
-
-def format_names() -> list[str]:
-    return [f.name for f in FORMATS]

@@ -10,7 +10,8 @@ from rdflib import Graph, Literal
 from rdflib.namespace import SH
 from rdflib.term import Node
 
-from .namespaces import prefixes, shorten
+from .namespaces import shorten
+from .serialize import serialize_graph
 
 
 @dataclass(frozen=True)
@@ -52,12 +53,7 @@ class Report:
         return "\n".join(lines)
 
     def turtle(self) -> str:
-        g = Graph(bind_namespaces="none")
-        for prefix, ns in prefixes().items():
-            g.bind(prefix, ns)
-        for triple in sorted(self.graph, key=lambda t: tuple(x.n3() for x in t)):
-            g.add(triple)
-        return g.serialize(format="turtle")
+        return serialize_graph(self.graph, "ttl")
 
     def json(self) -> str:
         return (

@@ -15,7 +15,7 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, XSD
 from . import __version__
 from .formats import DUMP_FORMATS, get_format
 from .iri import DEFAULT_BASE, Iris
-from .namespaces import SCHEMA, VOID, prefixes
+from .namespaces import SCHEMA, VOID, shorten
 
 LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
 ARTICLE = URIRef(f"{DEFAULT_BASE}id/article/guian-national-designations")
@@ -126,16 +126,8 @@ def _statistics(g: Graph, ds: URIRef, union: Graph, iris: Iris) -> None:
     classes = Counter(o for s, o in union.subject_objects(RDF.type) if s in entities)
     g.add((ds, VOID.classes, Literal(len(classes), datatype=XSD.integer)))
     for cls, count in sorted(classes.items()):
-        local = str(cls).rsplit("#", 1)[-1].rsplit("/", 1)[-1]
-        partition = URIRef(f"{iris.base}dataset/class/{_prefix_of(cls)}-{local}")
+        partition = URIRef(f"{iris.base}dataset/class/{shorten(str(cls)).replace(':', '-', 1)}")
         g.add((ds, VOID.classPartition, partition))
         g.add((partition, RDF.type, VOID.Dataset))  # a partition is itself a dataset (VoID §4.6)
         g.add((partition, VOID["class"], cls))
         g.add((partition, VOID.entities, Literal(count, datatype=XSD.integer)))
-
-
-def _prefix_of(cls: URIRef) -> str:
-    for prefix, ns in sorted(prefixes().items()):
-        if str(cls).startswith(ns):
-            return prefix
-    return "ns"

@@ -146,7 +146,7 @@ def _kg_from_dist(dist: Path) -> tuple[KnowledgeGraph, str]:
     built_base = names[0][: -len("graph/data")]
     graphs = []
     for name in GRAPH_NAMES:
-        graph = Graph(identifier=URIRef(f"{built_base}graph/{name}"))
+        graph = Graph(identifier=Iris(built_base).graph(name))
         for triple in dataset.graph(graph.identifier):
             graph.add(triple)
         graphs.append(rebase_graph(graph, DEFAULT_BASE, old=built_base))
