@@ -1,7 +1,8 @@
 """Throughput and p50/p99 latency of the example queries over HTTP: `guian-kg serve` next to an Oxigraph
 server loaded with the same dump, same client, same run; then what the worker processes cost.
 
-Usage: python benchmarks/serve.py [REQUESTS] [CONCURRENCY]   (default 2000 requests per round, 4 at a time)
+Usage: python benchmarks/serve.py [REQUESTS] [CONCURRENCY] [ROUNDS]   (default 2000 requests per round, 4 at
+a time, 3 rounds; the tests run `python benchmarks/serve.py 20 2 1` as a smoke test)
 
 Both servers get the same dump (dist/guian-kg.nq of a fresh build) and the same query texts: guian-kg
 serve runs with --base https://w3id.org/guian-kg/ (the dump's own IRIs) and Oxigraph with
@@ -27,15 +28,16 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
+import pyoxigraph as ox
 
 from guian_kg.build import dump_files, load
+from guian_kg.engine import store_from_nquads
 from guian_kg.iri import DEFAULT_BASE
 from guian_kg.namespaces import prefixes
 from guian_kg.query import examples
-from guian_kg.server.analysis import analyse
-from guian_kg.server.workers import DEFAULT, Job, QueryPool, Settings, answer_job, load_store
+from guian_kg.server.sparql import MAX_BYTES
+from guian_kg.server.workers import Job, QueryPool, Settings, answer_job
 
-ROUNDS = 3
 ACCEPT = {"graph": "text/turtle", "table": "application/sparql-results+json"}
 
 
@@ -153,21 +155,13 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def worker_cost(queries: list[tuple[str, str]], repeat: int = 50) -> None:
+def worker_cost(queries: list[tuple[str, str]], repeat: int) -> None:
     """Per-query time in process (pyoxigraph + the endpoint's serialisers) vs through one worker process."""
     nquads = dump_files(load())["guian-kg.nq"]
-    store = load_store(nquads)
+    store = store_from_nquads(nquads)
     graphs = [f"{DEFAULT_BASE}graph/{n}" for n in ("ontology", "data", "void")]
     jobs = [
-        Job(
-            text,
-            [DEFAULT],
-            graphs,
-            "ttl" if kind == "graph" else "json",
-            10_000,
-            DEFAULT_BASE,
-            analyse(text).form is not None,
-        )
+        Job(text, graphs, [], [], ACCEPT[kind], None, 10_000, MAX_BYTES, DEFAULT_BASE)
         for text, kind in queries
     ]
     pool = QueryPool(Settings(nquads, prefixes()), 1, 60)
@@ -196,12 +190,14 @@ def worker_cost(queries: list[tuple[str, str]], repeat: int = 50) -> None:
     )
 
 
-def main(requests: int, concurrency: int) -> None:
+def kind_of(text: str) -> str:
+    """'graph' for CONSTRUCT and DESCRIBE, else 'table' (Oxigraph's parse, on an empty store)."""
+    return "graph" if isinstance(ox.Store().query(text), ox.QueryTriples) else "table"
+
+
+def main(requests: int, concurrency: int, rounds: int) -> None:
     catalogue = examples()
-    queries = [
-        (e.text, "graph" if analyse(e.text).form in ("CONSTRUCT", "DESCRIBE") else "table")
-        for e in catalogue
-    ]
+    queries = [(e.text, kind_of(e.text)) for e in catalogue]
     with tempfile.TemporaryDirectory() as tmp:
         endpoints, processes = start_servers(Path(tmp))
         try:
@@ -233,7 +229,7 @@ def main(requests: int, concurrency: int) -> None:
             }
             for url in endpoints.values():  # warm-up
                 asyncio.run(hammer(url, queries, len(queries) * 2, concurrency))
-            for _ in range(ROUNDS):
+            for _ in range(rounds):
                 for name, url in endpoints.items():
                     seconds, latencies = asyncio.run(hammer(url, queries, requests, concurrency))
                     results[name][0].append(requests / seconds)
@@ -243,7 +239,7 @@ def main(requests: int, concurrency: int) -> None:
                 process.terminate()
                 process.wait(timeout=30)
     print(
-        f"{ROUNDS} rounds x {requests} requests per server, concurrency {concurrency}, client httpx (asyncio)"
+        f"{rounds} rounds x {requests} requests per server, concurrency {concurrency}, client httpx (asyncio)"
     )
     print(f"{'server':<10} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}")
     figures = {}
@@ -260,11 +256,12 @@ def main(requests: int, concurrency: int) -> None:
         f"throughput ratio guian-kg/oxigraph: {ours[0] / theirs[0]:.2f} (goal >= 0.50); "
         f"p50 ratio {ours[1] / theirs[1]:.2f}; p99 ratio {ours[2] / theirs[2]:.2f} (goal <= 2.00)"
     )
-    worker_cost(queries)
+    worker_cost(queries, repeat=50 if rounds > 1 else 2)
 
 
 if __name__ == "__main__":
     main(
         int(sys.argv[1]) if len(sys.argv) > 1 else 2000,
         int(sys.argv[2]) if len(sys.argv) > 2 else 4,
+        int(sys.argv[3]) if len(sys.argv) > 3 else 3,
     )

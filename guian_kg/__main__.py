@@ -1,5 +1,5 @@
 """`python -m guian_kg` runs the CLI."""
 
-from .cli import cli
+from .cli import main
 
-cli()
+main()

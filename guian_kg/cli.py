@@ -25,6 +25,9 @@ from .query import GRAPH_FORMATS, TABLE_FORMATS
 # that it equals guian_kg.iri.DEFAULT_BASE).
 DEFAULT_BASE = "https://w3id.org/guian-kg/"
 JSONLD_FRAMES = ("designation", "organization", "observation")  # = guian_kg.jsonld.FRAMES (tested)
+# Commands that talk to the network on purpose: `load` sends to the store it is given, and `serve`
+# denies itself the network once its listening socket is open. Every other command runs without.
+NETWORK_COMMANDS = ("load", "serve")
 
 
 def reports_errors(command):
@@ -47,12 +50,36 @@ def reports_errors(command):
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="guian-kg")
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """Gui'an New Area's national designations as a linked-data knowledge graph.
 
     Exit codes: 0 ok, 1 data does not conform or results differ, 2 usage or input error (or a
     store that cannot be reached), 3 a triple store refused or failed a load.
     """
+    if _sandboxed(ctx) and ctx.invoked_subcommand not in NETWORK_COMMANDS:
+        _deny_network()
+
+
+def main() -> None:
+    """The `guian-kg` program: the commands, each without network unless it needs one."""
+    cli(obj={"sandbox": True})
+
+
+def _sandboxed(ctx: click.Context) -> bool:
+    """Whether this run is the `guian-kg` program (tests that call `cli` in process are not)."""
+    root = ctx.find_root()
+    return bool(root.obj and root.obj.get("sandbox"))
+
+
+def _deny_network() -> None:
+    """Have the kernel refuse this process any socket (Linux); elsewhere say what is missing."""
+    from .sandbox import SandboxUnavailable, deny_network
+
+    try:
+        deny_network()
+    except SandboxUnavailable as exc:
+        click.echo(f"warning: {exc}: only guian-kg's own checks keep it off the network", err=True)
 
 
 @cli.command()
@@ -427,6 +454,13 @@ def _progress_display(live: bool):
     help="Most rows or triples a query may return; more is an error (HTTP 422).",
 )
 @click.option(
+    "--max-bytes",
+    type=click.IntRange(min=1024),
+    default=16 * 1024 * 1024,
+    show_default=True,
+    help="Most bytes a query result may have; more is an error (HTTP 422).",
+)
+@click.option(
     "--dist",
     type=click.Path(file_okay=False, exists=True, path_type=Path),
     help="Serve a folder written by `guian-kg build` instead of loading the sources.",
@@ -441,6 +475,7 @@ def serve(
     base: str | None,
     timeout: float,
     max_rows: int,
+    max_bytes: int,
     dist: Path | None,
     workers: int | None,
 ) -> None:
@@ -455,9 +490,18 @@ def serve(
     from .server.app import create_app, local_base, open_socket, run
 
     sock = open_socket(host, port)
+    if _sandboxed(click.get_current_context()):
+        _deny_network()  # the socket is open: the server needs no other, and its workers none
     url = local_base(sock)
     base = check_base(base) if base else url
-    app = create_app(dist or load(), base=base, timeout=timeout, max_rows=max_rows, workers=workers)
+    app = create_app(
+        dist or load(),
+        base=base,
+        timeout=timeout,
+        max_rows=max_rows,
+        workers=workers,
+        max_bytes=max_bytes,
+    )
     click.echo(
         f"serving {url} (SPARQL endpoint {url}sparql, IRIs under {base}); Ctrl-C stops", err=True
     )

@@ -4,7 +4,8 @@ The store keeps the knowledge graph's three named graphs ({base}graph/ontology, 
 their union, as a set (an RDF merge), in the default graph, so a query without `GRAPH` sees
 everything and `GRAPH ?g { … }` still tells the graphs apart. (pyoxigraph's
 `use_default_graph_as_union` would count a triple held by two graphs twice.) SERVICE is refused
-before a query runs: Oxigraph would fetch the remote endpoint, and guian-kg talks to no server.
+before a query runs (guian_kg.query_check reads it from the parse tree); the `guian-kg` command
+has no network anyway (guian_kg.sandbox), so Oxigraph could not fetch the remote endpoint.
 
 Cold start matters (a new user's first query): the built graph is cached as N-Quads under a key
 made of every input's name, size and modification time (the ontology, the data, the source text and
@@ -115,10 +116,18 @@ def input_key() -> str:
 
 def run(store: ox.Store, text: str, source: str = "query") -> QueryResult:
     """Start a SPARQL query (default graph: the union of all graphs); QueryError if bad or federated."""
-    service = _service_line(text)
-    if service is not None:
+    from .query_check import UncheckableQuery, reach
+
+    try:
+        federated = reach(text, prefixes=default_prefixes(), dataset=False).service
+    except UncheckableQuery as exc:
+        _raise_syntax_error(text, source)
         raise QueryError(
-            f"{source}:{service}: SERVICE (federated query) is not allowed: guian-kg talks to no other server"
+            f"{source}: the query cannot be checked, so it is not run: {exc}"
+        ) from None
+    if federated:
+        raise QueryError(
+            f"{source}: SERVICE (federated query) is not allowed: guian-kg talks to no other server"
         )
     try:
         return store.query(text, prefixes=default_prefixes())
@@ -126,16 +135,14 @@ def run(store: ox.Store, text: str, source: str = "query") -> QueryResult:
         raise query_error(text, source, str(exc)) from None
 
 
-def _service_line(text: str) -> int | None:
-    """Line of the first SERVICE keyword, or None; the lexer (slow to import) runs only if the word is there."""
-    if "service" not in text.lower():  # the keyword cannot be written without these letters
-        return None
-    from .server.analysis import QueryTextError, analyse
-
+def _raise_syntax_error(text: str, source: str) -> None:
+    """Oxigraph's own syntax error for `text`, if it has one (parsed on an empty store, not run)."""
     try:
-        return analyse(text).service
-    except QueryTextError:
-        return None  # Oxigraph's parser reports the syntax error
+        ox.Store().query(text, prefixes=default_prefixes())
+    except SyntaxError as exc:
+        raise query_error(text, source, str(exc)) from None
+    except (OSError, ValueError, RuntimeError):
+        pass
 
 
 def query_error(text: str, source: str, message: str) -> QueryError:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import re
 import shutil
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -128,3 +131,115 @@ def serve_client(kg):
     app = create_app(kg, base=SERVE_BASE, timeout=30, max_rows=1000, workers=2)
     with TestClient(app) as client:
         yield client
+
+
+# ---------------------------------------------------------------- a listener that must hear nothing
+
+
+class LoopbackListener:
+    """A TCP listener on 127.0.0.1 that counts connections: the target of requests guian-kg must never make.
+
+    Each connection is counted before it is closed, so a client that got its answer (the closed
+    connection) has already been counted.
+    """
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.connections = 0
+        self._condition = threading.Condition()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self.sock.accept()
+            except OSError:
+                return
+            with self._condition:
+                self.connections += 1
+                self._condition.notify_all()
+            connection.close()
+
+    def wait_for_connections(self, count: int, timeout: float) -> bool:
+        with self._condition:
+            return self._condition.wait_for(lambda: self.connections >= count, timeout)
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+@pytest.fixture
+def loopback_listener() -> Iterator[LoopbackListener]:
+    listener = LoopbackListener()
+    yield listener
+    listener.close()
+
+
+# ---------------------------------------------------------------- a real `guian-kg serve`
+
+
+class ServeProcess:
+    """`guian-kg serve --port 0 ARGS` as a user runs it; `url` once it answers, `pid`, `stop()`."""
+
+    def __init__(self, log: Path, *args: str):
+        executable = shutil.which("guian-kg") or str(Path(sys.executable).with_name("guian-kg"))
+        self.log = log
+        with open(log, "wb") as output:  # a file, not a pipe, which the access log could fill
+            self.process = subprocess.Popen(
+                [executable, "serve", "--port", "0", *args], stdout=output, stderr=subprocess.STDOUT
+            )
+        self.pid = self.process.pid
+        self.url = self._wait_until_serving()
+
+    def _wait_until_serving(self) -> str:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                pytest.fail(f"guian-kg serve exited: {self.log.read_text(errors='replace')}")
+            found = re.search(r"serving (http://127\.0\.0\.1:\d+/)", self.log.read_text("utf-8"))
+            if found:
+                try:
+                    if httpx.get(found.group(1), timeout=5).status_code == 200:
+                        return found.group(1)
+                except httpx.TransportError:
+                    pass
+            time.sleep(0.2)
+        self.stop()
+        pytest.fail(f"guian-kg serve did not answer: {self.log.read_text(errors='replace')}")
+
+    def workers(self) -> list[int]:
+        """Process ids of the server's children (its query workers)."""
+        children: list[int] = []
+        for task in Path(f"/proc/{self.pid}/task").glob("*"):
+            with contextlib.suppress(OSError):
+                children += [int(p) for p in (task / "children").read_text().split()]
+        return sorted(children)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@pytest.fixture
+def serve_process(tmp_path) -> Iterator[Callable[..., ServeProcess]]:
+    """Start `guian-kg serve` processes: start(*args); each is stopped at the end of the test."""
+    started: list[ServeProcess] = []
+
+    def start(*args: str) -> ServeProcess:
+        server = ServeProcess(tmp_path / f"serve-{len(started)}.log", *args)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()

@@ -1,13 +1,11 @@
-"""Units of `guian-kg serve`: the Accept table, and the query lexer that finds SERVICE and FROM before a query runs."""
+"""Units of `guian-kg serve`: the Accept table (the query check has tests/test_query_check.py)."""
 
 from __future__ import annotations
 
-import pyoxigraph as ox
 import pytest
 
-from guian_kg.server.analysis import QueryTextError, analyse, tokens
 from guian_kg.server.negotiation import HTML_FIRST, NotAcceptable, choose, parse_accept
-from guian_kg.server.sparql import GRAPH_TYPES, SELECT_TYPES
+from guian_kg.server.result_types import GRAPH_TYPES, SELECT_TYPES
 
 TTL, NT, JSONLD, RDFXML = (
     "text/turtle",
@@ -86,73 +84,3 @@ def test_accept_parser_reads_q_values():
         ("text", "turtle", 0.7),
         ("*", "*", 1.0),
     ]
-
-
-# ---------------------------------------------------------------- the lexer
-
-SERVICE_HIDDEN = [
-    'SELECT * { ?s ?p "SERVICE <http://127.0.0.1:1/> {}" }',
-    "SELECT * { ?s ?p '''a\nSERVICE <x> {}''' }",
-    "SELECT * { ?s ?p ?o } # SERVICE <http://127.0.0.1:1/> {}",
-    "PREFIX ex: <http://example.org/>\nSELECT * { ?s ex:SERVICE ?service }",
-    "PREFIX service: <http://example.org/>\nSELECT * { ?s service:x ?o }",
-    "PREFIX ex: <http://example.org/>\nSELECT * { ?s ex:it\\'s ?o . ?o ex:p 'SERVICE' }",
-    'SELECT * { ?s ?p "x"@service }',
-    "SELECT * { ?s <http://example.org/SERVICE#SERVICE> ?o }",
-]
-SERVICE_SHOWN = [
-    "SELECT * { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }",
-    "select * { service silent <http://127.0.0.1:1/> { ?s ?p ?o } }",
-    "SELECT * { ?s ?p ?o OPTIONAL { SERVICE ?endpoint { ?s ?p ?o } } }",
-    "SELECT * { FILTER EXISTS { SeRvIcE <http://127.0.0.1:1/> {} } }",
-    "SELECT * { ?s ?p 'a' . SERVICE<http://127.0.0.1:1/>{} }",
-    'SELECT * { ?s ?p "a\\"b" SERVICE <http://127.0.0.1:1/> {} }',
-]
-
-
-@pytest.mark.parametrize("query", SERVICE_HIDDEN)
-def test_service_in_strings_comments_and_names_is_not_the_keyword(query):
-    assert analyse(query).service is None
-    ox.Store().query(query)  # and Oxigraph agrees that the text is a query without SERVICE to run
-
-
-@pytest.mark.parametrize("query", SERVICE_SHOWN)
-def test_the_service_keyword_is_found_in_any_case_and_position(query):
-    assert analyse(query).service == 1
-    # Oxigraph parses it as a query (it would run the SERVICE on iteration).
-    assert isinstance(ox.Store().query(query), ox.QuerySolutions)
-
-
-def test_oxigraph_does_not_decode_escapes_outside_strings():
-    """The lexer reads \\u escapes only inside strings and IRIs; Oxigraph too, so SERV\\u0049CE is no keyword."""
-    with pytest.raises(SyntaxError):
-        ox.Store().query(r"SELECT * { SERV\u0049CE <http://127.0.0.1:1/> { ?s ?p ?o } }")
-    solutions = ox.Store().query(r'SELECT ("a\u0022 SERVICE" AS ?x) {}')
-    assert [s["x"].value for s in solutions] == ['a" SERVICE']
-    assert analyse(r'SELECT ("a\u0022 SERVICE" AS ?x) {}').service is None
-
-
-def test_form_and_dataset_clause_are_read_after_the_prologue():
-    text = analyse(
-        "BASE <http://example.org/base/>\nPREFIX g: <http://example.org/graph/>\n"
-        "CONSTRUCT { ?s ?p ?o } FROM g:data FROM <relative> FROM NAMED <http://example.org/n> WHERE { ?s ?p ?o }"
-    )
-    assert text.form == "CONSTRUCT"
-    assert text.from_graphs == ["http://example.org/graph/data", "http://example.org/base/relative"]
-    assert text.from_named_graphs == ["http://example.org/n"]
-    assert analyse("INSERT DATA { <a:b> <a:c> <a:d> }").form is None
-    assert analyse("ask {}").form == "ASK"
-
-
-@pytest.mark.parametrize(
-    "query", ["SELECT * { ?s ?p 'unterminated }", "SELECT * FROM { }", "SELECT * FROM x:y {}"]
-)
-def test_untokenisable_text_or_a_bad_from_is_an_error(query):
-    with pytest.raises(QueryTextError):
-        analyse(query)
-
-
-def test_tokens_keep_iris_and_operators_apart():
-    kinds = [(t.kind, t.text) for t in tokens("FILTER(?a<?b && ?c>=2) . ?x <http://e/p> 1.5e3")]
-    assert ("punct", "<") in kinds and ("punct", ">=") in kinds and ("iri", "<http://e/p>") in kinds
-    assert ("number", "1.5e3") in kinds

@@ -22,8 +22,10 @@ from ..build import KnowledgeGraph
 from ..errors import InputError
 from ..formats import get_format
 from ..serialize import serialize_graph
+from .limits import BoundedSending, ResultBudget
 from .negotiation import DOCUMENT_FORMATS, HTML, HTML_FIRST, NotAcceptable, choose
 from .site import Site, load_site
+from .sparql import MAX_BYTES
 from .ui import STRINGS, choose_lang, text
 from .workers import QueryPool, Settings, default_size
 
@@ -80,8 +82,9 @@ def with_charset(media_type: str) -> str:
 class Server:
     """What the routes share: the site, the query pool (started once), the templates, response helpers."""
 
-    def __init__(self, site: Site, timeout: float, max_rows: int, workers: int):
-        self.site, self.timeout, self.max_rows = site, timeout, max_rows
+    def __init__(self, site: Site, timeout: float, max_rows: int, max_bytes: int, workers: int):
+        self.site, self.timeout, self.max_rows, self.max_bytes = site, timeout, max_rows, max_bytes
+        self.results = ResultBudget(max(4 * max_bytes, 64 * 1024 * 1024))
         self.root = urlsplit(site.base).path.rstrip("/")  # routes live under the base's path
         self.pool = QueryPool(Settings(site.nquads, site.prefixes), workers, timeout)
         self.templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
@@ -187,14 +190,17 @@ def create_app(
     timeout: float = DEFAULT_TIMEOUT,
     max_rows: int = DEFAULT_MAX_ROWS,
     workers: int | None = None,
+    max_bytes: int = MAX_BYTES,
 ) -> Starlette:
     """The ASGI application publishing a knowledge graph (or a built dist/ folder) with every IRI under `base`."""
-    if timeout <= 0 or max_rows < 1:
-        raise InputError("--timeout must be positive and --max-rows at least 1")
+    if timeout <= 0 or max_rows < 1 or max_bytes < 1:
+        raise InputError("--timeout must be positive, --max-rows and --max-bytes at least 1")
     from .endpoint import sparql_routes
     from .routes import linked_data_routes
 
-    server = Server(load_site(kg_or_dist, base), timeout, max_rows, workers or default_size())
+    server = Server(
+        load_site(kg_or_dist, base), timeout, max_rows, max_bytes, workers or default_size()
+    )
 
     @asynccontextmanager
     async def lifespan(app):
@@ -227,6 +233,7 @@ def create_app(
         exception_handlers={HTTPException: http_error, NotAcceptable: not_acceptable},
     )
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(BoundedSending)
     # Open data: any web page may read it (no credentials: the only cookie is the page language).
     app.add_middleware(
         CORSMiddleware,

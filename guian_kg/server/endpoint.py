@@ -10,22 +10,20 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from .app import Server, lang_of, with_charset
+from .limits import BudgetedResponse
 from .negotiation import HTML, RDF_TYPES, NotAcceptable, choose
+from .result_types import FORMAT_PARAM
 from .sparql import (
-    FORMAT_PARAM,
     MAX_BODY,
     MAX_QUERY,
-    WORKER_FORMATS,
     EndpointError,
     Operation,
     execute,
-    negotiate,
     plan,
     read_operation,
     service_description,
 )
 from .ui import Shown, curie, show
-from .workers import Job
 
 # The HTML form's result format menu (values of the `format` parameter).
 PAGE_FORMATS = ("html", "json", "xml", "csv", "tsv", "ttl", "nt", "jsonld", "rdfxml")
@@ -53,24 +51,21 @@ def sparql_routes(server: Server) -> list[BaseRoute]:
         if operation.query is None:
             return _describe_or_page(server, request, operation)
         try:
-            text, default_graphs, named_graphs = plan(server.site, operation)
-            media_type = negotiate(operation, request.headers.get("accept"), text.form)
+            job = plan(
+                server.site,
+                operation,
+                request.headers.get("accept"),
+                server.max_rows,
+                server.max_bytes,
+            )
         except EndpointError as exc:
             return _error(server, request, operation, exc)
         server.start()
-        job = Job(
-            operation.query,
-            default_graphs,
-            named_graphs,
-            WORKER_FORMATS[media_type],
-            server.max_rows,
-            server.site.base,
-            text.form is not None,
-        )
         try:
             answer = await execute(server.pool, job)
         except EndpointError as exc:
-            return _error(server, request, operation, exc, html=media_type == HTML)
+            return _error(server, request, operation, exc)
+        media_type = answer.media_type
         if media_type == HTML:
             return _page(
                 server,
@@ -78,8 +73,22 @@ def sparql_routes(server: Server) -> list[BaseRoute]:
                 operation,
                 result=_table(server, answer.kind, answer.body, lang_of(request)),
             )
-        return Response(
-            answer.body, headers={"Vary": "Accept"}, media_type=with_charset(media_type)
+        if not server.results.take(len(answer.body)):
+            return _error(
+                server,
+                request,
+                operation,
+                EndpointError(
+                    503,
+                    "the server is busy sending other large results; try again",
+                    {"Retry-After": "5"},
+                ),
+            )
+        return BudgetedResponse(
+            server.results,
+            answer.body,
+            headers={"Vary": "Accept"},
+            media_type=with_charset(media_type),
         )
 
     return [Route("/sparql", endpoint, methods=["GET", "POST"])]
@@ -93,24 +102,19 @@ def _describe_or_page(server: Server, request: Request, operation: Operation) ->
         media_type = choose(request.headers.get("accept"), offered)
     if media_type == HTML:
         return _page(server, request, operation)
-    graph = service_description(server.site, server.timeout, server.max_rows)
+    graph = service_description(server.site, server.timeout, server.max_rows, server.max_bytes)
     return server.rdf(graph, media_type)
 
 
 def _error(
-    server: Server,
-    request: Request,
-    operation: Operation | None,
-    exc: EndpointError,
-    html: bool | None = None,
+    server: Server, request: Request, operation: Operation | None, exc: EndpointError
 ) -> Response:
     """The error as plain text for programs; in the query page (same status) for browsers."""
-    if html is None:
+    if operation is not None and operation.format:
+        html = operation.format == "html"
+    else:
         try:
-            html = (
-                choose(request.headers.get("accept"), ("text/plain", HTML)) == HTML
-                and operation is not None
-            )
+            html = choose(request.headers.get("accept"), ("text/plain", HTML)) == HTML
         except NotAcceptable:
             html = False
     if html and operation is not None:

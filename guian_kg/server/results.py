@@ -1,6 +1,6 @@
-"""SPARQL results written row by row, so that the row cap is counted while serialising.
+"""SPARQL results written row by row, so that the row and byte caps are counted while serialising.
 
-Oxigraph's own serialisers take the whole result; the endpoint must stop at the cap and answer an
+Oxigraph's own serialisers take the whole result; the endpoint must stop at a cap and answer an
 error instead of a truncated result, so SELECT results are written here:
 JSON https://www.w3.org/TR/sparql11-results-json/, XML https://www.w3.org/TR/rdf-sparql-XMLres/,
 CSV and TSV https://www.w3.org/TR/sparql11-results-csv-tsv/.
@@ -23,6 +23,10 @@ class RowCapExceeded(Exception):
     """The result has more rows (or triples) than the endpoint returns."""
 
 
+class ResultTooLarge(Exception):
+    """The serialised result is larger than the endpoint returns."""
+
+
 def capped(items: Iterable, cap: int) -> Iterator:
     """Yield the items, raising RowCapExceeded on the first one past `cap`."""
     for count, item in enumerate(items, start=1):
@@ -31,11 +35,21 @@ def capped(items: Iterable, cap: int) -> Iterator:
         yield item
 
 
-def select(solutions: ox.QuerySolutions, fmt: str, cap: int) -> bytes:
-    """Serialise SELECT solutions as json, xml, csv or tsv; RowCapExceeded past `cap` rows."""
+def select(solutions: ox.QuerySolutions, fmt: str, cap: int, max_bytes: int) -> bytes:
+    """SELECT solutions as json, xml, csv or tsv; RowCapExceeded past `cap` rows, ResultTooLarge past `max_bytes`."""
     names = [v.value for v in solutions.variables]
     rows = ([solution[name] for name in names] for solution in capped(solutions, cap))
-    return _WRITERS[fmt](names, rows).encode("utf-8")
+    return bounded(_WRITERS[fmt](names, rows), max_bytes)
+
+
+def bounded(pieces: Iterable[str], max_bytes: int) -> bytes:
+    """The pieces as UTF-8, stopping with ResultTooLarge as soon as they pass `max_bytes`."""
+    out = bytearray()
+    for piece in pieces:
+        out += piece.encode("utf-8")
+        if len(out) > max_bytes:
+            raise ResultTooLarge(max_bytes)
+    return bytes(out)
 
 
 def boolean(value: bool, fmt: str) -> bytes:
@@ -61,13 +75,17 @@ def _json_term(term: Term) -> dict:
     return out
 
 
-def _json(names: list[str], rows: Iterator[list]) -> str:
-    bindings = [
-        {name: _json_term(term) for name, term in zip(names, row, strict=True) if term is not None}
-        for row in rows
-    ]
-    head = {"head": {"vars": names}, "results": {"bindings": bindings}}
-    return json.dumps(head, ensure_ascii=False)
+def _json(names: list[str], rows: Iterator[list]) -> Iterator[str]:
+    # The same text as json.dumps of the whole document, written a binding at a time.
+    yield (
+        '{"head": {"vars": '
+        + json.dumps(names, ensure_ascii=False)
+        + '}, "results": {"bindings": ['
+    )
+    for index, row in enumerate(rows):
+        binding = {n: _json_term(t) for n, t in zip(names, row, strict=True) if t is not None}
+        yield (", " if index else "") + json.dumps(binding, ensure_ascii=False)
+    yield "]}}"
 
 
 _XML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
@@ -88,23 +106,17 @@ def _xml_term(term: Term) -> str:
     return f"<literal>{escape(term.value)}</literal>"
 
 
-def _xml(names: list[str], rows: Iterator[list]) -> str:
-    out = [
-        _XML_HEAD,
-        "<head>",
-        *(f"<variable name={quoteattr(n)}/>" for n in names),
-        "</head><results>",
-    ]
+def _xml(names: list[str], rows: Iterator[list]) -> Iterator[str]:
+    yield _XML_HEAD + "<head>" + "".join(f"<variable name={quoteattr(n)}/>" for n in names)
+    yield "</head><results>"
     for row in rows:
-        out.append("<result>")
-        out.extend(
+        yield "<result>" + "".join(
             f"<binding name={quoteattr(n)}>{_xml_term(t)}</binding>"
             for n, t in zip(names, row, strict=True)
             if t is not None
         )
-        out.append("</result>")
-    out.append("</results></sparql>\n")
-    return "".join(out)
+        yield "</result>"
+    yield "</results></sparql>\n"
 
 
 def _csv_cell(term: Term | None) -> str:
@@ -121,17 +133,17 @@ def _csv_cell(term: Term | None) -> str:
     return text
 
 
-def _csv(names: list[str], rows: Iterator[list]) -> str:
-    lines = [",".join(names)]
-    lines.extend(",".join(_csv_cell(t) for t in row) for row in rows)
-    return "\r\n".join(lines) + "\r\n"
+def _csv(names: list[str], rows: Iterator[list]) -> Iterator[str]:
+    yield ",".join(names) + "\r\n"
+    for row in rows:
+        yield ",".join(_csv_cell(t) for t in row) + "\r\n"
 
 
-def _tsv(names: list[str], rows: Iterator[list]) -> str:
+def _tsv(names: list[str], rows: Iterator[list]) -> Iterator[str]:
     # TSV §3: terms in SPARQL/Turtle syntax (Oxigraph's str() is N-Triples, which is that).
-    lines = ["\t".join(f"?{n}" for n in names)]
-    lines.extend("\t".join("" if t is None else str(t) for t in row) for row in rows)
-    return "\n".join(lines) + "\n"
+    yield "\t".join(f"?{n}" for n in names) + "\n"
+    for row in rows:
+        yield "\t".join("" if t is None else str(t) for t in row) + "\n"
 
 
 _WRITERS = {"json": _json, "xml": _xml, "csv": _csv, "tsv": _tsv}

@@ -1,9 +1,10 @@
 """The SPARQL 1.1 Protocol (https://www.w3.org/TR/sparql11-protocol/), read-only and bounded.
 
-Every refusal happens before a query runs: updates (403), SERVICE (403), FROM / FROM NAMED and
-default-graph-uri / named-graph-uri outside the dataset (403), oversized requests (413). A query
-runs in a worker process with an explicit dataset, is stopped at the timeout (503) and answers an
-error past the row cap (422): never a truncated 200.
+Every refusal happens before a query runs: oversized requests (413) and graph parameters outside
+the dataset (403) here; updates, SERVICE and FROM / FROM NAMED outside the dataset (403) in the
+worker, which parses the query where its cost falls under the timeout. A query runs in a worker
+process that has no network, with an explicit dataset; it is stopped at the timeout (503) and
+answers an error past the row or byte cap (422): never a truncated 200.
 """
 
 from __future__ import annotations
@@ -17,50 +18,13 @@ from rdflib.namespace import RDF, RDFS, XSD
 from starlette.requests import Request
 
 from ..namespaces import VOID
-from .analysis import QueryText, QueryTextError, analyse
-from .negotiation import HTML, RDF_TYPES, NotAcceptable, choose
+from .result_types import FORMAT_PARAM
 from .site import Site
-from .workers import DEFAULT, Answer, Job, PoolBusy, QueryPool, QueryTimeout, WorkerDied
+from .workers import Answer, Job, PoolBusy, QueryPool, QueryTimeout, WorkerDied
 
 MAX_BODY = 64 * 1024  # bytes of a POST body
 MAX_QUERY = 32 * 1024  # characters of a query
-
-JSON_RESULTS, XML_RESULTS = "application/sparql-results+json", "application/sparql-results+xml"
-SELECT_TYPES = (
-    JSON_RESULTS,
-    XML_RESULTS,
-    "text/csv",
-    "text/tab-separated-values",
-    "application/json",
-    HTML,
-)
-ASK_TYPES = (JSON_RESULTS, XML_RESULTS, "application/json", HTML)
-GRAPH_TYPES = (*RDF_TYPES, HTML)
-WORKER_FORMATS = {
-    JSON_RESULTS: "json",
-    "application/json": "json",
-    XML_RESULTS: "xml",
-    "text/csv": "csv",
-    "text/tab-separated-values": "tsv",
-    "text/turtle": "ttl",
-    "application/n-triples": "nt",
-    "application/ld+json": "jsonld",
-    "application/rdf+xml": "rdfxml",
-    HTML: "html",
-}
-# The non-standard `format` parameter (the HTML form's result format menu) names a media type.
-FORMAT_PARAM = {
-    "json": JSON_RESULTS,
-    "xml": XML_RESULTS,
-    "csv": "text/csv",
-    "tsv": "text/tab-separated-values",
-    "html": HTML,
-    "ttl": "text/turtle",
-    "turtle": "text/turtle",
-    "nt": "application/n-triples",
-    "jsonld": "application/ld+json",
-    "rdfxml": "application/rdf+xml",
-}
+MAX_BYTES = 16 * 1024 * 1024  # bytes of a result, by default (--max-bytes)
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 FORMATS = Namespace("http://www.w3.org/ns/formats/")
@@ -160,41 +124,18 @@ async def _read_body(request: Request) -> bytes:
     return bytes(body)
 
 
-def offered(form: str | None) -> tuple[str, ...]:
-    """The media types offered for a query form."""
-    if form in ("CONSTRUCT", "DESCRIBE"):
-        return GRAPH_TYPES
-    return ASK_TYPES if form == "ASK" else SELECT_TYPES
+def plan(
+    site: Site, operation: Operation, accept: str | None, max_rows: int, max_bytes: int
+) -> Job:
+    """The job for a query; refuses an empty query and graph parameters outside the dataset.
 
-
-def negotiate(operation: Operation, accept: str | None, form: str | None) -> str:
-    """The result media type: the `format` parameter if given, else by Accept; NotAcceptable if none fits."""
-    types = offered(form)
-    if operation.format:
-        wanted = FORMAT_PARAM[operation.format]
-        if wanted not in types:
-            raise NotAcceptable(types)
-        return wanted
-    return choose(accept, types)
-
-
-def plan(site: Site, operation: Operation) -> tuple[QueryText, list[str], list[str]]:
-    """Check the query before it runs; return its analysis and the dataset (default, named graphs)."""
-    query = operation.query or ""
-    if not query.strip():
+    The query itself is checked where it runs, in a worker (its parse costs the event loop nothing
+    and falls under the timeout): SERVICE, FROM graphs, updates, syntax.
+    """
+    if not (operation.query or "").strip():
         raise EndpointError(400, "the query is empty")
-    try:
-        text = analyse(query, site.base)
-    except QueryTextError as exc:
-        raise EndpointError(400, f"SPARQL syntax error: {exc}") from None
-    if text.service is not None:
-        raise EndpointError(
-            403, f"line {text.service}: SERVICE (federated query) is not allowed on this endpoint"
-        )
     graphs = [str(name) for name in site.graphs]
     for label, asked in (
-        ("FROM", text.from_graphs),
-        ("FROM NAMED", text.from_named_graphs),
         ("default-graph-uri", operation.default_graphs),
         ("named-graph-uri", operation.named_graphs),
     ):
@@ -205,12 +146,17 @@ def plan(site: Site, operation: Operation) -> tuple[QueryText, list[str], list[s
                 f"{label} <{outside[0]}> is not a graph of this dataset (nothing is fetched); "
                 f"the graphs are: {', '.join(graphs)}",
             )
-    # SPARQL 1.1 Protocol §2.1.4: graph parameters replace the query's own dataset.
-    if operation.default_graphs or operation.named_graphs:
-        return text, operation.default_graphs, operation.named_graphs
-    if text.from_graphs or text.from_named_graphs:
-        return text, text.from_graphs, text.from_named_graphs
-    return text, [DEFAULT], graphs
+    return Job(
+        operation.query,
+        graphs,
+        operation.default_graphs,
+        operation.named_graphs,
+        accept,
+        operation.format,
+        max_rows,
+        max_bytes,
+        site.base,
+    )
 
 
 async def execute(pool: QueryPool, job: Job) -> Answer:
@@ -223,20 +169,29 @@ async def execute(pool: QueryPool, job: Job) -> Answer:
         raise EndpointError(503, f"{exc}; try again", {"Retry-After": "1"}) from None
     except WorkerDied as exc:
         raise EndpointError(500, str(exc)) from None
-    if answer.kind == "update":
-        raise EndpointError(403, "this endpoint is read-only: SPARQL Update is not accepted")
-    if answer.kind == "syntax":
-        raise EndpointError(400, answer.message)
-    if answer.kind == "rowcap":
-        raise EndpointError(
-            422, f"{answer.message}, the most this endpoint returns; add LIMIT (and OFFSET to page)"
-        )
-    if answer.kind == "failed":
-        raise EndpointError(500, f"the query failed while running: {answer.message}")
+    refusals = {
+        "update": (403, "this endpoint is read-only: SPARQL Update is not accepted"),
+        "service": (403, answer.message),
+        "outside": (403, answer.message),
+        "unchecked": (400, f"the query cannot be checked, so it is not run: {answer.message}"),
+        "syntax": (400, answer.message),
+        "notacceptable": (406, f"Not Acceptable: this result is offered as {answer.message}"),
+        "rowcap": (
+            422,
+            f"{answer.message}, the most this endpoint returns; add LIMIT (and OFFSET to page)",
+        ),
+        "toolarge": (
+            422,
+            f"{answer.message}, the most this endpoint returns; select fewer or shorter values, or add LIMIT",
+        ),
+        "failed": (500, f"the query failed while running: {answer.message}"),
+    }
+    if answer.kind in refusals:
+        raise EndpointError(*refusals[answer.kind])
     return answer
 
 
-def service_description(site: Site, timeout: float, max_rows: int) -> Graph:
+def service_description(site: Site, timeout: float, max_rows: int, max_bytes: int) -> Graph:
     """The SPARQL 1.1 Service Description of this endpoint: only what it does."""
     base = site.base
     g = Graph()
@@ -268,7 +223,7 @@ def service_description(site: Site, timeout: float, max_rows: int) -> Graph:
             Literal(
                 f"Read-only: SPARQL Update, SERVICE, and FROM / FROM NAMED or graph parameters naming graphs outside "
                 f"this dataset are refused (403), never fetched. A query runs for at most {timeout:g} s (then 503) "
-                f"and returns at most {max_rows} rows or triples (else 422). Requests: body at most {MAX_BODY} "
+                f"and returns at most {max_rows} rows or triples and {max_bytes} bytes (else 422). Requests: body at most {MAX_BODY} "
                 f"bytes, query at most {MAX_QUERY} characters (else 413).",
                 lang="en",
             ),
@@ -280,7 +235,7 @@ def service_description(site: Site, timeout: float, max_rows: int) -> Graph:
             RDFS.comment,
             Literal(
                 f"只读：拒绝 SPARQL Update、SERVICE，以及指向本数据集以外图的 FROM / FROM NAMED 或图参数（403），绝不抓取。"
-                f"每个查询最多运行 {timeout:g} 秒（超时 503），最多返回 {max_rows} 行或三元组（否则 422）。"
+                f"每个查询最多运行 {timeout:g} 秒（超时 503），最多返回 {max_rows} 行或三元组、{max_bytes} 字节（否则 422）。"
                 f"请求体至多 {MAX_BODY} 字节，查询至多 {MAX_QUERY} 个字符（否则 413）。",
                 lang="zh",
             ),

@@ -4,8 +4,11 @@ pyoxigraph cannot cancel a query from Python, and a thread cannot be stopped, so
 a process: on timeout the process is killed (the work stops) and a fresh one takes its place.
 Workers are plain `python -m guian_kg.server.workers` subprocesses speaking length-prefixed frames
 over stdin/stdout (no multiprocessing, which would re-import the caller's main module); waiting uses
-select() on the pipe, so this runs on POSIX systems. This module imports no rdflib, Starlette or
-Jinja, so that a worker starts in a fraction of a second.
+select() on the pipe. A worker denies itself the network before it reads anything (seccomp, see
+guian_kg.sandbox) and is killed by the kernel when the server dies (PR_SET_PDEATHSIG): both are
+Linux features, and a worker that cannot have them does not start. This module imports no rdflib,
+Starlette or Jinja (the query check imports rdflib's parser when a query needs it), so that a
+worker starts in a fraction of a second.
 """
 
 from __future__ import annotations
@@ -18,12 +21,18 @@ import struct
 import subprocess
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
 from ..engine import store_from_nquads
+from ..query_check import UncheckableQuery
+from ..query_check import reach as query_reach
+from ..sandbox import deny_network
 from . import results
+from .negotiation import NotAcceptable
+from .result_types import WORKER_FORMATS, negotiate
 
 DEFAULT = (
     ""  # stands for the store's default graph (the union of the named graphs) in a dataset list
@@ -45,24 +54,31 @@ class WorkerDied(Exception):
 
 @dataclass(frozen=True)
 class Job:
-    """One query to run: the dataset is always explicit (graph IRIs, or DEFAULT)."""
+    """One query to run, with everything the worker needs to check it and answer it."""
 
     query: str
-    default_graphs: list[str]
+    dataset: list[str]  # the graphs of this dataset: FROM and FROM NAMED may name only these
+    default_graphs: list[str]  # from the protocol's graph parameters ([] if none were given)
     named_graphs: list[str]
-    fmt: str  # json, xml, csv, tsv (SELECT/ASK); ttl, nt, jsonld, rdfxml (graphs); html
-    cap: int
+    accept: str | None  # the request's Accept header, for the result's media type
+    format_param: str | None  # the `format` parameter, which overrides Accept
+    max_rows: int
+    max_bytes: int
     base: str
-    is_query_form: (
-        bool  # the text starts (after its prologue) with SELECT, CONSTRUCT, DESCRIBE or ASK
-    )
 
 
 @dataclass
 class Answer:
-    kind: str  # select, ask, graph; or an error: syntax, update, rowcap, failed
+    """A result (kind select, ask or graph, with its media type) or a refusal or error.
+
+    Refusals and errors: service, outside (a FROM graph not in the dataset), unchecked (the check
+    could not parse the query), update, syntax, notacceptable, rowcap, toolarge, failed.
+    """
+
+    kind: str
     body: bytes = b""
     message: str = ""
+    media_type: str = ""
 
 
 @dataclass
@@ -110,10 +126,29 @@ def _limit_memory(megabytes: int | None) -> None:
         pass
 
 
+def _die_with(parent: int) -> None:
+    """Have the kernel kill this worker when the server dies, even in the middle of a query."""
+    import ctypes
+    import signal
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the server died before the request was made
+        os._exit(1)
+
+
 def main() -> None:
-    """The worker: settings and N-Quads on stdin, then one job in, one answer out, until stdin closes."""
+    """The worker: settings and N-Quads on stdin, then one job in, one answer out, until stdin closes.
+
+    Before it reads anything it denies itself the network (the kernel then refuses it any socket)
+    and asks to be killed with its parent; if either cannot be done, it does not start.
+    """
+    parent = int(sys.argv[1]) if len(sys.argv) > 1 else os.getppid()
+    _die_with(parent)
+    deny_network()  # raises SandboxUnavailable: the worker exits and the pool reports it
     reply = os.dup(1)
     os.dup2(2, 1)  # anything printed by accident goes to stderr, not into the answers
+    sys.setrecursionlimit(20_000)  # the check's parser recurses once per nesting level
     settings = json.loads(_receive(0))
     _limit_memory(settings["memory_mb"])
     store = store_from_nquads(_receive(0))  # named graphs, and their union as default graph
@@ -124,7 +159,9 @@ def main() -> None:
         except EOFError:
             return
         answer = answer_job(store, job, settings["prefixes"])
-        header = json.dumps({"kind": answer.kind, "message": answer.message}).encode("utf-8")
+        header = json.dumps(
+            {"kind": answer.kind, "message": answer.message, "media_type": answer.media_type}
+        ).encode("utf-8")
         _send(reply, struct.pack(">I", len(header)) + header + answer.body)
 
 
@@ -133,34 +170,85 @@ def _graph(name: str) -> ox.NamedNode | ox.DefaultGraph:
 
 
 def answer_job(store: ox.Store, job: Job, prefixes: dict[str, str]) -> Answer:
-    """Run one job on `store` and serialise its result (in the worker)."""
+    """Check one job's query, run it on `store` and serialise its result (in the worker)."""
+    try:
+        reach = query_reach(job.query, job.base)
+    except UncheckableQuery as exc:
+        return _unparsable(job, str(exc))
+    if reach.service:
+        return Answer(
+            "service", message="SERVICE (federated query) is not allowed on this endpoint"
+        )
+    default_graphs, named_graphs = _dataset(job, reach)
+    outside = [g for g in (*default_graphs, *named_graphs) if g != DEFAULT and g not in job.dataset]
+    if outside:
+        return Answer(
+            "outside",
+            message=f"FROM <{outside[0]}> is not a graph of this dataset (nothing is fetched); "
+            f"the graphs are: {', '.join(job.dataset)}",
+        )
     try:
         result = store.query(
             job.query,
             base_iri=job.base,
-            default_graph=[_graph(g) for g in job.default_graphs],
-            named_graphs=[ox.NamedNode(g) for g in job.named_graphs],
+            default_graph=[_graph(g) for g in default_graphs],
+            named_graphs=[ox.NamedNode(g) for g in named_graphs],
         )
     except SyntaxError as exc:
         return _not_a_query(job, str(exc))
+    form = (
+        "ASK"
+        if isinstance(result, ox.QueryBoolean)
+        else ("CONSTRUCT" if isinstance(result, ox.QueryTriples) else "SELECT")
+    )
     try:
-        if isinstance(result, ox.QueryBoolean):
-            return Answer(
-                "ask", results.boolean(bool(result), "xml" if job.fmt == "xml" else "json")
+        media_type = negotiate(form, job.accept, job.format_param)
+    except NotAcceptable as exc:
+        return Answer("notacceptable", message=", ".join(exc.offered))
+    fmt = WORKER_FORMATS[media_type]
+    try:
+        if form == "ASK":
+            body = results.boolean(bool(result), "xml" if fmt == "xml" else "json")
+        elif form == "SELECT":
+            body = results.select(
+                result, "json" if fmt == "html" else fmt, job.max_rows, job.max_bytes
             )
-        if isinstance(result, ox.QuerySolutions):
-            return Answer(
-                "select", results.select(result, "json" if job.fmt == "html" else job.fmt, job.cap)
+        else:
+            triples = sorted(
+                results.capped(result, job.max_rows),
+                key=lambda t: (str(t.subject), str(t.predicate), str(t.object)),
             )
-        triples = sorted(
-            results.capped(result, job.cap),
-            key=lambda t: (str(t.subject), str(t.predicate), str(t.object)),
-        )
-        return Answer("graph", _graph_body(triples, job, prefixes))
+            body = _graph_body(triples, fmt, job.base, prefixes)
+            if len(body) > job.max_bytes:
+                raise results.ResultTooLarge(job.max_bytes)
+        return Answer(form.lower() if form != "CONSTRUCT" else "graph", body, media_type=media_type)
     except results.RowCapExceeded:
-        return Answer("rowcap", message=f"the result has more than {job.cap} rows")
+        return Answer("rowcap", message=f"the result has more than {job.max_rows} rows")
+    except results.ResultTooLarge:
+        return Answer("toolarge", message=f"the result is larger than {job.max_bytes} bytes")
     except (OSError, ValueError, RuntimeError, TypeError) as exc:
         return Answer("failed", message=str(exc))
+
+
+def _dataset(job: Job, reach) -> tuple[list[str], list[str]]:
+    """SPARQL 1.1 Protocol §2.1.4: graph parameters replace the query's own FROM clauses."""
+    if job.default_graphs or job.named_graphs:
+        return job.default_graphs, job.named_graphs
+    if reach.from_graphs or reach.from_named_graphs:
+        return reach.from_graphs, reach.from_named_graphs
+    return [DEFAULT], job.dataset
+
+
+def _unparsable(job: Job, message: str) -> Answer:
+    """The check could not build a parse tree: Oxigraph's syntax error if it has one, else a refusal."""
+    try:
+        # Parsed (not run: the store is empty and the result is never read) by Oxigraph itself.
+        ox.Store().query(job.query, base_iri=job.base)
+    except SyntaxError as exc:
+        return _not_a_query(job, str(exc))
+    except (OSError, ValueError, RuntimeError):
+        pass
+    return Answer("unchecked", message=message)
 
 
 def _not_a_query(job: Job, message: str) -> Answer:
@@ -170,27 +258,26 @@ def _not_a_query(job: Job, message: str) -> Answer:
     LOAD fetches), so the update grammar check uses rdflib's parser; it runs here, under the
     timeout, because it is slow on long texts.
     """
+    from rdflib.plugins.sparql.parser import parseUpdate
+
     from ..engine import query_error
 
-    if not job.is_query_form:
-        from rdflib.plugins.sparql.parser import parseUpdate
-
-        try:
-            parseUpdate(job.query)
-            return Answer("update")
-        except Exception:  # pyparsing's ParseException, RecursionError on deep nesting
-            pass
+    try:
+        parseUpdate(job.query)
+        return Answer("update")
+    except Exception:  # pyparsing's ParseException, RecursionError on deep nesting
+        pass
     return Answer("syntax", message=str(query_error(job.query, "query", message)))
 
 
-def _graph_body(triples: list[ox.Triple], job: Job, prefixes: dict[str, str]) -> bytes:
-    if job.fmt == "html":
+def _graph_body(triples: list[ox.Triple], fmt: str, base: str, prefixes: dict[str, str]) -> bytes:
+    if fmt == "html":
         rows = [
             {k: results._json_term(t) for k, t in zip(("s", "p", "o"), triple, strict=True)}
             for triple in triples
         ]
         return json.dumps(rows, ensure_ascii=False).encode("utf-8")
-    if job.fmt == "jsonld":  # compacted with the project context, as dist/ is; imports rdflib
+    if fmt == "jsonld":  # compacted with the project context, as dist/ is; imports rdflib
         from rdflib import Graph
 
         from ..serialize import serialize_graph
@@ -198,15 +285,15 @@ def _graph_body(triples: list[ox.Triple], job: Job, prefixes: dict[str, str]) ->
         graph = Graph().parse(
             data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), format="nt"
         )
-        return serialize_graph(graph, "jsonld", job.base).encode("utf-8")
+        return serialize_graph(graph, "jsonld", base).encode("utf-8")
     rdf_format = {
         "ttl": ox.RdfFormat.TURTLE,
         "nt": ox.RdfFormat.N_TRIPLES,
         "rdfxml": ox.RdfFormat.RDF_XML,
-    }[job.fmt]
+    }[fmt]
     iris = {term.value for t in triples for term in t if isinstance(term, ox.NamedNode)}
     used = {p: ns for p, ns in prefixes.items() if any(iri.startswith(ns) for iri in iris)}
-    return ox.serialize(triples, format=rdf_format, prefixes=used if job.fmt != "nt" else None)
+    return ox.serialize(triples, format=rdf_format, prefixes=used if fmt != "nt" else None)
 
 
 # ---------------------------------------------------------------- the pool, in the server process
@@ -215,12 +302,15 @@ def _graph_body(triples: list[ox.Triple], job: Job, prefixes: dict[str, str]) ->
 class _Worker:
     """One `python -m guian_kg.server.workers` process, spoken to over its stdin and stdout."""
 
-    def __init__(self, settings: Settings):
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "guian_kg.server.workers"],
+    def __init__(self, settings: Settings, spawner: ThreadPoolExecutor):
+        # The kernel's parent-death signal follows the *thread* that started the process, so every
+        # worker is started by the pool's one long-lived spawner thread, never by a request's.
+        self.process = spawner.submit(
+            subprocess.Popen,
+            [sys.executable, "-m", "guian_kg.server.workers", str(os.getpid())],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-        )
+        ).result()
         self.stdin, self.stdout = self.process.stdin.fileno(), self.process.stdout.fileno()
         try:
             head = {"memory_mb": settings.memory_mb, "prefixes": settings.prefixes}
@@ -253,6 +343,7 @@ class QueryPool:
         self._all: set[_Worker] = set()
         self._lock = threading.Lock()
         self._closed = False
+        self._spawner = ThreadPoolExecutor(1, thread_name_prefix="guian-kg-spawner")
 
     def start(self) -> None:
         threads = [threading.Thread(target=self._add) for _ in range(self.size)]
@@ -265,7 +356,7 @@ class QueryPool:
 
     def _add(self) -> None:
         try:
-            worker = _Worker(self.settings)
+            worker = _Worker(self.settings, self._spawner)
         except (OSError, WorkerDied):
             return
         with self._lock:
@@ -310,7 +401,7 @@ class QueryPool:
         self._idle.put(worker)
         (length,) = struct.unpack(">I", data[:4])
         header = json.loads(data[4 : 4 + length])
-        return Answer(header["kind"], data[4 + length :], header["message"])
+        return Answer(header["kind"], data[4 + length :], header["message"], header["media_type"])
 
     def close(self) -> None:
         with self._lock:
@@ -318,6 +409,7 @@ class QueryPool:
             workers, self._all = list(self._all), set()
         for worker in workers:
             worker.kill()
+        self._spawner.shutdown(wait=False)
 
 
 def default_size() -> int:
