@@ -48,7 +48,9 @@ def test_a_result_past_max_bytes_is_an_error_not_a_truncated_200(serve_process):
     response = httpx.get(
         small.url + "sparql", params={"query": doubling(1, 2)}, headers={"Accept": "text/csv"}
     )
-    assert response.status_code == 200 and len(response.content) == 4010  # "n,s2\r\n" "0," 4000 × a "\r\n"
+    assert (
+        response.status_code == 200 and len(response.content) == 4010
+    )  # "n,s2\r\n" "0," 4000 × a "\r\n"
     response = httpx.get(
         small.url + "sparql", params={"query": doubling(1, 3)}, headers={"Accept": "text/csv"}
     )
