@@ -195,10 +195,12 @@ def export(
 
         text = serialize_dataset(graphs, get_format(fmt), base)
     if output:
-        output.write_text(text, encoding="utf-8")
+        from .publish import write_file
+
+        write_file(output, text.encode("utf-8"))
         click.echo(f"wrote {output}", err=True)
     else:
-        click.echo(text, nl=False)
+        _echo_result(text)
 
 
 @cli.command()

@@ -150,6 +150,35 @@ def foreign_entries(fd: int) -> list[str]:
     return foreign
 
 
+def write_file(path: Path, data: bytes) -> Path:
+    """Write one output file: a new or regular one atomically (temporary file, then rename), a FIFO or device directly."""
+    path = Path(path)
+    try:
+        st = os.stat(path)  # follows links: /dev/stdout is one
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    if st is not None and stat.S_ISDIR(st.st_mode):
+        raise OutputError(f"cannot write {path}: it is a folder; give a file name")
+    try:
+        if st is not None and not stat.S_ISREG(st.st_mode):
+            fd = os.open(path, os.O_WRONLY | os.O_CLOEXEC)
+            try:
+                _write_all(fd, data)
+            finally:
+                os.close(fd)
+            return path
+        # A link to a file (or to nothing yet): write the file it names and keep the link, as `>` does.
+        target = Path(os.path.realpath(path)) if path.is_symlink() else path.absolute()
+        if not target.parent.is_dir():
+            raise OutputError(f"cannot write {path}: the folder {target.parent} does not exist")
+        _replace_file(target, data, stat.S_IMODE(st.st_mode) if st else None)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return path
+
+
 # ---------------------------------------------------------------- the steps of publish
 
 
@@ -439,3 +468,31 @@ def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view) :]
+
+
+def _replace_file(target: Path, data: bytes, mode: int | None) -> None:
+    """Write `target` through a temporary file in its folder and a rename: never half-written."""
+    while True:
+        temporary = target.with_name(f".{target.name}.tmp-{secrets.token_hex(4)}")
+        try:
+            # 0666 minus the umask for a new file, as `>` would; an existing file keeps its mode.
+            fd = os.open(
+                temporary,
+                os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+                0o666,
+            )
+            break
+        except FileExistsError:
+            continue
+    try:
+        try:
+            if mode is not None:
+                os.fchmod(fd, mode)
+            _write_all(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temporary, target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise

@@ -6,6 +6,7 @@ gave a traceback and a stray staging folder; a FIFO was swapped out of the way.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -21,7 +22,7 @@ import pytest
 
 from guian_kg import publish as publishing
 from guian_kg.errors import OutputError
-from guian_kg.publish import MANIFEST, STAGING_MARKER, manifest_bytes, publish
+from guian_kg.publish import MANIFEST, STAGING_MARKER, manifest_bytes, publish, write_file
 
 FILES = {"guian-kg.ttl": b"<a> <b> <c> .\n", "void.ttl": b"# void\n"}
 
@@ -373,3 +374,87 @@ def test_concurrent_publishes_into_one_folder_are_serialised_by_a_lock_and_leave
     assert errors == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dist"]
     assert {"n.ttl": (out / "n.ttl").read_bytes()} in contents
+
+
+# ---------------------------------------------------------------- export -o FILE
+
+
+def test_export_to_a_missing_folder_exits_2_naming_it(tmp_path):
+    result = guian_kg("export", "--format", "nt", "-o", "missing/x.nt", cwd=tmp_path)
+    assert result.returncode == 2
+    assert (
+        f"error: cannot write missing/x.nt: the folder {tmp_path / 'missing'} does not exist"
+        in result.stderr
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full here")
+def test_export_to_a_full_disk_exits_2_saying_so(tmp_path):
+    result = guian_kg("export", "--format", "nt", "-o", "/dev/full", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == "error: cannot write /dev/full: No space left on device\n"
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full here")
+def test_export_to_stdout_on_a_full_disk_exits_2_saying_so(tmp_path):
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "guian_kg", "export", "--format", "nt"],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+    assert result.returncode == 2
+    assert result.stderr == "error: cannot write to stdout: No space left on device\n"
+
+
+def test_export_over_an_existing_file_replaces_it_whole_and_keeps_its_mode(tmp_path):
+    target = tmp_path / "graph.nt"
+    target.write_text("the previous export\n")
+    target.chmod(0o600)
+    result = guian_kg("export", "--format", "nt", "-o", "graph.nt", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert target.read_text(encoding="utf-8").startswith("<https://w3id.org/guian-kg/")
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["graph.nt"]
+
+
+def test_a_write_that_fails_halfway_leaves_the_previous_file_whole(tmp_path, monkeypatch):
+    target = tmp_path / "graph.nt"
+    target.write_text("the previous export\n")
+    real = publishing._write_all
+
+    def fails_halfway(fd: int, data: bytes) -> None:
+        real(fd, data[: len(data) // 2])
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(publishing, "_write_all", fails_halfway)
+    with pytest.raises(OutputError, match="No space left on device"):
+        write_file(target, b"x" * 1000)
+    assert snapshot(tmp_path) == {"graph.nt": b"the previous export\n"}
+
+
+def test_writing_through_a_link_writes_the_file_it_names_and_keeps_the_link(tmp_path):
+    (tmp_path / "real.nt").write_text("old\n")
+    (tmp_path / "link.nt").symlink_to("real.nt")
+    write_file(tmp_path / "link.nt", b"new\n")
+    assert snapshot(tmp_path) == {"link.nt": ("link", "real.nt"), "real.nt": b"new\n"}
+
+
+def test_writing_to_a_fifo_writes_into_it_and_it_stays_a_fifo(tmp_path):
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    write_file(fifo, b"through the pipe\n")
+    reader.join()
+    assert received == [b"through the pipe\n"]
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+
+
+def test_writing_a_file_over_a_folder_is_refused(tmp_path):
+    (tmp_path / "out.nt").mkdir()
+    with pytest.raises(OutputError, match="it is a folder"):
+        write_file(tmp_path / "out.nt", b"x")
