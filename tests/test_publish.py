@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -458,3 +459,14 @@ def test_writing_a_file_over_a_folder_is_refused(tmp_path):
     (tmp_path / "out.nt").mkdir()
     with pytest.raises(OutputError, match="it is a folder"):
         write_file(tmp_path / "out.nt", b"x")
+
+
+def test_every_test_the_readme_names_for_output_folders_exists():
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Output folders:", 1)[1].split("\n### ", 1)[0]
+    named = re.findall(r"`(?:(test_\w+)\.py::)?(test_\w+)`", section)
+    assert len(named) >= 15
+    for module, test in named:
+        source = (root / "tests" / f"{module or 'test_publish'}.py").read_text(encoding="utf-8")
+        assert f"def {test}(" in source, test
