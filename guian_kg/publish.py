@@ -281,10 +281,16 @@ def _swap(pfd: int, name: str, staging: str, path: Path) -> list[str]:
         foreign = foreign_entries(fd)
     try:
         if foreign:
-            if exchanged:
-                _exchange(pfd, staging, name)
-            else:
-                os.rename(old, name, src_dir_fd=pfd, dst_dir_fd=pfd)
+            try:
+                if exchanged:
+                    _exchange(pfd, staging, name)
+                else:
+                    os.rename(old, name, src_dir_fd=pfd, dst_dir_fd=pfd)
+            except OSError as exc:  # never seen; if it happens, say where the folder is now
+                raise OutputError(
+                    f"refused to replace {path}: it changed while guian-kg was replacing it, and "
+                    f"it could not be put back ({exc.strerror}): it is now {path.parent / old}"
+                ) from None
             raise OutputError(_refusal(path, foreign, changed_meanwhile=True))
         if not exchanged:
             os.rename(staging, name, src_dir_fd=pfd, dst_dir_fd=pfd)
