@@ -16,7 +16,7 @@ from .errors import InputError, ValidationFailed
 from .formats import DUMP_FORMATS, get_format
 from .iri import DEFAULT_BASE, Iris, check_base, rebase_graph
 from .loader import parse_files
-from .publish import publish
+from .publish import check_folder, publish
 from .quotes import anchor_quotes
 from .serialize import serialize_dataset, serialize_graph
 from .validation import Report, validate
@@ -56,6 +56,7 @@ class BuildResult:
     report: Report | None
     files: list[Path] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
 
 def read_source(path: Path | None = None) -> str:
@@ -137,8 +138,9 @@ def dump_files(kg: KnowledgeGraph, base: str = DEFAULT_BASE) -> dict[str, bytes]
 def build(
     out: Path, base: str = DEFAULT_BASE, data_paths: Sequence[Path] | None = None
 ) -> BuildResult:
-    """Load → enrich → validate → publish `out` atomically; raise ValidationFailed before writing anything."""
+    """Load → enrich → validate → publish `out` atomically (only over a folder guian-kg made); raise before writing anything."""
     check_base(base)
+    check_folder(out)  # a folder that would be refused is refused now, not after the whole build
     timings: dict[str, float] = {}
     kg = load(data_paths, timings=timings)
     started = time.perf_counter()
@@ -150,6 +152,6 @@ def build(
     files = dump_files(kg, base)
     timings["serialize"] = time.perf_counter() - started
     started = time.perf_counter()
-    written = publish(files, out)
+    published = publish(files, out)
     timings["write"] = time.perf_counter() - started
-    return BuildResult(kg, report, written, timings)
+    return BuildResult(kg, report, published.files, timings, published.warnings)

@@ -7,7 +7,9 @@ Results go to stdout, diagnostics to stderr.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sys
 from functools import wraps
 from pathlib import Path
@@ -15,7 +17,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import GuianKGError, ValidationFailed
+from .errors import GuianKGError, OutputError, ValidationFailed
 from .formats import DUMP_FORMATS, get_format
 from .query import GRAPH_FORMATS, TABLE_FORMATS
 
@@ -46,6 +48,18 @@ def reports_errors(command):
             sys.exit(exc.exit_code)
 
     return wrapper
+
+
+def _echo_result(text: str) -> None:
+    """Write a result to stdout; a full disk behind it is an error message and exit 2, not a traceback."""
+    try:
+        click.echo(text, nl=False)
+        sys.stdout.flush()
+    except OSError as exc:
+        # What stayed in the buffer would fail again at exit, with a traceback of its own.
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise OutputError(f"cannot write to stdout: {exc.strerror or exc}") from None
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -86,10 +100,11 @@ def _deny_network() -> None:
 @click.option(
     "--out",
     "out",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     default=Path("dist"),
     show_default=True,
-    help="Folder to publish; replaced atomically.",
+    help="Folder to publish, replaced atomically; only an empty folder or one guian-kg "
+    "wrote (its manifest proves it) is replaced.",
 )
 @click.option(
     "--base", default=DEFAULT_BASE, show_default=True, help="Base IRI of every identifier."
@@ -114,8 +129,9 @@ def build(out: Path, base: str, data: tuple[Path, ...]) -> None:
     from .iri import check_base
 
     result = run_build(out, check_base(base), data_paths=expand_data_paths(data))
-    for path in result.files:
-        click.echo(str(path))
+    _echo_result("".join(f"{path}\n" for path in result.files))
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
     total = sum(len(g) for g in (result.kg.ontology, result.kg.data, result.kg.void))
     click.echo(
         f"built {total} triples into {out} in {sum(result.timings.values()):.2f} s", err=True
@@ -206,10 +222,12 @@ def export(
 
         text = serialize_dataset(graphs, get_format(fmt), base)
     if output:
-        output.write_text(text, encoding="utf-8")
+        from .publish import write_file
+
+        write_file(output, text.encode("utf-8"))
         click.echo(f"wrote {output}", err=True)
     else:
-        click.echo(text, nl=False)
+        _echo_result(text)
 
 
 @cli.command()

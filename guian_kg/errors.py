@@ -69,3 +69,7 @@ class StoreUnreachable(StoreError):
     """The triple store did not answer (connection refused, DNS, timeout) after the retries: exit 2."""
 
     exit_code = 2
+
+
+class OutputError(InputError):
+    """An output that was not written: a folder guian-kg did not make, a link, a full disk; nothing is lost."""

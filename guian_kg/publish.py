@@ -1,50 +1,504 @@
-"""Write a set of files to a folder so that readers see the old folder or the new one, never half of either."""
+"""Write outputs without losing anything: a folder is replaced only if guian-kg made it, atomically.
+
+A folder guian-kg publishes ends with MANIFEST (each file's name, size and sha256, written last).
+A folder is replaced only if it is empty or if that manifest proves every entry in it ours;
+symlinks, FIFOs, devices and files are refused, never followed or swapped. Readers see the old
+folder or the new one, never half of either (renameat2 RENAME_EXCHANGE); the old folder is checked
+again after the swap, and deleted name by name from its manifest, never with rmtree.
+"""
 
 from __future__ import annotations
 
 import ctypes
+import errno
+import fcntl
+import hashlib
+import json
 import os
-import shutil
-import tempfile
+import secrets
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from .errors import OutputError
+
+MANIFEST = ".guian-kg-manifest.json"
+STAGING_MARKER = ".guian-kg-staging.json"  # a staging folder's first file: the names it will hold
+RESERVED_PREFIX = ".guian-kg-"
 _RENAME_EXCHANGE = 2  # linux/fs.h
+_MAX_LISTING = 1 << 20  # a manifest lists a few files; anything larger is not one of ours
+_SHOWN = 8  # offending entries named in a message
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+_READ_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC  # never hang on a FIFO
 
 
-def _exchange(a: Path, b: Path) -> bool:
-    """Atomically swap two paths with renameat2(RENAME_EXCHANGE); False where the OS lacks it."""
+@dataclass
+class Published:
+    """A published folder: the files written (the manifest last) and anything left behind."""
+
+    folder: Path
+    files: list[Path]
+    warnings: list[str] = field(default_factory=list)
+
+
+def manifest_bytes(files: dict[str, bytes]) -> bytes:
+    """The manifest of `files`: deterministic JSON, names sorted, no timestamps."""
+    listed = [
+        {"name": name, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+        for name, data in sorted(files.items())
+    ]
+    document = {"guian-kg-manifest": 1, "files": listed}
+    return (json.dumps(document, indent=2, sort_keys=True) + "\n").encode("ascii")
+
+
+def publish(files: dict[str, bytes], out: Path) -> Published:
+    """Replace folder `out` with exactly `files` (name → bytes), atomically, if it is absent, empty or ours."""
+    _check_names(files)
+    parent, name = _split(Path(out))
+    path = parent / name
     try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        renameat2 = libc.renameat2
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create the folder {parent}: {exc.strerror or exc}") from None
+    try:
+        with _locked(parent) as pfd:
+            warnings = _clean_stale_staging(pfd, parent, name)
+            state = check_replaceable(pfd, name, path)
+            staging = _stage(pfd, name, files)
+            try:
+                if state == "ours":
+                    warnings += _swap(pfd, name, staging, path)
+                else:
+                    _move_in(pfd, staging, name, path)
+            except BaseException:
+                _remove_if_ours(pfd, staging)
+                raise
+            os.fsync(pfd)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    written = [path / n for n in sorted(files)] + [path / MANIFEST]
+    return Published(path, written, warnings)
+
+
+def check_folder(out: Path) -> None:
+    """Refuse early, before any work, an `out` that publish would refuse; publish checks again, locked."""
+    parent, name = _split(Path(out))
+    try:
+        pfd = os.open(parent, _DIR_FLAGS & ~os.O_NOFOLLOW)
+    except FileNotFoundError:
+        return  # publish makes it
+    except OSError as exc:
+        raise OutputError(f"cannot write {parent / name}: {exc.strerror or exc}") from None
+    try:
+        check_replaceable(pfd, name, parent / name)
+    except OSError as exc:
+        raise OutputError(f"cannot write {parent / name}: {exc.strerror or exc}") from None
+    finally:
+        os.close(pfd)
+
+
+def check_replaceable(pfd: int, name: str, path: Path) -> str:
+    """'absent', 'empty' or 'ours' for entry `name` of the locked parent; else refuse, naming what it is."""
+    try:
+        st = os.stat(name, dir_fd=pfd, follow_symlinks=False)
+    except FileNotFoundError:
+        return "absent"
+    if stat.S_ISLNK(st.st_mode):
+        raise OutputError(
+            f"refused to replace {path}: it is a symbolic link (to {os.readlink(name, dir_fd=pfd)}) "
+            "and guian-kg never replaces a folder through a link. Nothing was changed. Give the "
+            "folder itself, or another output folder"
+        )
+    if not stat.S_ISDIR(st.st_mode):
+        raise OutputError(
+            f"refused to replace {path}: it is {_kind(st.st_mode)}, not a folder. Nothing was "
+            "changed. Give another output folder"
+        )
+    fd = os.open(name, _DIR_FLAGS, dir_fd=pfd)
+    try:
+        if not os.listdir(fd):
+            return "empty"
+        foreign = foreign_entries(fd)
+    finally:
+        os.close(fd)
+    if foreign:
+        raise OutputError(_refusal(path, foreign))
+    return "ours"
+
+
+def foreign_entries(fd: int) -> list[str]:
+    """Entries of the open folder `fd` that its manifest does not prove ours, each with why; [] if none."""
+    manifest = _read_listing(fd, MANIFEST)
+    entries = sorted(os.listdir(fd))
+    if manifest is None:
+        unproven = " (not a manifest guian-kg wrote)"
+        return [_shown(fd, n) + (unproven if n == MANIFEST else "") for n in entries]
+    foreign = []
+    for entry in entries:
+        if entry == MANIFEST:
+            continue
+        if entry not in manifest:
+            foreign.append(_shown(fd, entry))
+            continue
+        found = _checksum(fd, entry)
+        if found is None:
+            foreign.append(f"{_shown(fd, entry)} (not a regular file)")
+        elif found != manifest[entry]:
+            foreign.append(f"{entry} (changed since guian-kg wrote it)")
+    return foreign
+
+
+def write_file(path: Path, data: bytes) -> Path:
+    """Write one output file: a new or regular one atomically (temporary file, then rename), a FIFO or device directly."""
+    path = Path(path)
+    try:
+        st = os.stat(path)  # follows links: /dev/stdout is one
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    if st is not None and stat.S_ISDIR(st.st_mode):
+        raise OutputError(f"cannot write {path}: it is a folder; give a file name")
+    try:
+        if st is not None and not stat.S_ISREG(st.st_mode):
+            fd = os.open(path, os.O_WRONLY | os.O_CLOEXEC)
+            try:
+                _write_all(fd, data)
+            finally:
+                os.close(fd)
+            return path
+        # A link to a file (or to nothing yet): write the file it names and keep the link, as `>` does.
+        target = Path(os.path.realpath(path)) if path.is_symlink() else path.absolute()
+        if not target.parent.is_dir():
+            raise OutputError(f"cannot write {path}: the folder {target.parent} does not exist")
+        _replace_file(target, data, stat.S_IMODE(st.st_mode) if st else None)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    return path
+
+
+# ---------------------------------------------------------------- the steps of publish
+
+
+def _check_names(files: dict[str, bytes]) -> None:
+    bad = sorted(n for n in files if not _flat_name(n) or n.startswith(RESERVED_PREFIX))
+    if bad:
+        raise OutputError(
+            f"cannot publish files named {', '.join(map(repr, bad))}: not plain names"
+        )
+
+
+def _flat_name(name: object) -> bool:
+    return (
+        isinstance(name, str)
+        and name not in ("", ".", "..")
+        and "/" not in name
+        and "\0" not in name
+    )
+
+
+def _split(out: Path) -> tuple[Path, str]:
+    """(the real parent folder, the name of `out` in it); the last component is never resolved, a link stays a link."""
+    if out.name in ("", ".", ".."):
+        out = out.resolve()  # `.`, `..` and `/` name a folder, never a link
+        if not out.name:
+            raise OutputError(f"refused to replace {out}: the root folder")
+    return out.absolute().parent.resolve(), out.name
+
+
+@contextmanager
+def _locked(parent: Path) -> Iterator[int]:
+    """An fd on `parent`, locked against other publishes into it; closing it releases the lock (no lock file)."""
+    fd = os.open(parent, _DIR_FLAGS & ~os.O_NOFOLLOW)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield fd
+    finally:
+        os.close(fd)
+
+
+def _new_name(pfd: int, name: str) -> str:
+    """A fresh staging folder `.NAME.new-XXXXXXXX` in the parent (made, mode 0700)."""
+    while True:
+        staging = f".{name}.new-{secrets.token_hex(4)}"
+        try:
+            os.mkdir(staging, 0o700, dir_fd=pfd)
+            return staging
+        except FileExistsError:
+            continue
+
+
+def _stage(pfd: int, name: str, files: dict[str, bytes]) -> str:
+    """Write `files` into a new staging folder: the marker first, the manifest last, then drop the marker."""
+    staging = _new_name(pfd, name)
+    fd = os.open(staging, _DIR_FLAGS, dir_fd=pfd)
+    try:
+        marker = {"guian-kg-staging": 1, "files": sorted(files)}
+        _write_new(fd, STAGING_MARKER, json.dumps(marker).encode("ascii"))
+        for file_name, data in sorted(files.items()):
+            _write_new(fd, file_name, data)
+        _write_new(fd, MANIFEST, manifest_bytes(files))
+        os.unlink(STAGING_MARKER, dir_fd=fd)  # from here on the manifest proves the folder ours
+        os.fchmod(fd, 0o755)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return staging
+
+
+def _move_in(pfd: int, staging: str, name: str, path: Path) -> None:
+    """Rename staging to an absent or empty `name`: the OS refuses to replace anything else."""
+    try:
+        os.rename(staging, name, src_dir_fd=pfd, dst_dir_fd=pfd)
+    except OSError as exc:
+        if exc.errno in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR, errno.EISDIR):
+            check_replaceable(pfd, name, path)  # something appeared meanwhile: refuse, naming it
+        raise
+
+
+def _swap(pfd: int, name: str, staging: str, path: Path) -> list[str]:
+    """Put staging in place of our folder `name`, check the old one again, delete it by its manifest."""
+    exchanged = _exchange(pfd, staging, name)
+    old = staging if exchanged else _new_name(pfd, name)
+    if not exchanged:  # no RENAME_EXCHANGE here: `name` is briefly absent, never half-written
+        try:  # onto an empty folder: the OS moves only a folder there
+            os.rename(name, old, src_dir_fd=pfd, dst_dir_fd=pfd)
+        except OSError as exc:
+            os.rmdir(old, dir_fd=pfd)
+            if exc.errno not in (errno.EISDIR, errno.ENOTDIR):
+                raise
+            no_folder = [f"{name} (no longer a folder)"]
+            raise OutputError(_refusal(path, no_folder, changed_meanwhile=True)) from None
+    # Checked again after the move: what was checked before may have changed since (or been swapped).
+    try:
+        fd = os.open(old, _DIR_FLAGS, dir_fd=pfd)
+    except OSError:
+        foreign = [f"{name} (no longer a folder)"]
+        fd = -1
+    else:
+        foreign = foreign_entries(fd)
+    try:
+        if foreign:
+            try:
+                if exchanged:
+                    _exchange(pfd, staging, name)
+                else:
+                    os.rename(old, name, src_dir_fd=pfd, dst_dir_fd=pfd)
+            except OSError as exc:  # never seen; if it happens, say where the folder is now
+                raise OutputError(
+                    f"refused to replace {path}: it changed while guian-kg was replacing it, and "
+                    f"it could not be put back ({exc.strerror}): it is now {path.parent / old}"
+                ) from None
+            raise OutputError(_refusal(path, foreign, changed_meanwhile=True))
+        if not exchanged:
+            os.rename(staging, name, src_dir_fd=pfd, dst_dir_fd=pfd)
+        for entry in _listed_entries(fd, MANIFEST):
+            os.unlink(entry, dir_fd=fd)
+    finally:
+        if fd >= 0:
+            os.close(fd)
+    try:
+        os.rmdir(old, dir_fd=pfd)
+    except OSError:
+        return [f"left {path.parent / old}: something was added to it while guian-kg replaced it"]
+    return []
+
+
+def _exchange(pfd: int, a: str, b: str) -> bool:
+    """Atomically swap two names in the parent with renameat2(RENAME_EXCHANGE); False where the OS lacks it."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
     except (OSError, AttributeError):
         return False
-    at_fdcwd = -100
-    rc = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE)
-    return rc == 0
+    if renameat2(pfd, os.fsencode(a), pfd, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL):  # an old kernel, or a file system without it
+        return False
+    raise OSError(code, os.strerror(code), b)
 
 
-def publish(files: dict[str, bytes], out: Path) -> list[Path]:
-    """Replace folder `out` with exactly `files` (name → bytes), atomically; return the paths written."""
-    out = Path(out).absolute()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+def _clean_stale_staging(pfd: int, parent: Path, name: str) -> list[str]:
+    """Remove staging folders of `name` that a killed publish left, where a marker or manifest proves them ours."""
+    warnings = []
+    for entry in sorted(os.listdir(pfd)):
+        if entry.startswith(f".{name}.new-") and _remove_if_ours(pfd, entry) == "left":
+            warnings.append(f"left {parent / entry}: it holds files guian-kg did not make")
+    return warnings
+
+
+def _remove_if_ours(pfd: int, staging: str) -> str:
+    """Delete staging folder `staging` if its marker or manifest proves it ours: 'removed', 'foreign' or 'left'."""
     try:
-        for name, content in sorted(files.items()):
-            (staging / name).write_bytes(content)
-            os.chmod(staging / name, 0o644)
-        os.chmod(staging, 0o755)
-        if not out.exists():
-            os.rename(staging, out)
-        elif _exchange(staging, out):
-            shutil.rmtree(staging)  # now holds the previous contents
+        fd = os.open(staging, _DIR_FLAGS, dir_fd=pfd)
+    except OSError:
+        return "foreign"  # a link, a file, or gone: not ours to touch
+    try:
+        entries = _staged_entries(fd)
+        if entries is None:
+            return "foreign"
+        for entry in entries:
+            os.unlink(entry, dir_fd=fd)
+    finally:
+        os.close(fd)
+    try:
+        os.rmdir(staging, dir_fd=pfd)
+    except OSError:
+        return "left"  # ours, but something else was put in it: that stays
+    return "removed"
+
+
+def _staged_entries(fd: int) -> list[str] | None:
+    """The entries of a staging folder that are ours to delete, or None if nothing proves it ours."""
+    planned = _read_listing(fd, STAGING_MARKER)
+    if planned is not None:  # a publish killed while writing: its files may be partial
+        entries = set(os.listdir(fd))
+        ours = (set(planned) | {STAGING_MARKER, MANIFEST}) & entries
+        return sorted(n for n in ours if not _is_dir(fd, n))
+    if _read_listing(fd, MANIFEST) is None or foreign_entries(fd):
+        return None
+    return _listed_entries(fd, MANIFEST)
+
+
+def _listed_entries(fd: int, listing: str) -> list[str]:
+    """The entries of folder `fd` its manifest lists that are present, the manifest itself last."""
+    entries = set(os.listdir(fd))
+    listed = sorted(n for n in (_read_listing(fd, listing) or {}) if n in entries)
+    return listed + ([listing] if listing in entries else [])
+
+
+# ---------------------------------------------------------------- small helpers
+
+
+def _read_listing(fd: int, name: str) -> dict[str, tuple[int, str] | None] | None:
+    """The names in our manifest (with size and sha256) or staging marker in folder `fd`; None if it is not ours."""
+    try:
+        handle = os.open(name, _READ_FLAGS, dir_fd=fd)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(handle).st_mode):
+            return None
+        raw = os.read(handle, _MAX_LISTING + 1)
+    finally:
+        os.close(handle)
+    try:
+        document = json.loads(raw)
+        if name == MANIFEST and document.get("guian-kg-manifest") == 1:
+            listed = {f["name"]: (int(f["size"]), str(f["sha256"])) for f in document["files"]}
+        elif name == STAGING_MARKER and document.get("guian-kg-staging") == 1:
+            listed = dict.fromkeys(document["files"])
         else:
-            # Fallback: two renames; `out` is briefly absent but never half-written.
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
-            os.rmdir(old)
-            os.rename(out, old)
-            os.rename(staging, out)
-            shutil.rmtree(old)
+            return None
+        if not isinstance(document["files"], list):
+            return None
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+    if len(raw) > _MAX_LISTING or not all(_flat_name(n) for n in listed):
+        return None
+    return listed
+
+
+def _checksum(fd: int, name: str) -> tuple[int, str] | None:
+    """(size, sha256) of regular file `name` in folder `fd`, never following a link; None if not a regular file."""
+    try:
+        handle = os.open(name, _READ_FLAGS, dir_fd=fd)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(handle).st_mode):
+            return None
+        digest, size = hashlib.sha256(), 0
+        while chunk := os.read(handle, 1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+        return size, digest.hexdigest()
+    finally:
+        os.close(handle)
+
+
+def _is_dir(fd: int, name: str) -> bool:
+    try:
+        return stat.S_ISDIR(os.stat(name, dir_fd=fd, follow_symlinks=False).st_mode)
+    except OSError:
+        return False
+
+
+def _shown(fd: int, name: str) -> str:
+    return f"{name}/" if _is_dir(fd, name) else name
+
+
+def _kind(mode: int) -> str:
+    kinds = [
+        (stat.S_ISREG, "a file"),
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ]
+    return next((what for test, what in kinds if test(mode)), "not a folder")
+
+
+def _refusal(path: Path, foreign: list[str], changed_meanwhile: bool = False) -> str:
+    shown = ", ".join(foreign[:_SHOWN])
+    if len(foreign) > _SHOWN:
+        shown += f" and {len(foreign) - _SHOWN} more"
+    if changed_meanwhile:
+        return (
+            f"refused to replace {path}: it changed while guian-kg was replacing it and holds what "
+            f"guian-kg did not make ({shown}). It is left as it was. Run the command again"
+        )
+    return (
+        f"refused to replace {path}: it holds what guian-kg did not make ({shown}). guian-kg "
+        f"replaces only an empty folder or one it wrote itself, as its {MANIFEST} proves. "
+        "Nothing was changed. Give another output folder, or move those entries out yourself"
+    )
+
+
+def _write_new(fd: int, name: str, data: bytes) -> None:
+    """Create file `name` in folder `fd` (never through a link), mode 0644, and write `data` to disk."""
+    handle = os.open(
+        name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644, dir_fd=fd
+    )
+    try:
+        os.fchmod(handle, 0o644)  # the same mode whatever the umask: dist/ is published as is
+        _write_all(handle, data)
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _replace_file(target: Path, data: bytes, mode: int | None) -> None:
+    """Write `target` through a temporary file in its folder and a rename: never half-written."""
+    while True:
+        temporary = target.with_name(f".{target.name}.tmp-{secrets.token_hex(4)}")
+        try:
+            # 0666 minus the umask for a new file, as `>` would; an existing file keeps its mode.
+            fd = os.open(
+                temporary,
+                os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+                0o666,
+            )
+            break
+        except FileExistsError:
+            continue
+    try:
+        try:
+            if mode is not None:
+                os.fchmod(fd, mode)
+            _write_all(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temporary, target)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        temporary.unlink(missing_ok=True)
         raise
-    return [out / name for name in sorted(files)]

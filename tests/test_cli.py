@@ -33,9 +33,10 @@ def runner() -> CliRunner:
 @pytest.fixture
 def previous_dist(tmp_path) -> Path:
     """A dist/ folder from an earlier build, which a failing build must leave untouched."""
+    from guian_kg.publish import publish
+
     out = tmp_path / "dist"
-    out.mkdir()
-    (out / "guian-kg.ttl").write_text("# the previous build\n")
+    publish({"guian-kg.ttl": b"# the previous build\n"}, out)  # with its manifest: ours to replace
     return out
 
 

@@ -44,7 +44,7 @@ def union_of(ds: Dataset) -> Graph:
 
 def test_build_writes_exactly_the_documented_files(dist):
     assert sorted(p.name for p in dist.iterdir()) == sorted(
-        [*DUMPS, "context.jsonld", "designations.jsonld", "void.ttl"]
+        [*DUMPS, "context.jsonld", "designations.jsonld", "void.ttl", ".guian-kg-manifest.json"]
     )
 
 
@@ -109,14 +109,16 @@ def test_the_same_input_gives_byte_identical_files_across_hash_seeds(dist, tmp_p
             )
 
 
-def test_rebuilding_replaces_the_folder_and_keeps_no_stale_file(tmp_path):
+def test_rebuilding_replaces_the_folder_it_made_and_keeps_no_stale_file(dist, tmp_path):
     from guian_kg.build import build
+    from guian_kg.publish import publish
 
     out = tmp_path / "dist"
-    out.mkdir()
-    (out / "stale.txt").write_text("old")
+    publish({"stale.txt": b"a file an older build wrote\n", "void.ttl": b"old\n"}, out)
     build(out)
-    assert not (out / "stale.txt").exists()
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == {
+        p.name: p.read_bytes() for p in dist.iterdir()
+    }
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".dist")]
 
 
