@@ -27,6 +27,7 @@ import pyoxigraph as ox
 from . import __version__, resources
 from .errors import QueryError, RDFSyntaxError
 from .formats import get_format
+from .offline import readable
 
 if TYPE_CHECKING:
     from .build import KnowledgeGraph
@@ -65,10 +66,13 @@ def store_from_files(paths: Sequence[Path]) -> ox.Store:
         path = Path(path)
         if not path.is_file():
             raise RDFSyntaxError(path, None, "no such file")
-        media_type = get_format(path.suffix.lstrip(".") or "ttl").media_type
-        rdf_format = ox.RdfFormat.from_media_type(media_type)
+        fmt, data = readable(path, get_format(path.suffix.lstrip(".") or "ttl"))
+        rdf_format = ox.RdfFormat.from_media_type(fmt.media_type)
         try:
-            store.load(path=str(path), format=rdf_format, base_iri=path.resolve().as_uri())
+            if data is None:
+                store.load(path=str(path), format=rdf_format, base_iri=path.resolve().as_uri())
+            else:
+                store.load(data, format=rdf_format)
         except SyntaxError as exc:
             line = _RDF_LINE.search(str(exc))
             raise RDFSyntaxError(path, int(line.group(1)) if line else None, str(exc)) from None

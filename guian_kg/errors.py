@@ -59,6 +59,17 @@ class RemoteDocumentRefused(InputError):
         )
 
 
+class ExternalReferenceRefused(InputError):
+    """An input file that refers to a document outside it (a JSON-LD context, an XML DTD or entity): never read."""
+
+    def __init__(self, path: Path | str, line: int | None, url: str, message: str):
+        self.path = Path(path)
+        self.line = line
+        self.url = url
+        where = f"{self.path}:{line}" if line else str(self.path)
+        super().__init__(f"{where}: {message}")
+
+
 class StoreError(GuianKGError):
     """A triple store refused or failed a load (HTTP error, partial load, counts that differ): exit 3."""
 

@@ -147,10 +147,17 @@ def load_frame(name: str, base: str = DEFAULT_BASE) -> dict:
 
 def to_dataset(doc: dict | list, base: str = DEFAULT_BASE) -> Dataset:
     """The RDF dataset a JSON-LD document denotes, read with PyLD and the offline loader."""
-    nquads = _run(jsonld.to_rdf, doc, None, base, {"format": "application/n-quads"})
     ds = Dataset()
-    ds.parse(data=nquads, format="nquads")
+    ds.parse(data=to_nquads(doc, base), format="nquads")
     return ds
+
+
+def to_nquads(doc: dict | list, base: str = DEFAULT_BASE, document_iri: str | None = None) -> str:
+    """N-Quads of a JSON-LD document (relative IRIs against `document_iri`), read with the offline loader."""
+    options = {"format": "application/n-quads"}
+    if document_iri:
+        options["base"] = document_iri
+    return _run(jsonld.to_rdf, doc, None, base, options)
 
 
 def inline_context(doc: Any, base: str = DEFAULT_BASE) -> Any:

@@ -1,15 +1,19 @@
-"""Read Turtle files into graphs, turning parser failures into errors that name the file and line."""
+"""Read RDF files into graphs, turning parser failures into errors that name the file and line.
+
+JSON-LD and RDF/XML go through `offline.py` first, so that no file makes the parser fetch anything.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
 
-from rdflib import Graph
+from rdflib import Dataset, Graph
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
 from .errors import InputError, RDFSyntaxError
 from .formats import get_format
+from .offline import readable
 
 
 def parse_file(path: Path, graph: Graph | None = None, rdf_format: str | None = None) -> Graph:
@@ -18,17 +22,21 @@ def parse_file(path: Path, graph: Graph | None = None, rdf_format: str | None = 
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     target = graph if graph is not None else Graph()
-    fmt = get_format(rdf_format or path.suffix.lstrip(".") or "ttl")
-    # Parse into a scratch graph first so that a file that fails adds nothing to `target`.
-    scratch = Graph()
+    fmt, data = readable(path, get_format(rdf_format or path.suffix.lstrip(".") or "ttl"))
+    # Parse into a scratch graph first so that a file that fails adds nothing to `target`; quads
+    # into a dataset, whose every graph goes into `target` (a Graph would see only the default one).
+    scratch = Dataset() if fmt.quads else Graph()
     try:
-        scratch.parse(path, format=fmt.rdflib)
+        if data is None:
+            scratch.parse(path, format=fmt.rdflib)
+        else:
+            scratch.parse(data=data, format=fmt.rdflib)
     except BadSyntax as exc:
         raise RDFSyntaxError(path, exc.lines + 1, getattr(exc, "_why", str(exc))) from None
-    except (SyntaxError, ValueError) as exc:  # other rdflib parsers (N-Triples, JSON-LD, RDF/XML)
+    except (SyntaxError, ValueError) as exc:  # other rdflib parsers (N-Triples, N-Quads, RDF/XML)
         raise RDFSyntaxError(path, _line_of(exc), str(exc).strip()) from None
-    for triple in scratch:
-        target.add(triple)
+    for s, p, o, *_ in scratch.quads() if fmt.quads else scratch:
+        target.add((s, p, o))
     return target
 
 

@@ -73,6 +73,7 @@ def validate(data: Graph, shapes: Graph, ontology: Graph) -> Report:
         data + ontology,
         shacl_graph=shapes,
         inference="none",
+        do_owl_imports=False,  # pySHACL's default, spelt out: an owl:imports in the data is not fetched
         advanced=True,
         allow_warnings=True,
     )
