@@ -328,11 +328,11 @@ def load_command(
     """
     import httpx
 
-    from . import store as stores
-    from .build import load
+    from .build import load as load_graph
     from .iri import check_base
+    from .load import Connection, load_into_store, parse_header, sparql_endpoint, uploads
 
-    parsed = [stores.parse_header(h) for h in headers]
+    parsed = [parse_header(h) for h in headers]
     if password is not None and not user:
         raise click.UsageError("--password needs --user")
     if user and any(name.lower() == "authorization" for name, _ in parsed):
@@ -340,16 +340,16 @@ def load_command(
     if user and password is None:
         password = click.prompt(f"Password for {user}", hide_input=True, err=True)
     auth = (httpx.DigestAuth if digest else httpx.BasicAuth)(user, password) if user else None
-    connection = stores.Connection(
+    connection = Connection(
         store,
-        sparql or stores.sparql_endpoint(store),
+        sparql or sparql_endpoint(store),
         auth,
         tuple(parsed),
         retries,
         timeout=timeout,
     )
-    planned = stores.uploads(load().graphs(check_base(base)), graph, default_graph)
-    report = stores.load_into_store(planned, connection, _progress_display(sys.stderr.isatty()))
+    planned = uploads(load_graph().graphs(check_base(base)), graph, default_graph)
+    report = load_into_store(planned, connection, _progress_display(sys.stderr.isatty()))
     if as_json:
         graphs = [g.__dict__ for g in report.graphs]
         click.echo(

@@ -25,8 +25,8 @@ from click.testing import CliRunner
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
+from guian_kg import load as loading
 from guian_kg import resources
-from guian_kg import store as stores
 from guian_kg.cli import cli
 from guian_kg.errors import InputError, StoreError, StoreUnreachable
 from guian_kg.serialize import serialize_dataset
@@ -156,8 +156,8 @@ def test_the_data_survives_a_restart_of_the_server(oxigraph_servers, tmp_path, k
     location = tmp_path / "db"
     server = oxigraph_servers(location)
     store = f"{server.url}/store"
-    connection = stores.Connection(store, stores.sparql_endpoint(store))
-    stores.load_into_store(stores.uploads(kg.graphs()), connection)
+    connection = loading.Connection(store, loading.sparql_endpoint(store))
+    loading.load_into_store(loading.uploads(kg.graphs()), connection)
     server.stop()
     server = oxigraph_servers(location)
     expected = {str(name): len(graph) for name, graph in kg.graphs().items()}
@@ -205,8 +205,8 @@ def example_store(oxigraph_servers, tmp_path_factory, kg) -> str:
     """A server of its own holding the named graphs, as `guian-kg load` writes them."""
     server = oxigraph_servers(tmp_path_factory.mktemp("examples") / "db")
     store = f"{server.url}/store"
-    stores.load_into_store(
-        stores.uploads(kg.graphs()), stores.Connection(store, f"{server.url}/query")
+    loading.load_into_store(
+        loading.uploads(kg.graphs()), loading.Connection(store, f"{server.url}/query")
     )
     return server.url
 
@@ -335,8 +335,8 @@ def scripted() -> Iterator[ScriptedStore]:
     fake.close()
 
 
-def connection(fake: ScriptedStore, **options) -> stores.Connection:
-    return stores.Connection(f"{fake.url}/store", f"{fake.url}/query", **options)
+def connection(fake: ScriptedStore, **options) -> loading.Connection:
+    return loading.Connection(f"{fake.url}/store", f"{fake.url}/query", **options)
 
 
 def test_basic_credentials_are_sent_with_every_request(scripted, runner):
@@ -368,13 +368,13 @@ def test_extra_headers_are_sent_with_every_request(scripted, runner):
 
 
 def test_each_graph_goes_to_its_own_graph_store_url_as_turtle(scripted, kg):
-    stores.load_into_store(stores.uploads(kg.graphs()), connection(scripted))
+    loading.load_into_store(loading.uploads(kg.graphs()), connection(scripted))
     puts = [r for r in scripted.requests if r["method"] == "PUT"]
     assert [parse_qs(urlsplit(r["path"]).query)["graph"][0] for r in puts] == [
         str(n) for n in kg.graphs()
     ]
     assert all(r["headers"]["Content-Type"].startswith("text/turtle") for r in puts)
-    stores.load_into_store(stores.uploads(kg.graphs(), default_graph=True), connection(scripted))
+    loading.load_into_store(loading.uploads(kg.graphs(), default_graph=True), connection(scripted))
     assert scripted.requests[-2]["path"] == "/store?default"
 
 
@@ -408,9 +408,9 @@ def test_transient_failures_are_retried_with_exponential_backoff(scripted, kg):
         (503, "busy") if method == "PUT" and attempt <= 2 else None
     )
     waits: list[float] = []
-    events: list[stores.Progress] = []
-    report = stores.load_into_store(
-        stores.uploads(kg.graphs()), connection(scripted), events.append, waits.append
+    events: list[loading.Progress] = []
+    report = loading.load_into_store(
+        loading.uploads(kg.graphs()), connection(scripted), events.append, waits.append
     )
     assert [g.found for g in report.graphs] == [g.sent for g in report.graphs]
     assert waits == [0.5, 1.0] * 3  # each graph: two 503s, then accepted
@@ -421,8 +421,8 @@ def test_retries_are_bounded(scripted, kg):
     scripted.script = lambda method, path, attempt: (502, "bad gateway")
     waits: list[float] = []
     with pytest.raises(StoreError, match=r"502 Bad Gateway.*bad gateway"):
-        stores.load_into_store(
-            stores.uploads(kg.graphs()), connection(scripted, retries=3), sleep=waits.append
+        loading.load_into_store(
+            loading.uploads(kg.graphs()), connection(scripted, retries=3), sleep=waits.append
         )
     assert waits == [0.5, 1.0, 2.0]
     assert len(scripted.requests) == 4
@@ -434,9 +434,9 @@ def test_connection_failures_are_retried_then_reported_as_unreachable(kg):
         store = f"http://127.0.0.1:{probe.getsockname()[1]}/store"
     waits: list[float] = []
     with pytest.raises(StoreUnreachable, match="after 3 attempt"):
-        stores.load_into_store(
-            stores.uploads(kg.graphs()),
-            stores.Connection(store, store, retries=2),
+        loading.load_into_store(
+            loading.uploads(kg.graphs()),
+            loading.Connection(store, store, retries=2),
             sleep=waits.append,
         )
     assert waits == [0.5, 1.0]
@@ -469,10 +469,10 @@ def test_counts_that_differ_fail_the_load(scripted, runner):
 
 
 def test_a_large_upload_reports_its_progress_in_chunks(scripted, kg):
-    events: list[stores.Progress] = []
-    planned = stores.uploads(kg.graphs(), default_graph=True)
-    assert len(planned[0].body) > 2 * stores.CHUNK
-    stores.load_into_store(planned, connection(scripted), events.append)
+    events: list[loading.Progress] = []
+    planned = loading.uploads(kg.graphs(), default_graph=True)
+    assert len(planned[0].body) > 2 * loading.CHUNK
+    loading.load_into_store(planned, connection(scripted), events.append)
     sent = [e.sent for e in events if e.phase == "upload"]
     assert sent[0] == 0 and sent[-1] == len(planned[0].body) and len(sent) > 3
     assert sent == sorted(sent)
@@ -492,12 +492,12 @@ def test_a_large_upload_reports_its_progress_in_chunks(scripted, kg):
     ],
 )
 def test_the_sparql_endpoint_is_derived_for_known_stores(graph_store, endpoint):
-    assert stores.sparql_endpoint(graph_store) == endpoint
+    assert loading.sparql_endpoint(graph_store) == endpoint
 
 
 def test_an_unknown_store_layout_asks_for_the_sparql_endpoint(runner):
     with pytest.raises(InputError, match="--sparql"):
-        stores.sparql_endpoint("http://example.org/rdf")
+        loading.sparql_endpoint("http://example.org/rdf")
     result = runner.invoke(cli, ["load", "--store", "http://127.0.0.1:9/rdf"])
     assert result.exit_code == 2 and "--sparql" in result.stderr
 
