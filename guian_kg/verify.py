@@ -133,6 +133,8 @@ class _Side:
             raise StoreError(f"{self.name} does not parse as {self.format.name}: {exc}") from None
 
     def has_blank_nodes(self) -> bool:
+        if b"_:" not in self.data:  # how N-Triples writes every blank node: no need to parse
+            return False
         return any(
             isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode)
             for t in self.triples()
