@@ -10,6 +10,7 @@ import re
 import socket
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -521,3 +522,16 @@ def test_full_verification_is_the_default_up_to_the_limit(scripted, kg, monkeypa
         (140, "full"),
     ]
     assert [r.method for r in scripted.requests[3:]] == ["GET", "POST", "GET"]
+
+
+def test_the_readme_names_a_test_for_each_load_guarantee_and_each_exists():
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Loads are verified by reading them back", 1)[1].split("\n#", 1)[0]
+    bullets = [b for b in section.split("\n- ")[1:]]
+    named = [re.findall(r"`(test_\w+)`", b) for b in bullets]
+    assert len(bullets) >= 8 and all(named), "every guarantee names at least one test"
+    defined = set()
+    for path in (root / "tests").glob("test_*.py"):
+        defined |= set(re.findall(r"^def (test_\w+)", path.read_text(encoding="utf-8"), re.M))
+    assert {name for names in named for name in names} <= defined
