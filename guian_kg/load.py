@@ -271,13 +271,10 @@ async def _put(client, connection, upload, index, total, notify) -> None:
     report(0)
     url = graph_url(connection.store, upload.target)
     headers = (("Content-Type", CONTENT_TYPE),)
-    request = Request("PUT", url, f"PUT {upload.name}", "--store", upload.body, headers)
-    answer = await client.send(_with_progress(request, report))
+    answer = await client.send(
+        Request("PUT", url, f"PUT {upload.name}", "--store", upload.body, headers, on_sent=report)
+    )
     _raise_for_status(answer, f"PUT {upload.name}")
-
-
-def _with_progress(request: Request, report: Callable[[int], None]) -> Request:
-    return Request(**{**request.__dict__, "on_sent": report})
 
 
 async def _read_back(client, connection, upload) -> Comparison:
