@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 from rdflib import Graph, URIRef
 
-from guian_kg import store as stores
+from guian_kg import load as loading
 from guian_kg.build import load
 from guian_kg.serialize import serialize_dataset
 
@@ -53,16 +53,23 @@ def scaled(graph: Graph, copies: int) -> Graph:
 
 
 def timed_loads(
-    planned: list[stores.Upload], connection: stores.Connection, runs: int
-) -> list[float]:
-    return [stores.load_into_store(planned, connection).seconds for _ in range(runs)]
+    planned: list[loading.Upload], connection: loading.Connection, runs: int, verify: str
+) -> tuple[list[float], list[float]]:
+    """Seconds of each load, and of the verifying part of it."""
+    reports = [loading.load_into_store(planned, connection, verify=verify) for _ in range(runs)]
+    return [r.seconds for r in reports], [r.verify_seconds for r in reports]
+
+
+def describe(what: str, times: tuple[list[float], list[float]]) -> str:
+    total, verifying = (statistics.median(t) for t in times)
+    return f"{what}: median {total:.3f} s, of which verifying {verifying:.3f} s"
 
 
 def main(runs: int, scale: int) -> None:
     kg = load()
     graphs = kg.graphs()
     started = time.perf_counter()
-    planned = stores.uploads(graphs)
+    planned = loading.uploads(graphs)
     print(
         f"request bodies (N-Triples): {time.perf_counter() - started:.3f} s, "
         f"{sum(len(u.body) for u in planned) / 1024:.0f} KiB"
@@ -70,28 +77,26 @@ def main(runs: int, scale: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         process, url = serve(Path(tmp) / "db")
         try:
-            connection = stores.Connection(f"{url}/store", f"{url}/query")
-            report = stores.load_into_store(planned, connection)
+            connection = loading.Connection(f"{url}/store", f"{url}/query")
+            report = loading.load_into_store(planned, connection, verify="counts")
             print(f"guian-kg load into an empty store: {report.seconds:.3f} s (PUTs + counts)")
-            times = timed_loads(planned, connection, runs)
             for result in report.graphs:
                 print(f"  {result.graph:<45} {result.found:>7} triples")
-            print(
-                f"guian-kg load again (replacing), {report.triples} triples: median "
-                f"{statistics.median(times):.3f} s, min {min(times):.3f} s ({runs} runs)"
-            )
-            default = stores.uploads(graphs, default_graph=True)
-            times = timed_loads(default, connection, runs)
-            print(f"guian-kg load --default-graph: median {statistics.median(times):.3f} s")
+            for verify in loading.VERIFY_MODES:
+                what = (
+                    f"guian-kg load again (replacing) --verify {verify}, {report.triples} triples"
+                )
+                print(describe(what, timed_loads(planned, connection, runs, verify)))
+            default = loading.uploads(graphs, default_graph=True)
+            times = timed_loads(default, connection, runs, "full")
+            print(describe("guian-kg load --default-graph --verify full", times))
             if scale > 1:
                 big = scaled(kg.data, scale)
-                body = stores.uploads({URIRef("urn:bench:big"): big})
-                times = timed_loads(body, connection, max(1, runs // 2))
-                print(
-                    f"synthetic graph, {len(big)} triples, {len(body[0].body) / 1e6:.1f} MB: "
-                    f"median {statistics.median(times):.2f} s "
-                    f"({len(big) / statistics.median(times):.0f} triples/s)"
-                )
+                body = loading.uploads({URIRef("urn:bench:big"): big})
+                size = f"{len(big)} triples, {len(body[0].body) / 1e6:.1f} MB"
+                for verify in loading.VERIFY_MODES:
+                    times = timed_loads(body, connection, max(1, runs // 2), verify)
+                    print(describe(f"synthetic graph, {size}, --verify {verify}", times))
         finally:
             process.terminate()
             process.wait()

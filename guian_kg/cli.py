@@ -313,7 +313,7 @@ def examples() -> None:
 @click.option(
     "--sparql",
     metavar="URL",
-    help="SPARQL endpoint to count the triples with (derived for Oxigraph, Fuseki, "
+    help="SPARQL endpoint to count (or CONSTRUCT) the graphs with (derived for Oxigraph, Fuseki, "
     "GraphDB and Virtuoso Graph Store URLs).",
 )
 @click.option("--user", help="User name for HTTP authentication.")
@@ -331,22 +331,28 @@ def examples() -> None:
     help="Extra HTTP header, e.g. 'Authorization: Bearer …' (repeatable).",
 )
 @click.option(
+    "--verify",
+    type=click.Choice(["full", "counts"]),
+    help="full: read each graph back and compare it triple by triple; counts: count it only. "
+    "Default: full for graphs of at most 1,000,000 triples, counts above.",
+)
+@click.option(
     "--retries",
     type=click.IntRange(0, 10),
     default=4,
     show_default=True,
-    help="Retries of a request that failed transiently (no answer, 429, 502, 503, 504), "
-    "waiting 0.5 s, 1 s, 2 s, … in between.",
+    help="Retries of a request that failed transiently (no answer, no complete answer in time, "
+    "429, 502, 503, 504), waiting 0.5 s, 1 s, 2 s, … in between.",
 )
 @click.option(
     "--timeout",
     type=click.FloatRange(min=1),
     default=120.0,
     show_default=True,
-    help="Seconds to wait for the store on each request.",
+    help="Seconds a whole request may take: connecting, sending, waiting and reading the answer.",
 )
 @click.option("--base", default=DEFAULT_BASE, show_default=True, help="Base IRI of identifiers.")
-@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @reports_errors
 def load_command(
     store: str,
@@ -357,27 +363,30 @@ def load_command(
     password: str | None,
     digest: bool,
     headers: tuple[str, ...],
+    verify: str | None,
     retries: int,
     timeout: float,
     base: str,
     as_json: bool,
 ) -> None:
-    """Load the graph into a triple store (SPARQL 1.1 Graph Store Protocol), then count it there.
+    """Load the graph into a triple store (SPARQL 1.1 Graph Store Protocol), then read it back.
 
     One PUT per named graph (ontology, data, void), so loading again replaces rather than adds;
-    then the triples of each graph are counted through the store's SPARQL endpoint and must equal
-    what was sent. Exit codes: 0 loaded and counted; 2 usage error or store unreachable; 3 the
-    store refused or failed the load (HTTP error, partial load, counts that differ).
+    then each graph is read back and compared with what was sent (or only counted, --verify
+    counts). A literal the store rewrote with its value kept (xsd:integer stored as xsd:decimal)
+    is a warning. Exit codes: 0 loaded and verified; 2 usage error or store unreachable (or too
+    slow for --timeout); 3 the store refused, redirected or failed the load, holds other triples
+    than were sent, or the load could not be verified.
 
     Example: guian-kg load --store http://127.0.0.1:7878/store
     """
     import httpx
 
-    from . import store as stores
-    from .build import load
+    from .build import load as load_graph
     from .iri import check_base
+    from .load import Connection, load_into_store, parse_header, sparql_endpoint, uploads
 
-    parsed = [stores.parse_header(h) for h in headers]
+    parsed = [parse_header(h) for h in headers]
     if password is not None and not user:
         raise click.UsageError("--password needs --user")
     if user and any(name.lower() == "authorization" for name, _ in parsed):
@@ -385,35 +394,30 @@ def load_command(
     if user and password is None:
         password = click.prompt(f"Password for {user}", hide_input=True, err=True)
     auth = (httpx.DigestAuth if digest else httpx.BasicAuth)(user, password) if user else None
-    connection = stores.Connection(
+    connection = Connection(
         store,
-        sparql or stores.sparql_endpoint(store),
+        sparql or sparql_endpoint(store),
         auth,
         tuple(parsed),
         retries,
         timeout=timeout,
     )
-    planned = stores.uploads(load().graphs(check_base(base)), graph, default_graph)
-    report = stores.load_into_store(planned, connection, _progress_display(sys.stderr.isatty()))
+    planned = uploads(load_graph().graphs(check_base(base)), graph, default_graph)
+    report = load_into_store(
+        planned, connection, _progress_display(sys.stderr.isatty()), verify=verify
+    )
+    for warning in report.warnings():
+        click.echo(f"warning: {warning}", err=True)
     if as_json:
-        graphs = [g.__dict__ for g in report.graphs]
-        click.echo(
-            json.dumps(
-                {
-                    "store": report.store,
-                    "sparql": report.sparql,
-                    "seconds": round(report.seconds, 3),
-                    "graphs": graphs,
-                },
-                indent=2,
-            )
-        )
-        return
+        click.echo(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+    else:
+        for result in report.graphs:
+            click.echo(f"{result.graph}\t{result.found}")
     for result in report.graphs:
-        click.echo(f"{result.graph}\t{result.found}")
+        click.echo(result.summary(), err=True)
     click.echo(
-        f"loaded {report.triples} triples in {len(report.graphs)} graph(s) into {store} "
-        f"in {report.seconds:.2f} s; counts match",
+        f"loaded {report.triples:,} triples in {len(report.graphs)} graph(s) into {store} "
+        f"in {report.seconds:.2f} s ({report.verify_seconds:.2f} s of it verifying)",
         err=True,
     )
 
@@ -432,8 +436,9 @@ def _progress_display(live: bool):
             click.echo(f"{step}: sending {p.size / 1024:.0f} KiB", err=True)
         elif p.phase == "retry":
             click.echo(f"{'' if not live else chr(10)}{p.graph}: {p.message}", err=True)
-        elif p.phase == "count" and p.index == 1:
-            click.echo("counting the triples in the store", err=True)
+        elif p.phase in ("verify", "count"):
+            doing = "reading back" if p.phase == "verify" else "counting"
+            click.echo(f"{step}: {doing} what the store holds", err=True)
 
     return show
 

@@ -71,13 +71,17 @@ class ExternalReferenceRefused(InputError):
 
 
 class StoreError(GuianKGError):
-    """A triple store refused or failed a load (HTTP error, partial load, counts that differ): exit 3."""
+    """A triple store refused or failed a load (HTTP error, redirect, partial load, data that differ): exit 3."""
 
     exit_code = 3
 
 
+class LoadUnverified(StoreError):
+    """The store accepted every graph, but reading them back or counting them failed: exit 3."""
+
+
 class StoreUnreachable(StoreError):
-    """The triple store did not answer (connection refused, DNS, timeout) after the retries: exit 2."""
+    """The triple store did not answer, or not in full within the timeout, after the retries: exit 2."""
 
     exit_code = 2
 

@@ -35,7 +35,7 @@ def dist(tmp_path_factory) -> Path:
     return out
 
 
-# ---------------------------------------------------------------- Oxigraph servers (test_store.py)
+# ---------------------------------------------------------------- Oxigraph servers (test_load.py)
 
 
 class OxigraphServer:

@@ -1,23 +1,17 @@
-"""`guian-kg load`: the Graph Store Protocol against a real Oxigraph server (integration), and
-the failure modes (credentials, refusals, retries, partial loads) against a scripted local store."""
+"""`guian-kg load` against a real Oxigraph server: the Graph Store Protocol, reading back, the
+README's recipes. The failure modes, against a scripted store, are in test_load_safety.py."""
 
 from __future__ import annotations
 
-import base64
 import csv
 import io
 import json
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import threading
-from collections.abc import Callable, Iterator
 from decimal import Decimal, InvalidOperation
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -25,10 +19,10 @@ from click.testing import CliRunner
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
+from guian_kg import load as loading
 from guian_kg import resources
-from guian_kg import store as stores
 from guian_kg.cli import cli
-from guian_kg.errors import InputError, StoreError, StoreUnreachable
+from guian_kg.errors import InputError
 from guian_kg.serialize import serialize_dataset
 
 QUERIES = sorted(resources.resource_dir("queries").glob("*.rq"))
@@ -88,8 +82,33 @@ def store(oxigraph_server) -> str:
     return f"{oxigraph_server}/store"
 
 
+def summaries(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.startswith(("read back ", "counted "))]
+
+
+# Oxigraph keeps the value of the ontology's one xsd:double (qudt:conversionMultiplier 1.0E18,
+# which rdflib sends as "1e+18") but writes it back as "1000000000000000000": a literal changed.
+EXA = "<https://w3id.org/guian-kg/ontology#ExaFLOPS>"
+MULTIPLIER = "<http://qudt.org/schema/qudt/conversionMultiplier>"
+DOUBLE = "<http://www.w3.org/2001/XMLSchema#double>"
+CHANGED_DOUBLE = {
+    "subject": EXA,
+    "predicate": MULTIPLIER,
+    "sent": f'"1e+18"^^{DOUBLE}',
+    "stored": f'"1000000000000000000"^^{DOUBLE}',
+}
+WARNING = (
+    f'warning: the store changed a literal: {EXA} {MULTIPLIER} "1e+18"^^{DOUBLE} is stored as '
+    f'"1000000000000000000"^^{DOUBLE}'
+)
+
+
+def verdict(name: str) -> str:
+    return "1 literal changed by the store" if "ontology" in name else "identical"
+
+
 @pytest.mark.integration
-def test_load_puts_each_named_graph_and_reports_counts_that_match(
+def test_load_puts_each_named_graph_reads_it_back_and_finds_it_identical(
     store, oxigraph_server, kg, runner
 ):
     result = runner.invoke(cli, ["load", "--store", store])
@@ -100,7 +119,10 @@ def test_load_puts_each_named_graph_and_reports_counts_that_match(
     assert named_graphs(oxigraph_server) == set(expected)
     assert {name: count(oxigraph_server, name) for name in expected} == expected
     assert count(oxigraph_server) == 0, "nothing goes to the default graph"
-    assert "counts match" in result.stderr
+    assert summaries(result.stderr) == [
+        f"read back {n:,} triples of {name}: {verdict(name)}" for name, n in expected.items()
+    ]
+    assert [line for line in result.stderr.splitlines() if "warning" in line] == [WARNING]
 
 
 @pytest.mark.integration
@@ -110,6 +132,11 @@ def test_loading_again_replaces_instead_of_adding(store, oxigraph_server, kg, ru
     assert first.exit_code == 0 and second.exit_code == 0, second.stderr
     report = json.loads(second.stdout)
     assert loaded_counts(first.stdout) == {g["graph"]: g["found"] for g in report["graphs"]}
+    assert [(g["verified"], g["identical"], g["changed"]) for g in report["graphs"]] == [
+        ("full", False, [CHANGED_DOUBLE]),
+        ("full", True, []),
+        ("full", True, []),
+    ]
     everything = sparql(oxigraph_server, "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
     total = int(everything.json()["results"]["bindings"][0]["n"]["value"])
     assert total == sum(len(g) for g in kg.graphs().values())
@@ -123,6 +150,10 @@ def test_default_graph_option_puts_everything_in_the_default_graph(
     assert result.exit_code == 0, result.stderr
     assert count(oxigraph_server) == len(kg.union()) > 0
     assert named_graphs(oxigraph_server) == set()
+    assert summaries(result.stderr) == [
+        f"read back {len(kg.union()):,} triples of default graph: 1 literal changed by the store"
+    ]
+    assert WARNING in result.stderr
 
 
 @pytest.mark.integration
@@ -131,6 +162,21 @@ def test_graph_option_puts_everything_in_one_named_graph(store, oxigraph_server,
     assert result.exit_code == 0, result.stderr
     assert named_graphs(oxigraph_server) == {"urn:example:guian-kg"}
     assert count(oxigraph_server, "urn:example:guian-kg") == len(kg.union())
+    assert summaries(result.stderr) == [
+        f"read back {len(kg.union()):,} triples of urn:example:guian-kg: 1 literal changed by the store"
+    ]
+    assert WARNING in result.stderr
+
+
+@pytest.mark.integration
+def test_verify_counts_only_counts(store, kg, runner):
+    result = runner.invoke(cli, ["load", "--store", store, "--verify", "counts", "--json"])
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert [(g["verified"], g["identical"]) for g in report["graphs"]] == [("counts", None)] * 3
+    assert summaries(result.stderr) == [
+        f"counted {len(g):,} triples of {name} (not read back)" for name, g in kg.graphs().items()
+    ]
 
 
 @pytest.mark.integration
@@ -143,12 +189,19 @@ def test_a_request_the_store_rejects_is_reported_with_its_message(store, runner)
 
 
 @pytest.mark.integration
-def test_a_wrong_sparql_endpoint_is_reported_after_the_load(store, oxigraph_server, runner):
+def test_a_wrong_sparql_endpoint_says_the_graphs_were_loaded_but_not_verified(
+    store, oxigraph_server, kg, runner
+):
+    nowhere = f"{oxigraph_server}/nowhere"
     result = runner.invoke(
-        cli, ["load", "--store", store, "--sparql", f"{oxigraph_server}/nowhere"]
+        cli, ["load", "--store", store, "--sparql", nowhere, "--verify", "counts"]
     )
     assert result.exit_code == 3
-    assert "404" in result.stderr and "counting the triples" in result.stderr
+    assert "error: the graphs were loaded (the store accepted every PUT: " in result.stderr
+    assert "but could not be verified: counting the triples of" in result.stderr
+    assert f"the store answered 404 Not Found at {nowhere}" in result.stderr
+    expected = {str(name): len(graph) for name, graph in kg.graphs().items()}
+    assert {name: count(oxigraph_server, name) for name in expected} == expected
 
 
 @pytest.mark.integration
@@ -156,8 +209,8 @@ def test_the_data_survives_a_restart_of_the_server(oxigraph_servers, tmp_path, k
     location = tmp_path / "db"
     server = oxigraph_servers(location)
     store = f"{server.url}/store"
-    connection = stores.Connection(store, stores.sparql_endpoint(store))
-    stores.load_into_store(stores.uploads(kg.graphs()), connection)
+    connection = loading.Connection(store, loading.sparql_endpoint(store))
+    loading.load_into_store(loading.uploads(kg.graphs()), connection)
     server.stop()
     server = oxigraph_servers(location)
     expected = {str(name): len(graph) for name, graph in kg.graphs().items()}
@@ -205,8 +258,8 @@ def example_store(oxigraph_servers, tmp_path_factory, kg) -> str:
     """A server of its own holding the named graphs, as `guian-kg load` writes them."""
     server = oxigraph_servers(tmp_path_factory.mktemp("examples") / "db")
     store = f"{server.url}/store"
-    stores.load_into_store(
-        stores.uploads(kg.graphs()), stores.Connection(store, f"{server.url}/query")
+    loading.load_into_store(
+        loading.uploads(kg.graphs()), loading.Connection(store, f"{server.url}/query")
     )
     return server.url
 
@@ -259,225 +312,6 @@ def cell_value(cell: str) -> tuple:
     return ("text", "_:" if cell.startswith("_:") else cell)
 
 
-# ---------------------------------------------------------------- failure modes (scripted store)
-
-
-class ScriptedStore:
-    """A Graph Store on 127.0.0.1: keeps what is PUT, counts it on SPARQL, records every request.
-
-    `script(method, path_and_query, attempt)` may return (status, body) to answer instead.
-    """
-
-    def __init__(self):
-        self.requests: list[dict] = []
-        self.graphs: dict[str, int] = {}
-        self.script: Callable[[str, str, int], tuple[int, str] | None] = lambda *_: None
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def _handler(self):
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args) -> None:
-                pass
-
-            def _answer(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                fake.requests.append(
-                    {"method": self.command, "path": self.path, "headers": dict(self.headers)}
-                )
-                attempt = sum(
-                    1
-                    for r in fake.requests
-                    if (r["method"], r["path"]) == (self.command, self.path)
-                )
-                scripted = fake.script(self.command, self.path, attempt)
-                status, text = scripted if scripted else fake.answer(self.command, self.path, body)
-                data = text.encode("utf-8")
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            do_PUT = do_POST = _answer
-
-        return Handler
-
-    def answer(self, method: str, path: str, body: bytes) -> tuple[int, str]:
-        parts = urlsplit(path)
-        if method == "PUT" and parts.path == "/store":
-            target = parse_qs(parts.query, keep_blank_values=True).get("graph", ["(default)"])[0]
-            self.graphs[target] = len(Graph().parse(data=body.decode("utf-8"), format="turtle"))
-            return 204, ""
-        if method == "POST" and parts.path == "/query":
-            query = parse_qs(body.decode("utf-8"))["query"][0]
-            graph = re.search(r"GRAPH <([^>]+)>", query)
-            n = self.graphs.get(graph.group(1) if graph else "(default)", 0)
-            return 200, json.dumps(
-                {
-                    "head": {"vars": ["n"]},
-                    "results": {"bindings": [{"n": {"type": "literal", "value": str(n)}}]},
-                }
-            )
-        return 404, "no such endpoint"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def scripted() -> Iterator[ScriptedStore]:
-    fake = ScriptedStore()
-    yield fake
-    fake.close()
-
-
-def connection(fake: ScriptedStore, **options) -> stores.Connection:
-    return stores.Connection(f"{fake.url}/store", f"{fake.url}/query", **options)
-
-
-def test_basic_credentials_are_sent_with_every_request(scripted, runner):
-    result = runner.invoke(
-        cli, ["load", "--store", f"{scripted.url}/store", "--user", "ann", "--password", "s3cret"]
-    )
-    assert result.exit_code == 0, result.stderr
-    expected = "Basic " + base64.b64encode(b"ann:s3cret").decode()
-    assert len(scripted.requests) == 6  # 3 PUTs, 3 counts
-    assert all(r["headers"].get("Authorization") == expected for r in scripted.requests)
-
-
-def test_extra_headers_are_sent_with_every_request(scripted, runner):
-    result = runner.invoke(
-        cli,
-        [
-            "load",
-            "--store",
-            f"{scripted.url}/store",
-            "--header",
-            "Authorization: Bearer t0ken",
-            "--header",
-            "X-Tenant: gk",
-        ],
-    )
-    assert result.exit_code == 0, result.stderr
-    assert all(r["headers"].get("Authorization") == "Bearer t0ken" for r in scripted.requests)
-    assert all(r["headers"].get("X-Tenant") == "gk" for r in scripted.requests)
-
-
-def test_each_graph_goes_to_its_own_graph_store_url_as_turtle(scripted, kg):
-    stores.load_into_store(stores.uploads(kg.graphs()), connection(scripted))
-    puts = [r for r in scripted.requests if r["method"] == "PUT"]
-    assert [parse_qs(urlsplit(r["path"]).query)["graph"][0] for r in puts] == [
-        str(n) for n in kg.graphs()
-    ]
-    assert all(r["headers"]["Content-Type"].startswith("text/turtle") for r in puts)
-    stores.load_into_store(stores.uploads(kg.graphs(), default_graph=True), connection(scripted))
-    assert scripted.requests[-2]["path"] == "/store?default"
-
-
-@pytest.mark.parametrize("status", [401, 403])
-def test_refused_credentials_are_reported_and_not_retried(scripted, runner, status):
-    scripted.script = lambda method, path, attempt: (
-        (status, "who are you?") if method == "PUT" else None
-    )
-    result = runner.invoke(
-        cli, ["load", "--store", f"{scripted.url}/store", "--user", "ann", "--password", "x"]
-    )
-    assert result.exit_code == 3
-    assert f"refused access ({status}" in result.stderr and "who are you?" in result.stderr
-    assert len(scripted.requests) == 1
-
-
-def test_an_unreachable_store_exits_2_with_a_clear_message(runner):
-    with socket.socket() as probe:  # a port nobody listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    result = runner.invoke(
-        cli, ["load", "--store", f"http://127.0.0.1:{port}/store", "--retries", "0"]
-    )
-    assert result.exit_code == 2
-    assert f"cannot reach the store at http://127.0.0.1:{port}/store" in result.stderr
-    assert "No graph was replaced" in result.stderr
-
-
-def test_transient_failures_are_retried_with_exponential_backoff(scripted, kg):
-    scripted.script = lambda method, path, attempt: (
-        (503, "busy") if method == "PUT" and attempt <= 2 else None
-    )
-    waits: list[float] = []
-    events: list[stores.Progress] = []
-    report = stores.load_into_store(
-        stores.uploads(kg.graphs()), connection(scripted), events.append, waits.append
-    )
-    assert [g.found for g in report.graphs] == [g.sent for g in report.graphs]
-    assert waits == [0.5, 1.0] * 3  # each graph: two 503s, then accepted
-    assert sum(1 for e in events if e.phase == "retry" and "HTTP 503" in e.message) == 6
-
-
-def test_retries_are_bounded(scripted, kg):
-    scripted.script = lambda method, path, attempt: (502, "bad gateway")
-    waits: list[float] = []
-    with pytest.raises(StoreError, match=r"502 Bad Gateway.*bad gateway"):
-        stores.load_into_store(
-            stores.uploads(kg.graphs()), connection(scripted, retries=3), sleep=waits.append
-        )
-    assert waits == [0.5, 1.0, 2.0]
-    assert len(scripted.requests) == 4
-
-
-def test_connection_failures_are_retried_then_reported_as_unreachable(kg):
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        store = f"http://127.0.0.1:{probe.getsockname()[1]}/store"
-    waits: list[float] = []
-    with pytest.raises(StoreUnreachable, match="after 3 attempt"):
-        stores.load_into_store(
-            stores.uploads(kg.graphs()),
-            stores.Connection(store, store, retries=2),
-            sleep=waits.append,
-        )
-    assert waits == [0.5, 1.0]
-
-
-def test_a_partial_failure_says_which_graphs_made_it(scripted, kg, runner):
-    scripted.script = lambda method, path, attempt: (
-        (500, "disk full") if "graph%2Fdata" in path else None
-    )
-    result = runner.invoke(cli, ["load", "--store", f"{scripted.url}/store", "--retries", "0"])
-    assert result.exit_code == 3
-    assert "disk full" in result.stderr
-    assert "replaced https://w3id.org/guian-kg/graph/ontology" in result.stderr
-    assert "failed https://w3id.org/guian-kg/graph/data" in result.stderr
-    assert "not sent https://w3id.org/guian-kg/graph/void" in result.stderr
-
-
-def test_counts_that_differ_fail_the_load(scripted, runner):
-    def lie(method, path, attempt):
-        if method == "POST":
-            return 200, json.dumps(
-                {"results": {"bindings": [{"n": {"type": "literal", "value": "1"}}]}}
-            )
-        return None
-
-    scripted.script = lie
-    result = runner.invoke(cli, ["load", "--store", f"{scripted.url}/store"])
-    assert result.exit_code == 3
-    assert "counts differ" in result.stderr and "the store holds 1" in result.stderr
-
-
-def test_a_large_upload_reports_its_progress_in_chunks(scripted, kg):
-    events: list[stores.Progress] = []
-    planned = stores.uploads(kg.graphs(), default_graph=True)
-    assert len(planned[0].body) > 2 * stores.CHUNK
-    stores.load_into_store(planned, connection(scripted), events.append)
-    sent = [e.sent for e in events if e.phase == "upload"]
-    assert sent[0] == 0 and sent[-1] == len(planned[0].body) and len(sent) > 3
-    assert sent == sorted(sent)
-
-
 @pytest.mark.parametrize(
     "graph_store,endpoint",
     [
@@ -492,12 +326,12 @@ def test_a_large_upload_reports_its_progress_in_chunks(scripted, kg):
     ],
 )
 def test_the_sparql_endpoint_is_derived_for_known_stores(graph_store, endpoint):
-    assert stores.sparql_endpoint(graph_store) == endpoint
+    assert loading.sparql_endpoint(graph_store) == endpoint
 
 
 def test_an_unknown_store_layout_asks_for_the_sparql_endpoint(runner):
     with pytest.raises(InputError, match="--sparql"):
-        stores.sparql_endpoint("http://example.org/rdf")
+        loading.sparql_endpoint("http://example.org/rdf")
     result = runner.invoke(cli, ["load", "--store", "http://127.0.0.1:9/rdf"])
     assert result.exit_code == 2 and "--sparql" in result.stderr
 
