@@ -50,7 +50,7 @@ def reports_errors(command):
     return wrapper
 
 
-def _echo_result(text: str) -> None:
+def _echo_result(text: str | bytes) -> None:
     """Write a result to stdout; a full disk behind it is an error message and exit 2, not a traceback."""
     try:
         click.echo(text, nl=False)
@@ -160,7 +160,7 @@ def validate(files: tuple[Path, ...], fmt: str) -> None:
 
     report = check(load(expand_data_paths(files)))
     output = {"text": report.text, "turtle": report.turtle, "json": report.json}[fmt]()
-    click.echo(output, nl=False)
+    _echo_result(output)
     if not report.conforms:
         sys.exit(1)
 
@@ -243,15 +243,16 @@ def stats(as_json: bool) -> None:
 
     figures = statistics(load())
     if as_json:
-        click.echo(json.dumps(figures, ensure_ascii=False, indent=2))
+        _echo_result(json.dumps(figures, ensure_ascii=False, indent=2) + "\n")
         return
+    lines = []
     for key, value in figures.items():
         if isinstance(value, dict):
-            click.echo(f"{key}:")
-            for k, v in value.items():
-                click.echo(f"  {k:<28} {v}")
+            lines.append(f"{key}:")
+            lines.extend(f"  {k:<28} {v}" for k, v in value.items())
         else:
-            click.echo(f"{key:<30} {value}")
+            lines.append(f"{key:<30} {value}")
+    _echo_result("\n".join(lines) + "\n")
 
 
 @cli.command()
@@ -286,7 +287,7 @@ def query(target: str, fmt: str | None, data: tuple[Path, ...]) -> None:
     source, text = queries.resolve(target, stdin)
     result = queries.run_query(text, source, data)
     output = queries.render(result, fmt or queries.default_format(result, sys.stdout.isatty()))
-    click.echo(output, nl=False)
+    _echo_result(output)
 
 
 @cli.command()
@@ -298,7 +299,7 @@ def examples() -> None:
     """
     from .query import examples_listing
 
-    click.echo(examples_listing(), nl=False)
+    _echo_result(examples_listing())
 
 
 @cli.command("load")
@@ -409,10 +410,9 @@ def load_command(
     for warning in report.warnings():
         click.echo(f"warning: {warning}", err=True)
     if as_json:
-        click.echo(json.dumps(report.as_json(), indent=2, ensure_ascii=False))
+        _echo_result(json.dumps(report.as_json(), indent=2, ensure_ascii=False) + "\n")
     else:
-        for result in report.graphs:
-            click.echo(f"{result.graph}\t{result.found}")
+        _echo_result("".join(f"{result.graph}\t{result.found}\n" for result in report.graphs))
     for result in report.graphs:
         click.echo(result.summary(), err=True)
     click.echo(

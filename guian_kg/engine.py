@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
@@ -38,6 +39,9 @@ QueryResult = ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples
 _QUERY_POSITION = re.compile(r"^error at (\d+):(\d+): ?(.*)$", re.DOTALL)
 _RDF_LINE = re.compile(r"line (\d+)")
 _CACHE_PREFIX = "graph-"
+# The first line of every cache file (an N-Quads comment): what proves that guian-kg wrote a
+# file, and may delete it, in a cache folder that the user may have chosen and share.
+_CACHE_MARK = "# guian-kg query cache {key}\n"
 
 
 def store_from_kg(kg: KnowledgeGraph) -> ox.Store:
@@ -82,12 +86,13 @@ def store_from_files(paths: Sequence[Path]) -> ox.Store:
 def project_store(cache_dir: Path | None = None) -> ox.Store:
     """The project's knowledge graph as a store, from the N-Quads cache when it is current."""
     folder = cache_dir if cache_dir is not None else default_cache_dir()
-    cached = folder / f"{_CACHE_PREFIX}{input_key()}.nq"
+    key = input_key()
+    cached = folder / f"{_CACHE_PREFIX}{key}.nq"
     if cached.is_file():
         return store_from_nquads(cached.read_bytes())
     from .build import load  # imports rdflib: only on a cache miss
 
-    data = _nquads(load())
+    data = _CACHE_MARK.format(key=key).encode("utf-8") + _nquads(load())
     _write_cache(folder, cached, data)
     return store_from_nquads(data)
 
@@ -197,7 +202,8 @@ def _nquads(kg: KnowledgeGraph) -> bytes:
 
 
 def _write_cache(folder: Path, target: Path, data: bytes) -> None:
-    """Write the cache atomically and drop older ones; a cache that cannot be written is skipped."""
+    """Write the cache atomically and drop older ones (only files that carry our mark); a cache that
+    cannot be written is skipped."""
     import tempfile
 
     try:
@@ -210,7 +216,19 @@ def _write_cache(folder: Path, target: Path, data: bytes) -> None:
             handle.write(data)
         os.replace(tmp, target)
         for old in folder.glob(f"{_CACHE_PREFIX}*.nq"):
-            if old != target:
+            if old != target and _is_our_cache(old):
                 old.unlink(missing_ok=True)
     except OSError:
         Path(tmp).unlink(missing_ok=True)
+
+
+def _is_our_cache(path: Path) -> bool:
+    """Whether `path` is a regular file that starts with the mark of its own key."""
+    key = path.name.removeprefix(_CACHE_PREFIX).removesuffix(".nq")
+    mark = _CACHE_MARK.format(key=key).encode("utf-8")
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return False
+    with os.fdopen(fd, "rb") as handle:
+        return stat.S_ISREG(os.fstat(handle.fileno()).st_mode) and handle.read(len(mark)) == mark

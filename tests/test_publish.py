@@ -398,13 +398,26 @@ def test_export_to_a_full_disk_exits_2_saying_so(tmp_path):
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full here")
-def test_export_to_stdout_on_a_full_disk_exits_2_saying_so(tmp_path):
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["export", "--format", "nt"],
+        ["stats"],
+        ["stats", "--json"],
+        ["validate"],
+        ["query", "timeline"],
+        ["examples"],
+    ],
+    ids=" ".join,
+)
+def test_a_result_to_stdout_on_a_full_disk_exits_2_saying_so(tmp_path, command):
     with open("/dev/full", "w") as full:
         result = subprocess.run(
-            [sys.executable, "-m", "guian_kg", "export", "--format", "nt"],
+            [sys.executable, "-m", "guian_kg", *command],
             stdout=full,
             stderr=subprocess.PIPE,
             text=True,
+            env={**os.environ, "GUIAN_KG_CACHE_DIR": str(tmp_path / "cache")},
         )
     assert result.returncode == 2
     assert result.stderr == "error: cannot write to stdout: No space left on device\n"

@@ -453,3 +453,26 @@ def test_a_triple_held_by_two_named_graphs_counts_once_in_the_default_graph(tmp_
     )
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[1] == "1"
+
+
+def test_a_new_cache_deletes_only_cache_files_that_carry_guian_kgs_mark(tmp_path, monkeypatch):
+    """Regression: every graph-*.nq in the cache folder (which GUIAN_KG_CACHE_DIR may point anywhere)
+    was deleted when a new cache was written."""
+    old_key = "0123456789abcdef"
+    ours = tmp_path / f"graph-{old_key}.nq"
+    ours.write_text(f"# guian-kg query cache {old_key}\n<a:s> <a:p> <a:o> .\n")
+    users = tmp_path / "graph-my-own.nq"
+    users.write_text("<a:s> <a:p> <a:o> .\n")
+    forged = tmp_path / "graph-fedcba9876543210.nq"
+    forged.write_text(f"# guian-kg query cache {old_key}\n")  # the mark of another key
+    linked = tmp_path / "graph-aaaaaaaaaaaaaaaa.nq"
+    linked.symlink_to(users)
+    store = engine.project_store(tmp_path)
+    assert len(store) > 3000
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == sorted([f"graph-{engine.input_key()}.nq", users.name, forged.name, linked.name])
+    assert users.read_text() == "<a:s> <a:p> <a:o> .\n"
+    # The cache it wrote carries the mark and loads again.
+    written = tmp_path / f"graph-{engine.input_key()}.nq"
+    assert written.read_text(encoding="utf-8").startswith("# guian-kg query cache ")
+    assert len(engine.project_store(tmp_path)) == len(store)
