@@ -9,13 +9,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import Graph, URIRef
+from rdflib.namespace import RDF
 
 from . import jsonld, resources
+from .corpus import Corpus, is_corpus
 from .dates import add_date_companions
 from .errors import InputError, ValidationFailed
 from .formats import DUMP_FORMATS, get_format
 from .iri import DEFAULT_BASE, Iris, check_base, rebase_graph
 from .loader import parse_files
+from .namespaces import SCHEMA
 from .publish import check_folder, publish
 from .quotes import anchor_quotes
 from .serialize import serialize_dataset, serialize_graph
@@ -30,7 +33,7 @@ class KnowledgeGraph:
     ontology: Graph
     data: Graph
     void: Graph
-    source_text: str
+    sources: dict[str, str]  # article IRI (default base) → its source text
 
     def graphs(self, base: str = DEFAULT_BASE) -> dict[URIRef, Graph]:
         iris = Iris(base)
@@ -59,16 +62,6 @@ class BuildResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def read_source(path: Path | None = None) -> str:
-    path = Path(path) if path else resources.source_text_path()
-    try:
-        # newline="" keeps the text exactly as stored: offsets count code points of the file itself.
-        with open(path, encoding="utf-8", newline="") as handle:
-            return handle.read()
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read the source text: {exc.strerror}") from None
-
-
 def expand_data_paths(paths: Sequence[Path]) -> list[Path] | None:
     """Files as given and folders as their *.ttl (recursively), sorted; None (the project's data) if empty."""
     files: list[Path] = []
@@ -78,9 +71,16 @@ def expand_data_paths(paths: Sequence[Path]) -> list[Path] | None:
     return files or None
 
 
-def enrich(data: Graph, source_text: str) -> Graph:
+def data_inputs(paths: Sequence[Path]) -> tuple[list[Path] | None, Corpus | None]:
+    """`--data` as (files, corpus): one corpus folder is read whole; files are anchored in the project's corpus."""
+    if len(paths) == 1 and is_corpus(paths[0]):
+        return None, Corpus(Path(paths[0]))
+    return expand_data_paths(paths), None
+
+
+def enrich(data: Graph, sources: dict[str, str]) -> Graph:
     """Add what the build computes: quote offsets and context, date companions."""
-    anchor_quotes(data, source_text)
+    anchor_quotes(data, sources)
     add_date_companions(data)
     return data
 
@@ -88,25 +88,42 @@ def enrich(data: Graph, source_text: str) -> Graph:
 def load(
     data_paths: Sequence[Path] | None = None,
     ontology_paths: Sequence[Path] | None = None,
-    source_path: Path | None = None,
+    corpus: Corpus | None = None,
     timings: dict[str, float] | None = None,
 ) -> KnowledgeGraph:
-    """Load, enrich and describe the knowledge graph (no validation)."""
+    """Load, enrich and describe the knowledge graph (no validation).
+
+    The facts are `data_paths`, else every file of the corpus (the project's data/ by default);
+    each quote is anchored in the text of the corpus article its dcterms:source names.
+    """
     timings = timings if timings is not None else {}
+    corpus = corpus or resources.corpus()
     started = time.perf_counter()
     ontology = parse_files(
         ontology_paths or resources.ontology_files(), Graph(identifier=Iris().graph("ontology"))
     )
-    data = parse_files(data_paths or resources.data_files(), Graph(identifier=Iris().graph("data")))
+    data = parse_files(data_paths or corpus.fact_files, Graph(identifier=Iris().graph("data")))
     if len(data) == 0:
         raise InputError("the data files hold no triples")
-    source_text = read_source(source_path)
+    if not data_paths:
+        _check_articles_described(corpus, data)
+    sources = corpus.sources()
     timings["load"] = time.perf_counter() - started
     started = time.perf_counter()
-    enrich(data, source_text)
-    void = describe(ontology, data, source_text)
+    enrich(data, sources)
+    void = describe(ontology, data, sources)
     timings["enrich"] = time.perf_counter() - started
-    return KnowledgeGraph(ontology, data, void, source_text)
+    return KnowledgeGraph(ontology, data, void, sources)
+
+
+def _check_articles_described(corpus: Corpus, data: Graph) -> None:
+    """Every article folder describes the article it is named for."""
+    for article in corpus.articles:
+        if (URIRef(article.iri), RDF.type, SCHEMA.NewsArticle) not in data:
+            raise InputError(
+                f"{article.folder}: its facts hold no schema:NewsArticle <{article.iri}> "
+                "(an article folder is named for its article's IRI)"
+            )
 
 
 def shapes_graph() -> Graph:
@@ -136,13 +153,16 @@ def dump_files(kg: KnowledgeGraph, base: str = DEFAULT_BASE) -> dict[str, bytes]
 
 
 def build(
-    out: Path, base: str = DEFAULT_BASE, data_paths: Sequence[Path] | None = None
+    out: Path,
+    base: str = DEFAULT_BASE,
+    data_paths: Sequence[Path] | None = None,
+    corpus: Corpus | None = None,
 ) -> BuildResult:
     """Load → enrich → validate → publish `out` atomically (only over a folder guian-kg made); raise before writing anything."""
     check_base(base)
     check_folder(out)  # a folder that would be refused is refused now, not after the whole build
     timings: dict[str, float] = {}
-    kg = load(data_paths, timings=timings)
+    kg = load(data_paths, corpus=corpus, timings=timings)
     started = time.perf_counter()
     report = check(kg)
     timings["validate"] = time.perf_counter() - started

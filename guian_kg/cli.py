@@ -16,16 +16,14 @@ from pathlib import Path
 
 import click
 
-from . import __version__
+from . import DEFAULT_BASE, __version__
 from .errors import GuianKGError, OutputError, ValidationFailed
 from .formats import DUMP_FORMATS, get_format
 from .query import GRAPH_FORMATS, TABLE_FORMATS
 
 # `guian-kg query` answers from a cached dump with pyoxigraph alone, so that it starts in a blink:
 # the modules that import rdflib or pyshacl (build, iri, serialize, stats) are imported inside the
-# commands that use them, and the default base is spelt out here for the options (a test checks
-# that it equals guian_kg.iri.DEFAULT_BASE).
-DEFAULT_BASE = "https://w3id.org/guian-kg/"
+# commands that use them.
 JSONLD_FRAMES = ("designation", "organization", "observation")  # = guian_kg.jsonld.FRAMES (tested)
 # Commands that talk to the network on purpose: `load` sends to the store it is given, and `serve`
 # denies itself the network once its listening socket is open. Every other command runs without.
@@ -114,7 +112,8 @@ def _deny_network() -> None:
     "data",
     multiple=True,
     type=click.Path(exists=True, path_type=Path),
-    help="Data file or folder of *.ttl to build instead of the project's data (repeatable).",
+    help="Turtle files or folders to build instead of the project's data, their quotes anchored "
+    "in the project's articles (repeatable); or one corpus folder (shared/, articles/).",
 )
 @reports_errors
 def build(out: Path, base: str, data: tuple[Path, ...]) -> None:
@@ -125,10 +124,11 @@ def build(out: Path, base: str, data: tuple[Path, ...]) -> None:
     Example: guian-kg build --out dist
     """
     from .build import build as run_build
-    from .build import expand_data_paths
+    from .build import data_inputs
     from .iri import check_base
 
-    result = run_build(out, check_base(base), data_paths=expand_data_paths(data))
+    files, corpus = data_inputs(data)
+    result = run_build(out, check_base(base), data_paths=files, corpus=corpus)
     _echo_result("".join(f"{path}\n" for path in result.files))
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
@@ -156,9 +156,10 @@ def validate(files: tuple[Path, ...], fmt: str) -> None:
 
     Example: guian-kg validate data/designations/03-sponge-city-pilot.ttl data/*.ttl
     """
-    from .build import check, expand_data_paths, load
+    from .build import check, data_inputs, load
 
-    report = check(load(expand_data_paths(files)))
+    paths, corpus = data_inputs(files)
+    report = check(load(paths, corpus=corpus))
     output = {"text": report.text, "turtle": report.turtle, "json": report.json}[fmt]()
     _echo_result(output)
     if not report.conforms:

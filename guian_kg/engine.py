@@ -111,7 +111,7 @@ def input_key() -> str:
     inputs = [
         *resources.ontology_files(),
         *resources.data_files(),
-        resources.source_text_path(),
+        *resources.corpus().source_paths,
         resources.context_path(),
         *sorted(package.glob("*.py")),
     ]

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
+from . import DEFAULT_BASE
 from .errors import InputError
 
-DEFAULT_BASE = "https://w3id.org/guian-kg/"
 GRAPH_NAMES = ("ontology", "data", "void")
 
 

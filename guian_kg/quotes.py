@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF, XSD
+from rdflib.namespace import DCTERMS, RDF, XSD
 
 from .errors import QuoteError
 from .namespaces import GK, OA
@@ -47,8 +47,9 @@ def _facts_citing(graph: Graph, quote: URIRef) -> str:
     return ", ".join(facts) if facts else "(no fact cites it)"
 
 
-def anchor_quotes(graph: Graph, text: str) -> int:
-    """Add oa:start, oa:end, oa:prefix, oa:suffix to every gk:Quote; raise QuoteError listing every failure."""
+def anchor_quotes(graph: Graph, sources: dict[str, str]) -> int:
+    """Add oa:start, oa:end, oa:prefix, oa:suffix to every gk:Quote, in the text of the article its
+    dcterms:source names (article IRI → text in `sources`); raise QuoteError listing every failure."""
     problems: list[str] = []
     quotes = sorted(set(graph.subjects(RDF.type, GK.Quote)) | set(graph.objects(None, GK.quote)))
     for quote in quotes:
@@ -59,13 +60,30 @@ def anchor_quotes(graph: Graph, text: str) -> int:
             )
             continue
         exact = str(exacts[0])
+        articles = [str(a) for a in graph.objects(quote, DCTERMS.source)]
+        if len(articles) != 1 or articles[0] not in sources:
+            known = ", ".join(sorted(sources))
+            problems.append(
+                f"{_facts_citing(graph, quote)}: quote {quote} names {len(articles)} source(s) "
+                f"({', '.join(articles) or 'none'}); it needs one dcterms:source among the "
+                f"articles of the corpus: {known}"
+            )
+            continue
+        text = sources[articles[0]]
         hits = find_all(text, exact) if exact else []
         if len(hits) != 1:
-            why = (
-                "is not in the source"
-                if not hits
-                else f"occurs {len(hits)} times in the source (lengthen it)"
-            )
+            elsewhere = [
+                a for a, other in sorted(sources.items()) if a != articles[0] and exact in other
+            ]
+            if hits:
+                why = f"occurs {len(hits)} times in {articles[0]} (lengthen it)"
+            elif elsewhere:
+                why = (
+                    f"is not in its source {articles[0]} but in {', '.join(elsewhere)}: "
+                    "a quote anchors in the article it names"
+                )
+            else:
+                why = f"is not in its source {articles[0]}"
             problems.append(f"{_facts_citing(graph, quote)}: quote {quote} {why}: «{exact}»")
             continue
         found = anchor(text, hits[0], len(exact))

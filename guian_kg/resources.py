@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .corpus import Corpus
+
 _PACKAGE = Path(__file__).resolve().parent
 # A wheel carries the top-level folders under guian_kg/_bundled (see pyproject's force-include);
 # a checkout (and an editable install) reads them from the repository root.
@@ -23,16 +25,17 @@ def ontology_files() -> list[Path]:
     return sorted(resource_dir("ontology").glob("*.ttl"))
 
 
+def corpus() -> Corpus:
+    """The project's corpus (data/): shared things and one folder per article."""
+    return Corpus(resource_dir("data"))
+
+
 def data_files() -> list[Path]:
-    return sorted(resource_dir("data").rglob("*.ttl"))
+    return corpus().fact_files
 
 
 def shapes_files() -> list[Path]:
     return sorted(resource_dir("shapes").glob("*.ttl"))
-
-
-def source_text_path() -> Path:
-    return resource_dir("data") / "source" / "guian-national-designations.zh.txt"
 
 
 def context_path() -> Path:

@@ -14,11 +14,10 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, XSD
 
 from . import __version__
 from .formats import DUMP_FORMATS, get_format
-from .iri import DEFAULT_BASE, Iris
+from .iri import Iris
 from .namespaces import SCHEMA, VOID, shorten
 
 LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
-ARTICLE = URIRef(f"{DEFAULT_BASE}id/article/guian-national-designations")
 DUMP_STEM = "guian-kg"
 VOCABULARIES = (
     "http://www.w3.org/ns/org#",
@@ -32,7 +31,9 @@ VOCABULARIES = (
 )
 
 
-def describe(ontology: Graph, data: Graph, source_text: str, iris: Iris | None = None) -> Graph:
+def describe(
+    ontology: Graph, data: Graph, sources: dict[str, str], iris: Iris | None = None
+) -> Graph:
     """Return the VoID + DCAT description of the dataset made of `ontology` and `data`."""
     iris = iris or Iris()
     g = Graph(identifier=iris.graph("void"))
@@ -78,16 +79,17 @@ def describe(ontology: Graph, data: Graph, source_text: str, iris: Iris | None =
         )
     )
     g.add((ds, DCTERMS.license, LICENSE))
-    g.add((ds, DCTERMS.source, ARTICLE))
+    for article in sorted(sources):
+        g.add((ds, DCTERMS.source, URIRef(article)))
     g.add((ds, OWL.versionInfo, Literal(__version__)))
     publisher = URIRef(f"{iris.base}id/organization/guian-kg-project")
     g.add((ds, DCTERMS.publisher, publisher))
     g.add((publisher, RDF.type, FOAF.Organization))
     g.add((publisher, RDFS.label, Literal("guian-kg 项目", lang="zh")))
     g.add((publisher, RDFS.label, Literal("the guian-kg project", lang="en")))
-    g.add(
-        (ARTICLE, SCHEMA.sha256, Literal(hashlib.sha256(source_text.encode("utf-8")).hexdigest()))
-    )
+    for article, text in sorted(sources.items()):
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        g.add((URIRef(article), SCHEMA.sha256, Literal(digest)))
     g.add((ds, VOID.uriSpace, Literal(f"{iris.base}id/")))
     g.add((ds, VOID.sparqlEndpoint, URIRef(f"{iris.base}sparql")))
     g.add((ds, VOID.rootResource, URIRef(f"{iris.base}id/place/guian-new-area")))

@@ -41,10 +41,10 @@ def previous_dist(tmp_path) -> Path:
 
 
 def data_with(tmp_path: Path, name: str, extra: str) -> Path:
-    """A copy of the project's data plus one extra file."""
+    """A copy of the project's corpus with one extra file of facts in its article."""
     folder = tmp_path / "data"
     shutil.copytree(resource_dir("data"), folder)
-    (folder / name).write_text(extra, encoding="utf-8")
+    (folder / "articles" / "guian-national-designations" / name).write_text(extra, encoding="utf-8")
     return folder
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF, XSD
+from rdflib.namespace import DCTERMS, RDF, XSD
 
 from guian_kg.dates import add_date_companions, period
 from guian_kg.errors import InputError, QuoteError
@@ -54,10 +54,16 @@ def test_every_date_gets_companions():
     assert g.value(FACT, GK.periodEnd) == Literal("2023-06-30", datatype=XSD.date)
 
 
-def quote_graph(exact: str, stated: str | None = None) -> Graph:
+ARTICLE = "https://w3id.org/guian-kg/id/article/a"
+OTHER = "https://w3id.org/guian-kg/id/article/b"
+
+
+def quote_graph(exact: str, stated: str | None = None, source: str | None = ARTICLE) -> Graph:
     g = Graph()
     g.add((QUOTE, RDF.type, GK.Quote))
     g.add((QUOTE, OA.exact, Literal(exact)))
+    if source:
+        g.add((QUOTE, DCTERMS.source, URIRef(source)))
     g.add((FACT, GK.quote, QUOTE))
     if stated:
         g.add((FACT, GK.statedValue, Literal(stated)))
@@ -66,7 +72,7 @@ def quote_graph(exact: str, stated: str | None = None) -> Graph:
 
 def test_a_quote_gets_its_code_point_offsets_and_context():
     g = quote_graph("贵安新区已集聚26个", "26个")
-    anchor_quotes(g, TEXT)
+    anchor_quotes(g, {ARTICLE: TEXT})
     start, end = int(g.value(QUOTE, OA.start)), int(g.value(QUOTE, OA.end))
     assert (start, end) == (4, 14)
     assert TEXT[start:end] == "贵安新区已集聚26个"
@@ -76,23 +82,37 @@ def test_a_quote_gets_its_code_point_offsets_and_context():
 
 def test_a_quote_not_in_the_source_names_the_fact_and_the_quote():
     with pytest.raises(QuoteError) as err:
-        anchor_quotes(quote_graph("贵安新区已集聚27个"), TEXT)
+        anchor_quotes(quote_graph("贵安新区已集聚27个"), {ARTICLE: TEXT})
     assert str(FACT) in str(err.value) and "贵安新区已集聚27个" in str(err.value)
-    assert "is not in the source" in str(err.value)
+    assert f"is not in its source {ARTICLE}" in str(err.value)
+
+
+def test_a_quote_found_only_in_another_article_names_both():
+    with pytest.raises(QuoteError) as err:
+        anchor_quotes(quote_graph("乙丙丁"), {ARTICLE: TEXT, OTHER: "甲乙丙丁戊"})
+    assert f"quote {QUOTE} is not in its source {ARTICLE} but in {OTHER}" in str(err.value)
+
+
+@pytest.mark.parametrize("source", [None, OTHER])
+def test_a_quote_must_name_one_article_of_the_corpus(source):
+    with pytest.raises(
+        QuoteError, match=f"needs one dcterms:source among the articles of the corpus: {ARTICLE}"
+    ):
+        anchor_quotes(quote_graph("贵安新区", source=source), {ARTICLE: TEXT})
 
 
 def test_a_quote_found_twice_is_refused_as_ambiguous():
     with pytest.raises(QuoteError, match="occurs 2 times"):
-        anchor_quotes(quote_graph("。"), "甲。乙。")
+        anchor_quotes(quote_graph("。"), {ARTICLE: "甲。乙。"})
 
 
 def test_a_stated_offset_that_disagrees_with_the_text_is_refused():
     g = quote_graph("贵安新区")
     g.add((QUOTE, OA.start, Literal(5)))
     with pytest.raises(QuoteError, match="but the text is at 4"):
-        anchor_quotes(g, TEXT)
+        anchor_quotes(g, {ARTICLE: TEXT})
 
 
 def test_a_stated_value_outside_its_quote_is_refused():
     with pytest.raises(QuoteError, match="stated value «27个»"):
-        anchor_quotes(quote_graph("贵安新区已集聚26个", "27个"), TEXT)
+        anchor_quotes(quote_graph("贵安新区已集聚26个", "27个"), {ARTICLE: TEXT})

@@ -12,6 +12,8 @@ from rdflib.namespace import OWL, RDF, RDFS, XSD
 
 from guian_kg.namespaces import GK, OA, QUDT
 
+ARTICLE = "https://w3id.org/guian-kg/id/article/guian-national-designations"
+
 ID = "https://w3id.org/guian-kg/id/"
 
 NUMBERED = {
@@ -178,7 +180,7 @@ def test_every_designation_observation_milestone_and_claim_has_an_anchored_quote
         assert quotes, fact
         for quote in quotes:
             start, end = int(kg.data.value(quote, OA.start)), int(kg.data.value(quote, OA.end))
-            assert kg.source_text[start:end] == str(kg.data.value(quote, OA.exact))
+            assert kg.sources[ARTICLE][start:end] == str(kg.data.value(quote, OA.exact))
 
 
 def _numbers_accounted_for_by(kg, quote) -> set[str]:
@@ -207,9 +209,9 @@ def test_every_number_written_in_the_article_is_in_the_graph_with_the_quote_arou
         for q in kg.data.subjects(RDF.type, GK.Quote)
     ]
     # The one number that is not a fact: the reference point of the PUE definition (越接近于1).
-    not_facts = {kg.source_text.index("越接近于1") + 4}
+    not_facts = {kg.sources[ARTICLE].index("越接近于1") + 4}
     missing = []
-    tokens = list(re.finditer(r"\d+(?:\.\d+)?", kg.source_text))
+    tokens = list(re.finditer(r"\d+(?:\.\d+)?", kg.sources[ARTICLE]))
     assert len(tokens) > 80
     for token in tokens:
         if token.start() in not_facts:
@@ -217,7 +219,7 @@ def test_every_number_written_in_the_article_is_in_the_graph_with_the_quote_arou
         number = str(int(token.group())) if token.group().isdigit() else token.group()
         covering = [q for start, end, q in quotes if start <= token.start() and token.end() <= end]
         if not any(number in _numbers_accounted_for_by(kg, q) for q in covering):
-            context = kg.source_text[max(0, token.start() - 12) : token.end() + 6].replace(
+            context = kg.sources[ARTICLE][max(0, token.start() - 12) : token.end() + 6].replace(
                 "\n", " "
             )
             missing.append(f"{token.group()} in «{context}»")
@@ -245,7 +247,7 @@ def test_every_number_written_in_the_article_is_in_the_graph_with_the_quote_arou
     ],
 )
 def test_numbers_written_in_chinese_numerals_are_in_the_graph_too(kg, written, value):
-    at = kg.source_text.index(written)
+    at = kg.sources[ARTICLE].index(written)
     values = set()
     for quote in kg.data.subjects(RDF.type, GK.Quote):
         if int(kg.data.value(quote, OA.start)) <= at < int(kg.data.value(quote, OA.end)):

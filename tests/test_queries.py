@@ -25,8 +25,8 @@ from click.testing import CliRunner
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.compare import graph_diff, to_isomorphic
 
-from guian_kg import engine, iri, resources
-from guian_kg.cli import DEFAULT_BASE, cli
+from guian_kg import engine, resources
+from guian_kg.cli import cli
 from guian_kg.query import examples
 from guian_kg.serialize import serialize_graph
 
@@ -408,10 +408,6 @@ def test_query_starts_without_importing_rdflib_or_pyshacl(runner):
     )
     env = {**os.environ, **runner.env}
     subprocess.run([sys.executable, "-c", code], check=True, env=env, capture_output=True)
-
-
-def test_cli_default_base_is_the_library_default_base():
-    assert DEFAULT_BASE == iri.DEFAULT_BASE
 
 
 def test_cache_key_changes_when_a_data_file_changes(tmp_path, monkeypatch):

@@ -19,6 +19,8 @@ from guian_kg.namespaces import GK
 from guian_kg.server.app import create_app
 from guian_kg.server.negotiation import DOCUMENT_FORMATS
 
+ARTICLE = "https://w3id.org/guian-kg/id/article/guian-national-designations"
+
 IRIS = Iris(SERVE_BASE)
 FORMATS = [(f.media_type, f.extension, f.rdflib) for f in DOCUMENT_FORMATS]
 PLACE = "place/guian-new-area"
@@ -182,7 +184,7 @@ def test_the_html_page_shows_labels_types_properties_and_the_quote_in_context(se
             f'<span class="start">{start}</span>–<span class="end">{start + len(exact)}</span>'
             in html
         )
-        assert kg.source_text[start : start + len(exact)] == exact
+        assert kg.sources[ARTICLE][start : start + len(exact)] == exact
 
 
 def test_the_language_switches_by_parameter_then_cookie(serve_client):
@@ -282,7 +284,7 @@ def test_html_escapes_everything_from_the_data(kg):
     data.add((designation, RDFS.label, Literal(evil, lang="en")))
     data.add((designation, RDFS.comment, Literal(evil, lang="zh")))
     app = create_app(
-        KnowledgeGraph(kg.ontology, data, kg.void, kg.source_text), base=SERVE_BASE, workers=1
+        KnowledgeGraph(kg.ontology, data, kg.void, kg.sources), base=SERVE_BASE, workers=1
     )
     with TestClient(app) as client:
         pages = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import FOAF, RDF, RDFS, SKOS
+from rdflib.namespace import DCTERMS, FOAF, RDF, RDFS, SKOS
 
 from ..namespaces import GK, OA
 from .site import Site
@@ -119,7 +119,7 @@ def _evidence(site: Site, quote: URIRef, fact: Shown | None, shown) -> Evidence:
     start, end = union.value(quote, OA.start), union.value(quote, OA.end)
     start = int(start) if isinstance(start, Literal) else None
     end = int(end) if isinstance(end, Literal) else None
-    text = site.source_text
+    text = site.sources.get(str(union.value(quote, DCTERMS.source) or ""))
     if text and start is not None and end is not None and text[start:end] == exact:
         before, after = sentence_context(text, start, end)
         return Evidence(shown(quote), fact, before, exact, after, start, end, True)

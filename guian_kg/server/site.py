@@ -11,7 +11,8 @@ from pathlib import Path
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDFS, SKOS
 
-from ..build import KnowledgeGraph, dump_files, read_source
+from .. import resources
+from ..build import KnowledgeGraph, dump_files
 from ..errors import InputError
 from ..iri import DEFAULT_BASE, GRAPH_NAMES, Iris, check_base, rebase_graph, rebase_term
 from ..loader import parse_files
@@ -19,7 +20,7 @@ from ..namespaces import SCHEMA, prefixes
 from ..query import Example, examples
 from ..resources import shapes_files
 from ..serialize import serialize_dataset
-from ..void import ARTICLE, DUMP_STEM
+from ..void import DUMP_STEM
 
 LABELS = (SKOS.prefLabel, RDFS.label, DCTERMS.title)
 
@@ -28,9 +29,9 @@ LABELS = (SKOS.prefLabel, RDFS.label, DCTERMS.title)
 class Site:
     """The knowledge graph as one server publishes it, every IRI under `base`."""
 
-    kg: KnowledgeGraph  # under the default base, as the build makes it
+    kg: KnowledgeGraph  # under the default base, as the build makes it; its sources are the
+    # texts the graph was built from (from dist/, only the bundled ones whose checksum matches)
     base: str
-    source_text: str | None  # None when the bundled text is not the one the graph was built from
     dist: Path | None = None
     dist_base: str | None = None
     iris: Iris = field(init=False)
@@ -39,6 +40,11 @@ class Site:
         self.iris = Iris(self.base)
         self._downloads: dict[str, bytes] | None = None
         self._downloads_lock = threading.Lock()
+
+    @cached_property
+    def sources(self) -> dict[str, str]:
+        """Article IRI, as served under this base → its source text."""
+        return {str(rebase_term(URIRef(a), self.base)): t for a, t in self.kg.sources.items()}
 
     @cached_property
     def graphs(self) -> dict[URIRef, Graph]:
@@ -122,10 +128,10 @@ def load_site(source: KnowledgeGraph | Path | str, base: str) -> Site:
     """The site for a loaded knowledge graph, or for a dist/ folder built by `guian-kg build`."""
     check_base(base)
     if isinstance(source, KnowledgeGraph):
-        return Site(source, base, source.source_text or None)
+        return Site(source, base)
     dist = Path(source)
     kg, dist_base = _kg_from_dist(dist)
-    return Site(kg, base, kg.source_text or None, dist=dist, dist_base=dist_base)
+    return Site(kg, base, dist=dist, dist_base=dist_base)
 
 
 def _kg_from_dist(dist: Path) -> tuple[KnowledgeGraph, str]:
@@ -151,9 +157,12 @@ def _kg_from_dist(dist: Path) -> tuple[KnowledgeGraph, str]:
             graph.add(triple)
         graphs.append(rebase_graph(graph, DEFAULT_BASE, old=built_base))
     ontology, data, void = graphs
-    text = read_source()
-    # Quote contexts come from the bundled source text, used only if it is the text the graph was built from.
-    checksum = void.value(ARTICLE, SCHEMA.sha256)
-    if checksum is None or str(checksum) != hashlib.sha256(text.encode("utf-8")).hexdigest():
-        text = ""
-    return KnowledgeGraph(ontology, data, void, text), built_base
+    # Quote contexts come from the bundled source texts, each used only if it is the text the
+    # graph was built from (its checksum in the dataset description).
+    sources = {}
+    for article in resources.corpus().articles:
+        text = article.text()
+        checksum = void.value(URIRef(article.iri), SCHEMA.sha256)
+        if checksum is not None and str(checksum) == hashlib.sha256(text.encode()).hexdigest():
+            sources[article.iri] = text
+    return KnowledgeGraph(ontology, data, void, sources), built_base
