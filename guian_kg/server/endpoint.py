@@ -9,7 +9,6 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from .app import Server, lang_of, with_charset
 from .limits import BudgetedResponse
 from .negotiation import HTML, RDF_TYPES, NotAcceptable, choose
 from .result_types import FORMAT_PARAM
@@ -23,6 +22,7 @@ from .sparql import (
     read_operation,
     service_description,
 )
+from .state import Server, lang_of, with_charset
 from .ui import Shown, curie, show
 
 # The HTML form's result format menu (values of the `format` parameter).

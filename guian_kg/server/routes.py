@@ -17,10 +17,10 @@ from starlette.routing import BaseRoute, Route
 
 from ..formats import get_format
 from ..iri import GRAPH_NAMES
-from .app import Server, lang_of, with_charset
 from .negotiation import HTML, HTML_FIRST, by_extension, choose
 from .ontology import ontology_view
 from .pages import class_counts, describe, literal_in, resource_view
+from .state import Server, lang_of, with_charset
 from .timeline import timeline
 from .ui import curie, text
 
