@@ -18,7 +18,7 @@ from starlette.staticfiles import StaticFiles
 from ..build import KnowledgeGraph
 from ..errors import InputError
 from .endpoint import sparql_routes
-from .limits import BoundedSending
+from .middleware import BoundedSending, SecurityHeaders
 from .negotiation import NotAcceptable
 from .routes import linked_data_routes
 from .site import load_site
@@ -29,34 +29,6 @@ from .workers import default_size
 DEFAULT_TIMEOUT = 5.0
 DEFAULT_MAX_ROWS = 10_000
 MAX_CONNECTIONS = 256  # uvicorn answers 503 past this many connections and requests at once
-SECURITY_HEADERS = [
-    (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),
-    # No script at all and nothing from another origin: the pages work without JavaScript.
-    (
-        b"content-security-policy",
-        b"default-src 'none'; style-src 'self'; img-src 'self' data:; "
-        b"form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
-    ),
-]
-
-
-class SecurityHeaders:
-    """ASGI middleware adding the security headers to every response."""
-
-    def __init__(self, app):
-        self.app = app
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-
-        async def sending(message):
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
-            await send(message)
-
-        return await self.app(scope, receive, sending)
 
 
 def create_app(

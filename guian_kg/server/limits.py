@@ -1,16 +1,8 @@
-"""How much of the server's memory a response may hold: a budget for query results, and bounded sending."""
+"""How much of the server's memory query results may hold: a budget, and responses counted in it."""
 
 from __future__ import annotations
 
-import asyncio
-
 from starlette.responses import Response
-
-# A response body goes to the connection in pieces of at most CHUNK bytes, each of which must be
-# taken within SEND_TIMEOUT seconds: a client that stops reading holds at most one piece (plus the
-# transport's 64 KiB buffer), and is disconnected, not waited for, after SEND_TIMEOUT.
-CHUNK = 256 * 1024
-SEND_TIMEOUT = 30.0
 
 
 class ResultBudget:
@@ -46,32 +38,3 @@ class BudgetedResponse(Response):
             await super().__call__(scope, receive, send)
         finally:
             self.budget.give_back(len(self.body))
-
-
-class BoundedSending:
-    """ASGI middleware: bodies leave in pieces of at most CHUNK bytes, each sent within SEND_TIMEOUT."""
-
-    def __init__(self, app):
-        self.app = app
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-
-        async def sending(message):
-            body = message.get("body", b"") if message["type"] == "http.response.body" else b""
-            if len(body) <= CHUNK:
-                return await asyncio.wait_for(send(message), SEND_TIMEOUT)
-            more = message.get("more_body", False)
-            for start in range(0, len(body), CHUNK):
-                piece = body[start : start + CHUNK]
-                last = start + CHUNK >= len(body)
-                await asyncio.wait_for(
-                    send(
-                        {"type": "http.response.body", "body": piece, "more_body": more or not last}
-                    ),
-                    SEND_TIMEOUT,
-                )
-
-        # A send that times out raises here; uvicorn then closes the connection and frees its buffer.
-        return await self.app(scope, receive, sending)
