@@ -36,6 +36,7 @@ from guian_kg.iri import DEFAULT_BASE
 from guian_kg.namespaces import prefixes
 from guian_kg.query import examples
 from guian_kg.server.sparql import MAX_BYTES
+from guian_kg.store import OpenStore
 from guian_kg.server.workers import Job, QueryPool, Settings, answer_job
 
 ACCEPT = {"graph": "text/turtle", "table": "application/sparql-results+json"}
@@ -158,7 +159,7 @@ def percentile(values: list[float], fraction: float) -> float:
 def worker_cost(queries: list[tuple[str, str]], repeat: int) -> None:
     """Per-query time in process (pyoxigraph + the endpoint's serialisers) vs through one worker process."""
     nquads = dump_files(load())["guian-kg.nq"]
-    store = store_from_nquads(nquads)
+    store = OpenStore(store_from_nquads(nquads), union_view=False)
     graphs = [f"{DEFAULT_BASE}graph/{n}" for n in ("ontology", "data", "void")]
     jobs = [
         Job(text, graphs, [], [], ACCEPT[kind], None, 10_000, MAX_BYTES, DEFAULT_BASE)

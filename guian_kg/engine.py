@@ -15,6 +15,7 @@ later query loads the cache with pyoxigraph alone and never imports rdflib or py
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import stat
@@ -26,9 +27,12 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 from . import __version__, resources
+from . import store as stores
 from .errors import QueryError, RDFSyntaxError
 from .formats import get_format
 from .offline import readable
+from .store import PREFIX as STORE_PREFIX
+from .store import OpenStore, ensure_store, open_store
 
 if TYPE_CHECKING:
     from .build import KnowledgeGraph
@@ -83,17 +87,23 @@ def store_from_files(paths: Sequence[Path]) -> ox.Store:
     return with_union_default_graph(store)
 
 
-def project_store(cache_dir: Path | None = None) -> ox.Store:
-    """The project's knowledge graph as a store, from the N-Quads cache when it is current."""
+def project_store(cache_dir: Path | None = None) -> ox.Store | OpenStore:
+    """The project's knowledge graph, from the caches when they are current: an on-disk store
+    opened read-only for a large graph, else the N-Quads parsed into memory."""
     folder = cache_dir if cache_dir is not None else default_cache_dir()
     key = input_key()
+    with contextlib.suppress(OSError):
+        return open_store(folder / f"{STORE_PREFIX}{key}")
     cached = folder / f"{_CACHE_PREFIX}{key}.nq"
     if cached.is_file():
-        return store_from_nquads(cached.read_bytes())
-    from .build import load  # imports rdflib: only on a cache miss
+        data = cached.read_bytes()
+    else:
+        from .build import load  # imports rdflib: only on a cache miss
 
-    data = _CACHE_MARK.format(key=key).encode("utf-8") + _nquads(load())
-    _write_cache(folder, cached, data)
+        data = _CACHE_MARK.format(key=key).encode("utf-8") + _nquads(load())
+        _write_cache(folder, cached, data)
+    if len(data) > stores.STORE_THRESHOLD:
+        return open_store(ensure_store(key, lambda: data, folder))
     return store_from_nquads(data)
 
 
@@ -123,7 +133,7 @@ def input_key() -> str:
     return f"{zlib.crc32(text):08x}{zlib.adler32(text):08x}"
 
 
-def run(store: ox.Store, text: str, source: str = "query") -> QueryResult:
+def run(store: ox.Store | OpenStore, text: str, source: str = "query") -> QueryResult:
     """Start a SPARQL query (default graph: the union of all graphs); QueryError if bad or federated."""
     from .query_check import UncheckableQuery, reach
 
@@ -138,8 +148,12 @@ def run(store: ox.Store, text: str, source: str = "query") -> QueryResult:
         raise QueryError(
             f"{source}: SERVICE (federated query) is not allowed: guian-kg talks to no other server"
         )
+    union_view = isinstance(store, OpenStore) and store.union_view
+    target = store.store if isinstance(store, OpenStore) else store
     try:
-        return store.query(text, prefixes=default_prefixes())
+        return target.query(
+            text, prefixes=default_prefixes(), use_default_graph_as_union=union_view
+        )
     except SyntaxError as exc:
         raise query_error(text, source, str(exc)) from None
 

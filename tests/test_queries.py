@@ -26,9 +26,11 @@ from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.compare import graph_diff, to_isomorphic
 
 from guian_kg import engine, resources
+from guian_kg import store as stores
 from guian_kg.cli import cli
 from guian_kg.query import examples
 from guian_kg.serialize import serialize_graph
+from guian_kg.store import OpenStore, ensure_store, open_store
 
 QUERIES = sorted(resources.resource_dir("queries").glob("*.rq"))
 NUMERIC = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
@@ -88,10 +90,14 @@ def from_rdflib(node) -> tuple | None:
     return term("literal", str(node), str(node.datatype) if node.datatype else None, node.language)
 
 
-def ask_oxigraph(store: ox.Store, text: str) -> Answer:
+def ask_oxigraph(store: ox.Store | OpenStore, text: str) -> Answer:
     # No predeclared prefixes: an example must declare every prefix it uses to run anywhere.
-    # The store's default graph already holds the union of the named graphs (engine.py).
-    result = store.query(text)
+    # The in-memory store's default graph holds the union of the named graphs (engine.py); the
+    # on-disk store reads its disjoint named graphs with the union view (store.py).
+    if isinstance(store, OpenStore):
+        result = store.store.query(text, use_default_graph_as_union=store.union_view)
+    else:
+        result = store.query(text)
     if isinstance(result, ox.QueryBoolean):
         return Answer("ask", boolean=bool(result))
     if isinstance(result, ox.QueryTriples):
@@ -221,6 +227,13 @@ def oxigraph_store(kg) -> ox.Store:
 
 
 @pytest.fixture(scope="session")
+def disk_store(kg, tmp_path_factory) -> OpenStore:
+    """The graph in an on-disk store, as `query` and `serve` open a large graph."""
+    nquads = engine._nquads(kg)
+    return open_store(ensure_store("test", lambda: nquads, tmp_path_factory.mktemp("stores")))
+
+
+@pytest.fixture(scope="session")
 def rdflib_dataset(kg) -> Dataset:
     dataset = Dataset(default_union=True)
     for name, graph in kg.graphs().items():
@@ -236,7 +249,7 @@ def test_the_catalogue_has_at_least_25_examples():
 
 @pytest.mark.parametrize("query", QUERIES, ids=[q.name for q in QUERIES])
 def test_example_gives_its_expected_answer_on_oxigraph_and_rdflib(
-    query, oxigraph_store, rdflib_dataset, request
+    query, oxigraph_store, disk_store, rdflib_dataset, request
 ):
     text = query.read_text(encoding="utf-8")
     keep_order = ordered(text)
@@ -246,6 +259,7 @@ def test_example_gives_its_expected_answer_on_oxigraph_and_rdflib(
     assert_matches_expected(oxigraph, query, keep_order, "Oxigraph")
     rdflib = ask_rdflib(rdflib_dataset, text)
     assert_matches_expected(rdflib, query, keep_order, "rdflib")
+    assert_matches_expected(ask_oxigraph(disk_store, text), query, keep_order, "on-disk store")
     if oxigraph.kind == "select":  # stricter than CSV: datatypes and language tags too
         got, want = oxigraph.rows, rdflib.rows
         if not keep_order:
@@ -472,3 +486,38 @@ def test_a_new_cache_deletes_only_cache_files_that_carry_guian_kgs_mark(tmp_path
     written = tmp_path / f"graph-{engine.input_key()}.nq"
     assert written.read_text(encoding="utf-8").startswith("# guian-kg query cache ")
     assert len(engine.project_store(tmp_path)) == len(store)
+
+
+def test_a_large_graph_is_queried_from_an_on_disk_store_made_once(tmp_path, monkeypatch):
+    """Past STORE_THRESHOLD the graph goes to a store in the cache, opened read-only after."""
+    monkeypatch.setattr(stores, "STORE_THRESHOLD", 0)
+    opened = engine.project_store(tmp_path)
+    assert isinstance(opened, OpenStore) and opened.union_view  # the build's graphs are disjoint
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    assert [int(s["n"].value) for s in engine.run(opened, count)] == [3828]
+    key = engine.input_key()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"graph-{key}.nq", f"store-{key}"]
+    again = engine.project_store(tmp_path)  # opened, not made again
+    assert [int(s["n"].value) for s in engine.run(again, count)] == [3828]
+
+
+def test_a_store_of_graphs_that_share_triples_copies_their_union_once(tmp_path):
+    shared = "<http://e/s> <http://e/p> <http://e/o>"
+    nquads = f"{shared} <http://e/g1> .\n{shared} <http://e/g2> .\n".encode()
+    opened = open_store(ensure_store("k", lambda: nquads, tmp_path))
+    assert opened.union_view is False
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    assert [int(s["n"].value) for s in engine.run(opened, count)] == [1]
+
+
+def test_the_store_cache_touches_no_folder_without_its_mark(tmp_path):
+    users = tmp_path / "store-0000000000000000"
+    users.mkdir()
+    (users / "notes.txt").write_text("mine")
+    for key in ("a", "b", "c", "d"):
+        ensure_store(
+            key, lambda: b"<http://e/s> <http://e/p> <http://e/o> <http://e/g> .\n", tmp_path
+        )
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert "store-0000000000000000" in left and (users / "notes.txt").read_text() == "mine"
+    assert len([n for n in left if n.startswith("store-") and n != users.name]) == 3  # KEEP

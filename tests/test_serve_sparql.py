@@ -10,6 +10,7 @@ import os
 import socket
 import threading
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -483,3 +484,28 @@ def test_literals_survive_every_result_format(serve_client):
         literal.text == 'a, "b"\tc\nd'
         and literal.get("{http://www.w3.org/XML/1998/namespace}lang") == "zh"
     )
+
+
+def test_a_large_graph_is_served_from_one_on_disk_store_the_workers_share(
+    kg, expected, tmp_path, monkeypatch
+):
+    """Past STORE_THRESHOLD the workers open one read-only store instead of each parsing the graph."""
+    from guian_kg import store as stores
+
+    monkeypatch.setattr(stores, "STORE_THRESHOLD", 0)
+    monkeypatch.setenv("GUIAN_KG_CACHE_DIR", str(tmp_path))
+    app = create_app(kg, base=SERVE_BASE, timeout=30, max_rows=1000, workers=2)
+    assert app.state.server.pool.settings.store_path is not None
+    assert app.state.server.pool.settings.nquads == b""
+    with TestClient(app) as client:
+        response = client.get(
+            "/sparql", params={"query": DESIGNATIONS}, headers={"Accept": "application/json"}
+        )
+        assert response.status_code == 200, response.text
+        assert sorted(select_json(response)) == expected
+        count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+        response = client.get("/sparql", params={"query": count}, headers={"Accept": "text/csv"})
+        assert response.text == f"n\r\n{len(kg.union(SERVE_BASE))}\r\n"  # each triple once
+    assert [p.name for p in tmp_path.iterdir()] == [
+        Path(app.state.server.pool.settings.store_path).name
+    ]

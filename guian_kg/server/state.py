@@ -5,6 +5,7 @@ A module of its own, imported by the routes and by the application that mounts t
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
@@ -14,6 +15,8 @@ from rdflib import Graph
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 
+from .. import store as stores
+from ..engine import default_cache_dir
 from ..formats import get_format
 from ..serialize import serialize_graph
 from .limits import ResultBudget
@@ -48,7 +51,7 @@ class Server:
         self.site, self.timeout, self.max_rows, self.max_bytes = site, timeout, max_rows, max_bytes
         self.results = ResultBudget(max(4 * max_bytes, 64 * 1024 * 1024))
         self.root = urlsplit(site.base).path.rstrip("/")  # routes live under the base's path
-        self.pool = QueryPool(Settings(site.nquads, site.prefixes), workers, timeout)
+        self.pool = QueryPool(worker_settings(site), workers, timeout)
         self.templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
         self._started = False
         self._lock = threading.Lock()
@@ -144,3 +147,13 @@ class Server:
     def alternates(self, document: str) -> list[tuple[str, str]]:
         """(media type, URL) of every RDF version of a document, for `<link rel="alternate">`."""
         return [(f.media_type, f"{document}.{f.extension}") for f in DOCUMENT_FORMATS]
+
+
+def worker_settings(site: Site) -> Settings:
+    """The graph for the query workers: in memory if small, else an on-disk store they share."""
+    nquads = site.nquads
+    if len(nquads) <= stores.STORE_THRESHOLD:
+        return Settings(nquads, site.prefixes)
+    key = hashlib.sha256(nquads).hexdigest()[:16]
+    path = stores.ensure_store(key, lambda: nquads, default_cache_dir())
+    return Settings(b"", site.prefixes, store_path=str(path))

@@ -23,6 +23,7 @@ import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pyoxigraph as ox
 
@@ -30,6 +31,7 @@ from ..engine import store_from_nquads
 from ..query_check import UncheckableQuery
 from ..query_check import reach as query_reach
 from ..sandbox import deny_network
+from ..store import OpenStore, open_store
 from . import results
 from .negotiation import NotAcceptable
 from .result_types import WORKER_FORMATS, negotiate
@@ -83,9 +85,10 @@ class Answer:
 
 @dataclass
 class Settings:
-    nquads: bytes
+    nquads: bytes  # the graph, parsed into each worker's memory; or empty, with store_path
     prefixes: dict[str, str] = field(default_factory=dict)
     memory_mb: int | None = 2048
+    store_path: str | None = None  # an on-disk store (guian_kg.store) each worker opens read-only
 
 
 # ---------------------------------------------------------------- the worker process
@@ -151,7 +154,11 @@ def main() -> None:
     sys.setrecursionlimit(20_000)  # the check's parser recurses once per nesting level
     settings = json.loads(_receive(0))
     _limit_memory(settings["memory_mb"])
-    store = store_from_nquads(_receive(0))  # named graphs, and their union as default graph
+    nquads = _receive(0)
+    if settings["store_path"]:
+        store = open_store(Path(settings["store_path"]))
+    else:  # named graphs, and their union as default graph
+        store = OpenStore(store_from_nquads(nquads), union_view=False)
     _send(reply, b"ready")
     while True:
         try:
@@ -169,7 +176,7 @@ def _graph(name: str) -> ox.NamedNode | ox.DefaultGraph:
     return ox.DefaultGraph() if name == DEFAULT else ox.NamedNode(name)
 
 
-def answer_job(store: ox.Store, job: Job, prefixes: dict[str, str]) -> Answer:
+def answer_job(opened: OpenStore, job: Job, prefixes: dict[str, str]) -> Answer:
     """Check one job's query, run it on `store` and serialise its result (in the worker)."""
     try:
         reach = query_reach(job.query, job.base)
@@ -187,12 +194,16 @@ def answer_job(store: ox.Store, job: Job, prefixes: dict[str, str]) -> Answer:
             message=f"FROM <{outside[0]}> is not a graph of this dataset (nothing is fetched); "
             f"the graphs are: {', '.join(job.dataset)}",
         )
+    if default_graphs == [DEFAULT] and opened.union_view:  # the store's named graphs are disjoint
+        dataset = {"use_default_graph_as_union": True}
+    else:
+        dataset = {"default_graph": [_graph(g) for g in default_graphs]}
     try:
-        result = store.query(
+        result = opened.store.query(
             job.query,
             base_iri=job.base,
-            default_graph=[_graph(g) for g in default_graphs],
             named_graphs=[ox.NamedNode(g) for g in named_graphs],
+            **dataset,
         )
     except SyntaxError as exc:
         return _not_a_query(job, str(exc))
@@ -313,7 +324,11 @@ class _Worker:
         ).result()
         self.stdin, self.stdout = self.process.stdin.fileno(), self.process.stdout.fileno()
         try:
-            head = {"memory_mb": settings.memory_mb, "prefixes": settings.prefixes}
+            head = {
+                "memory_mb": settings.memory_mb,
+                "prefixes": settings.prefixes,
+                "store_path": settings.store_path,
+            }
             _send(self.stdin, json.dumps(head).encode("utf-8"))
             _send(self.stdin, settings.nquads)
             if not self.ready(STARTUP_SECONDS) or _receive(self.stdout) != b"ready":
