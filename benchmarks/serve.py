@@ -36,8 +36,8 @@ from guian_kg.iri import DEFAULT_BASE
 from guian_kg.namespaces import prefixes
 from guian_kg.query import examples
 from guian_kg.server.sparql import MAX_BYTES
-from guian_kg.store import OpenStore
 from guian_kg.server.workers import Job, QueryPool, Settings, answer_job
+from guian_kg.store import OpenStore
 
 ACCEPT = {"graph": "text/turtle", "table": "application/sparql-results+json"}
 
