@@ -256,7 +256,12 @@ class _Article:
         designation, programme = f"designation:{slug}{s}", f"programme:{slug}{s}"
         date, date_zh, _ = _date(rng, 2013, 2022)
         cohort, batch = rng.randint(5, 120), rng.randint(1, 5)
-        orgs = rng.sample(self.shared.national, 2)
+        # A national agency, and another from any level: agencies recur across articles.
+        first = rng.choice(self.shared.national)
+        orgs = [
+            first,
+            rng.choice([o for o in self.shared.national + self.shared.other if o != first]),
+        ]
         roles = rng.sample(sorted(ROLES), 2)
         has_document = index in DOCUMENT_DESIGNATIONS
         document = f"document:{slug}{s}"
