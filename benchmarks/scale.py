@@ -370,10 +370,12 @@ def report(rows: list[dict[str, object]], cap: float) -> None:
         peak = row["rss_peak_kib"]
         print(
             f"{row['size']:>8} {row['triples']:>9} {row['pipeline']:<8} {' '.join(cells)} "
-            f"{peak / 1024:>8.0f} {peak * 1.024 / row['triples']:>9.2f}"
+            f"{peak / 1024:>8.0f} {_fmt(_per_triple(row), 9, 2)}"
         )
     print("(seconds; build = the pipeline's phases end to end, no-valid. = without validation;")
-    print(" KB/triple = the process's peak RSS over the input triples; query = a cold process,")
+    print(
+        " KB/triple = the process's peak RSS over the input triples, if it parsed them; query = a cold process,"
+    )
     print(" its peak RSS given below)")
     for row in rows:
         for phase, seconds in row["skipped"].items():  # seconds: why
@@ -420,7 +422,7 @@ def report(rows: list[dict[str, object]], cap: float) -> None:
                 phase: _ratio(ours["times"].get(phase), theirs["times"].get(phase))
                 for phase in ("parse", "dump", "query")
             },
-            "peak RSS": _ratio(ours["rss_peak_kib"], theirs["rss_peak_kib"]),
+            "peak RSS": _ratio(_per_triple(ours), _per_triple(theirs)),
         }
         print(
             f"  {size:>5} articles: "
@@ -433,6 +435,13 @@ def _seconds(row: dict, table: dict[str, tuple[str, ...]]) -> float:
     phases = table[row["pipeline"]]
     times = row["times"]
     return sum(times[p] for p in phases) if all(p in times for p in phases) else math.nan
+
+
+def _per_triple(row: dict) -> float:
+    """Peak RSS in KB per input triple; NaN if the input was not parsed (a skipped parse)."""
+    if "parse" not in row["times"]:
+        return math.nan
+    return row["rss_peak_kib"] * 1.024 / row["triples"]
 
 
 def _ratio(ours: float | None, theirs: float | None) -> float:
