@@ -1,4 +1,7 @@
-"""Print the build's figures: wall time per phase, triples, peak memory. Usage: python benchmarks/build.py [RUNS]"""
+"""Print the build's figures: wall time per phase, triples, peak memory.
+
+Usage: python benchmarks/build.py [RUNS]   (default 3; --smoke: one run)
+"""
 
 from __future__ import annotations
 
@@ -40,4 +43,5 @@ def main(runs: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 3)
+    args = [a for a in sys.argv[1:] if a != "--smoke"]
+    main(1 if "--smoke" in sys.argv[1:] else int(args[0]) if args else 3)

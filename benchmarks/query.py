@@ -1,7 +1,8 @@
 """Cold-process wall time of `guian-kg query NAME` for every example, next to a bare pyoxigraph
 script running the same query on the same data (the dist/ N-Quads dump), and their ratio.
 
-Usage: python benchmarks/query.py [RUNS]   (median of RUNS runs per example, default 5)
+Usage: python benchmarks/query.py [RUNS]   (median of RUNS runs per example, default 5; --smoke: one
+run of the first SMOKE_EXAMPLES examples)
 
 Each run is a new process, as a user's command is. `guian-kg query` answers from its N-Quads cache
 (filled once before timing; the first query after a data change also builds the graph, timed
@@ -49,7 +50,10 @@ def answer(output: bytes, graph: bool) -> bytes | set[str]:
     return {str(t) for t in ox.parse(output, format=ox.RdfFormat.TURTLE)} if graph else output
 
 
-def main(runs: int) -> None:
+SMOKE_EXAMPLES = 2
+
+
+def main(runs: int, smoke: bool = False) -> None:
     guian_kg = shutil.which("guian-kg") or str(Path(sys.executable).with_name("guian-kg"))
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -74,7 +78,7 @@ def main(runs: int) -> None:
         print(f"runs per example: {runs} (median), data: {dump.stat().st_size} bytes of N-Quads")
         print(f"{'example':<34} {'guian-kg ms':>11} {'bare ms':>8} {'ratio':>6}  same")
         ratios = []
-        for example in examples():
+        for example in examples()[:SMOKE_EXAMPLES] if smoke else examples():
             ours, theirs, same = [], [], True
             for _ in range(runs):
                 seconds, out = wall([guian_kg, "query", example.name], env)
@@ -98,4 +102,6 @@ def main(runs: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 5)
+    args = [a for a in sys.argv[1:] if a != "--smoke"]
+    smoke = "--smoke" in sys.argv[1:]
+    main(1 if smoke else int(args[0]) if args else 5, smoke)

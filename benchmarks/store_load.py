@@ -1,12 +1,15 @@
 """Time `guian-kg load` into a local Oxigraph server, and `oxigraph load` of the N-Quads dump.
 
-Usage: python benchmarks/store_load.py [RUNS] [SCALE]
+Usage: python benchmarks/store_load.py [RUNS] [SCALE] [--url URL] [--smoke]
 SCALE > 1 also loads a synthetic graph SCALE times the data graph (IRIs suffixed per copy), to see
-how the Graph Store path grows with size.
+how the Graph Store path grows with size. --url loads into that running Oxigraph server (its graphs
+are replaced) instead of starting one; --smoke runs everything once (RUNS 1, SCALE 2).
 """
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import shutil
 import socket
 import statistics
@@ -65,7 +68,21 @@ def describe(what: str, times: tuple[list[float], list[float]]) -> str:
     return f"{what}: median {total:.3f} s, of which verifying {verifying:.3f} s"
 
 
-def main(runs: int, scale: int) -> None:
+@contextlib.contextmanager
+def server(location: Path, url: str | None):
+    """The given server's URL, or a new `oxigraph serve` on `location`, stopped on exit."""
+    if url:
+        yield url.rstrip("/")
+        return
+    process, started = serve(location)
+    try:
+        yield started
+    finally:
+        process.terminate()
+        process.wait()
+
+
+def main(runs: int, scale: int, url: str | None = None) -> None:
     kg = load()
     graphs = kg.graphs()
     started = time.perf_counter()
@@ -75,9 +92,8 @@ def main(runs: int, scale: int) -> None:
         f"{sum(len(u.body) for u in planned) / 1024:.0f} KiB"
     )
     with tempfile.TemporaryDirectory() as tmp:
-        process, url = serve(Path(tmp) / "db")
-        try:
-            connection = loading.Connection(f"{url}/store", f"{url}/query")
+        with server(Path(tmp) / "db", url) as base:
+            connection = loading.Connection(f"{base}/store", f"{base}/query")
             report = loading.load_into_store(planned, connection, verify="counts")
             print(f"guian-kg load into an empty store: {report.seconds:.3f} s (PUTs + counts)")
             for result in report.graphs:
@@ -97,9 +113,6 @@ def main(runs: int, scale: int) -> None:
                 for verify in loading.VERIFY_MODES:
                     times = timed_loads(body, connection, max(1, runs // 2), verify)
                     print(describe(f"synthetic graph, {size}, --verify {verify}", times))
-        finally:
-            process.terminate()
-            process.wait()
         nquads = Path(tmp) / "guian-kg.nq"
         nquads.write_text(serialize_dataset(graphs, "nq"), encoding="utf-8")
         executable = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
@@ -126,4 +139,10 @@ def main(runs: int, scale: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 5, int(sys.argv[2]) if len(sys.argv) > 2 else 1)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("runs", type=int, nargs="?", default=5)
+    parser.add_argument("scale", type=int, nargs="?", default=1)
+    parser.add_argument("--url", help="an Oxigraph server to load into (its graphs are replaced)")
+    parser.add_argument("--smoke", action="store_true", help="everything once: RUNS 1, SCALE 2")
+    args = parser.parse_args()
+    main(1 if args.smoke else args.runs, 2 if args.smoke else args.scale, args.url)

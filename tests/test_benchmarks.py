@@ -30,3 +30,39 @@ def test_serve_benchmark_runs_in_smoke_mode():
     out = _run("benchmarks/serve.py", "20", "2", "1")
     assert "same answers on both servers: all" in out
     assert "throughput ratio guian-kg/oxigraph" in out and "worker process cost" in out
+
+
+def test_build_benchmark_runs_in_smoke_mode():
+    out = _run("benchmarks/build.py", "--smoke")
+    assert "runs: 1" in out and "peak RSS:" in out and "validate" in out
+
+
+def test_query_benchmark_runs_in_smoke_mode():
+    out = _run("benchmarks/query.py", "--smoke")
+    assert "runs per example: 1" in out
+    rows = [line for line in out.splitlines() if line.endswith((" yes", " NO"))]
+    assert len(rows) == 2 and all(row.endswith(" yes") for row in rows), out
+
+
+@pytest.mark.integration
+def test_store_load_benchmark_runs_in_smoke_mode(oxigraph_servers, tmp_path):
+    server = oxigraph_servers(
+        tmp_path / "store-load-db"
+    )  # its own server: the benchmark replaces graphs
+    out = _run("benchmarks/store_load.py", "--smoke", "--url", server.url)
+    assert "guian-kg load into an empty store" in out
+    assert "synthetic graph" in out and "oxigraph load --file guian-kg.nq" in out
+
+
+def test_corpus_generator_runs_in_smoke_mode():
+    out = _run("benchmarks/corpus.py", "--smoke")
+    assert "articles: 2, seed 0" in out and "1195 per article" in out
+
+
+def test_scale_benchmark_runs_in_smoke_mode():
+    out = _run("benchmarks/scale.py", "--smoke")
+    rows = {tuple(line.split()[0:3:2]) for line in out.splitlines() if line[:8].strip().isdigit()}
+    assert {("1", "bare"), ("1", "current"), ("2", "bare"), ("2", "current")} <= rows, out
+    assert "growth exponents" in out and "ratios current/bare" in out
+    assert "articles not conforming: 0" in out
+    assert out.count("same query answer as bare: yes") == 2, out

@@ -1,0 +1,477 @@
+"""How the build grows with the corpus: synthetic corpora of growing size (benchmarks/corpus.py),
+each measured in its own process per pipeline, next to bare pyoxigraph doing the same work.
+
+Usage: python benchmarks/scale.py [--sizes 1,10,100,400] [--cap 60] [--seed 0]
+       python benchmarks/scale.py --smoke          (sizes 1 and 2)
+
+Pipelines (one function each, in PIPELINES: add the rebuilt core as a third):
+- current: today's guian_kg pieces as `build` strings them, fed what they can take. `build.load`
+  anchors every quote in ONE source text, so a corpus cannot go through it whole: each article is
+  parsed with rdflib into its own graph and enriched (quote offsets, date companions) with its own
+  text, then merged; pySHACL validates the merged graph as `build` does today ("validate"), and,
+  as the design asks, each article with the shared files and the ontology ("validate/article");
+  the dumps are written by guian_kg.serialize; the cold query is `guian-kg query FILE --data` on
+  the N-Quads dump.
+- bare: pyoxigraph alone: parse the same Turtle into a Store (ontology and data graphs), dump the
+  same four formats, bulk-load an on-disk store, and a cold python script that opens it read-only
+  and runs the same query.
+
+The dumps are N-Triples, N-Quads, Turtle and TriG of the ontology and data graphs (no VoID, no
+JSON-LD). Times are wall seconds; peak RSS is the process's (ru_maxrss) for everything but the
+cold query, whose process is measured apart. "triples" counts the input: the corpus's Turtle plus
+the ontology. Exponents are least-squares slopes of log time (or log memory above the process's
+size after its imports) against log triples: 1.0 is linear. A phase is skipped at a size where,
+growing as it has so far (never slower than linearly), it would take longer than --cap seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+ONTOLOGY_GRAPH = "https://w3id.org/guian-kg/graph/ontology"
+DATA_GRAPH = "https://w3id.org/guian-kg/graph/data"
+DUMPS = ("nt", "nq", "ttl", "trig")
+QUERY = """\
+PREFIX gk: <https://w3id.org/guian-kg/ontology#>
+PREFIX qudt: <http://qudt.org/schema/qudt/>
+SELECT ?metric (COUNT(?observation) AS ?observations) (SUM(?value) AS ?total)
+WHERE { ?observation a gk:Observation ; gk:metric ?metric ; qudt:value ?value }
+GROUP BY ?metric ORDER BY ?metric
+"""
+BARE_QUERY = """\
+import sys
+import pyoxigraph as ox
+store = ox.Store.read_only(sys.argv[1])
+with open(sys.argv[2], encoding="utf-8") as handle:
+    result = store.query(handle.read(), use_default_graph_as_union=True)
+sys.stdout.buffer.write(result.serialize(format=ox.QueryResultsFormat.CSV))
+"""
+
+
+def _corpus_files(corpus: Path) -> tuple[list[Path], list[Path]]:
+    """(shared files, article folders) of a corpus, sorted."""
+    return sorted((corpus / "shared").glob("*.ttl")), sorted((corpus / "articles").iterdir())
+
+
+def _timed(times: dict[str, float], phase: str, function: Callable[[], object]) -> object:
+    started = time.perf_counter()
+    value = function()
+    times[phase] = times.get(phase, 0.0) + time.perf_counter() - started
+    return value
+
+
+# Runs a command and prints its wall seconds and peak RSS (KiB). A wrapper of its own, because a
+# child's ru_maxrss on Linux starts from its parent's size at fork: measured from the big pipeline
+# process, a small query process would look as big as the pipeline.
+COLD = """\
+import json, resource, subprocess, sys, time
+started = time.perf_counter()
+done = subprocess.run(sys.argv[1:], capture_output=True, check=True)
+seconds = time.perf_counter() - started
+rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(json.dumps({"seconds": seconds, "rss_kib": rss, "stdout": done.stdout.decode()}))
+"""
+
+
+def _cold(command: list[str], times: dict[str, float], info: dict[str, object]) -> None:
+    """Run a command as a user would (a new process): its wall time, peak RSS and answer."""
+    done = subprocess.run([sys.executable, "-c", COLD, *command], capture_output=True, check=True)
+    figures = json.loads(done.stdout)
+    times["query"] = figures["seconds"]
+    info["query peak MB"] = round(figures["rss_kib"] / 1024)
+    info["answer"] = figures["stdout"]
+
+
+# ---------------------------------------------------------------- pipelines (run in a child process)
+
+
+def current(corpus: Path, work: Path, phases: set[str]) -> dict[str, object]:
+    """Today's guian_kg functions (rdflib, pySHACL), article by article where they need one text."""
+    from rdflib import Graph, URIRef
+
+    from guian_kg.build import enrich, read_source, shapes_graph
+    from guian_kg.loader import parse_files
+    from guian_kg.namespaces import shorten
+    from guian_kg.resources import ontology_files
+    from guian_kg.serialize import serialize_dataset
+    from guian_kg.validation import validate
+
+    times: dict[str, float] = {}
+    info: dict[str, object] = {}
+    shared_files, folders = _corpus_files(corpus)
+    if "parse" in phases:  # and with it the phases that need the parsed graph
+        ontology = _timed(times, "parse", lambda: parse_files(ontology_files()))
+        shared = _timed(times, "parse", lambda: parse_files(shared_files))
+        data = Graph()
+        _timed(times, "parse", lambda: data.__iadd__(shared))
+        shapes = shapes_graph()
+        per_article = "validate/article" in phases
+        for folder in folders:
+            graph = _timed(times, "parse", lambda f=folder: parse_files(sorted(f.rglob("*.ttl"))))
+            text = read_source(folder / "source.zh.txt")
+            _timed(times, "enrich", lambda g=graph, t=text: enrich(g, t))
+            if per_article:
+                one = graph + shared
+                report = _timed(
+                    times, "validate/article", lambda g=one: validate(g, shapes, ontology)
+                )
+                info["articles not conforming"] = info.get("articles not conforming", 0) + (
+                    not report.conforms
+                )
+            _timed(times, "parse", lambda g=graph: data.__iadd__(g))
+        info["triples after enrich"] = len(data) + len(ontology)
+        if "validate" in phases:
+            report = _timed(times, "validate", lambda: validate(data, shapes, ontology))
+            # Today's shapes number the designations of ONE article (gk:sequenceNumber 1-10): merged
+            # articles break gks:DesignationShape, which is why the design validates article by article.
+            shapes_at_fault: dict[str, int] = {}
+            for result in report.results:
+                shape = f"{shorten(result.path or '')} {shorten(result.constraint)}".strip()
+                shapes_at_fault[shape] = shapes_at_fault.get(shape, 0) + 1
+            info["whole-graph results"] = shapes_at_fault
+    nquads = work / "current.nq"
+    if "dump" in phases:
+        graphs = {URIRef(ONTOLOGY_GRAPH): ontology, URIRef(DATA_GRAPH): data}
+        for fmt in DUMPS:
+            text = _timed(times, "dump", lambda f=fmt: serialize_dataset(graphs, f))
+            _timed(
+                times, "dump", lambda f=fmt, t=text: (work / f"current.{f}").write_bytes(t.encode())
+            )
+    if "query" in phases:
+        if not nquads.is_file():  # the dump was skipped: query the bare dump of the same input
+            nquads = work / "bare.nq"
+        guian_kg = shutil.which("guian-kg") or str(Path(sys.executable).with_name("guian-kg"))
+        query = work / "query.rq"
+        command = [guian_kg, "query", str(query), "--data", str(nquads), "--format", "csv"]
+        _cold(command, times, info)
+    return {"times": times, "info": info}
+
+
+def bare(corpus: Path, work: Path, phases: set[str]) -> dict[str, object]:
+    """pyoxigraph alone: parse the Turtle, write the dumps and an on-disk store, query it cold."""
+    import pyoxigraph as ox
+
+    from guian_kg.namespaces import prefixes
+    from guian_kg.resources import ontology_files
+
+    times: dict[str, float] = {}
+    shared_files, folders = _corpus_files(corpus)
+    store = ox.Store()
+    graphs = {ONTOLOGY_GRAPH: ontology_files(), DATA_GRAPH: shared_files}
+
+    def parse() -> None:
+        for name, paths in graphs.items():
+            for path in paths:
+                store.load(path=str(path), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(name))
+        data = ox.NamedNode(DATA_GRAPH)
+        for folder in folders:
+            for path in sorted(folder.rglob("*.ttl")):
+                store.load(path=str(path), format=ox.RdfFormat.TURTLE, to_graph=data)
+
+    _timed(times, "parse", parse)
+    info: dict[str, object] = {"quads": len(store)}
+    names = {f: ox.RdfFormat.from_extension(f) for f in DUMPS}
+    bound = prefixes()
+
+    def dump() -> None:
+        for fmt, rdf_format in names.items():
+            with open(work / f"bare.{fmt}", "wb") as handle:
+                if rdf_format.supports_datasets:
+                    store.dump(handle, rdf_format, prefixes=bound)
+                else:  # a triple format holds the union: one graph after the other
+                    for graph in graphs:
+                        store.dump(
+                            handle, rdf_format, from_graph=ox.NamedNode(graph), prefixes=bound
+                        )
+
+    if "dump" in phases or "query" in phases:
+        _timed(times, "dump", dump)
+    if "store" in phases or "query" in phases:
+        location = work / "bare-store"
+        _timed(
+            times,
+            "store",
+            lambda: ox.Store(str(location)).bulk_load(
+                path=str(work / "bare.nq"), format=ox.RdfFormat.N_QUADS
+            ),
+        )
+    if "query" in phases:
+        script = work / "bare_query.py"
+        script.write_text(BARE_QUERY, encoding="utf-8")
+        command = [sys.executable, str(script), str(work / "bare-store"), str(work / "query.rq")]
+        _cold(command, times, info)
+    return {"times": times, "info": info}
+
+
+# Each pipeline: its function and its phases. Add the rebuilt core here (and to BUILD, UNVALIDATED).
+PIPELINES: dict[
+    str, tuple[Callable[[Path, Path, set[str]], dict[str, object]], tuple[str, ...]]
+] = {
+    "current": (current, ("parse", "enrich", "validate", "validate/article", "dump", "query")),
+    "bare": (bare, ("parse", "dump", "store", "query")),
+}
+# Phases that need another one (skipped with it). The current query reads a dump of the same
+# input (the bare one if its own was skipped), so it is measured at every size.
+NEEDS = {
+    "current": {p: "parse" for p in ("enrich", "validate", "validate/article", "dump")},
+    "bare": {p: "parse" for p in ("dump", "store", "query")},
+}
+# The phases summed as the end-to-end build: the design validates article by article.
+BUILD = {
+    "current": ("parse", "enrich", "validate/article", "dump"),
+    "bare": ("parse", "dump", "store"),
+}
+COLUMNS = ("parse", "enrich", "validate", "validate/article", "dump", "store", "query")
+# Without validation: what the issue's "within 5x of bare pyoxigraph parsing the same Turtle and
+# writing the same dumps" compares, and what stays measurable when pySHACL hits the cap.
+UNVALIDATED = {"current": ("parse", "enrich", "dump"), "bare": ("parse", "dump")}
+
+
+def child(name: str, corpus: Path, work: Path, phases: set[str]) -> None:
+    """Run one pipeline on one corpus; print its figures as one JSON line."""
+    rss_start = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    result = PIPELINES[name][0](corpus, work, phases)
+    result["rss_start_kib"] = rss_start
+    result["rss_peak_kib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps(result, ensure_ascii=False))
+
+
+# ---------------------------------------------------------------- the parent: sizes, caps, table
+
+
+def slope(points: list[tuple[float, float]]) -> float:
+    """Least-squares slope of log y against log x (NaN with fewer than two usable points)."""
+    logs = [(math.log(x), math.log(y)) for x, y in points if x > 0 and y > 0]
+    if len(logs) < 2:
+        return math.nan
+    mx = sum(x for x, _ in logs) / len(logs)
+    my = sum(y for _, y in logs) / len(logs)
+    den = sum((x - mx) ** 2 for x, _ in logs)
+    return sum((x - mx) * (y - my) for x, y in logs) / den if den else math.nan
+
+
+def _input_triples(corpus: Path) -> int:
+    import pyoxigraph as ox
+
+    from guian_kg.resources import ontology_files
+
+    store = ox.Store()
+    for path in [*ontology_files(), *sorted(corpus.rglob("*.ttl"))]:
+        store.load(
+            path=str(path),
+            format=ox.RdfFormat.TURTLE,
+            to_graph=ox.NamedNode(path.resolve().as_uri()),
+        )
+    return len(store)  # quads: the same triple in two files counts twice, as parsing sees it
+
+
+def measure(sizes: list[int], cap: float, seed: int) -> list[dict[str, object]]:
+    sys.path.insert(0, str(HERE))
+    import corpus as generator
+
+    rows: list[dict[str, object]] = []
+    history: dict[tuple[str, str], list[tuple[int, float]]] = {}
+    for size in sizes:
+        with tempfile.TemporaryDirectory(prefix="guian-kg-scale-") as tmp:
+            folder, work = Path(tmp) / "corpus", Path(tmp)
+            started = time.perf_counter()
+            generator.generate(folder, size, seed)
+            generated = time.perf_counter() - started
+            triples = _input_triples(folder)
+            (work / "query.rq").write_text(QUERY, encoding="utf-8")
+            print(
+                f"… {size} articles, {triples} triples (generated in {generated:.1f} s)",
+                file=sys.stderr,
+                flush=True,
+            )
+            answers = {}
+            for name in ("bare", *(n for n in PIPELINES if n != "bare")):  # bare first: its dump
+                phases, skipped = set(), {}
+                for phase in PIPELINES[name][1]:
+                    projected = _projected(history.get((name, phase), []), triples)
+                    needs = NEEDS.get(name, {}).get(phase)
+                    if projected > cap:
+                        skipped[phase] = f"projected {projected:.0f} s > cap {cap:.0f} s"
+                    elif needs in skipped:
+                        skipped[phase] = f"needs {needs}"
+                    else:
+                        phases.add(phase)
+                result = _run_child(name, folder, work, phases)
+                for phase, seconds in result["times"].items():
+                    history.setdefault((name, phase), []).append((triples, seconds))
+                answers[name] = result["info"].pop("answer", None)
+                rows.append(
+                    {
+                        "size": size,
+                        "triples": triples,
+                        "pipeline": name,
+                        "skipped": skipped,
+                        **result,
+                    }
+                )
+            for row in rows[-len(PIPELINES) :]:
+                if row["pipeline"] != "bare" and answers[row["pipeline"]] is not None:
+                    same = answers[row["pipeline"]] == answers["bare"]
+                    row["info"]["same query answer as bare"] = "yes" if same else "NO"
+    return rows
+
+
+def _projected(history: list[tuple[int, float]], triples: int) -> float:
+    if not history:
+        return 0.0
+    exponent = slope([(float(x), y) for x, y in history])
+    exponent = max(1.0, exponent) if not math.isnan(exponent) else 1.0
+    last_triples, last_seconds = history[-1]
+    return last_seconds * (triples / last_triples) ** exponent
+
+
+def _run_child(name: str, corpus: Path, work: Path, phases: set[str]) -> dict:
+    command = [
+        sys.executable,
+        __file__,
+        "--child",
+        name,
+        str(corpus),
+        str(work),
+        ",".join(sorted(phases)),
+    ]
+    done = subprocess.run(
+        command, capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"}
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"{name} failed:\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def report(rows: list[dict[str, object]], cap: float) -> None:
+    """The table, what was skipped, the growth exponents and the ratios current/bare."""
+    head = " ".join(f"{c:>9}" for c in (*COLUMNS, "build", "no-valid."))
+    print(f"{'articles':>8} {'triples':>9} {'pipeline':<8} {head} {'peak MB':>8} {'KB/triple':>9}")
+    for row in rows:
+        times = row["times"]
+        cells = [
+            f"{times[c]:>9.2f}" if c in times else f"{'>cap' if c in row['skipped'] else '':>9}"
+            for c in COLUMNS
+        ]
+        cells += [_fmt(_seconds(row, BUILD), 9, 2), _fmt(_seconds(row, UNVALIDATED), 9, 2)]
+        peak = row["rss_peak_kib"]
+        print(
+            f"{row['size']:>8} {row['triples']:>9} {row['pipeline']:<8} {' '.join(cells)} "
+            f"{peak / 1024:>8.0f} {_fmt(_per_triple(row), 9, 2)}"
+        )
+    print("(seconds; build = the pipeline's phases end to end, no-valid. = without validation;")
+    print(
+        " KB/triple = the process's peak RSS over the input triples, if it parsed them; query = a cold process,"
+    )
+    print(" its peak RSS given below)")
+    for row in rows:
+        for phase, seconds in row["skipped"].items():  # seconds: why
+            print(f"skipped: {row['pipeline']} {phase} at {row['size']} articles ({seconds})")
+    for row in rows:
+        if row["info"]:
+            facts = ", ".join(f"{k}: {v}" for k, v in row["info"].items())
+            print(f"{row['pipeline']} at {row['size']} articles: {facts}")
+
+    print("\ngrowth exponents (slope of log against log triples; 1.0 is linear), over all sizes")
+    print("and over the two largest sizes measured, where fixed costs weigh least:")
+    for name in PIPELINES:
+        mine = [r for r in rows if r["pipeline"] == name]
+        parts = []
+        for phase in (*PIPELINES[name][1], "build", "no-valid."):
+            table = {"build": BUILD, "no-valid.": UNVALIDATED}.get(phase)
+            points = [
+                (r["triples"], _seconds(r, table) if table else r["times"].get(phase, math.nan))
+                for r in mine
+            ]
+            points = [p for p in points if not math.isnan(p[1])]
+            parts.append(f"{phase} {_fmt(slope(points), 0, 2)}/{_fmt(slope(points[-2:]), 0, 2)}")
+        # Memory only between runs of the same phases as the largest (a skipped phase changes the peak).
+        same = [r for r in mine if set(r["times"]) == set(mine[-1]["times"])]
+        memory = [(r["triples"], r["rss_peak_kib"] - r["rss_start_kib"]) for r in same]
+        parts.append(
+            f"peak memory above imports {_fmt(slope(memory), 0, 2)}/{_fmt(slope(memory[-2:]), 0, 2)}"
+            f" ({'+'.join(sorted(mine[-1]['times']))}, {len(same)} sizes)"
+        )
+        print(f"  {name:<8} " + ", ".join(parts))
+
+    print(
+        "\nratios current/bare (build, build without validation, parse, dump, cold query, peak RSS):"
+    )
+    by = {(r["size"], r["pipeline"]): r for r in rows}
+    for size in sorted({r["size"] for r in rows}):
+        ours, theirs = by.get((size, "current")), by.get((size, "bare"))
+        if not ours or not theirs:
+            continue
+        figures = {
+            "build": _ratio(_seconds(ours, BUILD), _seconds(theirs, BUILD)),
+            "no-valid.": _ratio(_seconds(ours, UNVALIDATED), _seconds(theirs, UNVALIDATED)),
+            **{
+                phase: _ratio(ours["times"].get(phase), theirs["times"].get(phase))
+                for phase in ("parse", "dump", "query")
+            },
+            "peak RSS": _ratio(_per_triple(ours), _per_triple(theirs)),
+        }
+        print(
+            f"  {size:>5} articles: "
+            + ", ".join(f"{k} {_fmt(v, 0, 1)}" for k, v in figures.items())
+        )
+
+
+def _seconds(row: dict, table: dict[str, tuple[str, ...]]) -> float:
+    """The sum of the row's phases listed in `table`, NaN if one of them was skipped."""
+    phases = table[row["pipeline"]]
+    times = row["times"]
+    return sum(times[p] for p in phases) if all(p in times for p in phases) else math.nan
+
+
+def _per_triple(row: dict) -> float:
+    """Peak RSS in KB per input triple; NaN if the input was not parsed (a skipped parse)."""
+    if "parse" not in row["times"]:
+        return math.nan
+    return row["rss_peak_kib"] * 1.024 / row["triples"]
+
+
+def _ratio(ours: float | None, theirs: float | None) -> float:
+    if not ours or not theirs or math.isnan(ours) or math.isnan(theirs):
+        return math.nan
+    return ours / theirs
+
+
+def _fmt(value: float, width: int, digits: int) -> str:
+    return f"{'—':>{width}}" if math.isnan(value) else f"{value:>{width}.{digits}f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1,10,100,400", help="article counts, comma-separated")
+    parser.add_argument("--cap", type=float, default=60.0, help="skip a phase projected past this")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--smoke", action="store_true", help="sizes 1 and 2")
+    parser.add_argument("--child", nargs=4, metavar=("PIPELINE", "CORPUS", "WORK", "PHASES"))
+    args = parser.parse_args()
+    if args.child:
+        name, corpus, work, phases = args.child
+        child(name, Path(corpus), Path(work), set(filter(None, phases.split(","))))
+        return
+    sizes = [1, 2] if args.smoke else [int(s) for s in args.sizes.split(",")]
+    print(
+        f"cpus: {os.cpu_count()}, python {sys.version.split()[0]}, cap {args.cap:.0f} s, seed {args.seed}"
+    )
+    report(measure(sizes, args.cap, args.seed), args.cap)
+
+
+if __name__ == "__main__":
+    main()
