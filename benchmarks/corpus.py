@@ -73,11 +73,8 @@ class Shared:
 
 
 def _shared_source(name: str) -> Path:
-    """The project's shared file: data/shared/NAME once the corpus layout lands, data/NAME today."""
-    for candidate in (DATA / "shared" / name, DATA / name):
-        if candidate.is_file():
-            return candidate
-    raise FileNotFoundError(f"no {name} under {DATA}")
+    """The project's shared file data/shared/NAME."""
+    return DATA / "shared" / name
 
 
 def _read_shared() -> Shared:

@@ -102,7 +102,8 @@ def current(corpus: Path, work: Path, phases: set[str]) -> dict[str, object]:
     """Today's guian_kg functions (rdflib, pySHACL), article by article where they need one text."""
     from rdflib import Graph, URIRef
 
-    from guian_kg.build import enrich, read_source, shapes_graph
+    from guian_kg.build import enrich, shapes_graph
+    from guian_kg.corpus import Article
     from guian_kg.loader import parse_files
     from guian_kg.namespaces import shorten
     from guian_kg.resources import ontology_files
@@ -121,8 +122,8 @@ def current(corpus: Path, work: Path, phases: set[str]) -> dict[str, object]:
         per_article = "validate/article" in phases
         for folder in folders:
             graph = _timed(times, "parse", lambda f=folder: parse_files(sorted(f.rglob("*.ttl"))))
-            text = read_source(folder / "source.zh.txt")
-            _timed(times, "enrich", lambda g=graph, t=text: enrich(g, t))
+            sources = {Article(folder).iri: Article(folder).text()}
+            _timed(times, "enrich", lambda g=graph, s=sources: enrich(g, s))
             if per_article:
                 one = graph + shared
                 report = _timed(

@@ -14,7 +14,8 @@ import pytest
 from rdflib import Graph
 from rdflib.namespace import DCTERMS, RDF, XSD
 
-from guian_kg.build import enrich, read_source, shapes_graph
+from guian_kg.build import enrich, shapes_graph
+from guian_kg.corpus import Article
 from guian_kg.loader import parse_files
 from guian_kg.namespaces import GK, OA, ORG, SCHEMA
 from guian_kg.quotes import find_all
@@ -45,12 +46,12 @@ def corpus(corpus_module, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def articles(corpus) -> dict[str, tuple[Graph, str]]:
-    """Each article's own triples (its Turtle files, as written) and its text, by slug."""
+def articles(corpus) -> dict[str, tuple[Graph, dict[str, str]]]:
+    """Each article's own triples (its Turtle files, as written) and its text by IRI, by slug."""
     folders = sorted((corpus / "articles").iterdir())
     assert [f.name for f in folders] == ["synthetic-00001", "synthetic-00002"]
     return {
-        f.name: (parse_files(sorted(f.rglob("*.ttl"))), read_source(f / "source.zh.txt"))
+        f.name: (parse_files(sorted(f.rglob("*.ttl"))), {Article(f).iri: Article(f).text()})
         for f in folders
     }
 
@@ -78,7 +79,7 @@ def test_another_seed_writes_another_corpus(corpus_module, corpus, tmp_path):
 def test_the_corpus_has_the_layout_of_issue_9(corpus):
     assert _tree(corpus / "shared") == ["organizations.ttl", "places.ttl"]
     assert (corpus / "shared" / "places.ttl").read_bytes() == (
-        ROOT / "data/places.ttl"
+        ROOT / "data/shared/places.ttl"
     ).read_bytes()
     for folder in (corpus / "articles").iterdir():
         source = (folder / "source.zh.txt").read_bytes()
@@ -111,8 +112,10 @@ def test_every_article_has_the_same_counts(corpus_module, articles):
 
 def test_every_quote_is_in_its_own_article_once_and_in_no_other(articles):
     quotes = 0
-    for slug, (graph, text) in articles.items():
-        others = [t for s, (_, t) in articles.items() if s != slug]
+    texts = {s: next(iter(sources.values())) for s, (_, sources) in articles.items()}
+    for slug, (graph, _) in articles.items():
+        text = texts[slug]
+        others = [t for s, t in texts.items() if s != slug]
         for quote, exact in graph.subject_objects(OA.exact):
             quotes += 1
             assert len(find_all(text, str(exact))) == 1, (quote, str(exact))
@@ -147,9 +150,9 @@ def test_each_article_with_the_shared_entities_conforms_to_the_shapes(corpus, ar
     # Validated per article with the shared files and the ontology, as the corpus build will
     # (DESIGN: each article is anchored and validated on its own); two articles merged into one
     # graph break gks:DesignationShape, since each numbers its designations 1 to 10.
-    own, text = articles[slug]
+    own, sources = articles[slug]
     graph = parse_files(sorted((corpus / "shared").glob("*.ttl")))
     graph += own
-    enrich(graph, text)  # quote offsets and date companions, as the build adds them
+    enrich(graph, sources)  # quote offsets and date companions, as the build adds them
     report = validate(graph, shapes_graph(), parse_files(ontology_files()))
     assert report.conforms, report.text()
