@@ -30,3 +30,9 @@ def test_serve_benchmark_runs_in_smoke_mode():
     out = _run("benchmarks/serve.py", "20", "2", "1")
     assert "same answers on both servers: all" in out
     assert "throughput ratio guian-kg/oxigraph" in out and "worker process cost" in out
+
+
+def test_validate_benchmark_runs_in_smoke_mode():
+    out = _run("benchmarks/validate.py", "--smoke")
+    assert "pySHACL, every constraint" in out and "pySHACL, core constraints only" in out
+    assert "gks:ReferenceShape" in out and "all SHACL-SPARQL constraints" in out
