@@ -54,6 +54,8 @@ def split(shapes: Graph) -> tuple[Graph, list[SparqlConstraint]]:
     kept = {node for shape, node in shapes.subject_objects(SH.sparql) if (shape, node) not in moved}
     gone = {c.node for c in constraints} - kept
     core = Graph()
+    for prefix, namespace in shapes.namespaces():  # pySHACL's own messages name shapes by prefix
+        core.bind(prefix, namespace, override=True, replace=True)
     core.addN(
         (s, p, o, core)
         for s, p, o in shapes
@@ -154,7 +156,9 @@ def _binding(query: str) -> str | None:
     """How to bind $this in this query; None for queries that stay with pySHACL."""
     try:
         algebra = prepareQuery(query).algebra
-    except Exception:  # any parse error: pySHACL reports it, with its own message
+        # rdflib knows rdf:, rdfs:, xsd: … undeclared; Oxigraph, like SHACL, only declared ones.
+        ox.Store().query(query)
+    except Exception:  # any parse error: pySHACL reports it, or runs what only rdflib accepts
         return None
     if algebra.name != "SelectQuery" or Variable("failure") in algebra.PV:
         return None
@@ -294,9 +298,13 @@ class OxigraphCopy:
             query = f"SELECT DISTINCT ?n WHERE {{ ?n a/<{RDFS.subClassOf}>* {_sparql(cls)} }}"
             nodes.update(row[0] for row in self.store.query(query))
         for predicate in shapes.objects(source, SH.targetSubjectsOf):
-            nodes.update(q.subject for q in self.store.quads_for_pattern(None, _to_ox(predicate)))
+            nodes.update(
+                q.subject for q in self.store.quads_for_pattern(None, _to_ox(predicate), None)
+            )
         for predicate in shapes.objects(source, SH.targetObjectsOf):
-            nodes.update(q.object for q in self.store.quads_for_pattern(None, _to_ox(predicate)))
+            nodes.update(
+                q.object for q in self.store.quads_for_pattern(None, _to_ox(predicate), None)
+            )
         return nodes
 
 
