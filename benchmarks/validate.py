@@ -1,4 +1,5 @@
-"""Print validation's figures: CPU seconds of pySHACL, its core constraints, each SHACL-SPARQL constraint, peak memory.
+"""Print validation's figures, old against new: pySHACL alone (the reference), its core constraints,
+the split engine (core on pySHACL, SHACL-SPARQL on Oxigraph), each SPARQL constraint, peak memory.
 
 Usage: python benchmarks/validate.py [--copies N ...] [--runs R] [--smoke]
 
@@ -21,8 +22,10 @@ from pyshacl import validate as shacl_validate
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF, RDFS, SH
 
+from guian_kg import sparql_constraints
 from guian_kg.build import load, shapes_graph
 from guian_kg.namespaces import shorten
+from guian_kg.validation import validate
 
 ID = "https://w3id.org/guian-kg/id/"
 SEQUENCE_NUMBER = URIRef("https://w3id.org/guian-kg/ontology#sequenceNumber")
@@ -96,6 +99,19 @@ def rdflib_constraint_seconds(data: Graph, shapes: Graph, ontology: Graph) -> di
     return seconds
 
 
+def oxigraph_constraint_seconds(data: Graph, shapes: Graph, ontology: Graph) -> dict[str, float]:
+    """CPU seconds of each SHACL-SPARQL constraint on Oxigraph, and of copying the data into it."""
+    started = time.process_time()
+    copy = sparql_constraints.OxigraphCopy.of([data, ontology])
+    seconds = {"(copy into Oxigraph)": time.process_time() - started}
+    _, constraints = sparql_constraints.split(shapes)
+    for constraint in constraints:
+        started = time.process_time()
+        sparql_constraints.evaluate([constraint], shapes, copy, [data, ontology])
+        seconds[name_of(shapes, constraint.shape)] = time.process_time() - started
+    return seconds
+
+
 def name_of(shapes: Graph, shape) -> str:
     """A shape's short name; a blank property shape is named by its node shape and path."""
     if isinstance(shape, URIRef):
@@ -111,7 +127,11 @@ def child(engine: str, copies: int) -> None:
     if engine == "core":
         shapes = without_sparql(shapes)
     cpu, wall = time.process_time(), time.perf_counter()
-    conforms = pyshacl(data, shapes, ontology)
+    if engine == "split":
+        report = validate(data, shapes, ontology, engine="split")
+        conforms = report.conforms and report.sparql_engine == "oxigraph"
+    else:
+        conforms = pyshacl(data, shapes, ontology)
     figures = {
         "cpu": time.process_time() - cpu,
         "wall": time.perf_counter() - wall,
@@ -134,29 +154,42 @@ def run_child(engine: str, copies: int) -> dict:
 
 
 def main(copies_list: list[int], runs: int) -> None:
+    engines = (
+        ("pyshacl", "old: pySHACL, every constraint"),
+        ("core", "pySHACL, core constraints only"),
+        ("split", "new: core on pySHACL, SPARQL on Oxigraph"),
+    )
     for copies in copies_list:
         figures = {
-            engine: [run_child(engine, copies) for _ in range(runs)]
-            for engine in ("pyshacl", "core")
+            engine: [run_child(engine, copies) for _ in range(runs)] for engine, _ in engines
         }
-        reference = figures["pyshacl"][0]
-        print(f"copies: {copies}, triples validated: {reference['triples']}, runs: {runs}")
-        print(f"{'validation':<40} {'median CPU s':>12} {'wall s':>8} {'peak RSS MiB':>13}")
-        for engine, label in (
-            ("pyshacl", "pySHACL, every constraint"),
-            ("core", "pySHACL, core constraints only"),
-        ):
-            cpu = statistics.median(f["cpu"] for f in figures[engine])
+        print(
+            f"copies: {copies}, triples validated: {figures['pyshacl'][0]['triples']}, runs: {runs}"
+        )
+        print(f"{'validation':<42} {'median CPU s':>12} {'wall s':>8} {'peak RSS MiB':>13}")
+        cpu = {}
+        for engine, label in engines:
+            cpu[engine] = statistics.median(f["cpu"] for f in figures[engine])
             wall = statistics.median(f["wall"] for f in figures[engine])
             rss = max(f["rss"] for f in figures[engine])
             verdict = "conforms" if figures[engine][0]["conforms"] else "DOES NOT CONFORM"
-            print(f"{label:<40} {cpu:>12.3f} {wall:>8.3f} {rss:>13.1f}  {verdict}")
+            print(f"{label:<42} {cpu[engine]:>12.3f} {wall:>8.3f} {rss:>13.1f}  {verdict}")
+        print(f"{'CPU ratio old/new':<42} {cpu['pyshacl'] / cpu['split']:>11.1f}x")
         data, ontology = corpus(copies)
-        seconds = rdflib_constraint_seconds(data, shapes_graph(), ontology)
-        print(f"{'SHACL-SPARQL constraint (rdflib engine)':<40} {'CPU s':>12}")
-        for name, value in sorted(seconds.items(), key=lambda item: -item[1]):
-            print(f"{name:<40} {value:>12.3f}")
-        print(f"{'all SHACL-SPARQL constraints':<40} {sum(seconds.values()):>12.3f}")
+        shapes = shapes_graph()
+        old = rdflib_constraint_seconds(data, shapes, ontology)
+        new = oxigraph_constraint_seconds(data, shapes, ontology)
+        print(
+            f"{'SHACL-SPARQL constraint, CPU s':<42} {'rdflib':>12} {'oxigraph':>8} {'ratio':>13}"
+        )
+        for name, value in sorted(old.items(), key=lambda item: -item[1]):
+            print(f"{name:<42} {value:>12.3f} {new[name]:>8.4f} {value / new[name]:>12.0f}x")
+        total_old, total_new = sum(old.values()), sum(new.values())
+        print(f"{'(copy into Oxigraph)':<42} {'':>12} {new['(copy into Oxigraph)']:>8.4f}")
+        print(
+            f"{'all SHACL-SPARQL constraints':<42} {total_old:>12.3f} {total_new:>8.4f} "
+            f"{total_old / total_new:>12.0f}x"
+        )
         print()
 
 

@@ -34,5 +34,6 @@ def test_serve_benchmark_runs_in_smoke_mode():
 
 def test_validate_benchmark_runs_in_smoke_mode():
     out = _run("benchmarks/validate.py", "--smoke")
-    assert "pySHACL, every constraint" in out and "pySHACL, core constraints only" in out
+    assert "old: pySHACL, every constraint" in out and "new: core on pySHACL" in out
+    assert "CPU ratio old/new" in out
     assert "gks:ReferenceShape" in out and "all SHACL-SPARQL constraints" in out
