@@ -66,3 +66,10 @@ def test_scale_benchmark_runs_in_smoke_mode():
     assert "growth exponents" in out and "ratios current/bare" in out
     assert "articles not conforming: 0" in out
     assert out.count("same query answer as bare: yes") == 2, out
+
+
+def test_validate_benchmark_runs_in_smoke_mode():
+    out = _run("benchmarks/validate.py", "--smoke")
+    assert "old: pySHACL, every constraint" in out and "new: core on pySHACL" in out
+    assert "CPU ratio old/new" in out
+    assert "gks:ReferenceShape" in out and "all SHACL-SPARQL constraints" in out

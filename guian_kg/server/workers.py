@@ -155,7 +155,7 @@ def main() -> None:
     settings = json.loads(_receive(0))
     _limit_memory(settings["memory_mb"])
     nquads = _receive(0)
-    if settings["store_path"]:
+    if settings.get("store_path"):
         store = open_store(Path(settings["store_path"]))
     else:  # named graphs, and their union as default graph
         store = OpenStore(store_from_nquads(nquads), union_view=False)
