@@ -10,7 +10,7 @@ Pipelines (one function each, in PIPELINES: add the rebuilt core as a third):
   parsed with rdflib into its own graph and enriched (quote offsets, date companions) with its own
   text, then merged; pySHACL validates the merged graph as `build` does today ("validate"), and,
   as the design asks, each article with the shared files and the ontology ("validate/article");
-  the dumps are written by guian_kg.serialize; the cold query is `guian-kg query FILE --data` on
+  the dumps are written by guian_kg.write; the cold query is `guian-kg query FILE --data` on
   the N-Quads dump.
 - bare: pyoxigraph alone: parse the same Turtle into a Store (ontology and data graphs), dump the
   same four formats, bulk-load an on-disk store, and a cold python script that opens it read-only
@@ -102,13 +102,14 @@ def current(corpus: Path, work: Path, phases: set[str]) -> dict[str, object]:
     """Today's guian_kg functions (rdflib, pySHACL), article by article where they need one text."""
     from rdflib import Graph, URIRef
 
-    from guian_kg.build import enrich, shapes_graph
+    from guian_kg.build import shapes_graph
     from guian_kg.corpus import Article
-    from guian_kg.loader import parse_files
+    from guian_kg.enrich import enrich
     from guian_kg.namespaces import shorten
+    from guian_kg.read import parse_files
     from guian_kg.resources import ontology_files
-    from guian_kg.serialize import serialize_dataset
-    from guian_kg.validation import validate
+    from guian_kg.validate import validate
+    from guian_kg.write import serialize_dataset
 
     times: dict[str, float] = {}
     info: dict[str, object] = {}

@@ -24,7 +24,7 @@ from rdflib import Graph, URIRef
 
 from guian_kg import load as loading
 from guian_kg.build import load
-from guian_kg.serialize import serialize_dataset
+from guian_kg.write import serialize_dataset
 
 
 def serve(location: Path) -> tuple[subprocess.Popen, str]:

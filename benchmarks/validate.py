@@ -25,7 +25,7 @@ from rdflib.namespace import RDF, RDFS, SH
 from guian_kg import sparql_constraints
 from guian_kg.build import load, shapes_graph
 from guian_kg.namespaces import shorten
-from guian_kg.validation import validate
+from guian_kg.validate import validate
 
 ID = "https://w3id.org/guian-kg/id/"
 SEQUENCE_NUMBER = URIRef("https://w3id.org/guian-kg/ontology#sequenceNumber")

@@ -13,17 +13,16 @@ from rdflib.namespace import RDF
 
 from . import jsonld, resources
 from .corpus import Corpus, is_corpus
-from .dates import add_date_companions
+from .enrich import enrich
 from .errors import InputError, ValidationFailed
 from .formats import DUMP_FORMATS, get_format
 from .iri import DEFAULT_BASE, Iris, check_base, rebase_graph
-from .loader import parse_files
 from .namespaces import SCHEMA
 from .publish import check_folder, publish
-from .quotes import anchor_quotes
-from .serialize import serialize_dataset, serialize_graph
-from .validation import Report, validate
+from .read import parse_files
+from .validate import Report, validate
 from .void import DUMP_STEM, describe
+from .write import serialize_dataset, serialize_graph
 
 
 @dataclass
@@ -76,13 +75,6 @@ def data_inputs(paths: Sequence[Path]) -> tuple[list[Path] | None, Corpus | None
     if len(paths) == 1 and is_corpus(paths[0]):
         return None, Corpus(Path(paths[0]))
     return expand_data_paths(paths), None
-
-
-def enrich(data: Graph, sources: dict[str, str]) -> Graph:
-    """Add what the build computes: quote offsets and context, date companions."""
-    anchor_quotes(data, sources)
-    add_date_companions(data)
-    return data
 
 
 def load(

@@ -219,7 +219,7 @@ def export(
 
         text = export_jsonld(graphs, base, frame_name, context_mode)
     else:
-        from .serialize import serialize_dataset
+        from .write import serialize_dataset
 
         text = serialize_dataset(graphs, get_format(fmt), base)
     if output:

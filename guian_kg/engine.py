@@ -210,7 +210,7 @@ def default_prefixes() -> dict[str, str]:
 
 
 def _nquads(kg: KnowledgeGraph) -> bytes:
-    from .serialize import serialize_dataset
+    from .write import serialize_dataset
 
     return serialize_dataset(kg.graphs(), "nq").encode("utf-8")
 

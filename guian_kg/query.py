@@ -136,7 +136,7 @@ def _jsonld(triples: list[ox.Triple]) -> bytes:
     """JSON-LD compacted with the project context, as in dist/ (this path imports rdflib)."""
     from rdflib import Graph
 
-    from .serialize import serialize_graph
+    from .write import serialize_graph
 
     graph = Graph().parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), format="nt")
     return serialize_graph(graph, "jsonld").encode("utf-8")

@@ -14,13 +14,14 @@ import pytest
 from rdflib import Graph
 from rdflib.namespace import DCTERMS, RDF, XSD
 
-from guian_kg.build import enrich, shapes_graph
+from guian_kg.anchor import find_all
+from guian_kg.build import shapes_graph
 from guian_kg.corpus import Article
-from guian_kg.loader import parse_files
+from guian_kg.enrich import enrich
 from guian_kg.namespaces import GK, OA, ORG, SCHEMA
-from guian_kg.quotes import find_all
+from guian_kg.read import parse_files
 from guian_kg.resources import ontology_files
-from guian_kg.validation import validate
+from guian_kg.validate import validate
 
 ROOT = Path(__file__).resolve().parents[1]
 

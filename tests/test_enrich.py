@@ -8,10 +8,10 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, XSD
 
+from guian_kg.anchor import anchor_quotes
 from guian_kg.dates import add_date_companions, period
 from guian_kg.errors import InputError, QuoteError
 from guian_kg.namespaces import GK, OA
-from guian_kg.quotes import anchor_quotes
 
 FACT = URIRef("https://w3id.org/guian-kg/id/observation/test")
 QUOTE = URIRef("https://w3id.org/guian-kg/id/quote/test")

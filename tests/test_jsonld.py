@@ -21,7 +21,7 @@ from guian_kg.cli import JSONLD_FRAMES, cli
 from guian_kg.errors import InputError, RemoteDocumentRefused
 from guian_kg.iri import DEFAULT_BASE, Iris
 from guian_kg.namespaces import GK, OA, QUDT, prefixes
-from guian_kg.serialize import serialize_dataset
+from guian_kg.write import serialize_dataset
 
 CONTEXT = jsonld.jsonld_context()
 LINKS = (PROV.agent, PROV.hadRole, GK.metric, GK.valueQualifier, GK.timeQualifier)

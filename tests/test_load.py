@@ -23,7 +23,7 @@ from guian_kg import load as loading
 from guian_kg import resources
 from guian_kg.cli import cli
 from guian_kg.errors import InputError
-from guian_kg.serialize import serialize_dataset
+from guian_kg.write import serialize_dataset
 
 QUERIES = sorted(resources.resource_dir("queries").glob("*.rq"))
 RESULT_KINDS = {

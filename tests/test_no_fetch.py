@@ -27,7 +27,7 @@ from rdflib import Graph, Literal, URIRef
 from guian_kg import offline
 from guian_kg.cli import cli
 from guian_kg.errors import ExternalReferenceRefused
-from guian_kg.loader import parse_file
+from guian_kg.read import parse_file
 from guian_kg.resources import resource_dir
 
 PROJECT_CONTEXT = "https://w3id.org/guian-kg/context.jsonld"

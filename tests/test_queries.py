@@ -29,8 +29,8 @@ from guian_kg import engine, resources
 from guian_kg import store as stores
 from guian_kg.cli import cli
 from guian_kg.query import examples
-from guian_kg.serialize import serialize_graph
 from guian_kg.store import OpenStore, ensure_store, open_store
+from guian_kg.write import serialize_graph
 
 QUERIES = sorted(resources.resource_dir("queries").glob("*.rq"))
 NUMERIC = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")

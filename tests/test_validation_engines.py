@@ -15,7 +15,7 @@ from rdflib.namespace import SH
 from guian_kg import sparql_constraints as sc
 from guian_kg.build import KnowledgeGraph, shapes_graph
 from guian_kg.errors import InputError
-from guian_kg.validation import Report, validate
+from guian_kg.validate import Report, validate
 
 FIXTURES = Path(__file__).parent / "shapes"
 CASES = sorted(FIXTURES.glob("valid/*.ttl")) + sorted(FIXTURES.glob("invalid/*.ttl"))

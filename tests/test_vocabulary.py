@@ -9,8 +9,8 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 from guian_kg.iri import DEFAULT_BASE, Iris, rebase_graph
-from guian_kg.loader import parse_files
 from guian_kg.namespaces import GK, prefixes
+from guian_kg.read import parse_files
 from guian_kg.resources import data_files, ontology_files, resource_dir
 
 TERM_TYPES = (

@@ -15,12 +15,12 @@ from .. import resources
 from ..build import KnowledgeGraph, dump_files
 from ..errors import InputError
 from ..iri import DEFAULT_BASE, GRAPH_NAMES, Iris, check_base, rebase_graph, rebase_term
-from ..loader import parse_files
 from ..namespaces import SCHEMA, prefixes
 from ..query import Example, examples
+from ..read import parse_files
 from ..resources import shapes_files
-from ..serialize import serialize_dataset
 from ..void import DUMP_STEM
+from ..write import serialize_dataset
 
 LABELS = (SKOS.prefLabel, RDFS.label, DCTERMS.title)
 

@@ -18,7 +18,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from .. import store as stores
 from ..engine import default_cache_dir
 from ..formats import get_format
-from ..serialize import serialize_graph
+from ..write import serialize_graph
 from .limits import ResultBudget
 from .negotiation import DOCUMENT_FORMATS, HTML, HTML_FIRST, NotAcceptable, choose
 from .site import Site

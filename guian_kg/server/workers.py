@@ -291,7 +291,7 @@ def _graph_body(triples: list[ox.Triple], fmt: str, base: str, prefixes: dict[st
     if fmt == "jsonld":  # compacted with the project context, as dist/ is; imports rdflib
         from rdflib import Graph
 
-        from ..serialize import serialize_graph
+        from ..write import serialize_graph
 
         graph = Graph().parse(
             data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), format="nt"

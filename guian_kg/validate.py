@@ -19,7 +19,7 @@ from rdflib.term import Node
 from . import sparql_constraints
 from .errors import InputError
 from .namespaces import shorten
-from .serialize import serialize_graph
+from .write import serialize_graph
 
 ENGINES = ("split", "pyshacl")
 Engine = Choice["split", "pyshacl"]
