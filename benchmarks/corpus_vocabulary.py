@@ -2,7 +2,7 @@
 
 Metrics, units, qualifiers and roles are the project's own IRIs (ontology/metrics.ttl,
 ontology/vocabularies.ttl), each metric with the unit and the way of writing its figure that the
-real article uses (data/designations/*.ttl).
+real article uses (data/articles/guian-national-designations/designations/*.ttl).
 """
 
 from __future__ import annotations

@@ -374,13 +374,10 @@ def _listed_entries(fd: int, listing: str) -> list[str]:
 
 def _read_listing(fd: int, name: str) -> dict[str, tuple[int, str] | None] | None:
     """The names in our manifest (with size and sha256) or staging marker in folder `fd`; None if it is not ours."""
-    try:
-        handle = os.open(name, _READ_FLAGS, dir_fd=fd)
-    except OSError:
+    handle = _open_regular(fd, name)
+    if handle is None:
         return None
     try:
-        if not stat.S_ISREG(os.fstat(handle).st_mode):
-            return None
         raw = os.read(handle, _MAX_LISTING + 1)
     finally:
         os.close(handle)
@@ -403,13 +400,10 @@ def _read_listing(fd: int, name: str) -> dict[str, tuple[int, str] | None] | Non
 
 def _checksum(fd: int, name: str) -> tuple[int, str] | None:
     """(size, sha256) of regular file `name` in folder `fd`, never following a link; None if not a regular file."""
-    try:
-        handle = os.open(name, _READ_FLAGS, dir_fd=fd)
-    except OSError:
+    handle = _open_regular(fd, name)
+    if handle is None:
         return None
     try:
-        if not stat.S_ISREG(os.fstat(handle).st_mode):
-            return None
         digest, size = hashlib.sha256(), 0
         while chunk := os.read(handle, 1 << 20):
             digest.update(chunk)
@@ -417,6 +411,18 @@ def _checksum(fd: int, name: str) -> tuple[int, str] | None:
         return size, digest.hexdigest()
     finally:
         os.close(handle)
+
+
+def _open_regular(fd: int, name: str) -> int | None:
+    """A descriptor of regular file `name` in folder `fd`, never following a link; None otherwise."""
+    try:
+        handle = os.open(name, _READ_FLAGS, dir_fd=fd)
+    except OSError:
+        return None
+    if stat.S_ISREG(os.fstat(handle).st_mode):
+        return handle
+    os.close(handle)
+    return None
 
 
 def _is_dir(fd: int, name: str) -> bool:

@@ -157,3 +157,28 @@ def test_each_article_with_the_shared_entities_conforms_to_the_shapes(corpus, ar
     enrich(graph, sources)  # quote offsets and date companions, as the build adds them
     report = validate(graph, shapes_graph(), parse_files(ontology_files()))
     assert report.conforms, report.text()
+
+
+def test_the_generators_vocabulary_uses_only_the_projects_own_terms():
+    """benchmarks/corpus_vocabulary.py: every metric, role and qualifier is a concept the ontology
+    declares, so synthetic data is shaped like the real one, not like a guess."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import corpus_vocabulary as words
+
+    ontology = parse_files(ontology_files())
+    concepts = {str(s) for s in ontology.subjects()}
+    metrics = [m[0] for m in (*words.EXACT_METRICS, *words.QUALIFIED_METRICS)]
+    qualifiers = {m[5] for m in words.QUALIFIED_METRICS}
+    ids = "https://w3id.org/guian-kg/id/"
+    missing = [
+        iri
+        for iri in (
+            *(f"{ids}metric/{m}" for m in metrics),
+            *(f"{ids}role/{r}" for r in words.ROLES),
+            *(f"{ids}qualifier/{q}" for q in qualifiers),
+        )
+        if iri not in concepts
+    ]
+    assert metrics and missing == []
