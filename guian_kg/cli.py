@@ -150,11 +150,14 @@ def build(out: Path, base: str, data: tuple[Path, ...]) -> None:
 )
 @reports_errors
 def validate(files: tuple[Path, ...], fmt: str) -> None:
-    """Validate the project's data, or the given data FILES, against the SHACL shapes.
+    """Validate the project's data, or the given data FILES, or one corpus folder, against the SHACL shapes.
 
-    The report goes to stdout; exit 1 if the data does not conform.
+    The report goes to stdout; exit 1 if the data does not conform. Quotes of FILES are anchored
+    in the project's articles.
 
-    Example: guian-kg validate data/designations/03-sponge-city-pilot.ttl data/*.ttl
+    Example: guian-kg validate data
+
+    Example: guian-kg validate dist/guian-kg.nq
     """
     from .build import check, data_inputs, load
 
