@@ -140,7 +140,9 @@ def run(store: ox.Store | OpenStore, text: str, source: str = "query") -> QueryR
     try:
         federated = reach(text, prefixes=default_prefixes(), dataset=False).service
     except UncheckableQuery as exc:
-        _raise_syntax_error(text, source)
+        error = oxigraph_syntax_error(text, prefixes=default_prefixes())
+        if error is not None:
+            raise query_error(text, source, error) from None
         raise QueryError(
             f"{source}: the query cannot be checked, so it is not run: {exc}"
         ) from None
@@ -158,14 +160,16 @@ def run(store: ox.Store | OpenStore, text: str, source: str = "query") -> QueryR
         raise query_error(text, source, str(exc)) from None
 
 
-def _raise_syntax_error(text: str, source: str) -> None:
-    """Oxigraph's own syntax error for `text`, if it has one (parsed on an empty store, not run)."""
+def oxigraph_syntax_error(text: str, **options) -> str | None:
+    """Oxigraph's own syntax error for `text`, or None (parsed on an empty store, never run: the
+    result is not read, and whatever evaluation starts at once finds no data)."""
     try:
-        ox.Store().query(text, prefixes=default_prefixes())
+        ox.Store().query(text, **options)
     except SyntaxError as exc:
-        raise query_error(text, source, str(exc)) from None
+        return str(exc)
     except (OSError, ValueError, RuntimeError):
         pass
+    return None
 
 
 def query_error(text: str, source: str, message: str) -> QueryError:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from ..engine import store_from_nquads
+from ..engine import oxigraph_syntax_error, store_from_nquads
 from ..query_check import UncheckableQuery
 from ..query_check import reach as query_reach
 from ..sandbox import deny_network
@@ -252,13 +252,9 @@ def _dataset(job: Job, reach) -> tuple[list[str], list[str]]:
 
 def _unparsable(job: Job, message: str) -> Answer:
     """The check could not build a parse tree: Oxigraph's syntax error if it has one, else a refusal."""
-    try:
-        # Parsed (not run: the store is empty and the result is never read) by Oxigraph itself.
-        ox.Store().query(job.query, base_iri=job.base)
-    except SyntaxError as exc:
-        return _not_a_query(job, str(exc))
-    except (OSError, ValueError, RuntimeError):
-        pass
+    error = oxigraph_syntax_error(job.query, base_iri=job.base)
+    if error is not None:
+        return _not_a_query(job, error)
     return Answer("unchecked", message=message)
 
 
