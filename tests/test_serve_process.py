@@ -8,13 +8,12 @@ import os
 import re
 import shutil
 import subprocess
-import sys
-import time
 from html import unescape
 from pathlib import Path
 
 import httpx
 import pytest
+from conftest import ServeProcess
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDFS
 
@@ -39,42 +38,11 @@ pytestmark = pytest.mark.integration
 @pytest.fixture(scope="module")
 def server(tmp_path_factory) -> str:
     """Base URL of `guian-kg serve --port 0` (the port it reports), stopped at the end."""
-    executable = shutil.which("guian-kg") or str(Path(sys.executable).with_name("guian-kg"))
-    log = tmp_path_factory.mktemp("serve") / "serve.log"
-    with open(log, "wb") as output:  # a file, not a pipe, which the access log could fill
-        process = subprocess.Popen(
-            [executable, "serve", "--port", "0", "--timeout", "10"],
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
+    process = ServeProcess(tmp_path_factory.mktemp("serve") / "serve.log", "--timeout", "10")
     try:
-        url = _wait_until_serving(process, log)
-        yield url
+        yield process.url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _wait_until_serving(process: subprocess.Popen, log: Path) -> str:
-    deadline = time.monotonic() + 120
-    url = None
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"guian-kg serve exited: {log.read_text(errors='replace')}")
-        found = re.search(r"serving (http://127\.0\.0\.1:\d+/)", log.read_text(errors="replace"))
-        url = url or (found.group(1) if found else None)
-        if url:
-            try:
-                if httpx.get(url, timeout=2).status_code == 200:
-                    return url
-            except httpx.TransportError:
-                pass
-        time.sleep(0.2)
-    pytest.fail(f"guian-kg serve did not answer within 120 s: {log.read_text(errors='replace')}")
+        process.stop()
 
 
 def test_a_program_gets_the_same_resource_as_turtle_and_json_ld_from_the_iri(server):
