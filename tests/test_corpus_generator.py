@@ -15,13 +15,11 @@ from rdflib import Graph
 from rdflib.namespace import DCTERMS, RDF, XSD
 
 from guian_kg.anchor import find_all
-from guian_kg.build import shapes_graph
-from guian_kg.corpus import Article
-from guian_kg.enrich import enrich
+from guian_kg.build import check, load
+from guian_kg.corpus import Article, Corpus
 from guian_kg.namespaces import GK, OA, ORG, SCHEMA
 from guian_kg.read import parse_files
 from guian_kg.resources import ontology_files
-from guian_kg.validate import validate
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -146,16 +144,13 @@ def test_shared_organisations_are_referenced_from_both_articles(corpus, articles
     assert used[0] & used[1]
 
 
-@pytest.mark.parametrize("slug", ["synthetic-00001", "synthetic-00002"])
-def test_each_article_with_the_shared_entities_conforms_to_the_shapes(corpus, articles, slug):
-    # Validated per article with the shared files and the ontology, as the corpus build will
-    # (DESIGN: each article is anchored and validated on its own); two articles merged into one
-    # graph break gks:DesignationShape, since each numbers its designations 1 to 10.
-    own, sources = articles[slug]
-    graph = parse_files(sorted((corpus / "shared").glob("*.ttl")))
-    graph += own
-    enrich(graph, sources)  # quote offsets and date companions, as the build adds them
-    report = validate(graph, shapes_graph(), parse_files(ontology_files()))
+def test_the_whole_corpus_conforms_to_the_shapes(corpus):
+    # Both articles number their designations 1 to 10: a number is unique within its article.
+    kg = load(corpus=Corpus(corpus))
+    assert len(kg.sources) == 2
+    numbered = sorted(int(n) for n in kg.data.objects(None, GK.sequenceNumber))
+    assert numbered == sorted(list(range(1, 11)) * 2)
+    report = check(kg)
     assert report.conforms, report.text()
 
 
