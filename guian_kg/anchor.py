@@ -9,13 +9,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rdflib import Graph, Literal, URIRef
+import pyoxigraph as ox
 from rdflib.namespace import DCTERMS, RDF, XSD
 
 from .errors import QuoteError
+from .facts import Facts
 from .namespaces import GK, OA
+from .terms import node
 
 CONTEXT_CHARS = 16
+_QUOTE, _TYPE, _EXACT, _SOURCE = (
+    node(GK.Quote),
+    node(RDF.type),
+    node(OA.exact),
+    node(DCTERMS.source),
+)
+_CITES, _STATED = node(GK.quote), node(GK.statedValue)
+_START, _END, _PREFIX, _SUFFIX = (node(OA[name]) for name in ("start", "end", "prefix", "suffix"))
+_INTEGER = node(XSD.integer)
 
 
 @dataclass(frozen=True)
@@ -42,30 +53,37 @@ def anchor(text: str, start: int, length: int) -> Anchor:
     )
 
 
-def _facts_citing(graph: Graph, quote: URIRef) -> str:
-    facts = sorted(str(s) for s in graph.subjects(GK.quote, quote))
-    return ", ".join(facts) if facts else "(no fact cites it)"
+def _facts_citing(facts: Facts, quote: ox.NamedNode) -> str:
+    citing = sorted(_text(s) for s in facts.subjects(_CITES, quote))
+    return ", ".join(citing) if citing else "(no fact cites it)"
 
 
-def anchor_quotes(graph: Graph, sources: dict[str, str]) -> int:
+def _text(term) -> str:
+    """An IRI, blank node or literal as the messages write it: its value."""
+    return term.value
+
+
+def anchor_quotes(facts: Facts, sources: dict[str, str]) -> int:
     """Add oa:start, oa:end, oa:prefix, oa:suffix to every gk:Quote, in the text of the article its
     dcterms:source names (article IRI → text in `sources`); raise QuoteError listing every failure."""
     problems: list[str] = []
-    quotes = sorted(set(graph.subjects(RDF.type, GK.Quote)) | set(graph.objects(None, GK.quote)))
-    for quote in quotes:
-        exacts = list(graph.objects(quote, OA.exact))
+    quotes = {s for s in facts.subjects(_TYPE, _QUOTE)} | {
+        o for _, o in facts.subject_objects(_CITES)
+    }
+    for quote in sorted(quotes, key=_text):
+        exacts = facts.objects(quote, _EXACT)
         if len(exacts) != 1:
             problems.append(
-                f"{_facts_citing(graph, quote)}: quote {quote} has {len(exacts)} oa:exact values, needs 1"
+                f"{_facts_citing(facts, quote)}: quote {_text(quote)} has {len(exacts)} oa:exact values, needs 1"
             )
             continue
-        exact = str(exacts[0])
-        articles = [str(a) for a in graph.objects(quote, DCTERMS.source)]
+        exact = exacts[0].value
+        articles = [_text(a) for a in facts.objects(quote, _SOURCE)]
         if len(articles) != 1 or articles[0] not in sources:
             known = ", ".join(sorted(sources))
             problems.append(
-                f"{_facts_citing(graph, quote)}: quote {quote} names {len(articles)} source(s) "
-                f"({', '.join(articles) or 'none'}); it needs one dcterms:source among the "
+                f"{_facts_citing(facts, quote)}: quote {_text(quote)} names {len(articles)} source(s) "
+                f"({', '.join(sorted(articles)) or 'none'}); it needs one dcterms:source among the "
                 f"articles of the corpus: {known}"
             )
             continue
@@ -84,31 +102,45 @@ def anchor_quotes(graph: Graph, sources: dict[str, str]) -> int:
                 )
             else:
                 why = f"is not in its source {articles[0]}"
-            problems.append(f"{_facts_citing(graph, quote)}: quote {quote} {why}: «{exact}»")
+            problems.append(f"{_facts_citing(facts, quote)}: quote {_text(quote)} {why}: «{exact}»")
             continue
         found = anchor(text, hits[0], len(exact))
-        for prop, value in ((OA.start, found.start), (OA.end, found.end)):
-            stated = list(graph.objects(quote, prop))
-            if stated and [int(v) for v in stated] != [value]:
+        for prop, name, value in ((_START, "start", found.start), (_END, "end", found.end)):
+            stated = facts.objects(quote, prop)
+            if stated and [_integer(v) for v in stated] != [value]:
                 problems.append(
-                    f"{_facts_citing(graph, quote)}: quote {quote} states {prop.fragment or prop} "
-                    f"{stated[0]} but the text is at {value}"
+                    f"{_facts_citing(facts, quote)}: quote {_text(quote)} states {name} "
+                    f"{stated[0].value} but the text is at {value}"
                 )
-        graph.set((quote, OA.start, Literal(found.start, datatype=XSD.integer)))
-        graph.set((quote, OA.end, Literal(found.end, datatype=XSD.integer)))
-        graph.set((quote, OA.prefix, Literal(found.prefix)))
-        graph.set((quote, OA.suffix, Literal(found.suffix)))
-    problems.extend(_stated_values_outside_quotes(graph))
+        for prop, value in (
+            (_START, ox.Literal(str(found.start), datatype=_INTEGER)),
+            (_END, ox.Literal(str(found.end), datatype=_INTEGER)),
+            (_PREFIX, ox.Literal(found.prefix)),
+            (_SUFFIX, ox.Literal(found.suffix)),
+        ):
+            for old in facts.objects(quote, prop):
+                facts.remove(ox.Triple(quote, prop, old))
+            facts.add(ox.Triple(quote, prop, value))
+    problems.extend(_stated_values_outside_quotes(facts))
     if problems:
         raise QuoteError("quotes that do not match the source:\n  " + "\n  ".join(problems))
     return len(quotes)
 
 
-def _stated_values_outside_quotes(graph: Graph) -> list[str]:
+def _integer(literal) -> int | None:
+    try:
+        return int(literal.value)
+    except (AttributeError, ValueError):
+        return None
+
+
+def _stated_values_outside_quotes(facts: Facts) -> list[str]:
     """An observation's gk:statedValue must be written inside one of its quotes."""
     problems = []
-    for fact, stated in sorted(graph.subject_objects(GK.statedValue)):
-        exacts = [str(e) for q in graph.objects(fact, GK.quote) for e in graph.objects(q, OA.exact)]
-        if not any(str(stated) in exact for exact in exacts):
-            problems.append(f"{fact}: stated value «{stated}» is not in its quote(s)")
+    for fact, stated in sorted(
+        facts.subject_objects(_STATED), key=lambda so: (_text(so[0]), _text(so[1]))
+    ):
+        exacts = [e.value for q in facts.objects(fact, _CITES) for e in facts.objects(q, _EXACT)]
+        if not any(stated.value in exact for exact in exacts):
+            problems.append(f"{_text(fact)}: stated value «{stated.value}» is not in its quote(s)")
     return problems

@@ -4,22 +4,26 @@ description → validate with SHACL → write dist/ atomically. Every other comm
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
 from . import jsonld, resources
-from .corpus import Corpus, is_corpus
+from .corpus import Article, Corpus, is_corpus
 from .enrich import enrich
 from .errors import InputError, ValidationFailed
+from .facts import Facts
 from .formats import DUMP_FORMATS, get_format
 from .iri import DEFAULT_BASE, Iris, check_base, rebase_graph
 from .namespaces import SCHEMA
 from .publish import check_folder, publish
-from .read import parse_files
+from .read import parse_files, read_quads
+from .terms import node, to_oxigraph, to_rdflib
 from .validate import Report, validate
 from .void import DUMP_STEM, describe
 from .write import serialize_dataset, serialize_graph
@@ -27,12 +31,44 @@ from .write import serialize_dataset, serialize_graph
 
 @dataclass
 class KnowledgeGraph:
-    """The built graph, in three named graphs, always under the default base (rebased on output)."""
+    """The built graph, held once in an Oxigraph store: three named graphs (ontology, data, void),
+    always under the default base (rebased on output), and the source texts of its articles.
 
-    ontology: Graph
-    data: Graph
-    void: Graph
+    `ontology`, `data` and `void` are rdflib copies made on first use, for what still reads rdflib
+    (pySHACL, RDF/XML, `export`, `stats`, `load`); the build itself never makes them.
+    """
+
+    store: ox.Store
     sources: dict[str, str]  # article IRI (default base) → its source text
+
+    @classmethod
+    def of(
+        cls, ontology: Graph, data: Graph, void: Graph, sources: dict[str, str]
+    ) -> KnowledgeGraph:
+        """The knowledge graph made of rdflib graphs (named by their roles, not their identifiers)."""
+        store = ox.Store()
+        for name, graph in (("ontology", ontology), ("data", data), ("void", void)):
+            store.extend(_quads(graph, node(Iris().graph(name))))
+        return cls(store, sources)
+
+    def graph(self, name: str) -> Graph:
+        """The named graph `name` (ontology, data or void) as an rdflib graph."""
+        graph = Graph(identifier=Iris().graph(name))
+        for quad in self.store.quads_for_pattern(None, None, None, node(Iris().graph(name))):
+            graph.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
+        return graph
+
+    @cached_property
+    def ontology(self) -> Graph:
+        return self.graph("ontology")
+
+    @cached_property
+    def data(self) -> Graph:
+        return self.graph("data")
+
+    @cached_property
+    def void(self) -> Graph:
+        return self.graph("void")
 
     def graphs(self, base: str = DEFAULT_BASE) -> dict[URIRef, Graph]:
         iris = Iris(base)
@@ -50,6 +86,10 @@ class KnowledgeGraph:
         for graph in self.graphs(base).values():
             union += graph
         return union
+
+
+def _quads(graph: Graph, name: ox.NamedNode) -> list[ox.Quad]:
+    return [ox.Quad(*(to_oxigraph(term) for term in triple), name) for triple in graph]
 
 
 @dataclass
@@ -83,39 +123,59 @@ def load(
     corpus: Corpus | None = None,
     timings: dict[str, float] | None = None,
 ) -> KnowledgeGraph:
-    """Load, enrich and describe the knowledge graph (no validation).
+    """Read, anchor, enrich and describe the knowledge graph (no validation).
 
-    The facts are `data_paths`, else every file of the corpus (the project's data/ by default);
-    each quote is anchored in the text of the corpus article its dcterms:source names.
+    The facts are `data_paths`, else the corpus (the project's data/ by default): its shared files,
+    then each article, each read and enriched on its own; every quote is anchored in the text of
+    the corpus article its dcterms:source names.
     """
     timings = timings if timings is not None else {}
     corpus = corpus or resources.corpus()
     started = time.perf_counter()
-    ontology = parse_files(
-        ontology_paths or resources.ontology_files(), Graph(identifier=Iris().graph("ontology"))
-    )
-    data = parse_files(data_paths or corpus.fact_files, Graph(identifier=Iris().graph("data")))
-    if len(data) == 0:
-        raise InputError("the data files hold no triples")
-    if not data_paths:
-        _check_articles_described(corpus, data)
+    store = ox.Store()
+    iris = Iris()
+    ontology = node(iris.graph("ontology"))
+    for path in ontology_paths or resources.ontology_files():
+        store.extend(_in_graph(read_quads(path), ontology))
     sources = corpus.sources()
     timings["load"] = time.perf_counter() - started
     started = time.perf_counter()
-    enrich(data, sources)
-    void = describe(ontology, data, sources)
+    data = node(iris.graph("data"))
+    units = [(None, list(data_paths))] if data_paths else _units(corpus)
+    for article, files in units:
+        facts = Facts(quad.triple for path in files for quad in read_quads(path))
+        if article is not None:
+            _check_described(article, facts)
+        enrich(facts, sources)
+        store.extend(_in_graph(facts.triples, data))
+    if not any(True for _ in store.quads_for_pattern(None, None, None, data)):
+        raise InputError("the data files hold no triples")
+    void = describe(store, sources)
+    store.extend(_quads(void, node(iris.graph("void"))))
     timings["enrich"] = time.perf_counter() - started
-    return KnowledgeGraph(ontology, data, void, sources)
+    return KnowledgeGraph(store, sources)
 
 
-def _check_articles_described(corpus: Corpus, data: Graph) -> None:
-    """Every article folder describes the article it is named for."""
-    for article in corpus.articles:
-        if (URIRef(article.iri), RDF.type, SCHEMA.NewsArticle) not in data:
-            raise InputError(
-                f"{article.folder}: its facts hold no schema:NewsArticle <{article.iri}> "
-                "(an article folder is named for its article's IRI)"
-            )
+def _units(corpus: Corpus) -> list[tuple[Article | None, list[Path]]]:
+    """What is read and enriched as one: the shared files, then each article's files."""
+    return [(None, corpus.shared_files), *((a, a.fact_files) for a in corpus.articles)]
+
+
+def _in_graph(statements: Iterable, graph: ox.NamedNode) -> list[ox.Quad]:
+    """Triples (or quads, whose graph is dropped) as quads in `graph`."""
+    return [ox.Quad(s.subject, s.predicate, s.object, graph) for s in statements]
+
+
+def _check_described(article: Article, facts: Facts) -> None:
+    """An article folder describes the article it is named for."""
+    if ox.Triple(node(article.iri), _TYPE, _NEWS_ARTICLE) not in facts:
+        raise InputError(
+            f"{article.folder}: its facts hold no schema:NewsArticle <{article.iri}> "
+            "(an article folder is named for its article's IRI)"
+        )
+
+
+_TYPE, _NEWS_ARTICLE = node(RDF.type), node(SCHEMA.NewsArticle)
 
 
 def shapes_graph() -> Graph:

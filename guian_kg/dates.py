@@ -11,52 +11,62 @@ import calendar
 import datetime as dt
 import re
 
-from rdflib import Graph, Literal, URIRef
+import pyoxigraph as ox
 from rdflib.namespace import XSD
 
 from .errors import InputError
+from .facts import Facts
 from .namespaces import GK
+from .terms import node
 
 _PRECISION = "https://w3id.org/guian-kg/id/precision/"
 _PATTERNS = {
-    XSD.date: re.compile(r"^(\d{4})-(\d{2})-(\d{2})$"),
-    XSD.gYearMonth: re.compile(r"^(\d{4})-(\d{2})$"),
-    XSD.gYear: re.compile(r"^(\d{4})$"),
+    str(XSD.date): re.compile(r"^(\d{4})-(\d{2})-(\d{2})$"),
+    str(XSD.gYearMonth): re.compile(r"^(\d{4})-(\d{2})$"),
+    str(XSD.gYear): re.compile(r"^(\d{4})$"),
 }
+_DATE, _START, _END, _PRECISION_OF = (
+    node(GK[name]) for name in ("date", "periodStart", "periodEnd", "datePrecision")
+)
+_XSD_DATE = node(XSD.date)
 
 
-def period(date: Literal) -> tuple[dt.date, dt.date, URIRef]:
+def period(date: ox.Literal) -> tuple[dt.date, dt.date, ox.NamedNode]:
     """Return (first day, last day, precision concept) of a date literal at its own precision."""
-    pattern = _PATTERNS.get(date.datatype)
-    match = pattern.match(str(date)) if pattern else None
+    datatype = date.datatype.value
+    pattern = _PATTERNS.get(datatype)
+    match = pattern.match(date.value) if pattern else None
     if not match:
         raise InputError(
-            f"gk:date {date.n3()} is not an xsd:date, xsd:gYearMonth or xsd:gYear without time zone"
+            f"gk:date {date} is not an xsd:date, xsd:gYearMonth or xsd:gYear without time zone"
         )
     parts = [int(p) for p in match.groups()]
     try:
-        if date.datatype == XSD.date:
+        if datatype == str(XSD.date):
             day = dt.date(*parts)
-            return day, day, URIRef(_PRECISION + "day")
-        if date.datatype == XSD.gYearMonth:
+            return day, day, ox.NamedNode(_PRECISION + "day")
+        if datatype == str(XSD.gYearMonth):
             year, month = parts
             last = calendar.monthrange(year, month)[1]
-            return dt.date(year, month, 1), dt.date(year, month, last), URIRef(_PRECISION + "month")
+            first = dt.date(year, month, 1)
+            return first, dt.date(year, month, last), ox.NamedNode(_PRECISION + "month")
         (year,) = parts
-        return dt.date(year, 1, 1), dt.date(year, 12, 31), URIRef(_PRECISION + "year")
+        return dt.date(year, 1, 1), dt.date(year, 12, 31), ox.NamedNode(_PRECISION + "year")
     except ValueError as exc:
-        raise InputError(f"gk:date {date.n3()} is not a valid date: {exc}") from None
+        raise InputError(f"gk:date {date} is not a valid date: {exc}") from None
 
 
-def add_date_companions(graph: Graph) -> int:
+def add_date_companions(facts: Facts) -> int:
     """Add gk:periodStart, gk:periodEnd and gk:datePrecision for every gk:date; return how many dates."""
     count = 0
-    for subject, date in sorted(graph.subject_objects(GK.date)):
-        if not isinstance(date, Literal):
-            raise InputError(f"{subject}: gk:date must be a literal, found {date.n3()}")
+    for subject, date in sorted(
+        facts.subject_objects(_DATE), key=lambda so: (str(so[0]), str(so[1]))
+    ):
+        if not isinstance(date, ox.Literal):
+            raise InputError(f"{subject.value}: gk:date must be a literal, found {date}")
         start, end, precision = period(date)
-        graph.add((subject, GK.periodStart, Literal(start.isoformat(), datatype=XSD.date)))
-        graph.add((subject, GK.periodEnd, Literal(end.isoformat(), datatype=XSD.date)))
-        graph.add((subject, GK.datePrecision, precision))
+        facts.add(ox.Triple(subject, _START, ox.Literal(start.isoformat(), datatype=_XSD_DATE)))
+        facts.add(ox.Triple(subject, _END, ox.Literal(end.isoformat(), datatype=_XSD_DATE)))
+        facts.add(ox.Triple(subject, _PRECISION_OF, precision))
         count += 1
     return count

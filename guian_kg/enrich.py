@@ -6,14 +6,13 @@ description is made after it (guian_kg.void).
 
 from __future__ import annotations
 
-from rdflib import Graph
-
 from .anchor import anchor_quotes
 from .dates import add_date_companions
+from .facts import Facts
 
 
-def enrich(data: Graph, sources: dict[str, str]) -> Graph:
+def enrich(facts: Facts, sources: dict[str, str]) -> Facts:
     """Add what the build computes: quote offsets and context, date companions."""
-    anchor_quotes(data, sources)
-    add_date_companions(data)
-    return data
+    anchor_quotes(facts, sources)
+    add_date_companions(facts)
+    return facts

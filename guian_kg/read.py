@@ -1,4 +1,6 @@
-"""Read RDF files into graphs, turning parser failures into errors that name the file and line.
+"""Read RDF files, turning parser failures into errors that name the file and line: into
+pyoxigraph quads (`read_quads`, what the build uses) or into rdflib graphs (`parse_file`, for
+pySHACL and the commands that check files a user gives).
 
 JSON-LD and RDF/XML go through `offline.py` first, so that no file makes the parser fetch anything.
 """
@@ -8,12 +10,30 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import Dataset, Graph
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
 from .errors import InputError, RDFSyntaxError
 from .formats import get_format
 from .offline import readable
+
+
+def read_quads(path: Path) -> list[ox.Quad]:
+    """Parse one RDF file with Oxigraph (format from its extension): triples in the default graph."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    fmt, data = readable(path, get_format(path.suffix.lstrip(".") or "ttl"))
+    rdf_format = ox.RdfFormat.from_media_type(fmt.media_type)
+    try:
+        if data is None:
+            return list(
+                ox.parse(path=str(path), format=rdf_format, base_iri=path.resolve().as_uri())
+            )
+        return list(ox.parse(data, format=rdf_format))
+    except SyntaxError as exc:
+        raise RDFSyntaxError(path, exc.lineno, exc.msg) from None
 
 
 def parse_file(path: Path, graph: Graph | None = None, rdf_format: str | None = None) -> Graph:

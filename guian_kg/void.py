@@ -7,8 +7,8 @@ the graphs, with no timestamp, so that the same input gives the same bytes.
 from __future__ import annotations
 
 import hashlib
-from collections import Counter
 
+import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, XSD
 
@@ -31,11 +31,10 @@ VOCABULARIES = (
 )
 
 
-def describe(
-    ontology: Graph, data: Graph, sources: dict[str, str], iris: Iris | None = None
-) -> Graph:
-    """Return the VoID + DCAT description of the dataset made of `ontology` and `data`."""
-    iris = iris or Iris()
+def describe(store: ox.Store, sources: dict[str, str]) -> Graph:
+    """Return the VoID + DCAT description of the dataset made of the store's ontology and data
+    graphs (under the default base)."""
+    iris = Iris()
     g = Graph(identifier=iris.graph("void"))
     ds = iris.dataset
     g.add((ds, RDF.type, VOID.Dataset))
@@ -111,25 +110,43 @@ def describe(
         )
         g.add((dist, DCTERMS.format, Literal(fmt.media_type)))
         g.add((dist, DCTERMS.license, LICENSE))
-    _statistics(g, ds, ontology + data, iris)
+    _statistics(g, ds, store, iris)
     return g
 
 
-def _statistics(g: Graph, ds: URIRef, union: Graph, iris: Iris) -> None:
+def _statistics(g: Graph, ds: URIRef, store: ox.Store, iris: Iris) -> None:
+    """VoID statistics of the union of the ontology and data graphs (a set: a triple in both counts once)."""
+    union = f"FROM <{iris.graph('ontology')}> FROM <{iris.graph('data')}>"
     entity_prefix = f"{iris.base}id/"
-    entities = {
-        s for s in union.subjects() if isinstance(s, URIRef) and str(s).startswith(entity_prefix)
+    (counts,) = store.query(
+        f"""SELECT (COUNT(*) AS ?triples) (COUNT(DISTINCT ?s) AS ?subjects)
+                   (COUNT(DISTINCT ?o) AS ?objects) (COUNT(DISTINCT ?p) AS ?properties)
+            {union} WHERE {{ SELECT DISTINCT ?s ?p ?o {{ ?s ?p ?o }} }}"""
+    )
+    (entities,) = store.query(
+        f"""SELECT (COUNT(DISTINCT ?s) AS ?n) {union}
+            WHERE {{ ?s ?p ?o FILTER (isIRI(?s) && STRSTARTS(STR(?s), "{entity_prefix}")) }}"""
+    )
+    classes = {
+        row["class"].value: int(row["n"].value)
+        for row in store.query(
+            f"""SELECT ?class (COUNT(DISTINCT ?s) AS ?n) {union}
+                WHERE {{ ?s a ?class FILTER (isIRI(?s) && STRSTARTS(STR(?s), "{entity_prefix}")) }}
+                GROUP BY ?class"""
+        )
     }
-    g.add((ds, VOID.triples, Literal(len(union), datatype=XSD.integer)))
-    g.add((ds, VOID.entities, Literal(len(entities), datatype=XSD.integer)))
-    g.add((ds, VOID.distinctSubjects, Literal(len(set(union.subjects())), datatype=XSD.integer)))
-    g.add((ds, VOID.distinctObjects, Literal(len(set(union.objects())), datatype=XSD.integer)))
-    g.add((ds, VOID.properties, Literal(len(set(union.predicates())), datatype=XSD.integer)))
-    classes = Counter(o for s, o in union.subject_objects(RDF.type) if s in entities)
+    for prop, value in (
+        (VOID.triples, counts["triples"]),
+        (VOID.entities, entities["n"]),
+        (VOID.distinctSubjects, counts["subjects"]),
+        (VOID.distinctObjects, counts["objects"]),
+        (VOID.properties, counts["properties"]),
+    ):
+        g.add((ds, prop, Literal(int(value.value), datatype=XSD.integer)))
     g.add((ds, VOID.classes, Literal(len(classes), datatype=XSD.integer)))
     for cls, count in sorted(classes.items()):
-        partition = URIRef(f"{iris.base}dataset/class/{shorten(str(cls)).replace(':', '-', 1)}")
+        partition = URIRef(f"{iris.base}dataset/class/{shorten(cls).replace(':', '-', 1)}")
         g.add((ds, VOID.classPartition, partition))
         g.add((partition, RDF.type, VOID.Dataset))  # a partition is itself a dataset (VoID §4.6)
-        g.add((partition, VOID["class"], cls))
+        g.add((partition, VOID["class"], URIRef(cls)))
         g.add((partition, VOID.entities, Literal(count, datatype=XSD.integer)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pyoxigraph as ox
 import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, XSD
@@ -11,7 +12,9 @@ from rdflib.namespace import DCTERMS, RDF, XSD
 from guian_kg.anchor import anchor_quotes
 from guian_kg.dates import add_date_companions, period
 from guian_kg.errors import InputError, QuoteError
+from guian_kg.facts import Facts
 from guian_kg.namespaces import GK, OA
+from guian_kg.terms import to_oxigraph, to_rdflib
 
 FACT = URIRef("https://w3id.org/guian-kg/id/observation/test")
 QUOTE = URIRef("https://w3id.org/guian-kg/id/quote/test")
@@ -28,9 +31,9 @@ TEXT = "甲乙丙。贵安新区已集聚26个大型及以上数据中心。丁�
     ],
 )
 def test_a_date_gives_its_period_and_precision(literal, start, end, precision):
-    first, last, concept = period(literal)
+    first, last, concept = period(to_oxigraph(literal))
     assert (first, last) == (dt.date.fromisoformat(start), dt.date.fromisoformat(end))
-    assert str(concept).endswith(f"/precision/{precision}")
+    assert concept.value.endswith(f"/precision/{precision}")
 
 
 @pytest.mark.parametrize(
@@ -43,15 +46,29 @@ def test_a_date_gives_its_period_and_precision(literal, start, end, precision):
 )
 def test_a_date_that_is_not_a_date_at_a_precision_is_an_input_error(literal):
     with pytest.raises(InputError):
-        period(literal)
+        period(to_oxigraph(literal))
 
 
 def test_every_date_gets_companions():
     g = Graph()
     g.add((FACT, GK.date, Literal("2023-06", datatype=XSD.gYearMonth)))
-    assert add_date_companions(g) == 1
+    facts = facts_of(g)
+    assert add_date_companions(facts) == 1
+    g = graph_of(facts)
     assert g.value(FACT, GK.periodStart) == Literal("2023-06-01", datatype=XSD.date)
     assert g.value(FACT, GK.periodEnd) == Literal("2023-06-30", datatype=XSD.date)
+
+
+def facts_of(graph: Graph) -> Facts:
+    """What the enrich stage works on: the triples in pyoxigraph terms."""
+    return Facts(ox.Triple(*(to_oxigraph(term) for term in triple)) for triple in graph)
+
+
+def graph_of(facts: Facts) -> Graph:
+    graph = Graph()
+    for triple in facts.triples:
+        graph.add(tuple(to_rdflib(term) for term in triple))
+    return graph
 
 
 ARTICLE = "https://w3id.org/guian-kg/id/article/a"
@@ -71,8 +88,9 @@ def quote_graph(exact: str, stated: str | None = None, source: str | None = ARTI
 
 
 def test_a_quote_gets_its_code_point_offsets_and_context():
-    g = quote_graph("贵安新区已集聚26个", "26个")
-    anchor_quotes(g, {ARTICLE: TEXT})
+    facts = facts_of(quote_graph("贵安新区已集聚26个", "26个"))
+    anchor_quotes(facts, {ARTICLE: TEXT})
+    g = graph_of(facts)
     start, end = int(g.value(QUOTE, OA.start)), int(g.value(QUOTE, OA.end))
     assert (start, end) == (4, 14)
     assert TEXT[start:end] == "贵安新区已集聚26个"
@@ -82,14 +100,14 @@ def test_a_quote_gets_its_code_point_offsets_and_context():
 
 def test_a_quote_not_in_the_source_names_the_fact_and_the_quote():
     with pytest.raises(QuoteError) as err:
-        anchor_quotes(quote_graph("贵安新区已集聚27个"), {ARTICLE: TEXT})
+        anchor_quotes(facts_of(quote_graph("贵安新区已集聚27个")), {ARTICLE: TEXT})
     assert str(FACT) in str(err.value) and "贵安新区已集聚27个" in str(err.value)
     assert f"is not in its source {ARTICLE}" in str(err.value)
 
 
 def test_a_quote_found_only_in_another_article_names_both():
     with pytest.raises(QuoteError) as err:
-        anchor_quotes(quote_graph("乙丙丁"), {ARTICLE: TEXT, OTHER: "甲乙丙丁戊"})
+        anchor_quotes(facts_of(quote_graph("乙丙丁")), {ARTICLE: TEXT, OTHER: "甲乙丙丁戊"})
     assert f"quote {QUOTE} is not in its source {ARTICLE} but in {OTHER}" in str(err.value)
 
 
@@ -98,21 +116,21 @@ def test_a_quote_must_name_one_article_of_the_corpus(source):
     with pytest.raises(
         QuoteError, match=f"needs one dcterms:source among the articles of the corpus: {ARTICLE}"
     ):
-        anchor_quotes(quote_graph("贵安新区", source=source), {ARTICLE: TEXT})
+        anchor_quotes(facts_of(quote_graph("贵安新区", source=source)), {ARTICLE: TEXT})
 
 
 def test_a_quote_found_twice_is_refused_as_ambiguous():
     with pytest.raises(QuoteError, match="occurs 2 times"):
-        anchor_quotes(quote_graph("。"), {ARTICLE: "甲。乙。"})
+        anchor_quotes(facts_of(quote_graph("。")), {ARTICLE: "甲。乙。"})
 
 
 def test_a_stated_offset_that_disagrees_with_the_text_is_refused():
     g = quote_graph("贵安新区")
     g.add((QUOTE, OA.start, Literal(5)))
     with pytest.raises(QuoteError, match="but the text is at 4"):
-        anchor_quotes(g, {ARTICLE: TEXT})
+        anchor_quotes(facts_of(g), {ARTICLE: TEXT})
 
 
 def test_a_stated_value_outside_its_quote_is_refused():
     with pytest.raises(QuoteError, match="stated value «27个»"):
-        anchor_quotes(quote_graph("贵安新区已集聚26个", "27个"), {ARTICLE: TEXT})
+        anchor_quotes(facts_of(quote_graph("贵安新区已集聚26个", "27个")), {ARTICLE: TEXT})
