@@ -19,14 +19,14 @@ from .enrich import enrich
 from .errors import InputError, ValidationFailed
 from .facts import Facts
 from .formats import DUMP_FORMATS, get_format
-from .iri import DEFAULT_BASE, Iris, check_base, rebase_graph
+from .iri import DEFAULT_BASE, Iris, check_base, rebase_graph, rebase_quad
 from .namespaces import SCHEMA
 from .publish import check_folder, publish
 from .read import parse_files, read_quads
 from .terms import node, to_oxigraph, to_rdflib
 from .validate import Report, validate
 from .void import DUMP_STEM, describe
-from .write import serialize_dataset, serialize_graph
+from .write import serialize_dataset, serialize_graph, serialize_quads
 
 
 @dataclass
@@ -189,12 +189,17 @@ def check(kg: KnowledgeGraph) -> Report:
 
 def dump_files(kg: KnowledgeGraph, base: str = DEFAULT_BASE) -> dict[str, bytes]:
     """Every file of dist/: the dumps, the JSON-LD context, the framed designations, and void.ttl."""
+    quads = list(kg.store.quads_for_pattern(None, None, None, None))
+    if base != DEFAULT_BASE:
+        quads = [rebase_quad(quad, base) for quad in quads]
     graphs = kg.graphs(base)
     iris = Iris(base)
     files = {
-        f"{DUMP_STEM}.{get_format(name).extension}": serialize_dataset(graphs, name, base).encode(
-            "utf-8"
-        )
+        f"{DUMP_STEM}.{get_format(name).extension}": (
+            serialize_dataset(graphs, name, base)
+            if name == "jsonld"
+            else serialize_quads(quads, name, base)
+        ).encode("utf-8")
         for name in DUMP_FORMATS
     }
     files["context.jsonld"] = jsonld.context_file(base)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
@@ -81,3 +82,16 @@ def rebase_graph(graph: Graph, base: str, old: str = DEFAULT_BASE) -> Graph:
     for s, p, o in graph:
         out.add((rebase_term(s, base, old), rebase_term(p, base, old), rebase_term(o, base, old)))
     return out
+
+
+def rebase_quad(quad: ox.Quad, base: str, old: str = DEFAULT_BASE) -> ox.Quad:
+    """`rebase_term` for a pyoxigraph quad (the build's store holds the graph under the default base)."""
+    return ox.Quad(*(_rebase_oxigraph(term, base, old) for term in quad))
+
+
+def _rebase_oxigraph(term, base: str, old: str):
+    if isinstance(term, ox.NamedNode) and term.value.startswith(old):
+        return ox.NamedNode(base + term.value[len(old) :])
+    if isinstance(term, ox.Literal) and not term.language and term.value.startswith(old):
+        return ox.Literal(base + term.value[len(old) :], datatype=term.datatype)
+    return term

@@ -28,12 +28,50 @@ def read_quads(path: Path) -> list[ox.Quad]:
     rdf_format = ox.RdfFormat.from_media_type(fmt.media_type)
     try:
         if data is None:
-            return list(
+            quads = list(
                 ox.parse(path=str(path), format=rdf_format, base_iri=path.resolve().as_uri())
             )
-        return list(ox.parse(data, format=rdf_format))
+        else:
+            quads = list(ox.parse(data, format=rdf_format))
     except SyntaxError as exc:
         raise RDFSyntaxError(path, exc.lineno, exc.msg) from None
+    _check_kept_by_the_store(path, quads)
+    return quads
+
+
+def _check_kept_by_the_store(path: Path, quads: list[ox.Quad]) -> None:
+    """Refuse a typed literal that the store would write back differently ("1.20" → "1.2"):
+    Oxigraph keeps numbers, booleans and dates as values, so the dumps would not say what the
+    file says. Checked by reading each literal back from a scratch store."""
+    typed = {
+        q.object
+        for q in quads
+        if isinstance(q.object, ox.Literal)
+        and not q.object.language
+        and q.object.datatype.value not in _KEPT_AS_WRITTEN
+    }
+    written = sorted(typed, key=str)
+    scratch = ox.Store()
+    scratch.extend(
+        ox.Quad(ox.NamedNode(f"urn:x-guian-kg:{i}"), _CHECK, literal)
+        for i, literal in enumerate(written)
+    )
+    back = {int(q.subject.value.rpartition(":")[2]): q.object for q in scratch}
+    changed = [
+        f"{literal} (write {back[i]})" for i, literal in enumerate(written) if back[i] != literal
+    ]
+    if changed:
+        raise InputError(
+            f"{path}: literals that a triple store would rewrite, so that the dumps would not say "
+            f"what the file says; write them in canonical form: {', '.join(changed)}"
+        )
+
+
+_CHECK = ox.NamedNode("urn:x-guian-kg:check")
+_KEPT_AS_WRITTEN = {
+    "http://www.w3.org/2001/XMLSchema#string",
+    "http://www.w3.org/2001/XMLSchema#anyURI",
+}
 
 
 def parse_file(path: Path, graph: Graph | None = None, rdf_format: str | None = None) -> Graph:

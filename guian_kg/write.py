@@ -12,13 +12,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, URIRef
 from rdflib.term import Node
 
 from . import jsonld
 from .formats import RDFFormat, get_format
 from .iri import DEFAULT_BASE
 from .namespaces import prefixes
+from .terms import to_oxigraph
 
 Triple = tuple[Node, Node, Node]
 
@@ -80,22 +81,23 @@ def _oxigraph(
     graphs: Iterable[tuple[URIRef | None, Graph]], fmt: RDFFormat, base: str | None
 ) -> str:
     """The graphs in a format Oxigraph writes; a triple format gets their union (as a set)."""
-    if fmt.quads:
-        statements = {
-            ox.Quad(*(to_oxigraph(term) for term in triple), to_oxigraph(name))
-            for name, graph in graphs
-            for triple in graph
-        }
-    else:
-        statements = {
-            ox.Triple(*(to_oxigraph(term) for term in triple))
-            for _, graph in graphs
-            for triple in graph
-        }
-    ordered = sorted(statements, key=_statement_key)
+    quads = (
+        ox.Quad(*(to_oxigraph(term) for term in triple), to_oxigraph(name))
+        for name, graph in graphs
+        for triple in graph
+    )
+    return serialize_quads(quads, fmt, base)
+
+
+def serialize_quads(quads: Iterable[ox.Quad], fmt: RDFFormat | str, base: str | None = None) -> str:
+    """Quads in Turtle, TriG, N-Triples or N-Quads, in a stable order whatever their order in
+    `quads`; a triple format gets the union of their graphs (as a set)."""
+    fmt = get_format(fmt) if isinstance(fmt, str) else fmt
+    statements = set(quads) if fmt.quads else {quad.triple for quad in quads}
     if fmt.name in ("nt", "nq"):
-        text = ox.serialize(ordered, format=OXIGRAPH_FORMATS[fmt.name]).decode("utf-8")
-        return _sorted_lines(text)  # Oxigraph's line order follows term order, not text order
+        text = ox.serialize(statements, format=OXIGRAPH_FORMATS[fmt.name]).decode("utf-8")
+        return _sorted_lines(text)  # sorted as text, whatever order Oxigraph writes them in
+    ordered = sorted(statements, key=_statement_key)
     return ox.serialize(
         ordered, format=OXIGRAPH_FORMATS[fmt.name], prefixes=_used_prefixes(ordered, base)
     ).decode("utf-8")
@@ -109,23 +111,6 @@ def _statement_key(statement) -> tuple:
 
 
 _RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
-
-
-def to_oxigraph(term: Node | None):
-    """An rdflib term as a pyoxigraph term (None: the default graph)."""
-    if term is None:
-        return ox.DefaultGraph()
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    if isinstance(term, Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        if term.datatype is not None:
-            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-        return ox.Literal(str(term))
-    raise TypeError(f"not an RDF term: {term!r}")
 
 
 def _used_prefixes(statements, base: str | None) -> dict[str, str]:
