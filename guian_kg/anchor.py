@@ -7,7 +7,7 @@ the latter as xsd:integer, so a dump loaded there would no longer be isomorphic 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 from rdflib.namespace import DCTERMS, RDF, XSD
@@ -63,13 +63,31 @@ def _text(term) -> str:
     return term.value
 
 
-def anchor_quotes(facts: Facts, sources: dict[str, str]) -> int:
+@dataclass
+class Pending:
+    """What one unit of the corpus leaves to the whole: quotes it cites but another unit describes,
+    and stated values whose quotes are not all in the unit."""
+
+    quotes: dict[ox.NamedNode, str] = field(default_factory=dict)  # quote → the facts citing it
+    stated: list[tuple[ox.NamedNode, ox.Literal, list]] = field(default_factory=list)
+
+
+def anchor_quotes(facts: Facts, sources: dict[str, str], pending: Pending | None = None) -> int:
     """Add oa:start, oa:end, oa:prefix, oa:suffix to every gk:Quote, in the text of the article its
-    dcterms:source names (article IRI → text in `sources`); raise QuoteError listing every failure."""
+    dcterms:source names (article IRI → text in `sources`); raise QuoteError listing every failure.
+
+    With `pending`, a quote the facts cite without describing it (no triple about it) is left in
+    `pending` for `check_pending`, once every unit is read; without, it is a failure.
+    """
     problems: list[str] = []
-    quotes = {s for s in facts.subjects(_TYPE, _QUOTE)} | {
-        o for _, o in facts.subject_objects(_CITES)
-    }
+    cited = {o for _, o in facts.subject_objects(_CITES)}
+    described = {s for s, _ in facts.subject_objects(_EXACT)} | set(facts.subjects(_TYPE, _QUOTE))
+    quotes = described | cited
+    if pending is not None:
+        for quote in cited - described:
+            if not facts.has_subject(quote):
+                pending.quotes[quote] = _facts_citing(facts, quote)
+                quotes.discard(quote)
     for quote in sorted(quotes, key=_text):
         exacts = facts.objects(quote, _EXACT)
         if len(exacts) != 1:
@@ -121,7 +139,7 @@ def anchor_quotes(facts: Facts, sources: dict[str, str]) -> int:
             for old in facts.objects(quote, prop):
                 facts.remove(ox.Triple(quote, prop, old))
             facts.add(ox.Triple(quote, prop, value))
-    problems.extend(_stated_values_outside_quotes(facts))
+    problems.extend(_stated_values_outside_quotes(facts, pending))
     if problems:
         raise QuoteError("quotes that do not match the source:\n  " + "\n  ".join(problems))
     return len(quotes)
@@ -134,13 +152,35 @@ def _integer(literal) -> int | None:
         return None
 
 
-def _stated_values_outside_quotes(facts: Facts) -> list[str]:
+def _stated_values_outside_quotes(facts: Facts, pending: Pending | None) -> list[str]:
     """An observation's gk:statedValue must be written inside one of its quotes."""
     problems = []
     for fact, stated in sorted(
         facts.subject_objects(_STATED), key=lambda so: (_text(so[0]), _text(so[1]))
     ):
-        exacts = [e.value for q in facts.objects(fact, _CITES) for e in facts.objects(q, _EXACT)]
-        if not any(stated.value in exact for exact in exacts):
+        quotes = facts.objects(fact, _CITES)
+        exacts = [e.value for q in quotes for e in facts.objects(q, _EXACT)]
+        if any(stated.value in exact for exact in exacts):
+            continue
+        if pending is not None and any(q in pending.quotes for q in quotes):
+            pending.stated.append((fact, stated, quotes))  # some quote is described elsewhere
+        else:
             problems.append(f"{_text(fact)}: stated value «{stated.value}» is not in its quote(s)")
     return problems
+
+
+def check_pending(pending: Pending, exacts_of) -> None:
+    """Check what the units left to the whole corpus, once every unit is read: each cited quote is
+    described (one oa:exact, `exacts_of(quote)`), and each stated value is in one of its quotes."""
+    problems = []
+    for quote, citing in sorted(pending.quotes.items(), key=lambda item: _text(item[0])):
+        found = exacts_of(quote)
+        if len(found) != 1:
+            problems.append(
+                f"{citing}: quote {_text(quote)} has {len(found)} oa:exact values, needs 1"
+            )
+    for fact, stated, quotes in pending.stated:
+        if not any(stated.value in exact for q in quotes for exact in exacts_of(q)):
+            problems.append(f"{_text(fact)}: stated value «{stated.value}» is not in its quote(s)")
+    if problems:
+        raise QuoteError("quotes that do not match the source:\n  " + "\n  ".join(problems))

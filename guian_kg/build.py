@@ -14,13 +14,14 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
 from . import jsonld, resources
+from .anchor import Pending, check_pending
 from .corpus import Article, Corpus, is_corpus
 from .enrich import enrich
 from .errors import InputError, ValidationFailed
 from .facts import Facts
 from .formats import DUMP_FORMATS, get_format
 from .iri import DEFAULT_BASE, Iris, check_base, rebase_graph, rebase_quad
-from .namespaces import SCHEMA
+from .namespaces import OA, SCHEMA
 from .publish import check_folder, publish
 from .read import parse_files, read_quads
 from .terms import node, to_oxigraph, to_rdflib
@@ -142,12 +143,16 @@ def load(
     started = time.perf_counter()
     data = node(iris.graph("data"))
     units = [(None, list(data_paths))] if data_paths else _units(corpus)
+    pending = Pending()  # what a unit cites from another
     for article, files in units:
         facts = Facts(quad.triple for path in files for quad in read_quads(path))
         if article is not None:
             _check_described(article, facts)
-        enrich(facts, sources)
+        enrich(facts, sources, pending)
         store.extend(_in_graph(facts.triples, data))
+    check_pending(
+        pending, lambda q: [x.object.value for x in store.quads_for_pattern(q, _EXACT, None, data)]
+    )
     if not any(True for _ in store.quads_for_pattern(None, None, None, data)):
         raise InputError("the data files hold no triples")
     void = describe(store, sources)
@@ -175,7 +180,7 @@ def _check_described(article: Article, facts: Facts) -> None:
         )
 
 
-_TYPE, _NEWS_ARTICLE = node(RDF.type), node(SCHEMA.NewsArticle)
+_TYPE, _NEWS_ARTICLE, _EXACT = node(RDF.type), node(SCHEMA.NewsArticle), node(OA.exact)
 
 
 def shapes_graph() -> Graph:

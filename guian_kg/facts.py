@@ -15,6 +15,7 @@ class Facts:
     def __init__(self, triples: Iterable[ox.Triple] = ()):
         self.triples: set[ox.Triple] = set()
         self._objects: dict[tuple, list] = defaultdict(list)  # (subject, predicate) → objects
+        self._subjects: dict = defaultdict(int)  # subject → how many triples
         self._by_predicate: dict[ox.NamedNode, list] = defaultdict(list)  # → (subject, object)
         for triple in triples:
             self.add(triple)
@@ -32,6 +33,7 @@ class Facts:
         s, p, o = triple.subject, triple.predicate, triple.object
         self._objects[(s, p)].append(o)
         self._by_predicate[p].append((s, o))
+        self._subjects[s] += 1
 
     def remove(self, triple: ox.Triple) -> None:
         if triple not in self.triples:
@@ -40,6 +42,10 @@ class Facts:
         s, p, o = triple.subject, triple.predicate, triple.object
         self._objects[(s, p)].remove(o)
         self._by_predicate[p].remove((s, o))
+        self._subjects[s] -= 1
+
+    def has_subject(self, subject) -> bool:
+        return self._subjects.get(subject, 0) > 0
 
     def objects(self, subject, predicate: ox.NamedNode) -> list:
         return list(self._objects.get((subject, predicate), ()))
