@@ -85,7 +85,7 @@ def anchor_quotes(facts: Facts, sources: dict[str, str], pending: Pending | None
     quotes = described | cited
     if pending is not None:
         for quote in cited - described:
-            if not facts.has_subject(quote):
+            if not facts.describes(quote):
                 pending.quotes[quote] = _facts_citing(facts, quote)
                 quotes.discard(quote)
     for quote in sorted(quotes, key=_text):

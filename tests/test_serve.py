@@ -284,7 +284,7 @@ def test_html_escapes_everything_from_the_data(kg):
     data.add((designation, RDFS.label, Literal(evil, lang="en")))
     data.add((designation, RDFS.comment, Literal(evil, lang="zh")))
     app = create_app(
-        KnowledgeGraph(kg.ontology, data, kg.void, kg.sources), base=SERVE_BASE, workers=1
+        KnowledgeGraph.of(kg.ontology, data, kg.void, kg.sources), base=SERVE_BASE, workers=1
     )
     with TestClient(app) as client:
         pages = [

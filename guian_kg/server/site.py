@@ -165,4 +165,4 @@ def _kg_from_dist(dist: Path) -> tuple[KnowledgeGraph, str]:
         checksum = void.value(URIRef(article.iri), SCHEMA.sha256)
         if checksum is not None and str(checksum) == hashlib.sha256(text.encode()).hexdigest():
             sources[article.iri] = text
-    return KnowledgeGraph(ontology, data, void, sources), built_base
+    return KnowledgeGraph.of(ontology, data, void, sources), built_base
