@@ -68,8 +68,12 @@ class Pending:
     """What one unit of the corpus leaves to the whole: quotes it cites but another unit describes,
     and stated values whose quotes are not all in the unit."""
 
-    quotes: dict[ox.NamedNode, str] = field(default_factory=dict)  # quote → the facts citing it
-    stated: list[tuple[ox.NamedNode, ox.Literal, list]] = field(default_factory=list)
+    quotes: dict[str, str] = field(default_factory=dict)  # quote IRI → the facts citing it
+    stated: list[tuple[str, str, list[str]]] = field(default_factory=list)  # fact, value, quotes
+
+    def update(self, other: Pending) -> None:
+        self.quotes.update(other.quotes)
+        self.stated.extend(other.stated)
 
 
 def anchor_quotes(facts: Facts, sources: dict[str, str], pending: Pending | None = None) -> int:
@@ -86,7 +90,7 @@ def anchor_quotes(facts: Facts, sources: dict[str, str], pending: Pending | None
     if pending is not None:
         for quote in cited - described:
             if not facts.describes(quote):
-                pending.quotes[quote] = _facts_citing(facts, quote)
+                pending.quotes[_text(quote)] = _facts_citing(facts, quote)
                 quotes.discard(quote)
     for quote in sorted(quotes, key=_text):
         exacts = facts.objects(quote, _EXACT)
@@ -162,8 +166,9 @@ def _stated_values_outside_quotes(facts: Facts, pending: Pending | None) -> list
         exacts = [e.value for q in quotes for e in facts.objects(q, _EXACT)]
         if any(stated.value in exact for exact in exacts):
             continue
-        if pending is not None and any(q in pending.quotes for q in quotes):
-            pending.stated.append((fact, stated, quotes))  # some quote is described elsewhere
+        if pending is not None and any(_text(q) in pending.quotes for q in quotes):
+            # Some quote is described by another unit.
+            pending.stated.append((_text(fact), stated.value, [_text(q) for q in quotes]))
         else:
             problems.append(f"{_text(fact)}: stated value «{stated.value}» is not in its quote(s)")
     return problems
@@ -173,14 +178,12 @@ def check_pending(pending: Pending, exacts_of) -> None:
     """Check what the units left to the whole corpus, once every unit is read: each cited quote is
     described (one oa:exact, `exacts_of(quote)`), and each stated value is in one of its quotes."""
     problems = []
-    for quote, citing in sorted(pending.quotes.items(), key=lambda item: _text(item[0])):
+    for quote, citing in sorted(pending.quotes.items()):
         found = exacts_of(quote)
         if len(found) != 1:
-            problems.append(
-                f"{citing}: quote {_text(quote)} has {len(found)} oa:exact values, needs 1"
-            )
-    for fact, stated, quotes in pending.stated:
-        if not any(stated.value in exact for q in quotes for exact in exacts_of(q)):
-            problems.append(f"{_text(fact)}: stated value «{stated.value}» is not in its quote(s)")
+            problems.append(f"{citing}: quote {quote} has {len(found)} oa:exact values, needs 1")
+    for fact, stated, quotes in sorted(pending.stated):
+        if not any(stated in exact for q in quotes for exact in exacts_of(q)):
+            problems.append(f"{fact}: stated value «{stated}» is not in its quote(s)")
     if problems:
         raise QuoteError("quotes that do not match the source:\n  " + "\n  ".join(problems))

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
-from . import __version__, resources
+from . import __version__, default_cache_dir, resources
 from . import store as stores
 from .errors import QueryError, RDFSyntaxError
 from .formats import get_format
@@ -105,14 +105,6 @@ def project_store(cache_dir: Path | None = None) -> ox.Store | OpenStore:
     if len(data) > stores.STORE_THRESHOLD:
         return open_store(ensure_store(key, lambda: data, folder))
     return store_from_nquads(data)
-
-
-def default_cache_dir() -> Path:
-    """$GUIAN_KG_CACHE_DIR, else $XDG_CACHE_HOME/guian-kg, else ~/.cache/guian-kg."""
-    if os.environ.get("GUIAN_KG_CACHE_DIR"):
-        return Path(os.environ["GUIAN_KG_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "guian-kg"
 
 
 def input_key() -> str:

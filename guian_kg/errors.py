@@ -10,6 +10,18 @@ class GuianKGError(Exception):
 
     exit_code = 2
 
+    def __reduce__(self):
+        # Pickled whole (message and attributes), whatever the subclass's __init__ takes: the
+        # build's worker processes send their errors back to the parent.
+        return _restore, (type(self), self.args, self.__dict__)
+
+
+def _restore(cls: type, args: tuple, state: dict) -> GuianKGError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
 
 class InputError(GuianKGError):
     """Input that cannot be read: a missing file, malformed RDF, a bad option value."""

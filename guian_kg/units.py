@@ -1,0 +1,253 @@
+"""The units of the corpus (the shared files, then each article) read, anchored and enriched each
+on its own: in worker processes, one per core, and cached by content, so that a rebuild after one
+article changed redoes that article alone.
+
+A unit's result is its triples as N-Triples (the store loads them in Rust) and what it leaves to
+the whole corpus (anchor.Pending). A cache entry (CACHE/units/KEY.nt) is keyed by the code that
+made it and the names and bytes of the unit's files; it records the checksum of every source text
+its quotes anchor in, and is used only while those texts are unchanged. Its first line is its mark
+(an N-Triples comment naming its key): what proves that guian-kg wrote it, and may replace it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+import tempfile
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from functools import cache
+from multiprocessing import get_context
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib.namespace import DCTERMS, RDF
+
+from . import __version__
+from .anchor import Pending
+from .corpus import Article
+from .enrich import enrich
+from .errors import GuianKGError, InputError
+from .facts import Facts
+from .namespaces import SCHEMA
+from .read import read_quads
+from .terms import node
+
+# The modules whose code decides what a unit becomes: a change to any of them is a new cache key.
+_MAKERS = ("anchor.py", "dates.py", "enrich.py", "facts.py", "read.py", "offline.py", "units.py")
+_MARK = "# guian-kg unit {key} "
+_PARALLEL_FROM = 8  # fewer units are enriched in this process: starting workers costs more
+
+
+@dataclass(frozen=True)
+class Unit:
+    """Files read and enriched as one; `article` is the corpus article they describe, if any."""
+
+    files: tuple[Path, ...]
+    article: Article | None = None
+
+
+@dataclass
+class Enriched:
+    ntriples: bytes
+    pending: Pending
+    anchored_in: dict[str, str]  # article IRI → sha256 of the text its quotes anchor in
+    cached: bool = False
+
+
+@dataclass
+class Counts:
+    enriched: int = 0
+    from_cache: int = 0
+
+
+def enrich_units(
+    units: Sequence[Unit], sources: dict[str, str], cache_dir: Path | None, workers: int
+) -> tuple[list[Enriched], Counts]:
+    """Every unit enriched (from the cache where it is current), in the order given; the first
+    unit (in that order) that fails raises its error."""
+    digests = {iri: _sha256(text.encode("utf-8")) for iri, text in sources.items()}
+    folder = cache_dir / "units" if cache_dir is not None else None
+    keys = [unit_key(unit) for unit in units]
+    results: list[Enriched | None] = [
+        _cached(folder, key, digests) if folder else None for key in keys
+    ]
+    todo = [i for i, result in enumerate(results) if result is None]
+    counts = Counts(enriched=len(todo), from_cache=len(units) - len(todo))
+    for i, outcome in zip(todo, _run([units[i] for i in todo], sources, workers), strict=True):
+        if isinstance(outcome, BaseException):
+            raise outcome
+        results[i] = outcome
+        if folder is not None:
+            _store(folder, keys[i], outcome)
+    if folder is not None and todo:
+        _prune(folder, set(keys))
+    return results, counts
+
+
+def enrich_unit(unit: Unit, sources: dict[str, str]) -> Enriched:
+    """Read a unit's files, check what an article folder must hold, anchor and enrich it."""
+    facts = Facts(quad.triple for path in unit.files for quad in read_quads(path))
+    if unit.article is not None:
+        _check_described(unit.article, facts)
+    pending = Pending()
+    enrich(facts, sources, pending)
+    anchored_in = {
+        o.value: _sha256(sources[o.value].encode("utf-8"))
+        for _, o in facts.subject_objects(_SOURCE)
+        if isinstance(o, ox.NamedNode) and o.value in sources
+    }
+    return Enriched(
+        ox.serialize(facts.triples, format=ox.RdfFormat.N_TRIPLES), pending, anchored_in
+    )
+
+
+def unit_key(unit: Unit) -> str:
+    """A checksum of the code that enriches a unit, the article it describes, and the names and
+    bytes of its files."""
+    digest = hashlib.sha256(_code_fingerprint().encode("ascii"))
+    digest.update(f"\0{unit.article.iri if unit.article else ''}".encode())
+    for path in unit.files:
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            raise InputError(f"{path}: {exc.strerror or 'cannot read'}") from None
+        digest.update(f"\0{Path(path).name}\0{len(data)}\0".encode())
+        digest.update(data)
+    return digest.hexdigest()[:32]
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its CPU affinity, as `taskset` or a container sets it)."""
+    return len(os.sched_getaffinity(0))
+
+
+def _run(units: list[Unit], sources: dict[str, str], workers: int) -> list:
+    """Each unit's Enriched, or the error it raised."""
+    if workers <= 1 or len(units) < _PARALLEL_FROM:
+        return [_outcome(unit, sources) for unit in units]
+    global _SOURCES
+    _SOURCES = sources  # forked workers inherit it: no copy of every text per task
+    try:
+        # fork: the workers inherit the sources and the sandbox (guian_kg.sandbox) of this process.
+        with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
+            return list(pool.map(_worker, units, chunksize=max(1, len(units) // (workers * 8))))
+    finally:
+        _SOURCES = {}
+
+
+_SOURCES: dict[str, str] = {}
+
+
+def _worker(unit: Unit):
+    return _outcome(unit, _SOURCES)
+
+
+def _outcome(unit: Unit, sources: dict[str, str]):
+    """The unit enriched, or its error: raised by the parent in the order of the units."""
+    try:
+        return enrich_unit(unit, sources)
+    except GuianKGError as error:
+        return error
+
+
+def _check_described(article: Article, facts: Facts) -> None:
+    """An article folder describes the article it is named for."""
+    if ox.Triple(node(article.iri), _TYPE, _NEWS_ARTICLE) not in facts:
+        raise InputError(
+            f"{article.folder}: its facts hold no schema:NewsArticle <{article.iri}> "
+            "(an article folder is named for its article's IRI)"
+        )
+
+
+_TYPE, _NEWS_ARTICLE, _SOURCE = node(RDF.type), node(SCHEMA.NewsArticle), node(DCTERMS.source)
+
+
+def _cached(folder: Path, key: str, digests: dict[str, str]) -> Enriched | None:
+    """The cache entry for `key`, if it is ours, whole, and anchored in texts still current."""
+    try:
+        fd = os.open(folder / f"{key}.nt", os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        first = handle.readline().decode("utf-8", "replace")
+        rest = handle.read()
+    mark = _MARK.format(key=key)
+    if not first.startswith(mark):
+        return None
+    try:
+        meta = json.loads(first[len(mark) :])
+    except ValueError:
+        return None
+    if any(digests.get(iri) != digest for iri, digest in meta["anchored_in"].items()):
+        return None
+    if len(rest) != meta["bytes"]:
+        return None
+    pending = Pending(meta["pending"]["quotes"], [tuple(s) for s in meta["pending"]["stated"]])
+    return Enriched(rest, pending, meta["anchored_in"], cached=True)
+
+
+def _store(folder: Path, key: str, result: Enriched) -> None:
+    """Write a cache entry atomically; a cache that cannot be written is skipped."""
+    meta = {
+        "anchored_in": result.anchored_in,
+        "bytes": len(result.ntriples),
+        "pending": {"quotes": result.pending.quotes, "stated": result.pending.stated},
+    }
+    first = (_MARK.format(key=key) + json.dumps(meta, sort_keys=True) + "\n").encode("utf-8")
+    target = folder / f"{key}.nt"
+    if (target.exists() or target.is_symlink()) and not _is_ours(target):
+        return  # never replace what guian-kg did not write
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".nt")
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(first + result.ntriples)
+        os.replace(tmp, target)
+    except OSError:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def _prune(folder: Path, used: set[str]) -> None:
+    """Past twice as many entries as this build used, delete ours that it did not use (an entry
+    is ours if it carries its mark); anything else in the folder is left alone."""
+    try:
+        entries = [p for p in folder.glob("*.nt") if p.stem not in used]
+    except OSError:
+        return
+    if len(entries) + len(used) <= 2 * len(used):
+        return
+    for path in entries:
+        if _is_ours(path):
+            path.unlink(missing_ok=True)
+
+
+def _is_ours(path: Path) -> bool:
+    """Whether `path` is a regular file (not a link) that starts with the mark of its key."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return False
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            return False
+        return handle.readline().startswith(_MARK.format(key=path.stem).encode("utf-8"))
+
+
+@cache
+def _code_fingerprint() -> str:
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256(__version__.encode("ascii"))
+    for name in _MAKERS:
+        digest.update((here / name).read_bytes())
+    return digest.hexdigest()
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

@@ -1,0 +1,106 @@
+"""Each unit of the corpus (the shared files, each article) is enriched on its own: in worker
+processes when there are many, and from the cache when its files, its article's text and the code
+are unchanged. Whatever the path, the graph is the same."""
+
+from __future__ import annotations
+
+import importlib
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from guian_kg.build import load
+from guian_kg.corpus import Corpus
+from guian_kg.errors import QuoteError
+from guian_kg.write import serialize_quads
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory) -> Path:
+    """A generated corpus of 8 articles: 9 units, enough for the worker processes."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        corpus_module = importlib.import_module("corpus")
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    out = tmp_path_factory.mktemp("generated")
+    corpus_module.generate(out, 8, seed=3)
+    return out
+
+
+def nquads(kg) -> str:
+    return serialize_quads(kg.store.quads_for_pattern(None, None, None, None), "nq")
+
+
+@pytest.fixture(scope="module")
+def reference(generated) -> str:
+    """The graph enriched in this process, without a cache."""
+    return nquads(load(corpus=Corpus(generated), cache_dir=None, workers=1))
+
+
+def test_workers_give_the_same_graph_as_one_process(generated, reference):
+    kg = load(corpus=Corpus(generated), cache_dir=None, workers=2)
+    assert (kg.units.enriched, kg.units.from_cache) == (9, 0)
+    assert nquads(kg) == reference
+
+
+def test_a_rebuild_enriches_only_the_article_that_changed(generated, reference, tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(generated, corpus)
+    cache = tmp_path / "cache"
+    first = load(corpus=Corpus(corpus), cache_dir=cache, workers=2)
+    assert (first.units.enriched, first.units.from_cache) == (9, 0)
+    again = load(corpus=Corpus(corpus), cache_dir=cache, workers=2)
+    assert (again.units.enriched, again.units.from_cache) == (0, 9)
+    assert nquads(again) == reference
+
+    changed = corpus / "articles" / "synthetic-00005" / "article.ttl"
+    changed.write_text(changed.read_text(encoding="utf-8") + "\n# a comment\n", encoding="utf-8")
+    third = load(corpus=Corpus(corpus), cache_dir=cache, workers=2)
+    assert (third.units.enriched, third.units.from_cache) == (1, 8)
+    assert nquads(third) == reference
+
+
+def test_a_changed_source_text_re_anchors_its_article(tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(ROOT / "tests" / "corpus", corpus)
+    cache = tmp_path / "cache"
+    load(corpus=Corpus(corpus), cache_dir=cache)
+    alpha = Corpus(corpus).articles[0]
+    text = alpha.source_path.read_text(encoding="utf-8")
+    alpha.source_path.write_text("前言。" + text, encoding="utf-8")
+    digest = __import__("hashlib").sha256(alpha.source_path.read_bytes()).hexdigest()
+    (alpha.folder / "SHA256SUMS").write_text(f"{digest}  {alpha.source_path.name}\n")
+    kg = load(corpus=Corpus(corpus), cache_dir=cache)
+    # alpha's quotes (and the shared claim's) moved by three code points; beta's did not.
+    assert kg.units.enriched >= 1 and kg.units.from_cache >= 1
+    reference = load(corpus=Corpus(corpus), cache_dir=None)
+    assert nquads(kg) == nquads(reference)
+
+
+def test_a_failing_article_in_a_worker_raises_its_error_naming_the_fact(generated, tmp_path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(generated, corpus)
+    broken = sorted((corpus / "articles" / "synthetic-00006").rglob("*.ttl"))[-1]
+    text = broken.read_text(encoding="utf-8")
+    exact = text.index('oa:exact "') + len('oa:exact "')
+    broken.write_text(text[:exact] + "不在原文" + text[exact:], encoding="utf-8")
+    with pytest.raises(QuoteError, match=r"is not in its source .*synthetic-00006"):
+        load(corpus=Corpus(corpus), cache_dir=None, workers=2)
+
+
+def test_a_cache_file_guian_kg_did_not_write_is_neither_read_nor_replaced(tmp_path):
+    cache = tmp_path / "cache"
+    kg = load(corpus=Corpus(ROOT / "tests" / "corpus"), cache_dir=cache)
+    entries = sorted((cache / "units").glob("*.nt"))
+    assert len(entries) == kg.units.enriched == 3  # the shared files, alpha, beta
+    foreign = entries[0]
+    foreign.write_bytes(b"<urn:a> <urn:b> <urn:c> .\n")  # same name, no mark
+    again = load(corpus=Corpus(ROOT / "tests" / "corpus"), cache_dir=cache)
+    assert (again.units.enriched, again.units.from_cache) == (1, 2)
+    assert foreign.read_bytes() == b"<urn:a> <urn:b> <urn:c> .\n"
+    assert nquads(again) == nquads(kg)
