@@ -25,7 +25,7 @@ from .terms import node, to_oxigraph, to_rdflib
 from .units import Counts, Unit, available_cores, enrich_units
 from .validate import Report, validate
 from .void import DUMP_STEM, describe
-from .write import serialize_dataset, serialize_graph, serialize_quads
+from .write import serialize_dataset, serialize_quads, store_dumps
 
 USE_DEFAULT_CACHE = Path("\0default")  # load()'s cache_dir when not given (None means no cache)
 
@@ -191,24 +191,28 @@ def check(kg: KnowledgeGraph) -> Report:
 
 def dump_files(kg: KnowledgeGraph, base: str = DEFAULT_BASE) -> dict[str, bytes]:
     """Every file of dist/: the dumps, the JSON-LD context, the framed designations, and void.ttl."""
-    quads = list(kg.store.quads_for_pattern(None, None, None, None))
-    if base != DEFAULT_BASE:
-        quads = [rebase_quad(quad, base) for quad in quads]
+    store = kg.store if base == DEFAULT_BASE else _rebased(kg.store, base)
+    texts = store_dumps(store, base)
     graphs = kg.graphs(base)
-    iris = Iris(base)
     files = {
         f"{DUMP_STEM}.{get_format(name).extension}": (
-            serialize_dataset(graphs, name, base)
-            if name == "jsonld"
-            else serialize_quads(quads, name, base)
+            serialize_dataset(graphs, name, base) if name == "jsonld" else texts[name]
         ).encode("utf-8")
         for name in DUMP_FORMATS
     }
     files["context.jsonld"] = jsonld.context_file(base)
     # For web pages: one object per designation, its programme, organisations and facts nested.
     files["designations.jsonld"] = jsonld.export(graphs, base, "designation").encode("utf-8")
-    files["void.ttl"] = serialize_graph(graphs[iris.graph("void")], "ttl", base).encode("utf-8")
+    void = store.quads_for_pattern(None, None, None, node(Iris(base).graph("void")))
+    files["void.ttl"] = serialize_quads(void, "ttl", base).encode("utf-8")
     return files
+
+
+def _rebased(store: ox.Store, base: str) -> ox.Store:
+    """A copy of the store with every IRI under the default base moved under `base`."""
+    rebased = ox.Store()
+    rebased.extend(rebase_quad(quad, base) for quad in store)
+    return rebased
 
 
 def build(

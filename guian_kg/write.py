@@ -103,6 +103,83 @@ def serialize_quads(quads: Iterable[ox.Quad], fmt: RDFFormat | str, base: str | 
     ).decode("utf-8")
 
 
+def store_dumps(store: ox.Store, base: str | None = None) -> dict[str, str]:
+    """N-Quads, N-Triples, TriG and Turtle of every named graph of `store` (a triple format: their
+    union), in the order `serialize_quads` gives, made in one pass: Oxigraph writes the quads as
+    N-Quads, their lines are sorted as text (each split into its terms, which N-Quads writes
+    without spaces but for literals), and Oxigraph parses the sorted lines again to write Turtle
+    and TriG (no Python object per statement is kept, nor any per term)."""
+    lines = [
+        line for line in store.dump(format=ox.RdfFormat.N_QUADS).decode("utf-8").split("\n") if line
+    ]
+    rows = [_terms(line) for line in lines]
+    del lines
+    triples = {row[:3] for row in rows}
+    texts = {
+        "nq": _joined(sorted(f"{s} {p} {o} {g} ." for s, p, o, g in rows)),
+        "nt": _joined(sorted(f"{s} {p} {o} ." for s, p, o in triples)),
+    }
+    used = _used_prefixes_of_rows(rows, base)
+    ordered_quads = sorted(rows, key=lambda r: (r[3], r[0], r[1] != _RDF_TYPE, r[1], r[2]))
+    texts["trig"] = _reserialized(ordered_quads, ox.RdfFormat.TRIG, used)
+    del ordered_quads, rows
+    used = _used_prefixes_of_rows(triples, base)  # the graph names are not in a triple
+    ordered_triples = sorted(triples, key=lambda r: (r[0], r[1] != _RDF_TYPE, r[1], r[2]))
+    texts["ttl"] = _reserialized(ordered_triples, ox.RdfFormat.TURTLE, used)
+    return texts
+
+
+def _terms(line: str) -> tuple[str, str, str, str]:
+    """(subject, predicate, object, graph) of an N-Quads line in a named graph, as written."""
+    subject, predicate, rest = line.split(" ", 2)
+    obj, graph = rest[: -len(" .")].rsplit(" ", 1)
+    return subject, predicate, obj, graph
+
+
+def _joined(lines: list[str]) -> str:
+    return "\n".join(lines) + "\n" if lines else ""
+
+
+def _reserialized(
+    rows: list[tuple[str, ...]], rdf_format: ox.RdfFormat, used: dict[str, str]
+) -> str:
+    """Rows of N-Triples/N-Quads terms, in their order, in `rdf_format`: parsed by Oxigraph again,
+    one statement at a time."""
+    source = ox.RdfFormat.N_QUADS if rdf_format.supports_datasets else ox.RdfFormat.N_TRIPLES
+    text = "".join(" ".join(row) + " .\n" for row in rows).encode("utf-8")
+    statements = (
+        quad if rdf_format.supports_datasets else quad.triple
+        for quad in ox.parse(text, format=source)
+    )
+    return ox.serialize(statements, format=rdf_format, prefixes=used).decode("utf-8")
+
+
+def _used_prefixes_of_rows(rows: Iterable[tuple[str, ...]], base: str | None) -> dict[str, str]:
+    """`_used_prefixes` of rows of N-Quads terms: the IRIs they name, and literals' datatypes."""
+    iris = set()
+    for row in rows:
+        for term in row:
+            if term.startswith("<"):
+                iris.add(term[1:-1])
+            elif term.startswith('"'):
+                iris.add(_literal_datatype(term))
+    namespaces = prefixes(base)
+    return {p: ns for p, ns in namespaces.items() if any(iri.startswith(ns) for iri in iris)}
+
+
+def _literal_datatype(term: str) -> str:
+    """The datatype IRI of a literal as N-Quads writes it."""
+    if term.endswith(">") and '"^^<' in term:
+        return term[term.rindex('"^^<') + 4 : -1]
+    if not term.endswith('"'):
+        return _RDF_LANG_STRING  # "…"@tag
+    return _XSD_STRING
+
+
+_RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+
 def _statement_key(statement) -> tuple:
     """Graph, subject, then rdf:type first (Turtle's `a`), then predicate and object, by N-Triples form."""
     terms = [str(term) for term in statement]
