@@ -4,20 +4,18 @@ each measured in its own process per pipeline, next to bare pyoxigraph doing the
 Usage: python benchmarks/scale.py [--sizes 1,10,100,400] [--cap 60] [--seed 0]
        python benchmarks/scale.py --smoke          (sizes 1 and 2)
 
-Pipelines (one function each, in PIPELINES: add the rebuilt core as a third):
-- current: today's guian_kg pieces as `build` strings them, fed what they can take. `build.load`
-  anchors every quote in ONE source text, so a corpus cannot go through it whole: each article is
-  parsed with rdflib into its own graph and enriched (quote offsets, date companions) with its own
-  text, then merged; pySHACL validates the merged graph as `build` does today ("validate"), and,
-  as the design asks, each article with the shared files and the ontology ("validate/article");
-  the dumps are written by guian_kg.write; the cold query is `guian-kg query FILE --data` on
-  the N-Quads dump.
+Pipelines (one function each, in PIPELINES):
+- current: guian-kg's build on the corpus as `guian-kg build --data CORPUS` runs it (guian_kg.build:
+  each article read, anchored and enriched on its own in worker processes, the graph held in an
+  Oxigraph store, validated, every dump of dist/ written), then a rebuild after one article changed
+  (the unit cache warm: only that article is read again), then the cold query, `guian-kg query FILE
+  --data` on the N-Quads dump.
 - bare: pyoxigraph alone: parse the same Turtle into a Store (ontology and data graphs), dump the
   same four formats, bulk-load an on-disk store, and a cold python script that opens it read-only
   and runs the same query.
 
-The dumps are N-Triples, N-Quads, Turtle and TriG of the ontology and data graphs (no VoID, no
-JSON-LD). Times are wall seconds; peak RSS is the process's (ru_maxrss) for everything but the
+Bare pyoxigraph writes N-Triples, N-Quads, Turtle and TriG of the ontology and data graphs; the
+current build writes every file of dist/ (those four with VoID, and the JSON-LD files). Times are wall seconds; peak RSS is the process's (ru_maxrss) for everything but the
 cold query, whose process is measured apart. "triples" counts the input: the corpus's Turtle plus
 the ontology. Exponents are least-squares slopes of log time (or log memory above the process's
 size after its imports) against log triples: 1.0 is linear. A phase is skipped at a size where,
@@ -99,59 +97,51 @@ def _cold(command: list[str], times: dict[str, float], info: dict[str, object]) 
 
 
 def current(corpus: Path, work: Path, phases: set[str]) -> dict[str, object]:
-    """Today's guian_kg functions (rdflib, pySHACL), article by article where they need one text."""
-    from rdflib import Graph, URIRef
-
-    from guian_kg.build import shapes_graph
-    from guian_kg.corpus import Article
-    from guian_kg.enrich import enrich
-    from guian_kg.namespaces import shorten
-    from guian_kg.read import parse_files
-    from guian_kg.resources import ontology_files
-    from guian_kg.validate import validate
-    from guian_kg.write import serialize_dataset
+    """guian-kg's build as `guian-kg build --data CORPUS` runs it, phase by phase, then a rebuild
+    after one article changed (its cache warm), then a cold `guian-kg query` on the N-Quads dump."""
+    from guian_kg.build import check, dump_files, load
+    from guian_kg.corpus import Corpus
+    from guian_kg.units import available_cores
 
     times: dict[str, float] = {}
-    info: dict[str, object] = {}
-    shared_files, folders = _corpus_files(corpus)
-    if "parse" in phases:  # and with it the phases that need the parsed graph
-        ontology = _timed(times, "parse", lambda: parse_files(ontology_files()))
-        shared = _timed(times, "parse", lambda: parse_files(shared_files))
-        data = Graph()
-        _timed(times, "parse", lambda: data.__iadd__(shared))
-        shapes = shapes_graph()
-        per_article = "validate/article" in phases
-        for folder in folders:
-            graph = _timed(times, "parse", lambda f=folder: parse_files(sorted(f.rglob("*.ttl"))))
-            sources = {Article(folder).iri: Article(folder).text()}
-            _timed(times, "enrich", lambda g=graph, s=sources: enrich(g, s))
-            if per_article:
-                one = graph + shared
-                report = _timed(
-                    times, "validate/article", lambda g=one: validate(g, shapes, ontology)
-                )
-                info["articles not conforming"] = info.get("articles not conforming", 0) + (
-                    not report.conforms
-                )
-            _timed(times, "parse", lambda g=graph: data.__iadd__(g))
-        info["triples after enrich"] = len(data) + len(ontology)
-        if "validate" in phases:
-            report = _timed(times, "validate", lambda: validate(data, shapes, ontology))
-            # Today's shapes number the designations of ONE article (gk:sequenceNumber 1-10): merged
-            # articles break gks:DesignationShape, which is why the design validates article by article.
-            shapes_at_fault: dict[str, int] = {}
-            for result in report.results:
-                shape = f"{shorten(result.path or '')} {shorten(result.constraint)}".strip()
-                shapes_at_fault[shape] = shapes_at_fault.get(shape, 0) + 1
-            info["whole-graph results"] = shapes_at_fault
+    info: dict[str, object] = {"cores": available_cores()}
+    cache = work / "cache"
     nquads = work / "current.nq"
-    if "dump" in phases:
-        graphs = {URIRef(ONTOLOGY_GRAPH): ontology, URIRef(DATA_GRAPH): data}
-        for fmt in DUMPS:
-            text = _timed(times, "dump", lambda f=fmt: serialize_dataset(graphs, f))
-            _timed(
-                times, "dump", lambda f=fmt, t=text: (work / f"current.{f}").write_bytes(t.encode())
-            )
+    if "parse" in phases:  # and with it everything that needs the graph
+        timings: dict[str, float] = {}
+        kg = load(corpus=Corpus(corpus), timings=timings, cache_dir=cache)
+        times["parse"] = timings["load"] + timings["store"]  # read, store, describe
+        times["enrich"] = timings["enrich"]  # read, anchor and enrich each article
+        info["triples built"] = len(kg.store)
+        if "validate" in phases:
+            report = _timed(times, "validate", lambda: check(kg))
+            info["conforms"] = "yes" if report.conforms else f"NO ({len(report.results)} results)"
+        if "dump" in phases:
+
+            def dump() -> None:
+                for name, data in dump_files(kg).items():
+                    (work / f"current-{name}").write_bytes(data)
+
+            _timed(times, "dump", dump)
+            nquads = work / "current-guian-kg.nq"
+        del kg
+        if "rebuild" in phases:
+            # One article changed (a comment added to one file): only it is read and anchored again.
+            changed = sorted((corpus / "articles").iterdir())[-1] / "article.ttl"
+            changed.write_text(changed.read_text(encoding="utf-8") + "\n# changed\n", "utf-8")
+
+            def rebuild() -> None:
+                kg = load(corpus=Corpus(corpus), cache_dir=cache)
+                info["rebuild enriched"] = (
+                    f"{kg.units.enriched} of {kg.units.enriched + kg.units.from_cache}"
+                )
+                if "validate" in phases:
+                    check(kg)
+                if "dump" in phases:
+                    for name, data in dump_files(kg).items():
+                        (work / f"current-{name}").write_bytes(data)
+
+            _timed(times, "rebuild", rebuild)
     if "query" in phases:
         if not nquads.is_file():  # the dump was skipped: query the bare dump of the same input
             nquads = work / "bare.nq"
@@ -222,21 +212,21 @@ def bare(corpus: Path, work: Path, phases: set[str]) -> dict[str, object]:
 PIPELINES: dict[
     str, tuple[Callable[[Path, Path, set[str]], dict[str, object]], tuple[str, ...]]
 ] = {
-    "current": (current, ("parse", "enrich", "validate", "validate/article", "dump", "query")),
+    "current": (current, ("parse", "enrich", "validate", "dump", "rebuild", "query")),
     "bare": (bare, ("parse", "dump", "store", "query")),
 }
 # Phases that need another one (skipped with it). The current query reads a dump of the same
 # input (the bare one if its own was skipped), so it is measured at every size.
 NEEDS = {
-    "current": {p: "parse" for p in ("enrich", "validate", "validate/article", "dump")},
+    "current": {p: "parse" for p in ("enrich", "validate", "dump", "rebuild")},
     "bare": {p: "parse" for p in ("dump", "store", "query")},
 }
-# The phases summed as the end-to-end build: the design validates article by article.
+# The phases summed as the end-to-end build.
 BUILD = {
-    "current": ("parse", "enrich", "validate/article", "dump"),
+    "current": ("parse", "enrich", "validate", "dump"),
     "bare": ("parse", "dump", "store"),
 }
-COLUMNS = ("parse", "enrich", "validate", "validate/article", "dump", "store", "query")
+COLUMNS = ("parse", "enrich", "validate", "dump", "store", "rebuild", "query")
 # Without validation: what the issue's "within 5x of bare pyoxigraph parsing the same Turtle and
 # writing the same dumps" compares, and what stays measurable when pySHACL hits the cap.
 UNVALIDATED = {"current": ("parse", "enrich", "dump"), "bare": ("parse", "dump")}
@@ -430,6 +420,11 @@ def report(rows: list[dict[str, object]], cap: float) -> None:
             f"  {size:>5} articles: "
             + ", ".join(f"{k} {_fmt(v, 0, 1)}" for k, v in figures.items())
         )
+    print("\nrebuild after one article changed, as a share of the full build:")
+    for row in rows:
+        if row["pipeline"] == "current" and "rebuild" in row["times"]:
+            share = _ratio(row["times"]["rebuild"], _seconds(row, BUILD))
+            print(f"  {row['size']:>5} articles: {_fmt(100 * share, 0, 1)}%")
 
 
 def _seconds(row: dict, table: dict[str, tuple[str, ...]]) -> float:
