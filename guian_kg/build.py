@@ -13,6 +13,7 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
 from . import default_cache_dir, jsonld, resources
+from . import store as stores
 from .anchor import Pending, check_pending
 from .corpus import Corpus, is_corpus
 from .errors import InputError, ValidationFailed
@@ -101,6 +102,7 @@ class BuildResult:
     files: list[Path] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    store: Path | None = None  # the on-disk store of the dump, in the cache
 
 
 def expand_data_paths(paths: Sequence[Path]) -> list[Path] | None:
@@ -237,4 +239,9 @@ def build(
     started = time.perf_counter()
     published = publish(files, out)
     timings["write"] = time.perf_counter() - started
-    return BuildResult(kg, report, published.files, timings, published.warnings)
+    started = time.perf_counter()
+    # The on-disk store that `query` and `serve --dist` open instead of parsing the dump again.
+    nquads = files[f"{DUMP_STEM}.nq"]
+    store_path = stores.ensure_store(stores.dump_key(nquads), lambda: nquads, default_cache_dir())
+    timings["store on disk"] = time.perf_counter() - started
+    return BuildResult(kg, report, published.files, timings, published.warnings, store_path)

@@ -132,9 +132,13 @@ def build(out: Path, base: str, data: tuple[Path, ...]) -> None:
     _echo_result("".join(f"{path}\n" for path in result.files))
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
-    total = sum(len(g) for g in (result.kg.ontology, result.kg.data, result.kg.void))
+    units = result.kg.units
     click.echo(
-        f"built {total} triples into {out} in {sum(result.timings.values()):.2f} s", err=True
+        f"built {len(result.kg.store)} triples into {out} in {sum(result.timings.values()):.2f} s "
+        f"({units.enriched} of {units.enriched + units.from_cache} parts read and anchored, "
+        f"the rest unchanged since the last build); its store for `query` and `serve`: "
+        f"{result.store}",
+        err=True,
     )
 
 

@@ -67,8 +67,20 @@ def with_union_default_graph(store: ox.Store) -> ox.Store:
     return store
 
 
-def store_from_files(paths: Sequence[Path]) -> ox.Store:
-    """A store holding RDF files: triples go to the default graph, quads keep their graph names."""
+def store_from_files(paths: Sequence[Path]) -> ox.Store | OpenStore:
+    """A store holding RDF files: triples go to the default graph, quads keep their graph names.
+
+    One large N-Quads file (a dump past STORE_THRESHOLD) is opened as its on-disk store, made
+    once (`guian-kg build` makes the one of its dump) instead of being parsed into memory."""
+    if len(paths) == 1 and Path(paths[0]).suffix == ".nq" and Path(paths[0]).is_file():
+        path = Path(paths[0])
+        if path.stat().st_size > stores.STORE_THRESHOLD:
+            try:
+                made = ensure_store(stores.file_key(path), path.read_bytes, default_cache_dir())
+            except SyntaxError as exc:
+                line = _RDF_LINE.search(str(exc))
+                raise RDFSyntaxError(path, int(line.group(1)) if line else None, str(exc)) from None
+            return open_store(made)
     store = ox.Store()
     for path in paths:
         path = Path(path)

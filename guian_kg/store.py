@@ -18,6 +18,7 @@ delete it when the cache keeps more than KEEP stores.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -47,6 +48,21 @@ def open_store(path: Path) -> OpenStore:
     if mark is None:
         raise OSError(f"{path}: not a store made by guian-kg")
     return OpenStore(ox.Store.read_only(str(Path(path) / "db")), bool(mark["union_view"]))
+
+
+def dump_key(nquads: bytes) -> str:
+    """The key of the store made from an N-Quads dump: a checksum of its bytes (`guian-kg build`
+    makes the store of dist/guian-kg.nq; `query --data` and `serve --dist` open it)."""
+    return hashlib.sha256(nquads).hexdigest()[:32]
+
+
+def file_key(path: Path) -> str:
+    """`dump_key` of a file, read in pieces."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()[:32]
 
 
 def ensure_store(key: str, nquads, folder: Path) -> Path:

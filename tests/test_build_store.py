@@ -1,0 +1,44 @@
+"""`guian-kg build` also makes the on-disk store of its N-Quads dump (in the cache folder), which
+`query --data dist/guian-kg.nq` then opens, for a dump past the store threshold, instead of
+parsing the dump into memory again."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+import pytest
+
+from guian_kg import store as stores
+from guian_kg.build import build
+from guian_kg.query import run_query
+
+COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+
+@pytest.fixture
+def built(tmp_path, monkeypatch):
+    monkeypatch.setenv("GUIAN_KG_CACHE_DIR", str(tmp_path / "cache"))
+    return build(tmp_path / "dist")
+
+
+def test_the_build_makes_the_store_of_its_dump(built, tmp_path):
+    dump = tmp_path / "dist" / "guian-kg.nq"
+    assert built.store == tmp_path / "cache" / f"store-{stores.file_key(dump)}"
+    opened = stores.open_store(built.store)
+    expected = ox.Store()
+    expected.load(dump.read_bytes(), format=ox.RdfFormat.N_QUADS)
+    assert set(opened.store) == set(expected)  # read back whole, not counted
+    assert opened.union_view  # the three named graphs share no triple: no copy in the default graph
+
+
+def test_query_opens_the_store_the_build_made_for_a_large_dump(built, tmp_path, monkeypatch):
+    monkeypatch.setattr(stores, "STORE_THRESHOLD", 1024)  # the project's dump counts as large
+    before = sorted((tmp_path / "cache").glob("store-*"))
+    (row,) = run_query(COUNT, data=[tmp_path / "dist" / "guian-kg.nq"])
+    assert int(row["n"].value) == len(built.kg.store)
+    assert sorted((tmp_path / "cache").glob("store-*")) == before == [built.store]
+
+
+def test_a_small_dump_is_parsed_into_memory(built, tmp_path):
+    (row,) = run_query(COUNT, data=[tmp_path / "dist" / "guian-kg.nq"])
+    assert int(row["n"].value) == len(built.kg.store)
+    assert sorted((tmp_path / "cache").glob("store-*")) == [built.store]  # none made for it
