@@ -103,68 +103,81 @@ def serialize_quads(quads: Iterable[ox.Quad], fmt: RDFFormat | str, base: str | 
     ).decode("utf-8")
 
 
-def store_dumps(store: ox.Store, base: str | None = None) -> dict[str, str]:
-    """N-Quads, N-Triples, TriG and Turtle of every named graph of `store` (a triple format: their
-    union), in the order `serialize_quads` gives, made in one pass: Oxigraph writes the quads as
-    N-Quads, their lines are sorted as text (each split into its terms, which N-Quads writes
-    without spaces but for literals), and Oxigraph parses the sorted lines again to write Turtle
-    and TriG (no Python object per statement is kept, nor any per term)."""
-    lines = [
-        line for line in store.dump(format=ox.RdfFormat.N_QUADS).decode("utf-8").split("\n") if line
-    ]
-    rows = [_terms(line) for line in lines]
+def store_dumps(
+    store: ox.Store, base: str | None = None, formats: Iterable[str] = ("nq", "nt", "trig", "ttl")
+) -> dict[str, str]:
+    """N-Quads, N-Triples, TriG and Turtle (those of `formats`) of every named graph of `store` (a
+    triple format: their union), in the order `serialize_quads` gives, with no Python object per
+    statement kept: Oxigraph writes the quads as N-Quads lines, which are sorted as text (each by
+    one key string made of its terms: N-Quads writes a term without spaces, but for literals, and
+    never a NUL), and Oxigraph parses the sorted lines again to write Turtle and TriG."""
+    formats = set(formats)
+    lines = store.dump(format=ox.RdfFormat.N_QUADS).decode("utf-8").split("\n")
+    lines.pop()  # after the last newline
+    terms: set[str] = set()  # distinct subjects, predicates and objects: which prefixes are used
+    graphs: set[str] = set()
+    quad_keys: list[str] = []
+    triple_keys: dict[str, str] = {}  # a triple's line → its key
+    for line in lines:
+        subject, predicate, rest = line.split(" ", 2)
+        obj, graph = rest[:-2].rsplit(" ", 1)
+        terms.add(subject)
+        terms.add(predicate)
+        terms.add(obj)
+        graphs.add(graph)
+        rank = "0" if predicate == _RDF_TYPE else "1"  # rdf:type first, as Turtle's `a`
+        if "trig" in formats:
+            quad_keys.append(f"{graph}\0{subject}\0{rank}{predicate}\0{obj}")
+        if formats & {"nt", "ttl"}:
+            triple_keys[f"{subject} {predicate} {obj} ."] = f"{subject}\0{rank}{predicate}\0{obj}"
+    heads = {_head(term) for term in terms}
+    del terms
+    texts = {}
+    if "trig" in formats:
+        order = sorted(range(len(lines)), key=quad_keys.__getitem__)
+        del quad_keys
+        used = _prefixes_of(heads | {_head(g) for g in graphs}, base)
+        texts["trig"] = _reserialized([lines[i] for i in order], ox.RdfFormat.TRIG, used)
+        del order
+    if "nq" in formats:
+        lines.sort()
+        texts["nq"] = _joined(lines)
     del lines
-    triples = {row[:3] for row in rows}
-    texts = {
-        "nq": _joined(sorted(f"{s} {p} {o} {g} ." for s, p, o, g in rows)),
-        "nt": _joined(sorted(f"{s} {p} {o} ." for s, p, o in triples)),
-    }
-    used = _used_prefixes_of_rows(rows, base)
-    ordered_quads = sorted(rows, key=lambda r: (r[3], r[0], r[1] != _RDF_TYPE, r[1], r[2]))
-    texts["trig"] = _reserialized(ordered_quads, ox.RdfFormat.TRIG, used)
-    del ordered_quads, rows
-    used = _used_prefixes_of_rows(triples, base)  # the graph names are not in a triple
-    ordered_triples = sorted(triples, key=lambda r: (r[0], r[1] != _RDF_TYPE, r[1], r[2]))
-    texts["ttl"] = _reserialized(ordered_triples, ox.RdfFormat.TURTLE, used)
+    if "nt" in formats:
+        texts["nt"] = _joined(sorted(triple_keys))
+    if "ttl" in formats:
+        ordered = sorted(triple_keys, key=triple_keys.__getitem__)
+        del triple_keys
+        texts["ttl"] = _reserialized(ordered, ox.RdfFormat.TURTLE, _prefixes_of(heads, base))
     return texts
 
 
-def _terms(line: str) -> tuple[str, str, str, str]:
-    """(subject, predicate, object, graph) of an N-Quads line in a named graph, as written."""
-    subject, predicate, rest = line.split(" ", 2)
-    obj, graph = rest[: -len(" .")].rsplit(" ", 1)
-    return subject, predicate, obj, graph
+def _head(term: str) -> str:
+    """An IRI's (or a literal's datatype's) part up to its last '/' or '#', as N-Quads writes the
+    term: what a prefix of ours can name."""
+    iri = _literal_datatype(term) if term[0] == '"' else term.strip("<>")  # or a blank node
+    return iri[: max(iri.rfind("/"), iri.rfind("#")) + 1]
+
+
+def _prefixes_of(heads: set[str], base: str | None) -> dict[str, str]:
+    """The project's prefixes that some IRI starts with (each prefix ends with '/' or '#', so it
+    starts an IRI exactly when it starts the IRI's head)."""
+    namespaces = prefixes(base)
+    return {p: ns for p, ns in namespaces.items() if any(h.startswith(ns) for h in heads)}
 
 
 def _joined(lines: list[str]) -> str:
     return "\n".join(lines) + "\n" if lines else ""
 
 
-def _reserialized(
-    rows: list[tuple[str, ...]], rdf_format: ox.RdfFormat, used: dict[str, str]
-) -> str:
-    """Rows of N-Triples/N-Quads terms, in their order, in `rdf_format`: parsed by Oxigraph again,
+def _reserialized(lines: list[str], rdf_format: ox.RdfFormat, used: dict[str, str]) -> str:
+    """N-Triples or N-Quads lines, in their order, in `rdf_format`: Oxigraph parses them again,
     one statement at a time."""
     source = ox.RdfFormat.N_QUADS if rdf_format.supports_datasets else ox.RdfFormat.N_TRIPLES
-    text = "".join(" ".join(row) + " .\n" for row in rows).encode("utf-8")
-    statements = (
-        quad if rdf_format.supports_datasets else quad.triple
-        for quad in ox.parse(text, format=source)
-    )
+    statements = ox.parse(_joined(lines).encode("utf-8"), format=source)
+    if not rdf_format.supports_datasets:
+        statements = (quad.triple for quad in statements)
     return ox.serialize(statements, format=rdf_format, prefixes=used).decode("utf-8")
-
-
-def _used_prefixes_of_rows(rows: Iterable[tuple[str, ...]], base: str | None) -> dict[str, str]:
-    """`_used_prefixes` of rows of N-Quads terms: the IRIs they name, and literals' datatypes."""
-    iris = set()
-    for row in rows:
-        for term in row:
-            if term.startswith("<"):
-                iris.add(term[1:-1])
-            elif term.startswith('"'):
-                iris.add(_literal_datatype(term))
-    namespaces = prefixes(base)
-    return {p: ns for p, ns in namespaces.items() if any(iri.startswith(ns) for iri in iris)}
 
 
 def _literal_datatype(term: str) -> str:
