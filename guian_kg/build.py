@@ -17,13 +17,14 @@ from . import store as stores
 from .anchor import Pending, check_pending
 from .corpus import Corpus, is_corpus
 from .errors import InputError, ValidationFailed
-from .formats import DUMP_FORMATS, get_format
+from .formats import get_format
 from .iri import DEFAULT_BASE, Iris, check_base, rebase_graph, rebase_quad
 from .namespaces import OA
+from .parallel import available_cores, fork_map
 from .publish import check_folder, publish
 from .read import parse_files, read_quads
 from .terms import node, to_oxigraph, to_rdflib
-from .units import Counts, Unit, available_cores, enrich_units
+from .units import Counts, Unit, enrich_units
 from .validate import Report, validate
 from .void import DUMP_STEM, describe
 from .write import serialize_dataset, serialize_quads, store_dumps
@@ -192,22 +193,36 @@ def check(kg: KnowledgeGraph) -> Report:
 
 
 def dump_files(kg: KnowledgeGraph, base: str = DEFAULT_BASE) -> dict[str, bytes]:
-    """Every file of dist/: the dumps, the JSON-LD context, the framed designations, and void.ttl."""
+    """Every file of dist/: the dumps, the JSON-LD context, the framed designations, and void.ttl,
+    made in parallel (each group of files in a process forked from this one)."""
     store = kg.store if base == DEFAULT_BASE else _rebased(kg.store, base)
-    texts = store_dumps(store, base)
-    graphs = kg.graphs(base)
-    files = {
-        f"{DUMP_STEM}.{get_format(name).extension}": (
-            serialize_dataset(graphs, name, base) if name == "jsonld" else texts[name]
-        ).encode("utf-8")
-        for name in DUMP_FORMATS
-    }
-    files["context.jsonld"] = jsonld.context_file(base)
-    # For web pages: one object per designation, its programme, organisations and facts nested.
-    files["designations.jsonld"] = jsonld.export(graphs, base, "designation").encode("utf-8")
-    void = store.quads_for_pattern(None, None, None, node(Iris(base).graph("void")))
-    files["void.ttl"] = serialize_quads(void, "ttl", base).encode("utf-8")
-    return files
+    iris = Iris(base)
+
+    def make(group: str) -> dict[str, bytes]:
+        if group in ("nq trig", "nt ttl"):
+            texts = store_dumps(store, base, group.split())
+            return {f"{DUMP_STEM}.{get_format(f).extension}": t.encode() for f, t in texts.items()}
+        graphs = kg.graphs(base)
+        if group == "jsonld":
+            jsonld_dump = serialize_dataset(graphs, "jsonld", base)
+            return {f"{DUMP_STEM}.jsonld": jsonld_dump.encode("utf-8")}
+        # For web pages: one object per designation, its programme, organisations and facts nested.
+        designations = jsonld.export(graphs, base, "designation")
+        void = store.quads_for_pattern(None, None, None, node(iris.graph("void")))
+        return {
+            "designations.jsonld": designations.encode("utf-8"),
+            "context.jsonld": jsonld.context_file(base),
+            "void.ttl": serialize_quads(void, "ttl", base).encode("utf-8"),
+        }
+
+    files: dict[str, bytes] = {}
+    for made in fork_map(make, DUMP_GROUPS, available_cores()):
+        files.update(made)
+    return dict(sorted(files.items()))
+
+
+# Files made together (one process each): the first two share a pass over the N-Quads lines.
+DUMP_GROUPS = ("nq trig", "nt ttl", "jsonld", "designations")
 
 
 def _rebased(store: ox.Store, base: str) -> ox.Store:

@@ -17,10 +17,8 @@ import os
 import stat
 import tempfile
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cache
-from multiprocessing import get_context
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -33,6 +31,7 @@ from .enrich import enrich
 from .errors import GuianKGError, InputError
 from .facts import Facts
 from .namespaces import SCHEMA
+from .parallel import fork_map
 from .read import read_quads
 from .terms import node
 
@@ -120,30 +119,11 @@ def unit_key(unit: Unit) -> str:
     return digest.hexdigest()[:32]
 
 
-def available_cores() -> int:
-    """The cores this process may run on (its CPU affinity, as `taskset` or a container sets it)."""
-    return len(os.sched_getaffinity(0))
-
-
 def _run(units: list[Unit], sources: dict[str, str], workers: int) -> list:
     """Each unit's Enriched, or the error it raised."""
-    if workers <= 1 or len(units) < _PARALLEL_FROM:
-        return [_outcome(unit, sources) for unit in units]
-    global _SOURCES
-    _SOURCES = sources  # forked workers inherit it: no copy of every text per task
-    try:
-        # fork: the workers inherit the sources and the sandbox (guian_kg.sandbox) of this process.
-        with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
-            return list(pool.map(_worker, units, chunksize=max(1, len(units) // (workers * 8))))
-    finally:
-        _SOURCES = {}
-
-
-_SOURCES: dict[str, str] = {}
-
-
-def _worker(unit: Unit):
-    return _outcome(unit, _SOURCES)
+    if len(units) < _PARALLEL_FROM:
+        workers = 1
+    return fork_map(lambda unit: _outcome(unit, sources), units, workers)
 
 
 def _outcome(unit: Unit, sources: dict[str, str]):
