@@ -1,5 +1,8 @@
 """JSON-LD: the project context at a stable IRI, a document loader that never touches the network,
-the compacted graph, and framed documents for web pages (JSON-LD 1.1 with PyLD).
+the compacted graph, and framed documents for web pages (JSON-LD 1.1).
+
+The compacted graph is written by `compaction.py` straight from Oxigraph quads; PyLD
+(`compact_with_pyld`) is its reference. Framed documents and reading JSON-LD use PyLD.
 
 The context lives in the package (guian_kg/context.jsonld) and is published at
 `{base}context.jsonld` (dist/context.jsonld). Compacted dumps embed it, so that RDF tools read
@@ -20,44 +23,25 @@ import copy
 import json
 import re
 from collections.abc import Callable, Iterable
-from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pyld import jsonld
 from rdflib import BNode, Dataset, Graph, URIRef
 from rdflib import Literal as RDFLiteral
 from rdflib.namespace import RDF, XSD
 
+from .compaction import ContextMode, compact_quads, context_iri, dumps, jsonld_context
 from .errors import InputError, RemoteDocumentRefused
 from .iri import DEFAULT_BASE, Iris
-from .resources import context_path
+from .write import oxigraph_quads
 
 FRAMES: tuple[str, ...] = ("designation", "organization", "observation")
-ContextMode = Literal["embed", "iri"]
 Loader = Callable[[str, Any], dict]
 
 _FRAMES_DIR = Path(__file__).resolve().parent / "frames"
 _INTEGER = re.compile(r"^(0|-?[1-9][0-9]*)$")
 _JS_SAFE = 2**53 - 1  # larger integers would lose digits as JavaScript numbers
-
-
-@cache
-def _context_text() -> str:
-    return context_path().read_text(encoding="utf-8")
-
-
-def jsonld_context(base: str | None = None) -> dict:
-    """The JSON-LD @context object (prefixes and terms), the project's namespaces under `base`."""
-    text = _context_text()
-    if base and base != DEFAULT_BASE:
-        text = text.replace(DEFAULT_BASE, base)
-    return json.loads(text)["@context"]
-
-
-def context_iri(base: str = DEFAULT_BASE) -> str:
-    """The IRI the context is published at, which framed documents reference."""
-    return str(Iris(base).context)
 
 
 def context_file(base: str = DEFAULT_BASE) -> bytes:
@@ -93,12 +77,13 @@ def expanded(graphs: Iterable[tuple[URIRef | None, Graph]]) -> list:
     return _native(jsonld.from_rdf(dataset, {"useNativeTypes": False, "useRdfType": False}))
 
 
-def compact(
+def compact_with_pyld(
     graphs: Iterable[tuple[URIRef | None, Graph]],
     base: str = DEFAULT_BASE,
     context: ContextMode = "embed",
 ) -> dict:
-    """The compacted document of the graphs (named graphs kept), its context embedded or by IRI."""
+    """PyLD's compacted document of the graphs (named graphs kept): the reference `compact_quads` is
+    tested against (its output, once dumped, is byte-identical), and the baseline of its benchmark."""
     doc = _run(jsonld.compact, expanded(graphs), context_iri(base), base)
     if "@graph" not in doc:
         body = {k: v for k, v in doc.items() if k != "@context"}
@@ -133,7 +118,7 @@ def export(
     """JSON text: the compacted graphs (context embedded) or a framed document (context by IRI)."""
     if frame_name:
         return dumps(frame(web_graph(graphs, base), frame_name, base, context or "iri"))
-    return dumps(compact(sorted(graphs.items()), base, context or "embed"))
+    return compact_quads(oxigraph_quads(sorted(graphs.items())), base, context or "embed")
 
 
 def load_frame(name: str, base: str = DEFAULT_BASE) -> dict:
@@ -177,11 +162,6 @@ def inline_context(doc: Any, base: str = DEFAULT_BASE) -> Any:
     if isinstance(doc, list):
         return [inline_context(v, base) for v in doc]
     return doc
-
-
-def dumps(doc: Any) -> str:
-    """Deterministic JSON text: keys sorted, UTF-8 kept, two-space indent, a final newline."""
-    return json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
 def _run(function: Callable, document: Any, second: Any, base: str, options: dict | None = None):
