@@ -18,6 +18,7 @@ graphs; PyLD stays the reference.
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 from collections.abc import Iterable
@@ -40,9 +41,7 @@ _RDF_TYPE, _RDF_NIL, _RDF_JSON = _RDF + "type", _RDF + "nil", _RDF + "JSON"
 _XSD_STRING, _XSD_INTEGER, _XSD_BOOLEAN = _XSD + "string", _XSD + "integer", _XSD + "boolean"
 _INTEGER = re.compile(r"^(0|-?[1-9][0-9]*)$")
 _JS_SAFE = 2**53 - 1  # larger integers would lose digits as JavaScript numbers
-_GEN_DELIM = re.compile(
-    r".*[:/?#\[\]@]$"
-)  # a simple term ending so is a prefix (JSON-LD 1.1, 4.2.2)
+_GEN_DELIMS = ":/?#[]@"  # a simple term whose IRI ends with one is a prefix (JSON-LD 1.1, 4.2.2)
 
 # Term selection (JSON-LD 1.1 API 6.3, as PyLD orders it): the containers to try, the inverse
 # context map to look in, and the preferred keys, for each shape of value.
@@ -99,6 +98,9 @@ class Compactor:
         self.prefixes: dict[str, str] = {}  # term → namespace, for terms usable as prefixes
         self.aliases: dict[str, str] = {}  # keyword → its shortest (then least) alias
         self._read(context)
+        self.namespaces: dict[str, list[str]] = {}  # namespace → the prefixes it has
+        for prefix, namespace in self.prefixes.items():
+            self.namespaces.setdefault(namespace, []).append(prefix)
         self.inverse = self._inverse()
         self._ids: dict[str, str] = {}
         self._vocab: dict[str, str] = {}
@@ -123,7 +125,7 @@ class Compactor:
             if isinstance(value, str):
                 iri = self._expand(value, raw)
                 self.terms[name] = Term(name, iri)
-                if _GEN_DELIM.match(iri):
+                if iri[-1] in _GEN_DELIMS:
                     self.prefixes[name] = iri
                 continue
             if not isinstance(value, dict) or set(value) - {
@@ -145,7 +147,7 @@ class Compactor:
             self.terms[name] = Term(name, iri, reverse, kind, containers)
 
     def _expand(self, value: Any, raw: dict) -> str:
-        if not isinstance(value, str) or value.startswith("@"):
+        if not isinstance(value, str) or value.startswith(("@", "_:")):
             raise CompactionUnsupported(f"context IRI {value!r} is not supported")
         prefix, colon, suffix = value.partition(":")
         if colon and not suffix.startswith("//") and prefix in raw:
@@ -196,9 +198,10 @@ class Compactor:
     def _curie(self, iri: str) -> str:
         """The shortest, then least, compact IRI of `iri`, else `iri` itself (no @vocab, no @base)."""
         best = None
-        for prefix, namespace in self.prefixes.items():
-            if iri != namespace and iri.startswith(namespace):
-                candidate = f"{prefix}:{iri[len(namespace) :]}"
+        # a prefix's namespace ends with a gen-delim: look up each of iri's heads that does
+        for end in (i + 1 for i, char in enumerate(iri[:-1]) if char in _GEN_DELIMS):
+            for prefix in self.namespaces.get(iri[:end], ()):
+                candidate = f"{prefix}:{iri[end:]}"
                 if best is None or (len(candidate), candidate) < (len(best), best):
                     best = candidate
         if best is not None:
@@ -243,31 +246,16 @@ class Compactor:
 
 # ---------------------------------------------------------------- quads to a document
 
-
-def _literal(literal: ox.Literal) -> tuple[tuple, Any]:
-    """The shape and JSON value of a literal, as `jsonld.expanded` gives it."""
-    if getattr(literal, "direction", None):
-        raise CompactionUnsupported(f"literal with a base direction: {literal}")
-    value = literal.value
-    language = literal.language
-    if language:
-        return ("lang", language), value
-    datatype = literal.datatype.value
-    if datatype == _XSD_STRING:
-        return ("plain",), value
-    if datatype == _XSD_INTEGER and _INTEGER.match(value) and abs(int(value)) <= _JS_SAFE:
-        return ("plain",), int(value)
-    if datatype == _XSD_BOOLEAN and value in ("true", "false"):
-        return ("plain",), value == "true"
-    if datatype == _RDF_JSON:
-        raise CompactionUnsupported(f"JSON literal: {literal}")
-    return ("type", datatype), value
+# How a value joins its node, decided once per property and shape of value (see Compactor.property):
+# as it is, into a language map (under its language, or @none), or as a value object.
+_AS_IS, _IN_MAP, _LANGUAGE_OBJECT, _TYPED_OBJECT, _ID_OBJECT = range(5)
 
 
 def _node_id(term) -> str:
-    if isinstance(term, ox.NamedNode):
+    kind = type(term)
+    if kind is ox.NamedNode:
         return term.value
-    if isinstance(term, ox.BlankNode):
+    if kind is ox.BlankNode:
         return "_:" + term.value
     raise CompactionUnsupported(f"not an IRI or a blank node: {term}")
 
@@ -277,64 +265,98 @@ def _add(node: dict, key: str, value: Any, as_set: bool) -> None:
     existing = node.get(key)
     if existing is None:
         node[key] = [value] if as_set else value
-    elif isinstance(existing, list):
+    elif type(existing) is list:
         existing.append(value)
     else:
         node[key] = [existing, value]
 
 
 class _Document:
-    """Nodes per graph, filled statement by statement, compacted as they come."""
+    """Nodes per graph, filled statement by statement, every term compacted once."""
 
     def __init__(self, compactor: Compactor):
         self.c = compactor
         self.graphs: dict[str | None, dict[str, dict]] = {}
         self.id_key = compactor.alias("@id")
         self.type_key = compactor.alias("@type")
-        self.value_key = compactor.alias("@value")
-        self.language_key = compactor.alias("@language")
-        self.none_key = compactor.alias("@none")
+        self._ways: dict[tuple[str, str | None], tuple] = {}
 
-    def node(self, graph: str | None, subject: str) -> dict:
-        nodes = self.graphs.get(graph)
-        if nodes is None:
-            nodes = self.graphs[graph] = {}
-        node = nodes.get(subject)
-        if node is None:
-            node = nodes[subject] = {self.id_key: self.c.compact_id(subject)}
-        return node
+    def _way(self, predicate: str, shape: str | None) -> tuple:
+        """(key, as a set, how, map key or datatype) for values of `predicate` of one shape:
+        None a node, "" a plain string or JSON number or boolean, a language tag, a datatype IRI."""
+        if shape is None:
+            key, term = self.c.property(predicate, ("id",))
+            how = _AS_IS if term is not None and term.type == "@id" else _ID_OBJECT
+            extra = None
+        elif shape == "":
+            key, term = self.c.property(predicate, ("plain",))
+            how, extra = (_IN_MAP, "@none") if term and term.language_map else (_AS_IS, None)
+        elif ":" in shape:
+            key, term = self.c.property(predicate, ("type", shape))
+            how = _AS_IS if term is not None and term.type == shape else _TYPED_OBJECT
+            extra = self.c.compact_vocab(shape)
+        else:
+            key, term = self.c.property(predicate, ("lang", shape))
+            how = _IN_MAP if term is not None and term.language_map else _LANGUAGE_OBJECT
+            extra = shape
+        way = self._ways[(predicate, shape)] = (key, term is not None and term.as_set, how, extra)
+        return way
 
-    def add(self, quad: ox.Quad) -> None:
-        graph = quad.graph_name
-        graph = None if isinstance(graph, ox.DefaultGraph) else _node_id(graph)
-        node = self.node(graph, _node_id(quad.subject))
-        predicate, obj = quad.predicate.value, quad.object
-        if isinstance(obj, ox.Literal):
-            shape, value = _literal(obj)
-            key, term = self.c.property(predicate, shape)
-            if shape[0] == "lang":
-                if term is not None and term.language_map:
-                    _add(node.setdefault(key, {}), shape[1], value, term.as_set)
-                    return
-                value = {self.language_key: shape[1], self.value_key: value}
-            elif shape[0] == "type" and (term is None or term.type != shape[1]):
-                value = {self.type_key: self.c.compact_vocab(shape[1]), self.value_key: value}
-            elif shape[0] == "plain" and term is not None and term.language_map:
-                _add(node.setdefault(key, {}), self.none_key, value, term.as_set)
-                return
-            _add(node, key, value, term is not None and term.as_set)
-            return
-        target = _node_id(obj)
-        if predicate == _RDF_TYPE:
-            _add(node, self.type_key, self.c.compact_vocab(target), False)
-            return
-        if target == _RDF_NIL:
-            raise CompactionUnsupported("an rdf:nil object (PyLD would write a @list)")
-        key, term = self.c.property(predicate, ("id",))
-        value = self.c.compact_id(target)
-        if term is None or term.type != "@id":
-            value = {self.id_key: value}
-        _add(node, key, value, term is not None and term.as_set)
+    def add_all(self, quads: Iterable[ox.Quad]) -> None:
+        graphs, ways, compact_id = self.graphs, self._ways, self.c.compact_id
+        id_key, type_key = self.id_key, self.type_key
+        named, literal = ox.NamedNode, ox.Literal
+        nodes: dict[str, dict] = {}
+        last_graph = (
+            None  # the graph of the previous statement: the store gives them graph by graph
+        )
+        for quad in quads:
+            graph = quad.graph_name
+            if last_graph is None or graph != last_graph:
+                last_graph = graph
+                name = None if type(graph) is ox.DefaultGraph else _node_id(graph)
+                nodes = graphs.get(name)
+                if nodes is None:
+                    nodes = graphs[name] = {}
+            subject = quad.subject
+            subject = subject.value if type(subject) is named else _node_id(subject)
+            node = nodes.get(subject)
+            if node is None:
+                node = nodes[subject] = {id_key: compact_id(subject)}
+            predicate, obj = quad.predicate.value, quad.object
+            if type(obj) is literal:
+                shape, value = _literal(obj)
+            else:
+                value = obj.value if type(obj) is named else _node_id(obj)
+                if predicate == _RDF_TYPE:
+                    _add(node, type_key, self.c.compact_vocab(value), False)
+                    continue
+                if value == _RDF_NIL:
+                    raise CompactionUnsupported("an rdf:nil object (PyLD would write a @list)")
+                shape, value = None, compact_id(value)
+            way = ways.get((predicate, shape)) or self._way(predicate, shape)
+            key, as_set, how, extra = way
+            if how == _AS_IS:
+                pass
+            elif how == _IN_MAP:
+                language_map = node.get(key)
+                if language_map is None:
+                    language_map = node[key] = {}
+                _add(language_map, extra, value, as_set)
+                continue
+            elif how == _ID_OBJECT:
+                value = {id_key: value}
+            elif how == _TYPED_OBJECT:
+                value = {type_key: extra, "@value": value}
+            else:
+                value = {"@language": extra, "@value": value}
+            existing = node.get(key)  # _add, inlined: it runs once per statement
+            if existing is None:
+                node[key] = [value] if as_set else value
+            elif type(existing) is list:
+                existing.append(value)
+            else:
+                node[key] = [existing, value]
 
     def top(self) -> list[dict]:
         """The top-level nodes: the default graph's, each named graph as its node with `@graph`."""
@@ -344,6 +366,27 @@ class _Document:
                 node = top.setdefault(name, {self.id_key: self.c.compact_id(name)})
                 node["@graph"] = list(nodes.values())
         return list(top.values())
+
+
+def _literal(literal: ox.Literal) -> tuple[str, Any]:
+    """The shape ("" plain, a language tag or a datatype IRI) and JSON value of a literal, as
+    `jsonld.expanded` gives it: canonical xsd:integer and xsd:boolean become JSON values."""
+    value = literal.value
+    language = literal.language
+    if language:
+        if literal.direction:
+            raise CompactionUnsupported(f"literal with a base direction: {literal}")
+        return language, value
+    datatype = literal.datatype.value
+    if datatype == _XSD_STRING:
+        return "", value
+    if datatype == _XSD_INTEGER and _INTEGER.match(value) and abs(int(value)) <= _JS_SAFE:
+        return "", int(value)
+    if datatype == _XSD_BOOLEAN and value in ("true", "false"):
+        return "", value == "true"
+    if datatype == _RDF_JSON:
+        raise CompactionUnsupported(f"JSON literal: {literal}")
+    return datatype, value
 
 
 def compact_quads(
@@ -357,14 +400,18 @@ def compact_quads(
     if context not in ("embed", "iri"):
         raise CompactionUnsupported(f"unknown context mode {context!r}; choose embed or iri")
     document = _Document(_compactor(base))
-    for quad in quads:
-        document.add(quad)
-    top = document.top()
-    # PyLD leaves a lone named graph's node at the top level rather than in a @graph of one
-    doc = top[0] if len(top) == 1 and "@graph" in top[0] else {"@graph": top}
-    doc = stable(doc)
-    doc["@context"] = jsonld_context(base) if context == "embed" else context_iri(base)
-    return dumps(doc)
+    collecting = gc.isenabled()
+    gc.disable()  # millions of small dicts and lists, no cycles: the collector would only rescan them
+    try:
+        document.add_all(quads)
+        top = document.top()
+        # PyLD leaves a lone named graph's node at the top level rather than in a @graph of one
+        doc = top[0] if len(top) == 1 and "@graph" in top[0] else {"@graph": top}
+        doc["@context"] = jsonld_context(base) if context == "embed" else context_iri(base)
+        return dumps(doc, unsorted=("@context",))
+    finally:
+        if collecting:
+            gc.enable()
 
 
 @cache
@@ -374,38 +421,98 @@ def _compactor(base: str) -> Compactor:
 
 # ---------------------------------------------------------------- deterministic text
 
+_encode = json.encoder.encode_basestring  # the C encoder json.dumps uses with ensure_ascii=False
+
 
 def _text(value: Any) -> str:
+    """The JSON of a value as `jsonld._sort_key` writes it (arrays inside already in order)."""
+    if type(value) is str:
+        return _encode(value)
     return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
-def stable(value: Any) -> Any:
-    """Every array in a stable order: nodes by id, values by their JSON (the data has no @list).
-
-    The order of `sorted(key=(0, id, json) for nodes, (1, "", json) for other values)`; the
-    JSON of a node is written only when two nodes of one array share an id.
-    """
-    if isinstance(value, dict):
-        return {k: stable(v) for k, v in value.items()}
-    if not isinstance(value, list):
-        return value
-    items = [stable(v) for v in value]
+def _in_order(items: list) -> list:
+    """`jsonld._stable`'s order of an array: nodes by id (then JSON), then other values by JSON."""
     ids, others = [], []
     for item in items:
-        node_id = item.get("id", item.get("@id")) if isinstance(item, dict) else None
-        if isinstance(node_id, str):
+        node_id = item.get("id", item.get("@id")) if type(item) is dict else None
+        if type(node_id) is str:
             ids.append((node_id, item))
         else:
+            if type(item) in (dict, list):
+                item = stable(item)
             others.append((_text(item), item))
-    if len({node_id for node_id, _ in ids}) < len(ids):
-        ids = [(node_id, _text(item), item) for node_id, item in ids]
-        ids.sort(key=lambda entry: entry[:2])
+    if len({node_id for node_id, _ in ids}) < len(ids):  # a shared id: the JSON decides
+        ids = sorted(((node_id, _text(stable(item)), item) for node_id, item in ids))
     else:
-        ids.sort(key=lambda entry: entry[0])
-    others.sort(key=lambda entry: entry[0])
+        ids.sort(key=_first)
+    others.sort(key=_first)
     return [entry[-1] for entry in ids] + [item for _, item in others]
 
 
-def dumps(doc: Any) -> str:
-    """Deterministic JSON text: keys sorted, UTF-8 kept, two-space indent, a final newline."""
-    return json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+def _first(entry: tuple) -> Any:
+    return entry[0]
+
+
+def stable(value: Any) -> Any:
+    """Every array of `value` in `jsonld._stable`'s order."""
+    if type(value) is dict:
+        return {k: stable(v) for k, v in value.items()}
+    if type(value) is list:
+        return _in_order([stable(v) for v in value])
+    return value
+
+
+def dumps(doc: dict, unsorted: tuple[str, ...] = ()) -> str:
+    """`json.dumps(stable(doc), ensure_ascii=False, indent=2, sort_keys=True)` and a newline,
+    written directly (json's indenting encoder is pure Python and several times slower); the
+    arrays under the top-level keys `unsorted` keep their order."""
+    out: list[str] = []
+    if not doc:
+        return "{}\n"
+    inner = "\n  "
+    out.append("{" + inner)
+    for i, key in enumerate(sorted(doc)):
+        if i:
+            out.append("," + inner)
+        out.append(_encode(key) + ": ")
+        _write(doc[key], out, inner, key not in unsorted)
+    out.append("\n}\n")
+    return "".join(out)
+
+
+def _write(value: Any, out: list[str], indent: str, ordered: bool) -> None:
+    kind = type(value)
+    if kind is str:
+        out.append(_encode(value))
+    elif kind is dict:
+        if not value:
+            out.append("{}")
+            return
+        inner = indent + "  "
+        out.append("{" + inner)
+        first = True
+        for key in sorted(value):
+            if first:
+                first = False
+            else:
+                out.append("," + inner)
+            out.append(_encode(key) + ": ")
+            _write(value[key], out, inner, ordered)
+        out.append(indent + "}")
+    elif kind is list:
+        if not value:
+            out.append("[]")
+            return
+        inner = indent + "  "
+        out.append("[" + inner)
+        first = True
+        for item in _in_order(value) if ordered and len(value) > 1 else value:
+            if first:
+                first = False
+            else:
+                out.append("," + inner)
+            _write(item, out, inner, ordered)
+        out.append(indent + "]")
+    else:  # numbers, booleans, null: as json.dumps writes them
+        out.append(json.dumps(value))
