@@ -51,6 +51,11 @@ _TYPED_CONTAINERS = ("@set", "@none", "@index", "@index@set")
 _PLAIN_CONTAINERS = (*_TYPED_CONTAINERS, "@language", "@language@set")
 
 
+# How a value joins its node, decided once per property and shape of value (Compactor.way): as it
+# is, into a language map (under its language, or @none), or as a value object.
+AS_IS, IN_MAP, LANGUAGE_OBJECT, TYPED_OBJECT, ID_OBJECT = range(5)
+
+
 class CompactionUnsupported(GuianKGError):
     """A context feature, a literal or a term the compactor does not handle (never written otherwise)."""
 
@@ -105,6 +110,7 @@ class Compactor:
         self._ids: dict[str, str] = {}
         self._vocab: dict[str, str] = {}
         self._properties: dict[tuple, tuple[str, Term | None]] = {}
+        self.ways: dict[tuple[str, str | None], tuple] = {}
 
     # ------------------------------------------------------------ the context
 
@@ -243,12 +249,52 @@ class Compactor:
             found = self._properties[(iri, shape)] = (name or self._curie(iri), term)
         return found
 
+    def reverse_property(self, iri: str) -> tuple[str, Term]:
+        """The reverse term for nodes that point to a node with `iri` (framing's @reverse)."""
+        name = self._select(iri, _NODE_CONTAINERS, "@type", ("@reverse", "@id", "@vocab", "@none"))
+        term = self.terms.get(name) if name else None
+        if term is None or not term.reverse:
+            raise CompactionUnsupported(f"no reverse term for {iri}: PyLD would keep @reverse")
+        return name, term
+
+    def expand_vocab(self, value: str) -> str:
+        """A term, compact IRI or IRI of a frame, as the IRI it stands for."""
+        term = self.terms.get(value)
+        if term is not None:
+            return term.iri
+        prefix, colon, suffix = value.partition(":")
+        if colon and prefix in self.prefixes and not suffix.startswith("//"):
+            return self.prefixes[prefix] + suffix
+        if colon:
+            return value
+        raise CompactionUnsupported(f"{value!r} is no term, compact IRI or IRI of the context")
+
+    def way(self, predicate: str, shape: str | None) -> tuple:
+        """(key, as a set, how, map key or datatype) for values of `predicate` of one shape:
+        None a node, "" a plain string or JSON number or boolean, a language tag, a datatype IRI."""
+        found = self.ways.get((predicate, shape))
+        if found is not None:
+            return found
+        if shape is None:
+            key, term = self.property(predicate, ("id",))
+            how = AS_IS if term is not None and term.type == "@id" else ID_OBJECT
+            extra = None
+        elif shape == "":
+            key, term = self.property(predicate, ("plain",))
+            how, extra = (IN_MAP, "@none") if term and term.language_map else (AS_IS, None)
+        elif ":" in shape:
+            key, term = self.property(predicate, ("type", shape))
+            how = AS_IS if term is not None and term.type == shape else TYPED_OBJECT
+            extra = self.compact_vocab(shape)
+        else:
+            key, term = self.property(predicate, ("lang", shape))
+            how = IN_MAP if term is not None and term.language_map else LANGUAGE_OBJECT
+            extra = shape
+        found = self.ways[(predicate, shape)] = (key, term is not None and term.as_set, how, extra)
+        return found
+
 
 # ---------------------------------------------------------------- quads to a document
-
-# How a value joins its node, decided once per property and shape of value (see Compactor.property):
-# as it is, into a language map (under its language, or @none), or as a value object.
-_AS_IS, _IN_MAP, _LANGUAGE_OBJECT, _TYPED_OBJECT, _ID_OBJECT = range(5)
 
 
 def _node_id(term) -> str:
@@ -279,31 +325,9 @@ class _Document:
         self.graphs: dict[str | None, dict[str, dict]] = {}
         self.id_key = compactor.alias("@id")
         self.type_key = compactor.alias("@type")
-        self._ways: dict[tuple[str, str | None], tuple] = {}
-
-    def _way(self, predicate: str, shape: str | None) -> tuple:
-        """(key, as a set, how, map key or datatype) for values of `predicate` of one shape:
-        None a node, "" a plain string or JSON number or boolean, a language tag, a datatype IRI."""
-        if shape is None:
-            key, term = self.c.property(predicate, ("id",))
-            how = _AS_IS if term is not None and term.type == "@id" else _ID_OBJECT
-            extra = None
-        elif shape == "":
-            key, term = self.c.property(predicate, ("plain",))
-            how, extra = (_IN_MAP, "@none") if term and term.language_map else (_AS_IS, None)
-        elif ":" in shape:
-            key, term = self.c.property(predicate, ("type", shape))
-            how = _AS_IS if term is not None and term.type == shape else _TYPED_OBJECT
-            extra = self.c.compact_vocab(shape)
-        else:
-            key, term = self.c.property(predicate, ("lang", shape))
-            how = _IN_MAP if term is not None and term.language_map else _LANGUAGE_OBJECT
-            extra = shape
-        way = self._ways[(predicate, shape)] = (key, term is not None and term.as_set, how, extra)
-        return way
 
     def add_all(self, quads: Iterable[ox.Quad]) -> None:
-        graphs, ways, compact_id = self.graphs, self._ways, self.c.compact_id
+        graphs, ways, compact_id = self.graphs, self.c.ways, self.c.compact_id
         id_key, type_key = self.id_key, self.type_key
         named, literal = ox.NamedNode, ox.Literal
         nodes: dict[str, dict] = {}
@@ -325,7 +349,7 @@ class _Document:
                 node = nodes[subject] = {id_key: compact_id(subject)}
             predicate, obj = quad.predicate.value, quad.object
             if type(obj) is literal:
-                shape, value = _literal(obj)
+                shape, value = literal_shape(obj)
             else:
                 value = obj.value if type(obj) is named else _node_id(obj)
                 if predicate == _RDF_TYPE:
@@ -334,19 +358,19 @@ class _Document:
                 if value == _RDF_NIL:
                     raise CompactionUnsupported("an rdf:nil object (PyLD would write a @list)")
                 shape, value = None, compact_id(value)
-            way = ways.get((predicate, shape)) or self._way(predicate, shape)
+            way = ways.get((predicate, shape)) or self.c.way(predicate, shape)
             key, as_set, how, extra = way
-            if how == _AS_IS:
+            if how == AS_IS:
                 pass
-            elif how == _IN_MAP:
+            elif how == IN_MAP:
                 language_map = node.get(key)
                 if language_map is None:
                     language_map = node[key] = {}
                 _add(language_map, extra, value, as_set)
                 continue
-            elif how == _ID_OBJECT:
+            elif how == ID_OBJECT:
                 value = {id_key: value}
-            elif how == _TYPED_OBJECT:
+            elif how == TYPED_OBJECT:
                 value = {type_key: extra, "@value": value}
             else:
                 value = {"@language": extra, "@value": value}
@@ -368,7 +392,7 @@ class _Document:
         return list(top.values())
 
 
-def _literal(literal: ox.Literal) -> tuple[str, Any]:
+def literal_shape(literal: ox.Literal) -> tuple[str, Any]:
     """The shape ("" plain, a language tag or a datatype IRI) and JSON value of a literal, as
     `jsonld.expanded` gives it: canonical xsd:integer and xsd:boolean become JSON values."""
     value = literal.value
@@ -399,7 +423,7 @@ def compact_quads(
     """
     if context not in ("embed", "iri"):
         raise CompactionUnsupported(f"unknown context mode {context!r}; choose embed or iri")
-    document = _Document(_compactor(base))
+    document = _Document(compactor(base))
     collecting = gc.isenabled()
     gc.disable()  # millions of small dicts and lists, no cycles: the collector would only rescan them
     try:
@@ -415,7 +439,7 @@ def compact_quads(
 
 
 @cache
-def _compactor(base: str) -> Compactor:
+def compactor(base: str) -> Compactor:
     return Compactor(jsonld_context(base))
 
 

@@ -1,8 +1,9 @@
 """JSON-LD: the project context at a stable IRI, a document loader that never touches the network,
 the compacted graph, and framed documents for web pages (JSON-LD 1.1).
 
-The compacted graph is written by `compaction.py` straight from Oxigraph quads; PyLD
-(`compact_with_pyld`) is its reference. Framed documents and reading JSON-LD use PyLD.
+The compacted graph and the framed documents are written straight from Oxigraph quads, by
+`compaction.py` and `framing.py`; PyLD (`compact_with_pyld`, `frame_with_pyld`) is their tested
+reference. Reading JSON-LD uses PyLD.
 
 The context lives in the package (guian_kg/context.jsonld) and is published at
 `{base}context.jsonld` (dist/context.jsonld). Compacted dumps embed it, so that RDF tools read
@@ -23,7 +24,6 @@ import copy
 import json
 import re
 from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import Any
 
 from pyld import jsonld
@@ -33,13 +33,13 @@ from rdflib.namespace import RDF, XSD
 
 from .compaction import ContextMode, compact_quads, context_iri, dumps, jsonld_context
 from .errors import InputError, RemoteDocumentRefused
+from .framing import FRAMES as FRAMES  # the frames export knows (cli.py names them too)
+from .framing import frame_quads, load_frame_document
 from .iri import DEFAULT_BASE, Iris
 from .write import oxigraph_quads
 
-FRAMES: tuple[str, ...] = ("designation", "organization", "observation")
 Loader = Callable[[str, Any], dict]
 
-_FRAMES_DIR = Path(__file__).resolve().parent / "frames"
 _INTEGER = re.compile(r"^(0|-?[1-9][0-9]*)$")
 _JS_SAFE = 2**53 - 1  # larger integers would lose digits as JavaScript numbers
 
@@ -91,8 +91,11 @@ def compact_with_pyld(
     return _with_context(_stable(doc), base, context)
 
 
-def frame(graph: Graph, name: str, base: str = DEFAULT_BASE, context: ContextMode = "iri") -> dict:
-    """The framed document `name` (see FRAMES) of `graph`: one object per match, the rest nested."""
+def frame_with_pyld(
+    graph: Graph, name: str, base: str = DEFAULT_BASE, context: ContextMode = "iri"
+) -> dict:
+    """PyLD's framed document `name` (see FRAMES) of `graph`: the reference `frame_quads` is tested
+    against (its output, once dumped, is byte-identical)."""
     doc = _run(
         jsonld.frame,
         expanded([(None, graph)]),
@@ -103,10 +106,10 @@ def frame(graph: Graph, name: str, base: str = DEFAULT_BASE, context: ContextMod
     return _with_context(_stable(doc), base, context)
 
 
-def web_graph(graphs: dict[URIRef, Graph], base: str = DEFAULT_BASE) -> Graph:
-    """What framed documents are made of: the data, and the ontology for the labels of concepts."""
+def web_graphs(graphs: dict[URIRef, Graph], base: str = DEFAULT_BASE) -> list[tuple[None, Graph]]:
+    """What framed documents are made of, merged: the data, and the ontology for the labels of concepts."""
     iris = Iris(base)
-    return graphs[iris.graph("ontology")] + graphs[iris.graph("data")]
+    return [(None, graphs[iris.graph("ontology")]), (None, graphs[iris.graph("data")])]
 
 
 def export(
@@ -117,15 +120,14 @@ def export(
 ) -> str:
     """JSON text: the compacted graphs (context embedded) or a framed document (context by IRI)."""
     if frame_name:
-        return dumps(frame(web_graph(graphs, base), frame_name, base, context or "iri"))
+        quads = oxigraph_quads(web_graphs(graphs, base))
+        return frame_quads(quads, frame_name, base, context or "iri")
     return compact_quads(oxigraph_quads(sorted(graphs.items())), base, context or "embed")
 
 
 def load_frame(name: str, base: str = DEFAULT_BASE) -> dict:
     """The frame guian_kg/frames/NAME.jsonld, referencing the context published under `base`."""
-    if name not in FRAMES:
-        raise InputError(f"unknown frame {name!r}; choose one of: {', '.join(FRAMES)}")
-    frame_doc = json.loads((_FRAMES_DIR / f"{name}.jsonld").read_text(encoding="utf-8"))
+    frame_doc = load_frame_document(name)
     frame_doc["@context"] = context_iri(base)
     return frame_doc
 
