@@ -31,6 +31,7 @@ import pyoxigraph as ox
 from . import DEFAULT_BASE
 from .errors import GuianKGError
 from .iri import Iris
+from .json_text import dump_sorted
 from .resources import context_path
 
 ContextMode = Literal["embed", "iri"]
@@ -306,7 +307,7 @@ def _node_id(term) -> str:
     raise CompactionUnsupported(f"not an IRI or a blank node: {term}")
 
 
-def _add(node: dict, key: str, value: Any, as_set: bool) -> None:
+def add_value(node: dict, key: str, value: Any, as_set: bool) -> None:
     """PyLD's add_value: a single value stays single unless the term is a set."""
     existing = node.get(key)
     if existing is None:
@@ -353,7 +354,7 @@ class _Document:
             else:
                 value = obj.value if type(obj) is named else _node_id(obj)
                 if predicate == _RDF_TYPE:
-                    _add(node, type_key, self.c.compact_vocab(value), False)
+                    add_value(node, type_key, self.c.compact_vocab(value), False)
                     continue
                 if value == _RDF_NIL:
                     raise CompactionUnsupported("an rdf:nil object (PyLD would write a @list)")
@@ -366,7 +367,7 @@ class _Document:
                 language_map = node.get(key)
                 if language_map is None:
                     language_map = node[key] = {}
-                _add(language_map, extra, value, as_set)
+                add_value(language_map, extra, value, as_set)
                 continue
             elif how == ID_OBJECT:
                 value = {id_key: value}
@@ -374,7 +375,7 @@ class _Document:
                 value = {type_key: extra, "@value": value}
             else:
                 value = {"@language": extra, "@value": value}
-            existing = node.get(key)  # _add, inlined: it runs once per statement
+            existing = node.get(key)  # add_value, inlined: it runs once per statement
             if existing is None:
                 node[key] = [value] if as_set else value
             elif type(existing) is list:
@@ -432,7 +433,7 @@ def compact_quads(
         # PyLD leaves a lone named graph's node at the top level rather than in a @graph of one
         doc = top[0] if len(top) == 1 and "@graph" in top[0] else {"@graph": top}
         doc["@context"] = jsonld_context(base) if context == "embed" else context_iri(base)
-        return dumps(doc, unsorted=("@context",))
+        return dump_sorted(doc, unsorted=("@context",))
     finally:
         if collecting:
             gc.enable()
@@ -441,102 +442,3 @@ def compact_quads(
 @cache
 def compactor(base: str) -> Compactor:
     return Compactor(jsonld_context(base))
-
-
-# ---------------------------------------------------------------- deterministic text
-
-_encode = json.encoder.encode_basestring  # the C encoder json.dumps uses with ensure_ascii=False
-
-
-def _text(value: Any) -> str:
-    """The JSON of a value as `jsonld._sort_key` writes it (arrays inside already in order)."""
-    if type(value) is str:
-        return _encode(value)
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
-
-
-def _in_order(items: list) -> list:
-    """`jsonld._stable`'s order of an array: nodes by id (then JSON), then other values by JSON."""
-    ids, others = [], []
-    for item in items:
-        node_id = item.get("id", item.get("@id")) if type(item) is dict else None
-        if type(node_id) is str:
-            ids.append((node_id, item))
-        else:
-            if type(item) in (dict, list):
-                item = stable(item)
-            others.append((_text(item), item))
-    if len({node_id for node_id, _ in ids}) < len(ids):  # a shared id: the JSON decides
-        ids = sorted(((node_id, _text(stable(item)), item) for node_id, item in ids))
-    else:
-        ids.sort(key=_first)
-    others.sort(key=_first)
-    return [entry[-1] for entry in ids] + [item for _, item in others]
-
-
-def _first(entry: tuple) -> Any:
-    return entry[0]
-
-
-def stable(value: Any) -> Any:
-    """Every array of `value` in `jsonld._stable`'s order."""
-    if type(value) is dict:
-        return {k: stable(v) for k, v in value.items()}
-    if type(value) is list:
-        return _in_order([stable(v) for v in value])
-    return value
-
-
-def dumps(doc: dict, unsorted: tuple[str, ...] = ()) -> str:
-    """`json.dumps(stable(doc), ensure_ascii=False, indent=2, sort_keys=True)` and a newline,
-    written directly (json's indenting encoder is pure Python and several times slower); the
-    arrays under the top-level keys `unsorted` keep their order."""
-    out: list[str] = []
-    if not doc:
-        return "{}\n"
-    inner = "\n  "
-    out.append("{" + inner)
-    for i, key in enumerate(sorted(doc)):
-        if i:
-            out.append("," + inner)
-        out.append(_encode(key) + ": ")
-        _write(doc[key], out, inner, key not in unsorted)
-    out.append("\n}\n")
-    return "".join(out)
-
-
-def _write(value: Any, out: list[str], indent: str, ordered: bool) -> None:
-    kind = type(value)
-    if kind is str:
-        out.append(_encode(value))
-    elif kind is dict:
-        if not value:
-            out.append("{}")
-            return
-        inner = indent + "  "
-        out.append("{" + inner)
-        first = True
-        for key in sorted(value):
-            if first:
-                first = False
-            else:
-                out.append("," + inner)
-            out.append(_encode(key) + ": ")
-            _write(value[key], out, inner, ordered)
-        out.append(indent + "}")
-    elif kind is list:
-        if not value:
-            out.append("[]")
-            return
-        inner = indent + "  "
-        out.append("[" + inner)
-        first = True
-        for item in _in_order(value) if ordered and len(value) > 1 else value:
-            if first:
-                first = False
-            else:
-                out.append("," + inner)
-            _write(item, out, inner, ordered)
-        out.append(indent + "]")
-    else:  # numbers, booleans, null: as json.dumps writes them
-        out.append(json.dumps(value))

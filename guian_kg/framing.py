@@ -32,13 +32,14 @@ from .compaction import (
     CompactionUnsupported,
     Compactor,
     ContextMode,
+    add_value,
     compactor,
     context_iri,
-    dumps,
     jsonld_context,
     literal_shape,
 )
 from .errors import InputError
+from .json_text import dump_sorted
 
 FRAMES: tuple[str, ...] = ("designation", "organization", "observation")
 FRAMES_DIR = Path(__file__).resolve().parent / "frames"
@@ -158,7 +159,9 @@ class _Framer:
             # PyLD frames reverse matches with its parent's `embedded` (a typo there: 'embeded')
             for subject in self.pointing.get((predicate, node_id), ()):
                 key, term = self.c.reverse_property(predicate)
-                _add(out, key, self.node(subject, sub, embedded) or self._ref(subject), term.as_set)
+                add_value(
+                    out, key, self.node(subject, sub, embedded) or self._ref(subject), term.as_set
+                )
         self.stack.pop()
         return out
 
@@ -173,28 +176,18 @@ class _Framer:
                 value = {self.id_key: value}
         else:
             value = framed
-        _add(out, key, value, as_set)
+        add_value(out, key, value, as_set)
 
     def _add_literal(self, out: dict, predicate: str, shape: str, value: Any) -> None:
         key, as_set, how, extra = self.c.way(predicate, shape)
         if how == IN_MAP:
-            _add(out.setdefault(key, {}), extra, value, as_set)
+            add_value(out.setdefault(key, {}), extra, value, as_set)
             return
         if how == TYPED_OBJECT:
             value = {self.type_key: extra, "@value": value}
         elif how == LANGUAGE_OBJECT:
             value = {"@language": extra, "@value": value}
-        _add(out, key, value, as_set)
-
-
-def _add(node: dict, key: str, value: Any, as_set: bool) -> None:
-    existing = node.get(key)
-    if existing is None:
-        node[key] = [value] if as_set else value
-    elif type(existing) is list:
-        existing.append(value)
-    else:
-        node[key] = [existing, value]
+        add_value(out, key, value, as_set)
 
 
 def frame_quads(
@@ -215,7 +208,7 @@ def frame_quads(
         framer = _Framer(quads, c)
         top = [framer.node(node_id, frame, False) for node_id in framer.matches(frame)]
         context_value = jsonld_context(base) if context == "embed" else context_iri(base)
-        return dumps({"@context": context_value, "@graph": top}, unsorted=("@context",))
+        return dump_sorted({"@context": context_value, "@graph": top}, unsorted=("@context",))
     finally:
         if collecting:
             gc.enable()

@@ -31,7 +31,7 @@ from rdflib import BNode, Dataset, Graph, URIRef
 from rdflib import Literal as RDFLiteral
 from rdflib.namespace import RDF, XSD
 
-from .compaction import ContextMode, compact_quads, context_iri, dumps, jsonld_context
+from .compaction import ContextMode, compact_quads, context_iri, jsonld_context
 from .errors import InputError, RemoteDocumentRefused
 from .framing import FRAMES as FRAMES  # the frames export knows (cli.py names them too)
 from .framing import frame_quads, load_frame_document
@@ -164,6 +164,11 @@ def inline_context(doc: Any, base: str = DEFAULT_BASE) -> Any:
     if isinstance(doc, list):
         return [inline_context(v, base) for v in doc]
     return doc
+
+
+def dumps(doc: Any) -> str:
+    """Deterministic JSON text: keys sorted, UTF-8 kept, two-space indent, a final newline."""
+    return json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
 
 
 def _run(function: Callable, document: Any, second: Any, base: str, options: dict | None = None):

@@ -19,6 +19,7 @@ from guian_kg.build import load
 from guian_kg.compaction import CompactionUnsupported, Compactor, compact_quads, jsonld_context
 from guian_kg.corpus import Corpus
 from guian_kg.iri import DEFAULT_BASE
+from guian_kg.json_text import dump_sorted
 from guian_kg.namespaces import GK, OA, QUDT
 from guian_kg.write import oxigraph_quads
 
@@ -164,3 +165,20 @@ def test_statements_it_does_not_handle_are_refused(obj):
     quad = ox.Quad(ox.NamedNode(f"{ID}designation/x"), ox.NamedNode(str(GK.about)), obj)
     with pytest.raises(CompactionUnsupported):
         compact_quads([quad])
+
+
+def test_the_json_text_is_json_dumps_of_the_stable_order():
+    """json_text writes what jsonld.dumps writes of jsonld._stable's order, on what that order meets:
+    strings one of which starts the other, escapes, numbers among strings, nodes sharing an id,
+    arrays inside values, empty objects and arrays."""
+    doc = {
+        "@graph": [
+            {"id": "b", "p": ["ab!", "ab", 'a"b', "a\\b", 10, 9, True, "Ω", "é\n"]},
+            {"id": "a", "q": [{"@value": "2", "type": "xsd:gYear"}, {"id": "z"}, {"id": "y"}]},
+            {"id": "a", "q": [[3, 1], [2]], "r": {}, "s": [], "t": {"x": ["b", "a"]}},
+            {"k": [{"v": ["d", "c"]}, {"v": ["b"]}], "n": None, "f": 1.5},
+        ],
+        "@context": {"x": {"@container": ["@set", "@language"]}},
+    }
+    expected = dict(doc, **jsonld._stable({"@graph": doc["@graph"]}))
+    assert dump_sorted(doc, unsorted=("@context",)) == jsonld.dumps(expected)
