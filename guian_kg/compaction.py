@@ -43,6 +43,7 @@ _XSD_STRING, _XSD_INTEGER, _XSD_BOOLEAN = _XSD + "string", _XSD + "integer", _XS
 _INTEGER = re.compile(r"^(0|-?[1-9][0-9]*)$")
 _JS_SAFE = 2**53 - 1  # larger integers would lose digits as JavaScript numbers
 _GEN_DELIMS = ":/?#[]@"  # a simple term whose IRI ends with one is a prefix (JSON-LD 1.1, 4.2.2)
+_GEN_DELIM = re.compile(r"[:/?#\[\]@]")
 
 # Term selection (JSON-LD 1.1 API 6.3, as PyLD orders it): the containers to try, the inverse
 # context map to look in, and the preferred keys, for each shape of value.
@@ -206,7 +207,8 @@ class Compactor:
         """The shortest, then least, compact IRI of `iri`, else `iri` itself (no @vocab, no @base)."""
         best = None
         # a prefix's namespace ends with a gen-delim: look up each of iri's heads that does
-        for end in (i + 1 for i, char in enumerate(iri[:-1]) if char in _GEN_DELIMS):
+        for delimiter in _GEN_DELIM.finditer(iri, 0, len(iri) - 1):
+            end = delimiter.end()
             for prefix in self.namespaces.get(iri[:end], ()):
                 candidate = f"{prefix}:{iri[end:]}"
                 if best is None or (len(candidate), candidate) < (len(best), best):

@@ -56,10 +56,13 @@ class Frame:
     properties: dict[str, Frame] = field(default_factory=dict)
     reverse: dict[str, Frame] = field(default_factory=dict)
     types: tuple[str, ...] = ()
+    _implicit: Frame | None = field(default=None, repr=False)
 
     def implicit(self) -> Frame:
         """The frame of a property this frame does not name: this frame's flags, nothing else."""
-        return Frame(self.embed, self.explicit)
+        if self._implicit is None:
+            self._implicit = Frame(self.embed, self.explicit)
+        return self._implicit
 
 
 def read_frame(document: dict, compactor: Compactor, top: bool = True) -> Frame:
