@@ -27,7 +27,7 @@ from .terms import node, to_oxigraph, to_rdflib
 from .units import Counts, Unit, enrich_units
 from .validate import Report, validate
 from .void import DUMP_STEM, describe
-from .write import serialize_dataset, serialize_quads, store_dumps
+from .write import serialize_quads, store_dumps
 
 USE_DEFAULT_CACHE = Path("\0default")  # load()'s cache_dir when not given (None means no cache)
 
@@ -202,12 +202,17 @@ def dump_files(kg: KnowledgeGraph, base: str = DEFAULT_BASE) -> dict[str, bytes]
         if group in ("nq trig", "nt ttl"):
             texts = store_dumps(store, base, group.split())
             return {f"{DUMP_STEM}.{get_format(f).extension}": t.encode() for f, t in texts.items()}
-        graphs = kg.graphs(base)
         if group == "jsonld":
-            jsonld_dump = serialize_dataset(graphs, "jsonld", base)
-            return {f"{DUMP_STEM}.jsonld": jsonld_dump.encode("utf-8")}
-        # For web pages: one object per designation, its programme, organisations and facts nested.
-        designations = jsonld.export(graphs, base, "designation")
+            everything = store.quads_for_pattern(None, None, None, None)
+            return {f"{DUMP_STEM}.jsonld": jsonld.compact_quads(everything, base).encode("utf-8")}
+        # For web pages: one object per designation, its programme, organisations and facts
+        # nested; the ontology gives the labels of concepts.
+        web = [
+            quad
+            for name in ("ontology", "data")
+            for quad in store.quads_for_pattern(None, None, None, node(iris.graph(name)))
+        ]
+        designations = jsonld.frame_quads(web, "designation", base)
         void = store.quads_for_pattern(None, None, None, node(iris.graph("void")))
         return {
             "designations.jsonld": designations.encode("utf-8"),

@@ -1,5 +1,9 @@
 """JSON-LD: the project context at a stable IRI, a document loader that never touches the network,
-the compacted graph, and framed documents for web pages (JSON-LD 1.1 with PyLD).
+the compacted graph, and framed documents for web pages (JSON-LD 1.1).
+
+The compacted graph and the framed documents are written straight from Oxigraph quads, by
+`compaction.py` and `framing.py`; PyLD (`compact_with_pyld`, `frame_with_pyld`) is their tested
+reference. Reading JSON-LD uses PyLD.
 
 The context lives in the package (guian_kg/context.jsonld) and is published at
 `{base}context.jsonld` (dist/context.jsonld). Compacted dumps embed it, so that RDF tools read
@@ -20,44 +24,24 @@ import copy
 import json
 import re
 from collections.abc import Callable, Iterable
-from functools import cache
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pyld import jsonld
 from rdflib import BNode, Dataset, Graph, URIRef
 from rdflib import Literal as RDFLiteral
 from rdflib.namespace import RDF, XSD
 
+from .compaction import ContextMode, compact_quads, context_iri, jsonld_context
 from .errors import InputError, RemoteDocumentRefused
+from .framing import FRAMES as FRAMES  # the frames export knows (cli.py names them too)
+from .framing import frame_quads, load_frame_document
 from .iri import DEFAULT_BASE, Iris
-from .resources import context_path
+from .write import oxigraph_quads
 
-FRAMES: tuple[str, ...] = ("designation", "organization", "observation")
-ContextMode = Literal["embed", "iri"]
 Loader = Callable[[str, Any], dict]
 
-_FRAMES_DIR = Path(__file__).resolve().parent / "frames"
 _INTEGER = re.compile(r"^(0|-?[1-9][0-9]*)$")
 _JS_SAFE = 2**53 - 1  # larger integers would lose digits as JavaScript numbers
-
-
-@cache
-def _context_text() -> str:
-    return context_path().read_text(encoding="utf-8")
-
-
-def jsonld_context(base: str | None = None) -> dict:
-    """The JSON-LD @context object (prefixes and terms), the project's namespaces under `base`."""
-    text = _context_text()
-    if base and base != DEFAULT_BASE:
-        text = text.replace(DEFAULT_BASE, base)
-    return json.loads(text)["@context"]
-
-
-def context_iri(base: str = DEFAULT_BASE) -> str:
-    """The IRI the context is published at, which framed documents reference."""
-    return str(Iris(base).context)
 
 
 def context_file(base: str = DEFAULT_BASE) -> bytes:
@@ -93,12 +77,13 @@ def expanded(graphs: Iterable[tuple[URIRef | None, Graph]]) -> list:
     return _native(jsonld.from_rdf(dataset, {"useNativeTypes": False, "useRdfType": False}))
 
 
-def compact(
+def compact_with_pyld(
     graphs: Iterable[tuple[URIRef | None, Graph]],
     base: str = DEFAULT_BASE,
     context: ContextMode = "embed",
 ) -> dict:
-    """The compacted document of the graphs (named graphs kept), its context embedded or by IRI."""
+    """PyLD's compacted document of the graphs (named graphs kept): the reference `compact_quads` is
+    tested against (its output, once dumped, is byte-identical), and the baseline of its benchmark."""
     doc = _run(jsonld.compact, expanded(graphs), context_iri(base), base)
     if "@graph" not in doc:
         body = {k: v for k, v in doc.items() if k != "@context"}
@@ -106,8 +91,11 @@ def compact(
     return _with_context(_stable(doc), base, context)
 
 
-def frame(graph: Graph, name: str, base: str = DEFAULT_BASE, context: ContextMode = "iri") -> dict:
-    """The framed document `name` (see FRAMES) of `graph`: one object per match, the rest nested."""
+def frame_with_pyld(
+    graph: Graph, name: str, base: str = DEFAULT_BASE, context: ContextMode = "iri"
+) -> dict:
+    """PyLD's framed document `name` (see FRAMES) of `graph`: the reference `frame_quads` is tested
+    against (its output, once dumped, is byte-identical)."""
     doc = _run(
         jsonld.frame,
         expanded([(None, graph)]),
@@ -118,10 +106,10 @@ def frame(graph: Graph, name: str, base: str = DEFAULT_BASE, context: ContextMod
     return _with_context(_stable(doc), base, context)
 
 
-def web_graph(graphs: dict[URIRef, Graph], base: str = DEFAULT_BASE) -> Graph:
-    """What framed documents are made of: the data, and the ontology for the labels of concepts."""
+def web_graphs(graphs: dict[URIRef, Graph], base: str = DEFAULT_BASE) -> list[tuple[None, Graph]]:
+    """What framed documents are made of, merged: the data, and the ontology for the labels of concepts."""
     iris = Iris(base)
-    return graphs[iris.graph("ontology")] + graphs[iris.graph("data")]
+    return [(None, graphs[iris.graph("ontology")]), (None, graphs[iris.graph("data")])]
 
 
 def export(
@@ -132,15 +120,14 @@ def export(
 ) -> str:
     """JSON text: the compacted graphs (context embedded) or a framed document (context by IRI)."""
     if frame_name:
-        return dumps(frame(web_graph(graphs, base), frame_name, base, context or "iri"))
-    return dumps(compact(sorted(graphs.items()), base, context or "embed"))
+        quads = oxigraph_quads(web_graphs(graphs, base))
+        return frame_quads(quads, frame_name, base, context or "iri")
+    return compact_quads(oxigraph_quads(sorted(graphs.items())), base, context or "embed")
 
 
 def load_frame(name: str, base: str = DEFAULT_BASE) -> dict:
     """The frame guian_kg/frames/NAME.jsonld, referencing the context published under `base`."""
-    if name not in FRAMES:
-        raise InputError(f"unknown frame {name!r}; choose one of: {', '.join(FRAMES)}")
-    frame_doc = json.loads((_FRAMES_DIR / f"{name}.jsonld").read_text(encoding="utf-8"))
+    frame_doc = load_frame_document(name)
     frame_doc["@context"] = context_iri(base)
     return frame_doc
 

@@ -2,20 +2,21 @@
 
 Turtle, TriG, N-Triples and N-Quads are written by Oxigraph (ten to fifty times faster than
 rdflib) from the statements sorted by their N-Triples form, with the project's prefixes that are
-used; N-Triples and N-Quads lines are sorted. RDF/XML is written by rdflib and JSON-LD by PyLD,
-each from a graph filled in sorted order (rdflib writes in store order, which depends on parse
-order). Output depends on the graph alone, whatever the input order or PYTHONHASHSEED.
+used; N-Triples and N-Quads lines are sorted. JSON-LD is compacted from the same Oxigraph terms
+(compaction.py, which sorts its output). RDF/XML is written by rdflib from a graph filled in sorted
+order (rdflib writes in store order, which depends on parse order). Output depends on the graph
+alone, whatever the input order or PYTHONHASHSEED.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.term import Node
 
-from . import jsonld
+from .compaction import compact_quads
 from .formats import RDFFormat, get_format
 from .iri import DEFAULT_BASE
 from .namespaces import prefixes
@@ -45,10 +46,9 @@ def serialize_graph(graph: Graph, fmt: RDFFormat | str, base: str | None = None)
     fmt = get_format(fmt) if isinstance(fmt, str) else fmt
     if fmt.name in OXIGRAPH_FORMATS:
         return _oxigraph(((None, graph),), fmt, base)
-    g = canonical_graph(graph, base)
     if fmt.name == "jsonld":
-        return jsonld.dumps(jsonld.compact([(None, g)], base or DEFAULT_BASE))
-    return g.serialize(format=fmt.rdflib)
+        return compact_quads(oxigraph_quads(((None, graph),)), base or DEFAULT_BASE)
+    return canonical_graph(graph, base).serialize(format=fmt.rdflib)
 
 
 def serialize_dataset(
@@ -63,10 +63,7 @@ def serialize_dataset(
         for g in graphs.values():
             union += g
         return serialize_graph(union, fmt, base)
-    ordered = [
-        (name, canonical_graph(graphs[name], base, identifier=name)) for name in sorted(graphs)
-    ]
-    return jsonld.dumps(jsonld.compact(ordered, base or DEFAULT_BASE))
+    return compact_quads(oxigraph_quads(sorted(graphs.items())), base or DEFAULT_BASE)
 
 
 OXIGRAPH_FORMATS = {
@@ -81,12 +78,7 @@ def _oxigraph(
     graphs: Iterable[tuple[URIRef | None, Graph]], fmt: RDFFormat, base: str | None
 ) -> str:
     """The graphs in a format Oxigraph writes; a triple format gets their union (as a set)."""
-    quads = (
-        ox.Quad(*(to_oxigraph(term) for term in triple), to_oxigraph(name))
-        for name, graph in graphs
-        for triple in graph
-    )
-    return serialize_quads(quads, fmt, base)
+    return serialize_quads(oxigraph_quads(graphs), fmt, base)
 
 
 def serialize_quads(quads: Iterable[ox.Quad], fmt: RDFFormat | str, base: str | None = None) -> str:
@@ -201,6 +193,14 @@ def _statement_key(statement) -> tuple:
 
 
 _RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+
+
+def oxigraph_quads(graphs: Iterable[tuple[URIRef | None, Graph]]) -> Iterator[ox.Quad]:
+    """The statements of (graph name or None for the default graph, graph) pairs as Oxigraph quads."""
+    for name, graph in graphs:
+        graph_name = to_oxigraph(name)
+        for triple in graph:
+            yield ox.Quad(*(to_oxigraph(term) for term in triple), graph_name)
 
 
 def _used_prefixes(statements, base: str | None) -> dict[str, str]:

@@ -54,6 +54,13 @@ def test_store_load_benchmark_runs_in_smoke_mode(oxigraph_servers, tmp_path):
     assert "synthetic graph" in out and "oxigraph load --file guian-kg.nq" in out
 
 
+def test_jsonld_benchmark_runs_in_smoke_mode():
+    out = _run("benchmarks/jsonld.py", "--smoke")
+    rows = [line for line in out.splitlines() if line.endswith((" yes", " NO"))]
+    assert len(rows) == 4 and all(row.endswith(" yes") for row in rows), out  # 2 sizes, 2 files
+    assert "designations.jsonld (framed)" in out and "target 100,000 triples/s" in out
+
+
 def test_corpus_generator_runs_in_smoke_mode():
     out = _run("benchmarks/corpus.py", "--smoke")
     assert "articles: 2, seed 0" in out and "1195 per article" in out

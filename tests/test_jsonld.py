@@ -21,7 +21,7 @@ from guian_kg.cli import JSONLD_FRAMES, cli
 from guian_kg.errors import InputError, RemoteDocumentRefused
 from guian_kg.iri import DEFAULT_BASE, Iris
 from guian_kg.namespaces import GK, OA, QUDT, prefixes
-from guian_kg.write import serialize_dataset
+from guian_kg.write import serialize_dataset, serialize_graph
 
 CONTEXT = jsonld.jsonld_context()
 LINKS = (PROV.agent, PROV.hadRole, GK.metric, GK.valueQualifier, GK.timeQualifier)
@@ -450,6 +450,7 @@ def test_integers_and_booleans_become_json_values_only_when_they_map_back_exactl
         "@value": str(2**60),
         "@type": str(XSD.integer),
     } in expanded  # beyond JavaScript's safe integers
-    nquads = pyld.to_rdf(jsonld.compact([(None, graph)]), {"format": "application/n-quads"})
+    compacted = json.loads(serialize_graph(graph, "jsonld"))
+    nquads = pyld.to_rdf(compacted, {"format": "application/n-quads"})
     for value in values:  # every lexical form comes back as it was
         assert f" {value.n3()} ." in nquads, value.n3()

@@ -1,0 +1,217 @@
+"""Framed JSON-LD documents (guian_kg/frames/*.jsonld) written straight from Oxigraph quads.
+
+It writes what PyLD's `frame` (options omitDefault, omitGraph false) then `jsonld.py`'s sorting
+write, for the framing features the project's frames use (JSON-LD 1.1 Framing,
+https://www.w3.org/TR/json-ld11-framing/, section 4.1): a top-level frame matching by `@type`,
+nested frames that match every node (`"@id": {}` or keywords alone), `@embed` `@always` and
+`@never`, `@explicit`, reverse properties; properties a frame does not name are framed with the
+flags of their node's frame, and a node is not embedded inside itself further up (PyLD's circular
+check, which skips the direct parent). Nodes and reverse links are indexed once, so each object is
+found in constant time, where PyLD scans the whole graph for every reverse property of every
+match. Output is compacted as `compaction.py` compacts the dump. Any other frame feature, a blank
+node, or a node value under a frame without `@embed` raises `CompactionUnsupported`.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from . import DEFAULT_BASE
+from .compaction import (
+    AS_IS,
+    IN_MAP,
+    LANGUAGE_OBJECT,
+    TYPED_OBJECT,
+    CompactionUnsupported,
+    Compactor,
+    ContextMode,
+    add_value,
+    compactor,
+    context_iri,
+    jsonld_context,
+    literal_shape,
+)
+from .errors import InputError
+from .json_text import dump_sorted
+
+FRAMES: tuple[str, ...] = ("designation", "organization", "observation")
+FRAMES_DIR = Path(__file__).resolve().parent / "frames"
+_RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+_EMBEDS = ("@always", "@never")
+
+
+@dataclass
+class Frame:
+    """One (expanded) frame: its flags, the frames of its properties and reverse properties."""
+
+    embed: str | None
+    explicit: bool
+    properties: dict[str, Frame] = field(default_factory=dict)
+    reverse: dict[str, Frame] = field(default_factory=dict)
+    types: tuple[str, ...] = ()
+    _implicit: Frame | None = field(default=None, repr=False)
+
+    def implicit(self) -> Frame:
+        """The frame of a property this frame does not name: this frame's flags, nothing else."""
+        if self._implicit is None:
+            self._implicit = Frame(self.embed, self.explicit)
+        return self._implicit
+
+
+def read_frame(document: dict, compactor: Compactor, top: bool = True) -> Frame:
+    """A frame document as a Frame, its keys expanded with the context; refuses what is not handled."""
+    frame = Frame(document.get("@embed"), bool(document.get("@explicit", False)))
+    if frame.embed not in (*_EMBEDS, None) or not isinstance(
+        document.get("@explicit", False), bool
+    ):
+        raise CompactionUnsupported(f"frame flags {document!r} are not supported")
+    for key, value in document.items():
+        if key in ("@context", "@embed", "@explicit"):
+            continue
+        if key == "@type" and top:
+            types = value if isinstance(value, list) else [value]
+            frame.types = tuple(compactor.expand_vocab(t) for t in types)
+        elif key == "@id" and value == {} and not top:
+            continue  # matches every node, as a nested frame without properties does
+        elif key.startswith("@") or not isinstance(value, dict):
+            raise CompactionUnsupported(f"frame entry {key!r}: {value!r} is not supported")
+        else:
+            term = compactor.terms.get(key)
+            if term is not None and term.language_map:
+                raise CompactionUnsupported(f"frame entry {key!r} would read as a language map")
+            sub = read_frame(value, compactor, top=False)
+            if set(value) - {"@id", "@embed", "@explicit"} and "@id" not in value:
+                raise CompactionUnsupported(f"frame entry {key!r} matches on properties")
+            if term is not None and term.reverse:
+                frame.reverse[term.iri] = sub
+            else:
+                frame.properties[term.iri if term else compactor.expand_vocab(key)] = sub
+    if top and not frame.types:
+        raise CompactionUnsupported("a top-level frame matches by @type only here")
+    return frame
+
+
+def load_frame_document(name: str) -> dict:
+    """The frame guian_kg/frames/NAME.jsonld as written (its context by the default IRI)."""
+    if name not in FRAMES:
+        raise InputError(f"unknown frame {name!r}; choose one of: {', '.join(FRAMES)}")
+    return json.loads((FRAMES_DIR / f"{name}.jsonld").read_text(encoding="utf-8"))
+
+
+class _Framer:
+    """The graph as PyLD's merged node map (with a reverse index), framed node by node."""
+
+    def __init__(self, quads: Iterable[ox.Quad], c: Compactor):
+        self.c = c
+        self.id_key, self.type_key = c.alias("@id"), c.alias("@type")
+        self.types: dict[str, list[str]] = {}
+        self.properties: dict[str, dict[str, list[tuple[str | None, Any]]]] = {}
+        self.pointing: dict[tuple[str, str], list[str]] = {}  # (property, object) → subjects
+        self.stack: list[str] = []
+        seen = set()
+        for quad in quads:  # named graphs merged, a statement in two of them taken once
+            s, p, o = quad.subject, quad.predicate.value, quad.object
+            if type(s) is not ox.NamedNode or type(o) is ox.BlankNode:
+                raise CompactionUnsupported(f"framing a blank node or a quoted triple: {quad}")
+            triple = (s.value, p, o)
+            if triple in seen:
+                continue
+            seen.add(triple)
+            subject = s.value
+            if type(o) is ox.Literal:
+                self.properties.setdefault(subject, {}).setdefault(p, []).append(literal_shape(o))
+            elif p == _RDF_TYPE:
+                self.types.setdefault(subject, []).append(o.value)
+            else:
+                self.properties.setdefault(subject, {}).setdefault(p, []).append((None, o.value))
+                self.pointing.setdefault((p, o.value), []).append(subject)
+
+    def matches(self, frame: Frame) -> list[str]:
+        wanted = set(frame.types)
+        return sorted(s for s, types in self.types.items() if wanted.intersection(types))
+
+    def node(self, node_id: str, frame: Frame, embedded: bool) -> dict | None:
+        """The compacted object of `node_id` under `frame`, or None for a mere reference."""
+        if embedded and (frame.embed == "@never" or node_id in self.stack[:-1]):
+            return None
+        if frame.embed is None:
+            raise CompactionUnsupported("a node value under a frame without @embed (@once)")
+        self.stack.append(node_id)
+        out: dict[str, Any] = {self.id_key: self.c.compact_id(node_id)}
+        types = self.types.get(node_id)
+        if types:
+            compacted = [self.c.compact_vocab(t) for t in types]
+            out[self.type_key] = compacted[0] if len(compacted) == 1 else compacted
+        for predicate, values in self.properties.get(node_id, {}).items():
+            if frame.explicit and predicate not in frame.properties:
+                continue
+            sub = frame.properties.get(predicate) or frame.implicit()
+            for shape, value in values:
+                if shape is None:
+                    self._add_node(out, predicate, value, self.node(value, sub, True))
+                else:
+                    self._add_literal(out, predicate, shape, value)
+        for predicate, sub in frame.reverse.items():
+            # PyLD frames reverse matches with its parent's `embedded` (a typo there: 'embeded')
+            for subject in self.pointing.get((predicate, node_id), ()):
+                key, term = self.c.reverse_property(predicate)
+                add_value(
+                    out, key, self.node(subject, sub, embedded) or self._ref(subject), term.as_set
+                )
+        self.stack.pop()
+        return out
+
+    def _ref(self, node_id: str) -> dict:
+        return {self.id_key: self.c.compact_id(node_id)}
+
+    def _add_node(self, out: dict, predicate: str, target: str, framed: dict | None) -> None:
+        key, as_set, how, _ = self.c.way(predicate, None)
+        if framed is None or len(framed) == 1:  # only an id: a node reference
+            value: Any = self.c.compact_id(target)
+            if how != AS_IS:
+                value = {self.id_key: value}
+        else:
+            value = framed
+        add_value(out, key, value, as_set)
+
+    def _add_literal(self, out: dict, predicate: str, shape: str, value: Any) -> None:
+        key, as_set, how, extra = self.c.way(predicate, shape)
+        if how == IN_MAP:
+            add_value(out.setdefault(key, {}), extra, value, as_set)
+            return
+        if how == TYPED_OBJECT:
+            value = {self.type_key: extra, "@value": value}
+        elif how == LANGUAGE_OBJECT:
+            value = {"@language": extra, "@value": value}
+        add_value(out, key, value, as_set)
+
+
+def frame_quads(
+    quads: Iterable[ox.Quad],
+    name: str,
+    base: str = DEFAULT_BASE,
+    context: ContextMode = "iri",
+) -> str:
+    """JSON text of the framed document `name` (see FRAMES) of the quads' statements (graphs
+    merged): one object per match of the frame, the rest nested; the same bytes as PyLD's."""
+    if context not in ("embed", "iri"):
+        raise CompactionUnsupported(f"unknown context mode {context!r}; choose embed or iri")
+    c = compactor(base)
+    frame = read_frame(load_frame_document(name), c)
+    collecting = gc.isenabled()
+    gc.disable()  # many small objects, no cycles (see compaction.compact_quads)
+    try:
+        framer = _Framer(quads, c)
+        top = [framer.node(node_id, frame, False) for node_id in framer.matches(frame)]
+        context_value = jsonld_context(base) if context == "embed" else context_iri(base)
+        return dump_sorted({"@context": context_value, "@graph": top}, unsorted=("@context",))
+    finally:
+        if collecting:
+            gc.enable()

@@ -1,0 +1,105 @@
+"""Deterministic JSON text of JSON-LD documents: what `json.dumps(doc, ensure_ascii=False,
+indent=2, sort_keys=True)` writes, with every array in one stable order (nodes by id, other
+values by their JSON), written directly: json's indenting encoder is pure Python and several
+times slower on a corpus-sized document."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+_encode = json.encoder.encode_basestring  # the C encoder json.dumps uses with ensure_ascii=False
+
+
+def _text(value: Any) -> str:
+    """The JSON of a value as `jsonld._sort_key` writes it (arrays inside already in order)."""
+    if type(value) is str:
+        return _encode(value)
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def _in_order(items: list) -> list:
+    """`jsonld._stable`'s order of an array: nodes by id (then JSON), then other values by JSON."""
+    ids, others = [], []
+    for item in items:
+        node_id = item.get("id", item.get("@id")) if type(item) is dict else None
+        if type(node_id) is str:
+            ids.append((node_id, item))
+        else:
+            if type(item) in (dict, list):
+                item = stable(item)
+            others.append((_text(item), item))
+    if len({node_id for node_id, _ in ids}) < len(ids):  # a shared id: the JSON decides
+        ids = sorted(((node_id, _text(stable(item)), item) for node_id, item in ids))
+    else:
+        ids.sort(key=_first)
+    others.sort(key=_first)
+    return [entry[-1] for entry in ids] + [item for _, item in others]
+
+
+def _first(entry: tuple) -> Any:
+    return entry[0]
+
+
+def stable(value: Any) -> Any:
+    """Every array of `value` in `jsonld._stable`'s order."""
+    if type(value) is dict:
+        return {k: stable(v) for k, v in value.items()}
+    if type(value) is list:
+        return _in_order([stable(v) for v in value])
+    return value
+
+
+def dump_sorted(doc: dict, unsorted: tuple[str, ...] = ()) -> str:
+    """`json.dumps(stable(doc), ensure_ascii=False, indent=2, sort_keys=True)` and a newline,
+    written directly (json's indenting encoder is pure Python and several times slower); the
+    arrays under the top-level keys `unsorted` keep their order."""
+    out: list[str] = []
+    if not doc:
+        return "{}\n"
+    inner = "\n  "
+    out.append("{" + inner)
+    for i, key in enumerate(sorted(doc)):
+        if i:
+            out.append("," + inner)
+        out.append(_encode(key) + ": ")
+        _write(doc[key], out, inner, key not in unsorted)
+    out.append("\n}\n")
+    return "".join(out)
+
+
+def _write(value: Any, out: list[str], indent: str, ordered: bool) -> None:
+    kind = type(value)
+    if kind is str:
+        out.append(_encode(value))
+    elif kind is dict:
+        if not value:
+            out.append("{}")
+            return
+        inner = indent + "  "
+        out.append("{" + inner)
+        first = True
+        for key in sorted(value):
+            if first:
+                first = False
+            else:
+                out.append("," + inner)
+            out.append(_encode(key) + ": ")
+            _write(value[key], out, inner, ordered)
+        out.append(indent + "}")
+    elif kind is list:
+        if not value:
+            out.append("[]")
+            return
+        inner = indent + "  "
+        out.append("[" + inner)
+        first = True
+        for item in _in_order(value) if ordered and len(value) > 1 else value:
+            if first:
+                first = False
+            else:
+                out.append("," + inner)
+            _write(item, out, inner, ordered)
+        out.append(indent + "]")
+    else:  # numbers, booleans, null: as json.dumps writes them
+        out.append(json.dumps(value))
