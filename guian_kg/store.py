@@ -49,6 +49,13 @@ def open_store(path: Path) -> OpenStore:
     return OpenStore(ox.Store.read_only(str(Path(path) / "db")), bool(mark["union_view"]))
 
 
+def memory_store(nquads: bytes) -> OpenStore:
+    """N-Quads guian-kg wrote, in an in-memory store read as `ensure_store` makes one on disk."""
+    store = ox.Store()
+    store.load(nquads, format=ox.RdfFormat.N_QUADS, lenient=True)
+    return OpenStore(store, _with_union(store))
+
+
 def ensure_store(key: str, nquads, folder: Path) -> Path:
     """The store for `key` in `folder`, bulk-loaded from `nquads()` (bytes) if it is not there yet."""
     target = Path(folder) / f"{PREFIX}{key}"
@@ -59,9 +66,7 @@ def ensure_store(key: str, nquads, folder: Path) -> Path:
     try:
         store = ox.Store(str(staging / "db"))
         store.bulk_load(nquads(), format=ox.RdfFormat.N_QUADS, lenient=True)
-        union_view = _graphs_are_disjoint(store)
-        if not union_view:
-            store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
+        union_view = _with_union(store)
         store.flush()
         del store
         mark = {"guian-kg-store": 1, "key": key, "union_view": union_view}
@@ -79,6 +84,14 @@ def ensure_store(key: str, nquads, folder: Path) -> Path:
         raise
     _drop_old_stores(folder, target)
     return target
+
+
+def _with_union(store: ox.Store) -> bool:
+    """Whether the union view serves; if not, copy the union into the default graph (once)."""
+    if _graphs_are_disjoint(store):
+        return True
+    store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
+    return False
 
 
 def _graphs_are_disjoint(store: ox.Store) -> bool:

@@ -5,13 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from rdflib import Literal, URIRef
-from rdflib.namespace import RDF
+import pyoxigraph as ox
+from rdflib import URIRef
 
 from ..namespaces import GK
 from .site import Site
 
 WIDTH, ROW, TOP, AXIS_LEFT, AXIS_RIGHT = 1000, 34, 44, 560, 980
+MAX_MARKS = 100  # designations drawn, at most (a page of bounded size whatever the graph)
+XSD_DATE = ox.NamedNode("http://www.w3.org/2001/XMLSchema#date")
 PRECISIONS = {"day": ("日", "day"), "month": ("月", "month"), "year": ("年", "year")}
 MAX_LABEL = {
     "zh": 24,
@@ -47,39 +49,56 @@ class Timeline:
     height: int
     axis_left: int
     axis_right: int
+    more: bool = False  # more than MAX_MARKS designations have a date: the first ones are drawn
 
 
 def _date(value) -> dt.date | None:
-    return (
-        value.toPython()
-        if isinstance(value, Literal) and isinstance(value.toPython(), dt.date)
-        else None
-    )
+    """An xsd:date's day; None for any other term."""
+    if isinstance(value, ox.Literal) and value.datatype == XSD_DATE:
+        try:
+            return dt.date.fromisoformat(value.value)
+        except ValueError:
+            return None
+    return None
 
 
 def timeline(site: Site, lang: str) -> Timeline:
-    """The designations with a gk:periodStart, in date order (ties by their number in the article)."""
-    union = site.union
-    rows = []
-    for designation in set(union.subjects(RDF.type, site.term(GK.Designation))):
-        start, end = (
-            _date(union.value(designation, site.term(GK.periodStart))),
-            _date(union.value(designation, site.term(GK.periodEnd))),
-        )
-        if start is None:
+    """The designations with a gk:periodStart, in date order (ties by their number in the article):
+    the first MAX_MARKS of them."""
+    gk = site.term(GK.Designation)[: -len("Designation")]
+    solutions = site.select(
+        f"""PREFIX gk: <{gk}>
+SELECT ?designation ?start ?end ?number ?precision ?date WHERE {{
+  ?designation a gk:Designation ; gk:periodStart ?start .
+  FILTER(datatype(?start) = <{XSD_DATE.value}>)
+  OPTIONAL {{ ?designation gk:periodEnd ?end }}
+  OPTIONAL {{ ?designation gk:sequenceNumber ?number }}
+  OPTIONAL {{ ?designation gk:datePrecision ?precision }}
+  OPTIONAL {{ ?designation gk:date ?date }}
+}} ORDER BY ?start COALESCE(?number, 99) STR(?designation) LIMIT {MAX_MARKS * 4 + 1}"""
+    )
+    rows, seen = [], set()
+    for solution in solutions:
+        designation = solution["designation"].value
+        start = _date(solution["start"])
+        if designation in seen or start is None:
             continue
-        number = union.value(designation, site.term(GK.sequenceNumber))
-        precision = union.value(designation, site.term(GK.datePrecision))
+        seen.add(designation)
+        number = solution["number"]
+        precision = solution["precision"]
         rows.append(
             (
                 start,
-                end or start,
-                int(number) if number is not None else None,
+                _date(solution["end"]) or start,
+                int(number.value) if isinstance(number, ox.Literal) else None,
                 designation,
-                precision,
+                precision.value if isinstance(precision, ox.NamedNode) else None,
+                solution["date"].value if solution["date"] is not None else str(start),
             )
         )
-    rows.sort(key=lambda r: (r[0], r[2] if r[2] is not None else 99, str(r[3])))
+    rows.sort(key=lambda r: (r[0], r[2] if r[2] is not None else 99, r[3]))
+    more = len(rows) > MAX_MARKS
+    rows = rows[:MAX_MARKS]
     if not rows:
         return Timeline([], [], WIDTH, TOP, AXIS_LEFT, AXIS_RIGHT)
     first = dt.date(min(r[0] for r in rows).year, 1, 1)
@@ -90,9 +109,9 @@ def timeline(site: Site, lang: str) -> Timeline:
         return AXIS_LEFT + (day - first).days / span * (AXIS_RIGHT - AXIS_LEFT)
 
     marks = []
-    for i, (start, end, number, designation, precision) in enumerate(rows):
-        key = str(precision).rsplit("/", 1)[-1] if isinstance(precision, URIRef) else "day"
-        label = site.label(designation, lang) or str(designation)
+    for i, (start, end, number, designation, precision, date) in enumerate(rows):
+        key = precision.rsplit("/", 1)[-1] if precision else "day"
+        label = site.label(URIRef(designation), lang) or designation
         limit = MAX_LABEL[lang]
         short = label if len(label) <= limit else label[: limit - 1] + "…"
         left = x(start)
@@ -101,10 +120,10 @@ def timeline(site: Site, lang: str) -> Timeline:
         marks.append(
             Mark(
                 number,
-                str(designation),
+                site.local(designation),
                 short,
                 label,
-                str(union.value(designation, site.term(GK.date)) or start),
+                date,
                 key,
                 zh if lang == "zh" else en,
                 round(left, 1),
@@ -115,4 +134,4 @@ def timeline(site: Site, lang: str) -> Timeline:
     ticks = [
         Tick(round(x(dt.date(year, 1, 1)), 1), year) for year in range(first.year, last.year + 1)
     ]
-    return Timeline(marks, ticks, WIDTH, TOP + len(rows) * ROW + 16, AXIS_LEFT, AXIS_RIGHT)
+    return Timeline(marks, ticks, WIDTH, TOP + len(rows) * ROW + 16, AXIS_LEFT, AXIS_RIGHT, more)
