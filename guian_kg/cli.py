@@ -517,15 +517,19 @@ def serve(
 
     Example: guian-kg serve --dist dist --port 8000
     """
-    from .build import load
     from .server.app import create_app, local_url, open_socket, run
 
     sock = open_socket(host, port)
     if _sandboxed(click.get_current_context()):
         _deny_network()  # the socket is open: the server needs no other, and its workers none
     url = local_url(sock)
+    source = dist
+    if source is None:
+        from .build import load  # the build (rdflib, pySHACL): only to build the graph here
+
+        source = load()
     app = create_app(
-        dist or load(),
+        source,
         base=base,
         timeout=timeout,
         max_rows=max_rows,

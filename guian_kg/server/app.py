@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -14,7 +15,6 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from ..build import KnowledgeGraph
 from ..errors import InputError
 from .endpoint import sparql_routes
 from .middleware import BoundedSending, SecurityHeaders
@@ -24,6 +24,9 @@ from .site import load_site
 from .sparql import MAX_BYTES
 from .state import HERE, Server
 from .workers import default_size
+
+if TYPE_CHECKING:
+    from ..build import KnowledgeGraph
 
 DEFAULT_TIMEOUT = 5.0
 DEFAULT_MAX_ROWS = 10_000

@@ -14,6 +14,7 @@ import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
@@ -22,7 +23,6 @@ from rdflib.term import Node
 
 from .. import DEFAULT_BASE, resources
 from .. import store as stores
-from ..build import KnowledgeGraph, dump_files
 from ..engine import default_cache_dir
 from ..errors import InputError
 from ..iri import GRAPH_NAMES, Iris, check_base, rebase_graph
@@ -32,6 +32,9 @@ from ..read import parse_files
 from ..resources import shapes_files
 from ..void import DUMP_STEM
 from ..write import to_oxigraph
+
+if TYPE_CHECKING:
+    from ..build import KnowledgeGraph
 
 LABELS = (SKOS.prefLabel, RDFS.label, DCTERMS.title)
 LABEL_CACHE = 65_536  # IRIs whose labels are remembered (the graph never changes)
@@ -115,26 +118,22 @@ class Site:
         return [str(self.iris.graph(name)) for name in GRAPH_NAMES]
 
     @functools.cached_property
+    def _counted(self) -> dict[str, int]:
+        """Triples per named graph and in the default graph (""), counted when the store was made."""
+        if self.opened.sizes is not None:
+            return self.opened.sizes
+        # A store an older guian-kg made, whose mark holds no counts.
+        return stores.count_triples(self.opened.store, self.opened.union_view)
+
+    @property
     def sizes(self) -> dict[str, int]:
         """Triples in each named graph."""
-        return {
-            name: int(
-                next(
-                    iter(
-                        self.select(f"SELECT (COUNT(*) AS ?n) {{ GRAPH <{name}> {{ ?s ?p ?o }} }}")
-                    )
-                )["n"].value
-            )
-            for name in self.graph_names
-        }
+        return {name: self._counted.get(name, 0) for name in self.graph_names}
 
-    @functools.cached_property
+    @property
     def total(self) -> int:
         """Triples in the default graph, the union of the named graphs (a set)."""
-        if self.opened.union_view:  # the named graphs are disjoint
-            return sum(self.sizes.values())
-        solutions = self.select("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")
-        return int(next(iter(solutions))["n"].value)
+        return self._counted[""]
 
     @functools.cached_property
     def class_counts(self) -> dict[URIRef, int]:
@@ -200,12 +199,14 @@ def load_site(source: KnowledgeGraph | Path | str, base: str | None = None) -> S
     or for a dist/ folder (`base`, if given, must be the one it was built with)."""
     if base is not None:
         check_base(base)
-    if isinstance(source, KnowledgeGraph):
-        return _site_from_kg(source, base or DEFAULT_BASE)
-    return _site_from_dist(Path(source), base)
+    if isinstance(source, (Path, str)):
+        return _site_from_dist(Path(source), base)
+    return _site_from_kg(source, base or DEFAULT_BASE)
 
 
 def _site_from_kg(kg: KnowledgeGraph, base: str) -> Site:
+    from ..build import dump_files  # the build code (rdflib, PyLD), only for a graph built here
+
     files = dump_files(kg, base)  # what `guian-kg build --base BASE` would publish
     nquads = files[f"{DUMP_STEM}.nq"]
     sources = {base + a[len(DEFAULT_BASE) :]: text for a, text in kg.sources.items()}

@@ -5,15 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-import pyoxigraph as ox
-from rdflib import URIRef
+from rdflib import Literal, URIRef
+from rdflib.namespace import XSD
 
 from ..namespaces import GK
-from .site import Site
+from .site import Site, from_oxigraph
 
 WIDTH, ROW, TOP, AXIS_LEFT, AXIS_RIGHT = 1000, 34, 44, 560, 980
 MAX_MARKS = 100  # designations drawn, at most (a page of bounded size whatever the graph)
-XSD_DATE = ox.NamedNode("http://www.w3.org/2001/XMLSchema#date")
 PRECISIONS = {"day": ("日", "day"), "month": ("月", "month"), "year": ("年", "year")}
 MAX_LABEL = {
     "zh": 24,
@@ -54,9 +53,9 @@ class Timeline:
 
 def _date(value) -> dt.date | None:
     """An xsd:date's day; None for any other term."""
-    if isinstance(value, ox.Literal) and value.datatype == XSD_DATE:
+    if isinstance(value, Literal) and value.datatype == XSD.date:
         try:
-            return dt.date.fromisoformat(value.value)
+            return dt.date.fromisoformat(str(value))
         except ValueError:
             return None
     return None
@@ -66,39 +65,41 @@ def timeline(site: Site, lang: str) -> Timeline:
     """The designations with a gk:periodStart, in date order (ties by their number in the article):
     the first MAX_MARKS of them."""
     gk = site.term(GK.Designation)[: -len("Designation")]
+    # The other values are looked up for the designations drawn only: OPTIONALs here would join
+    # against the periods of every figure in the graph.
     solutions = site.select(
-        f"""PREFIX gk: <{gk}>
-SELECT ?designation ?start ?end ?number ?precision ?date WHERE {{
-  ?designation a gk:Designation ; gk:periodStart ?start .
-  FILTER(datatype(?start) = <{XSD_DATE.value}>)
-  OPTIONAL {{ ?designation gk:periodEnd ?end }}
-  OPTIONAL {{ ?designation gk:sequenceNumber ?number }}
-  OPTIONAL {{ ?designation gk:datePrecision ?precision }}
-  OPTIONAL {{ ?designation gk:date ?date }}
-}} ORDER BY ?start COALESCE(?number, 99) STR(?designation) LIMIT {MAX_MARKS * 4 + 1}"""
+        f"PREFIX gk: <{gk}> SELECT ?designation ?start ?number {{ ?designation a gk:Designation ; "
+        "gk:periodStart ?start OPTIONAL { ?designation gk:sequenceNumber ?number } }"
     )
-    rows, seen = [], set()
+    found: dict[str, tuple] = {}
     for solution in solutions:
-        designation = solution["designation"].value
-        start = _date(solution["start"])
-        if designation in seen or start is None:
-            continue
-        seen.add(designation)
-        number = solution["number"]
-        precision = solution["precision"]
+        start = _date(from_oxigraph(solution["start"]))
+        designation, number = solution["designation"].value, solution["number"]
+        if start is not None and designation not in found:
+            found[designation] = (
+                start,
+                int(number.value) if number is not None else None,
+                designation,
+            )
+    numbered = list(found.values())
+    numbered.sort(key=lambda r: (r[0], r[1] if r[1] is not None else 99, r[2]))
+    more = len(numbered) > MAX_MARKS
+    rows = []
+    for start, number, designation in numbered[:MAX_MARKS]:
+        iri = URIRef(designation)
+        end = site.value(iri, site.term(GK.periodEnd))
+        precision = site.value(iri, site.term(GK.datePrecision))
+        date = site.value(iri, site.term(GK.date))
         rows.append(
             (
                 start,
-                _date(solution["end"]) or start,
-                int(number.value) if isinstance(number, ox.Literal) else None,
+                _date(end) or start,
+                number,
                 designation,
-                precision.value if isinstance(precision, ox.NamedNode) else None,
-                solution["date"].value if solution["date"] is not None else str(start),
+                str(precision) if isinstance(precision, URIRef) else None,
+                str(date) if date is not None else str(start),
             )
         )
-    rows.sort(key=lambda r: (r[0], r[2] if r[2] is not None else 99, r[3]))
-    more = len(rows) > MAX_MARKS
-    rows = rows[:MAX_MARKS]
     if not rows:
         return Timeline([], [], WIDTH, TOP, AXIS_LEFT, AXIS_RIGHT)
     first = dt.date(min(r[0] for r in rows).year, 1, 1)
