@@ -10,6 +10,7 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from click.testing import CliRunner
 from conftest import SERVE_BASE, local
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
@@ -17,7 +18,7 @@ from rdflib.namespace import FOAF, RDF, RDFS
 from starlette.testclient import TestClient
 
 from guian_kg.build import KnowledgeGraph, build, dump_files
-from guian_kg.errors import InputError
+from guian_kg.cli import cli
 from guian_kg.iri import DEFAULT_BASE, Iris
 from guian_kg.namespaces import GK
 from guian_kg.server.app import create_app
@@ -336,12 +337,16 @@ def test_a_built_dist_folder_is_served_from_one_store_in_its_published_iris(
     assert [p.name for p in tmp_path.iterdir()] == [site.store_path.name]
 
 
-def test_a_base_other_than_the_one_dist_was_built_with_is_an_input_error(
+def test_serve_with_a_base_other_than_the_one_dist_was_built_with_exits_2(
     dist, tmp_path, monkeypatch
 ):
+    """--base names the published base; it cannot move the IRIs of a built dist/."""
     monkeypatch.setenv("GUIAN_KG_CACHE_DIR", str(tmp_path))
-    with pytest.raises(InputError, match=r"not the base .* was built with"):
-        create_app(dist, base="https://kg.example.org/", workers=1)
+    args = ["serve", "--port", "0", "--dist", str(dist), "--base", "https://kg.example.org/"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    assert "--base https://kg.example.org/ is not the base" in result.output
+    assert f"({DEFAULT_BASE})" in result.output and "Traceback" not in result.output
 
 
 def test_a_dist_built_under_another_base_is_served_in_that_base(tmp_path, monkeypatch):

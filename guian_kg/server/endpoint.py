@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import anyio
 from rdflib import URIRef
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -66,12 +67,16 @@ def sparql_routes(server: Server) -> list[BaseRoute]:
         except EndpointError as exc:
             return _error(server, request, operation, exc)
         media_type = answer.media_type
-        if media_type == HTML:
-            return _page(
-                server,
-                request,
-                operation,
-                result=_table(server, answer.kind, answer.body, lang_of(request)),
+        if (
+            media_type == HTML
+        ):  # labels from the store for up to --max-rows rows: not on the event loop
+            return await anyio.to_thread.run_sync(
+                lambda: _page(
+                    server,
+                    request,
+                    operation,
+                    result=_table(server, answer.kind, answer.body, lang_of(request)),
+                )
             )
         if not server.results.take(len(answer.body)):
             return _error(

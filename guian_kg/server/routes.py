@@ -51,6 +51,8 @@ def _split(name: str) -> tuple[str, str | None, bool]:
 
 
 def linked_data_routes(server: Server) -> list[BaseRoute]:
+    """The routes; those that read the store or a file are plain functions, which Starlette runs in
+    its thread pool, so that a page of a large graph never holds the event loop."""
     site = server.site
     base = site.base
     documentation = functools.cache(
@@ -77,7 +79,7 @@ def linked_data_routes(server: Server) -> list[BaseRoute]:
             max_links=MAX_LINKS,
         )
 
-    async def home(request: Request) -> Response:
+    def home(request: Request) -> Response:
         media_type = _media_type(request)
         if media_type != HTML:
             return server.rdf(
@@ -100,7 +102,7 @@ def linked_data_routes(server: Server) -> list[BaseRoute]:
             alternates=server.alternates(f"{base}void"),
         )
 
-    async def thing(request: Request) -> Response:
+    def thing(request: Request) -> Response:
         kind, slug = request.path_params["kind"], request.path_params["slug"]
         media_type = _media_type(request)
         if not site.has(site.iris.thing(kind, slug)):
@@ -113,7 +115,7 @@ def linked_data_routes(server: Server) -> list[BaseRoute]:
             target, 303, headers={"Vary": "Accept", "Link": f'<{doc}>; rel="describedby"'}
         )
 
-    async def document(request: Request) -> Response:
+    def document(request: Request) -> Response:
         slug, media_type, known = _split(request.path_params["name"])
         iri = site.iris.thing(request.path_params["kind"], slug)
         if not known or not site.has(iri):
@@ -122,7 +124,7 @@ def linked_data_routes(server: Server) -> list[BaseRoute]:
         doc = str(site.iris.doc(request.path_params["kind"], slug))
         return resource(request, iri, doc, media_type, describe(site, iri, URIRef(doc)))
 
-    async def ontology(request: Request) -> Response:
+    def ontology(request: Request) -> Response:
         version = request.path_params.get("version")
         graph = site.small_graphs["ontology"]
         if version is not None and version != str(graph.value(site.iris.ontology, OWL.versionInfo)):
@@ -147,7 +149,7 @@ def linked_data_routes(server: Server) -> list[BaseRoute]:
             shapes=len(site.shapes),
         )
 
-    async def void(request: Request) -> Response:
+    def void(request: Request) -> Response:
         media_type = _media_type(request)
         if media_type is None:
             return server.not_found(request)
@@ -162,7 +164,7 @@ def linked_data_routes(server: Server) -> list[BaseRoute]:
     async def dataset(request: Request) -> Response:
         return RedirectResponse("/void", 303, headers={"Vary": "Accept"})
 
-    async def named_graph(request: Request) -> Response:
+    def named_graph(request: Request) -> Response:
         stem, media_type, known = _split(request.path_params["name"])
         if not known or stem not in GRAPH_NAMES:
             return server.not_found(request, media_type)
@@ -187,10 +189,10 @@ def linked_data_routes(server: Server) -> list[BaseRoute]:
             alternates=server.alternates(doc),
         )
 
-    async def context(request: Request) -> Response:
+    def context(request: Request) -> Response:
         return Response(site.download("context.jsonld"), media_type="application/ld+json")
 
-    async def download(request: Request) -> Response:
+    def download(request: Request) -> Response:
         name = request.path_params["name"]
         if name not in site.downloads:
             raise HTTPException(404)
