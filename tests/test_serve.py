@@ -349,6 +349,17 @@ def test_serve_with_a_base_other_than_the_one_dist_was_built_with_exits_2(
     assert f"({DEFAULT_BASE})" in result.output and "Traceback" not in result.output
 
 
+def test_serve_dist_with_a_cache_it_cannot_write_exits_2_saying_where(dist, tmp_path, monkeypatch):
+    monkeypatch.setenv("GUIAN_KG_CACHE_DIR", str(tmp_path / "a-file"))
+    (tmp_path / "a-file").write_text("not a folder")
+    result = CliRunner().invoke(cli, ["serve", "--port", "0", "--dist", str(dist)])
+    assert result.exit_code == 2, result.output
+    assert f"cannot make or open the store of {dist / 'guian-kg.nq'} in {tmp_path / 'a-file'}" in (
+        result.output
+    )
+    assert "Traceback" not in result.output
+
+
 def test_a_dist_built_under_another_base_is_served_in_that_base(tmp_path, monkeypatch):
     monkeypatch.setenv("GUIAN_KG_CACHE_DIR", str(tmp_path / "cache"))
     base = "https://kg.example.org/data/"

@@ -221,13 +221,16 @@ def _site_from_dist(dist: Path, base: str | None) -> Site:
     with open(path, "rb") as handle:
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
+    cache = default_cache_dir()
     try:
-        store_path = stores.ensure_store(
-            digest.hexdigest()[:32], path.read_bytes, default_cache_dir()
-        )
+        store_path = stores.ensure_store(digest.hexdigest()[:32], path.read_bytes, cache)
+        opened = stores.open_store(store_path)
     except SyntaxError as exc:
         raise InputError(f"{path}: cannot parse: {exc}") from None
-    opened = stores.open_store(store_path)
+    except OSError as exc:  # a cache folder that cannot be written, a full disk
+        raise InputError(
+            f"cannot make or open the store of {path} in {cache} ($GUIAN_KG_CACHE_DIR): {exc}"
+        ) from None
     names = [g.value for g in opened.store.named_graphs() if g.value.endswith("graph/data")]
     if len(names) != 1:
         raise InputError(f"{path}: expected one graph named …/graph/data, found {len(names)}")
