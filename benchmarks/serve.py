@@ -5,8 +5,8 @@ Usage: python benchmarks/serve.py [REQUESTS] [CONCURRENCY] [ROUNDS]   (default 2
 a time, 3 rounds; the tests run `python benchmarks/serve.py 20 2 1` as a smoke test)
 
 Both servers get the same dump (dist/guian-kg.nq of a fresh build) and the same query texts: guian-kg
-serve runs with --base https://w3id.org/guian-kg/ (the dump's own IRIs) and Oxigraph with
---union-default-graph (guian-kg's default graph is the union of the named graphs). Before timing, every
+serve --dist (which answers in the dump's own IRIs) and Oxigraph with --union-default-graph
+(guian-kg's default graph is the union of the named graphs). Before timing, every
 example's answer is compared between the two. The client (httpx, asyncio) sends the examples round-robin
 with CONCURRENCY requests in flight, in rounds alternating between the servers; latency is per request.
 Part 2 times the same queries without HTTP: pyoxigraph in this process vs through the worker pool, to
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
 import socket
 import statistics
@@ -77,16 +78,7 @@ def start_servers(folder: Path) -> tuple[dict[str, str], list[subprocess.Popen]]
     )
     ours, theirs = free_port(), free_port()
     commands = {
-        "guian-kg": [
-            guian_kg,
-            "serve",
-            "--dist",
-            str(dist),
-            "--base",
-            DEFAULT_BASE,
-            "--port",
-            str(ours),
-        ],
+        "guian-kg": [guian_kg, "serve", "--dist", str(dist), "--port", str(ours)],
         "oxigraph": [
             oxigraph,
             "serve-read-only",
@@ -98,14 +90,20 @@ def start_servers(folder: Path) -> tuple[dict[str, str], list[subprocess.Popen]]
         ],
     }
     endpoints = {
-        "guian-kg": f"http://127.0.0.1:{ours}/guian-kg/sparql",
+        "guian-kg": f"http://127.0.0.1:{ours}/sparql",
         "oxigraph": f"http://127.0.0.1:{theirs}/query",
     }
     processes = []
+    env = {
+        **os.environ,
+        "GUIAN_KG_CACHE_DIR": str(folder / "cache"),
+    }  # where --dist makes its store
     for name, command in commands.items():
         log = folder / f"{name}.log"
         with open(log, "wb") as output:
-            processes.append(subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT))
+            processes.append(
+                subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, env=env)
+            )
         wait_for(endpoints[name].rsplit("/", 1)[0] + "/", processes[-1], log)
     return endpoints, processes
 

@@ -468,7 +468,8 @@ def _progress_display(live: bool):
 @click.option(
     "--base",
     metavar="IRI",
-    help="Base IRI of every identifier  [default: http://HOST:PORT/, this server]",
+    help="Base of the published IRIs, which the endpoint answers in (as `build --base`); "
+    "with --dist, the base DIR was built with  [default: https://w3id.org/guian-kg/, or DIR's]",
 )
 @click.option(
     "--timeout",
@@ -512,21 +513,27 @@ def serve(
 ) -> None:
     """Publish the graph as linked data: IRIs that dereference, HTML pages, dumps, a SPARQL endpoint.
 
-    The endpoint is read-only; see README "Serving the graph" for its limits and error codes.
+    The endpoint answers in the published IRIs (https://w3id.org/guian-kg/id/… by default); the
+    path of an IRI under the base is its path on this server (/id/place/guian-new-area), and pages
+    link there. With --dist the graph is read from an on-disk store made once from
+    DIR/guian-kg.nq in the cache. The endpoint is read-only; see README "Serving the graph" for
+    its limits and error codes.
 
-    Example: guian-kg serve --port 8000
+    Example: guian-kg serve --dist dist --port 8000
     """
-    from .build import load
-    from .iri import check_base
-    from .server.app import create_app, local_base, open_socket, run
+    from .server.app import create_app, local_url, open_socket, run
 
     sock = open_socket(host, port)
     if _sandboxed(click.get_current_context()):
         _deny_network()  # the socket is open: the server needs no other, and its workers none
-    url = local_base(sock)
-    base = check_base(base) if base else url
+    url = local_url(sock)
+    source = dist
+    if source is None:
+        from .build import load  # the build (rdflib, pySHACL): only to build the graph here
+
+        source = load()
     app = create_app(
-        dist or load(),
+        source,
         base=base,
         timeout=timeout,
         max_rows=max_rows,
@@ -534,6 +541,8 @@ def serve(
         max_bytes=max_bytes,
     )
     click.echo(
-        f"serving {url} (SPARQL endpoint {url}sparql, IRIs under {base}); Ctrl-C stops", err=True
+        f"serving {url} (SPARQL endpoint {url}sparql, IRIs under "
+        f"{app.state.server.site.base}); Ctrl-C stops",
+        err=True,
     )
     run(app, sock)

@@ -13,7 +13,9 @@ with Oxigraph's union view; otherwise the union is copied into the default graph
 no triple is counted twice.
 
 A store folder holds a mark (MARK, with its key): what proves that guian-kg made it, and may
-delete it when the cache keeps more than KEEP stores.
+delete it when the cache keeps more than KEEP stores. The mark also holds the triple count of each
+graph, counted once when the store is made (counting a million triples again at every start of
+`guian-kg serve` would cost a second).
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ class OpenStore:
 
     store: ox.Store
     union_view: bool
+    # Triples per named graph (by IRI) and in the default graph (""), where they were counted.
+    sizes: dict[str, int] | None = None
 
 
 def open_store(path: Path) -> OpenStore:
@@ -47,7 +51,16 @@ def open_store(path: Path) -> OpenStore:
     mark = _read_mark(Path(path))
     if mark is None:
         raise OSError(f"{path}: not a store made by guian-kg")
-    return OpenStore(ox.Store.read_only(str(Path(path) / "db")), bool(mark["union_view"]))
+    store = ox.Store.read_only(str(Path(path) / "db"))
+    return OpenStore(store, bool(mark["union_view"]), mark.get("sizes"))
+
+
+def memory_store(nquads: bytes) -> OpenStore:
+    """N-Quads guian-kg wrote, in an in-memory store read as `ensure_store` makes one on disk."""
+    store = ox.Store()
+    store.load(nquads, format=ox.RdfFormat.N_QUADS, lenient=True)
+    union_view = _with_union(store)
+    return OpenStore(store, union_view, count_triples(store, union_view))
 
 
 def dump_key(nquads: bytes) -> str:
@@ -75,12 +88,11 @@ def ensure_store(key: str, nquads, folder: Path) -> Path:
     try:
         store = ox.Store(str(staging / "db"))
         store.bulk_load(nquads(), format=ox.RdfFormat.N_QUADS, lenient=True)
-        union_view = _graphs_are_disjoint(store)
-        if not union_view:
-            store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
+        union_view = _with_union(store)
+        sizes = count_triples(store, union_view)
         store.flush()
         del store
-        mark = {"guian-kg-store": 1, "key": key, "union_view": union_view}
+        mark = {"guian-kg-store": 1, "key": key, "union_view": union_view, "sizes": sizes}
         (staging / MARK).write_text(json.dumps(mark, sort_keys=True) + "\n", encoding="ascii")
         try:
             os.rename(staging, target)
@@ -95,6 +107,25 @@ def ensure_store(key: str, nquads, folder: Path) -> Path:
         raise
     _drop_old_stores(folder, target)
     return target
+
+
+def _with_union(store: ox.Store) -> bool:
+    """Whether the union view serves; if not, copy the union into the default graph (once)."""
+    if _graphs_are_disjoint(store):
+        return True
+    store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
+    return False
+
+
+def count_triples(store: ox.Store, union_view: bool) -> dict[str, int]:
+    """Triples per named graph, and in the default graph ("", the union of the named graphs)."""
+    solutions = store.query("SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    sizes = {s["g"].value: int(s["n"].value) for s in solutions}
+    if union_view:  # the named graphs are disjoint
+        sizes[""] = sum(sizes.values())
+    else:
+        sizes[""] = int(next(iter(store.query("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")))["n"].value)
+    return sizes
 
 
 def _graphs_are_disjoint(store: ox.Store) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import shutil
 import socket
@@ -16,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from guian_kg import DEFAULT_BASE
 from guian_kg.build import KnowledgeGraph, build, load
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -116,19 +118,24 @@ def pytest_addoption(parser):
 
 # ---------------------------------------------------------------- guian-kg serve (test_serve*.py)
 
-SERVE_BASE = (
-    "http://testserver/"  # the TestClient's origin, so that every served IRI dereferences in tests
-)
+# The published base: the server answers in these IRIs; {SERVE_BASE}id/x/y lies at /id/x/y.
+SERVE_BASE = DEFAULT_BASE
+
+
+def local(iri: str) -> str:
+    """The path on the server of a published IRI."""
+    assert iri.startswith(SERVE_BASE), iri
+    return "/" + iri[len(SERVE_BASE) :]
 
 
 @pytest.fixture(scope="session")
 def serve_client(kg):
-    """A TestClient on `guian-kg serve`'s app for the project's graph (base http://testserver/), workers running."""
+    """A TestClient on `guian-kg serve`'s app for the project's graph, workers running."""
     from starlette.testclient import TestClient
 
     from guian_kg.server.app import create_app
 
-    app = create_app(kg, base=SERVE_BASE, timeout=30, max_rows=1000, workers=2)
+    app = create_app(kg, timeout=30, max_rows=1000, workers=2)
     with TestClient(app) as client:
         yield client
 
@@ -184,14 +191,21 @@ def loopback_listener() -> Iterator[LoopbackListener]:
 
 
 class ServeProcess:
-    """`guian-kg serve --port 0 ARGS` as a user runs it; `url` once it answers, `pid`, `stop()`."""
+    """`guian-kg serve --port 0 ARGS` as a user runs it; `url` once it answers, `pid`, `stop()`.
 
-    def __init__(self, log: Path, *args: str):
+    Its cache folder (where `--dist` makes its store) is `cache`, else the log's folder.
+    """
+
+    def __init__(self, log: Path, *args: str, cache: Path | None = None):
         executable = shutil.which("guian-kg") or str(Path(sys.executable).with_name("guian-kg"))
         self.log = log
+        env = {**os.environ, "GUIAN_KG_CACHE_DIR": str(cache or log.parent / "cache")}
         with open(log, "wb") as output:  # a file, not a pipe, which the access log could fill
             self.process = subprocess.Popen(
-                [executable, "serve", "--port", "0", *args], stdout=output, stderr=subprocess.STDOUT
+                [executable, "serve", "--port", "0", *args],
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                env=env,
             )
         self.pid = self.process.pid
         self.url = self._wait_until_serving()

@@ -32,6 +32,19 @@ def test_serve_benchmark_runs_in_smoke_mode():
     assert "throughput ratio guian-kg/oxigraph" in out and "worker process cost" in out
 
 
+@pytest.mark.integration
+def test_serve_scale_benchmark_runs_in_smoke_mode(kg):
+    out = _run("benchmarks/serve_scale.py", "--smoke")
+    rows = [line.split() for line in out.splitlines() if line.split()[:1] in (["1"], ["2"])]
+    assert [int(row[0]) for row in rows] == [1, 2], out
+    assert int(rows[0][1]) == len(kg.ontology) + len(kg.data) + len(kg.void), out
+    assert 0 < int(rows[1][1]) - int(rows[0][1]) <= len(kg.data), out  # a copy of the data
+    assert all(
+        "yes (36 of 36 answered" in line for line in out.splitlines() if line[:6].strip().isdigit()
+    ), out
+    assert "process start → first 200 on /" in out
+
+
 def test_build_benchmark_runs_in_smoke_mode():
     out = _run("benchmarks/build.py", "--smoke")
     assert "runs: 1" in out and "peak RSS:" in out and "validate" in out

@@ -1,4 +1,7 @@
-"""`guian-kg serve` in process: dereferencing (303 → 200), negotiation, Link headers, pages, dumps, escaping."""
+"""`guian-kg serve` in process: dereferencing (303 → 200), negotiation, Link headers, pages, dumps, escaping.
+
+The server answers in the published IRIs (SERVE_BASE, https://w3id.org/guian-kg/); a request path
+is the path of an IRI under it (`local`), and pages link to those paths."""
 
 from __future__ import annotations
 
@@ -7,17 +10,20 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from conftest import SERVE_BASE
+from click.testing import CliRunner
+from conftest import SERVE_BASE, local
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import FOAF, RDF, RDFS
 from starlette.testclient import TestClient
 
-from guian_kg.build import KnowledgeGraph, dump_files
+from guian_kg.build import KnowledgeGraph, build, dump_files
+from guian_kg.cli import cli
 from guian_kg.iri import DEFAULT_BASE, Iris
 from guian_kg.namespaces import GK
 from guian_kg.server.app import create_app
 from guian_kg.server.negotiation import DOCUMENT_FORMATS
+from guian_kg.server.pages import MAX_LINKS
 
 ARTICLE = "https://w3id.org/guian-kg/id/article/guian-national-designations"
 
@@ -70,9 +76,9 @@ def test_every_kind_of_thing_redirects_303_to_its_document(serve_client, kg):
             f"/id/{kind}/{slug}", headers={"Accept": "text/html"}, follow_redirects=False
         )
         assert response.status_code == 303, (kind, slug)
-        assert response.headers["location"] == f"{SERVE_BASE}doc/{kind}/{slug}"
+        assert response.headers["location"] == f"/doc/{kind}/{slug}"
         assert "Accept" in response.headers["vary"]
-        assert f'<{SERVE_BASE}doc/{kind}/{slug}>; rel="describedby"' in response.headers["link"]
+        assert f'</doc/{kind}/{slug}>; rel="describedby"' in response.headers["link"]
 
 
 @pytest.mark.parametrize(
@@ -85,7 +91,7 @@ def test_a_thing_in_each_rdf_format_from_the_same_iri(
         f"/id/{PLACE}", headers={"Accept": media_type}, follow_redirects=False
     )
     assert response.status_code == 303
-    assert response.headers["location"] == f"{SERVE_BASE}doc/{PLACE}.{extension}"
+    assert response.headers["location"] == f"/doc/{PLACE}.{extension}"
     document = serve_client.get(
         response.headers["location"], headers={"Accept": "text/html"}
     )  # the suffix wins
@@ -102,13 +108,14 @@ def test_a_thing_in_each_rdf_format_from_the_same_iri(
 
 
 def test_documents_name_every_format_in_link_headers_and_link_elements(serve_client):
-    doc = f"{SERVE_BASE}doc/{PLACE}"
-    response = serve_client.get(f"/doc/{PLACE}", headers={"Accept": "text/html"})
+    """Each format at its path on this server; the canonical document and its thing by published IRI."""
+    doc = f"/doc/{PLACE}"
+    response = serve_client.get(doc, headers={"Accept": "text/html"})
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
     link = response.headers["link"]
     for media_type, extension, _ in FORMATS:
         assert f'<{doc}.{extension}>; rel="alternate"; type="{media_type}"' in link
-    assert f'<{doc}>; rel="canonical"' in link
+    assert f'<{SERVE_BASE}doc/{PLACE}>; rel="canonical"' in link
     assert f'<{SERVE_BASE}id/{PLACE}>; rel="about"' in link
     alternates = page_links(response.text).alternates
     assert alternates == {media_type: f"{doc}.{extension}" for media_type, extension, _ in FORMATS}
@@ -116,14 +123,14 @@ def test_documents_name_every_format_in_link_headers_and_link_elements(serve_cli
         assert serve_client.get(url).headers["content-type"].split(";")[0] == media_type
 
 
-def test_served_iris_are_under_the_server_base_and_dereference(serve_client):
+def test_documents_carry_the_published_iris_and_each_dereferences_at_its_path(serve_client):
     response = serve_client.get(f"/doc/{PLACE}.ttl")
-    assert DEFAULT_BASE not in response.text
+    assert "testserver" not in response.text
     graph = parse(response, "turtle")
-    linked = sorted({str(o) for o in graph.objects() if str(o).startswith(f"{SERVE_BASE}id/")})
-    assert linked
+    linked = sorted({str(t) for t in graph.all_nodes() if str(t).startswith(f"{DEFAULT_BASE}id/")})
+    assert len(linked) > 5
     for iri in linked[:20]:
-        assert serve_client.get(iri, follow_redirects=False).status_code == 303, iri
+        assert serve_client.get(local(iri), follow_redirects=False).status_code == 303, iri
 
 
 @pytest.mark.parametrize(
@@ -169,8 +176,9 @@ def test_the_html_page_shows_labels_types_properties_and_the_quote_in_context(se
     assert response.headers["content-language"] == "en"
     assert "lang=en" in response.headers["set-cookie"]
     hrefs = page_links(html).hrefs
-    assert f"{SERVE_BASE}id/place/guian-new-area" in hrefs  # gk:heldBy as a link
-    assert str(IRIS.ontology) + "#Designation" in hrefs  # the type as a link
+    assert "/id/place/guian-new-area" in hrefs  # gk:heldBy as a link on this server
+    assert "/ontology#Designation" in hrefs  # the type as a link
+    assert not [h for h in hrefs if h.startswith(SERVE_BASE)]  # no link leaves the server
     # Every quote of the designation is highlighted, with offsets that point at it in the source.
     quotes = list(
         kg.data.objects(URIRef(f"{DEFAULT_BASE}id/designation/sponge-city-pilot"), GK.quote)
@@ -237,9 +245,9 @@ def test_void_and_named_graphs_dereference(serve_client, kg):
     assert isomorphic(parse(void, "turtle"), Graph() + kg.graphs(SERVE_BASE)[IRIS.graph("void")])
     assert serve_client.get("/dataset", follow_redirects=False).status_code == 303
     for name, graph in kg.graphs(SERVE_BASE).items():
-        response = serve_client.get(str(name), headers={"Accept": "application/n-triples"})
+        response = serve_client.get(local(name), headers={"Accept": "application/n-triples"})
         assert isomorphic(parse(response, "nt"), Graph() + graph), name
-        assert serve_client.get(str(name), headers={"Accept": "text/html"}).status_code == 200
+        assert serve_client.get(local(name), headers={"Accept": "text/html"}).status_code == 200
 
 
 def test_the_ontology_page_documents_every_term_and_the_rdf_is_the_ontology(serve_client, kg):
@@ -283,9 +291,7 @@ def test_html_escapes_everything_from_the_data(kg):
     )
     data.add((designation, RDFS.label, Literal(evil, lang="en")))
     data.add((designation, RDFS.comment, Literal(evil, lang="zh")))
-    app = create_app(
-        KnowledgeGraph.of(kg.ontology, data, kg.void, kg.sources), base=SERVE_BASE, workers=1
-    )
+    app = create_app(KnowledgeGraph.of(kg.ontology, data, kg.void, kg.sources), workers=1)
     with TestClient(app) as client:
         pages = [
             client.get("/doc/designation/sponge-city-pilot?lang=en").text,
@@ -301,31 +307,91 @@ def test_html_escapes_everything_from_the_data(kg):
         assert "&lt;script&gt;" in html
 
 
-def test_a_built_dist_folder_is_served_verbatim_under_a_base_with_a_path(dist):
-    """`--dist` with the base it was built with: the dumps are dist/'s own bytes; routes live under /guian-kg/."""
-    with TestClient(
-        create_app(dist, base=DEFAULT_BASE, workers=1), base_url="https://w3id.org"
-    ) as client:
+def test_a_built_dist_folder_is_served_from_one_store_in_its_published_iris(
+    dist, tmp_path, monkeypatch
+):
+    """`--dist`: the dumps are dist/'s own bytes, the graph an on-disk store made once in the cache."""
+    monkeypatch.setenv("GUIAN_KG_CACHE_DIR", str(tmp_path))
+    app = create_app(dist, workers=1)
+    site = app.state.server.site
+    assert site.base == DEFAULT_BASE and site.store_path.parent == tmp_path
+    assert app.state.server.pool.settings.store_path == str(site.store_path)
+    assert site.sources  # the bundled article text, whose checksum the dataset description holds
+    with TestClient(app) as client:
         files = sorted(p for p in dist.iterdir() if p.is_file() and not p.name.startswith("."))
         assert files
         for path in files:
-            assert client.get(f"/guian-kg/download/{path.name}").content == path.read_bytes(), (
-                path.name
-            )
+            assert client.get(f"/download/{path.name}").content == path.read_bytes(), path.name
         redirect = client.get(
-            "/guian-kg/id/place/guian-new-area",
-            headers={"Accept": "text/turtle"},
-            follow_redirects=False,
+            "/id/place/guian-new-area", headers={"Accept": "text/turtle"}, follow_redirects=False
         )
-        assert redirect.headers["location"] == f"{DEFAULT_BASE}doc/place/guian-new-area.ttl"
+        assert redirect.headers["location"] == "/doc/place/guian-new-area.ttl"
         page = client.get(
-            "/guian-kg/doc/place/guian-new-area", headers={"Accept": "text/html"}
+            "/doc/designation/sponge-city-pilot?lang=en", headers={"Accept": "text/html"}
         ).text
-        assert 'href="/guian-kg/static/style.css"' in page
-        assert client.get("/guian-kg/static/style.css").status_code == 200
+        assert 'href="/static/style.css"' in page and "<mark>" in page
         ask = f"ASK {{ <{DEFAULT_BASE}id/place/guian-new-area> ?p ?o }}"
-        assert client.get("/guian-kg/sparql", params={"query": ask}).json()["boolean"] is True
-        assert client.get("/", headers={"Accept": "text/html"}).status_code == 404
+        assert client.get("/sparql", params={"query": ask}).json()["boolean"] is True
+    again = create_app(dist, base=DEFAULT_BASE, workers=1).state.server.site
+    assert again.store_path == site.store_path  # made once: the same dump opens the same store
+    assert [p.name for p in tmp_path.iterdir()] == [site.store_path.name]
+
+
+def test_serve_with_a_base_other_than_the_one_dist_was_built_with_exits_2(
+    dist, tmp_path, monkeypatch
+):
+    """--base names the published base; it cannot move the IRIs of a built dist/."""
+    monkeypatch.setenv("GUIAN_KG_CACHE_DIR", str(tmp_path))
+    args = ["serve", "--port", "0", "--dist", str(dist), "--base", "https://kg.example.org/"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2, result.output
+    assert "--base https://kg.example.org/ is not the base" in result.output
+    assert f"({DEFAULT_BASE})" in result.output and "Traceback" not in result.output
+
+
+def test_serve_dist_with_a_cache_it_cannot_write_exits_2_saying_where(dist, tmp_path, monkeypatch):
+    monkeypatch.setenv("GUIAN_KG_CACHE_DIR", str(tmp_path / "a-file"))
+    (tmp_path / "a-file").write_text("not a folder")
+    result = CliRunner().invoke(cli, ["serve", "--port", "0", "--dist", str(dist)])
+    assert result.exit_code == 2, result.output
+    assert f"cannot make or open the store of {dist / 'guian-kg.nq'} in {tmp_path / 'a-file'}" in (
+        result.output
+    )
+    assert "Traceback" not in result.output
+
+
+def test_a_dist_built_under_another_base_is_served_in_that_base(tmp_path, monkeypatch):
+    monkeypatch.setenv("GUIAN_KG_CACHE_DIR", str(tmp_path / "cache"))
+    base = "https://kg.example.org/data/"
+    build(tmp_path / "dist", base=base)
+    with TestClient(create_app(tmp_path / "dist", workers=1)) as client:
+        redirect = client.get("/id/place/guian-new-area", follow_redirects=False)
+        assert redirect.status_code == 303
+        turtle = client.get("/doc/place/guian-new-area.ttl").text
+        assert f"<{base}doc/place/guian-new-area>" in turtle and DEFAULT_BASE not in turtle
+        ask = f"ASK {{ <{base}id/place/guian-new-area> a <{base}ontology#Place> }}"
+        assert client.get("/sparql", params={"query": ask}).json()["boolean"] is True
+        page = client.get("/doc/designation/sponge-city-pilot", headers={"Accept": "text/html"})
+        assert "<mark>" in page.text  # the quotes found their article under the new base
+
+
+def test_a_node_with_many_links_gets_a_bounded_page_that_says_so(kg):
+    """Regression: a page listed every incoming link; 100,000 of them made a page of 100,000 rows."""
+    data = Graph() + kg.data
+    place = URIRef(f"{DEFAULT_BASE}id/{PLACE}")
+    for i in range(MAX_LINKS + 200):
+        data.add((URIRef(f"{DEFAULT_BASE}id/claim/many-{i:04d}"), GK.about, place))
+    app = create_app(KnowledgeGraph(kg.ontology, data, kg.void, kg.sources), workers=1)
+    with TestClient(app) as client:
+        html = client.get(f"/doc/{PLACE}?lang=en", headers={"Accept": "text/html"}).text
+        incoming = html.split("Links to this resource")[1]
+        assert incoming.count("<li>") == MAX_LINKS
+        assert f"Only the first {MAX_LINKS} in the store" in incoming
+        assert "Only the first" not in html.split("Links to this resource")[0]
+        graph = parse(client.get(f"/doc/{PLACE}.nt"), "nt")
+        links = [t for t in graph.triples((None, None, place)) if t[1] != FOAF.primaryTopic]
+        assert len(links) == MAX_LINKS
+        assert (place, RDFS.label, Literal("贵安新区", lang="zh")) in graph
 
 
 def test_web_pages_on_other_origins_may_read_the_data_and_the_endpoint(serve_client):

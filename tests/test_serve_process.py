@@ -16,6 +16,7 @@ import pytest
 from conftest import ServeProcess
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDFS
+from test_queries import QUERIES, Answer, assert_matches_expected, ordered, term
 
 from guian_kg.iri import DEFAULT_BASE
 from guian_kg.namespaces import GK, OA
@@ -46,12 +47,12 @@ def server(tmp_path_factory) -> str:
 
 
 def test_a_program_gets_the_same_resource_as_turtle_and_json_ld_from_the_iri(server):
-    iri = f"{server}id/place/guian-new-area"
-    turtle = httpx.get(iri, headers={"Accept": "text/turtle"}, follow_redirects=True)
+    url = f"{server}id/place/guian-new-area"  # the published IRI's path on this server
+    turtle = httpx.get(url, headers={"Accept": "text/turtle"}, follow_redirects=True)
     assert turtle.status_code == 200 and turtle.url == f"{server}doc/place/guian-new-area.ttl"
     graph = Graph().parse(data=turtle.text, format="turtle")
-    assert (URIRef(iri), RDFS.label, None) in graph
-    jsonld = httpx.get(iri, headers={"Accept": "application/ld+json"}, follow_redirects=True)
+    assert (URIRef(f"{DEFAULT_BASE}id/place/guian-new-area"), RDFS.label, None) in graph
+    jsonld = httpx.get(url, headers={"Accept": "application/ld+json"}, follow_redirects=True)
     assert len(Graph().parse(data=jsonld.content, format="json-ld") ^ graph) == 0
 
 
@@ -66,6 +67,63 @@ def test_the_endpoint_answers_over_http(server):
     assert refused.status_code == 403
     described = httpx.get(f"{server}sparql")
     assert described.headers["content-type"].startswith("text/turtle")
+
+
+@pytest.fixture(scope="module")
+def dist_server(dist, tmp_path_factory) -> str:
+    """Base URL of `guian-kg serve --dist DIST` (a fresh build), its store made in a fresh cache."""
+    folder = tmp_path_factory.mktemp("serve-dist")
+    process = ServeProcess(folder / "serve.log", "--dist", str(dist), cache=folder / "cache")
+    try:
+        yield process.url
+    finally:
+        process.stop()
+
+
+def http_answer(server: str, text: str) -> Answer:
+    """An example's answer from the endpoint, in the form tests/test_queries.py compares."""
+    response = httpx.post(
+        f"{server}sparql",
+        content=text.encode("utf-8"),
+        headers={
+            "Content-Type": "application/sparql-query",
+            "Accept": "application/sparql-results+json, application/n-triples;q=0.9",
+        },
+        timeout=60,
+    )
+    assert response.status_code == 200, response.text
+    if response.headers["content-type"].startswith("application/n-triples"):
+        return Answer("graph", graph=Graph().parse(data=response.text, format="nt"))
+    data = json.loads(response.content)
+    if "boolean" in data:
+        return Answer("ask", boolean=data["boolean"])
+    names = data["head"]["vars"]
+    rows = [
+        tuple(
+            None
+            if name not in b
+            else term(
+                {"uri": "iri"}.get(b[name]["type"], b[name]["type"]),
+                b[name]["value"],
+                b[name].get("datatype"),
+                b[name].get("xml:lang"),
+            )
+            for name in names
+        )
+        for b in data["results"]["bindings"]
+    ]
+    return Answer("select", names, rows)
+
+
+@pytest.mark.parametrize("query", QUERIES, ids=[q.name for q in QUERIES])
+def test_every_example_gives_its_expected_answer_at_the_endpoint_of_a_served_dist(
+    dist_server, query
+):
+    """Regression: the server rewrote every IRI to http://127.0.0.1:PORT/, and nearly every example
+    answered no rows (or wrong ones) with HTTP 200."""
+    text = query.read_text(encoding="utf-8")
+    answer = http_answer(dist_server, text)
+    assert_matches_expected(answer, query, ordered(text), "guian-kg serve --dist")
 
 
 # ---------------------------------------------------------------- in a browser
@@ -124,8 +182,9 @@ def test_a_person_clicks_from_the_timeline_to_a_figure_and_its_quote(server, kg,
     assert sorted(int(n) for _, n in marks if n.isdigit()) == list(range(1, 11))
     # Click the third designation of the article.
     href = next(h for h, n in marks if n == "3")
-    thing = URIRef(DEFAULT_BASE + href[len(server) :])
-    page = browse(href, tmp_path / "designation", ARTIFACTS / "serve-designation.png")
+    assert href.startswith("/id/designation/")  # a link on this server, to the published IRI's path
+    thing = URIRef(DEFAULT_BASE + href[1:])
+    page = browse(server + href[1:], tmp_path / "designation", ARTIFACTS / "serve-designation.png")
     label = next(str(o) for o in kg.data.objects(thing, RDFS.label) if o.language == "en")
     assert unescape(re.search(r"<h1>(.*?)</h1>", page).group(1)) == label
     marked = [unescape(m) for m in re.findall(r"<mark>(.*?)</mark>", page, re.DOTALL)]
@@ -149,11 +208,11 @@ def test_the_listening_socket_says_it_is_tcp_so_responses_are_not_held_by_nagle(
     `guian-kg serve` waited ~40 ms (Nagle's algorithm against the client's delayed ACK)."""
     import socket
 
-    from guian_kg.server.app import local_base, open_socket
+    from guian_kg.server.app import local_url, open_socket
 
     sock = open_socket("127.0.0.1", 0)
     try:
         assert sock.proto == socket.IPPROTO_TCP
-        assert local_base(sock).startswith("http://127.0.0.1:")
+        assert local_url(sock).startswith("http://127.0.0.1:")
     finally:
         sock.close()

@@ -1,11 +1,11 @@
-"""The Starlette application: the routes mounted under the base, error handling, security headers, and
-running it with uvicorn."""
+"""The Starlette application: the routes, error handling, security headers, and running it with uvicorn."""
 
 from __future__ import annotations
 
 import socket
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -15,7 +15,6 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
-from ..build import KnowledgeGraph
 from ..errors import InputError
 from .endpoint import sparql_routes
 from .middleware import BoundedSending, SecurityHeaders
@@ -26,6 +25,9 @@ from .sparql import MAX_BYTES
 from .state import HERE, Server
 from .workers import default_size
 
+if TYPE_CHECKING:
+    from ..build import KnowledgeGraph
+
 DEFAULT_TIMEOUT = 5.0
 DEFAULT_MAX_ROWS = 10_000
 MAX_CONNECTIONS = 256  # uvicorn answers 503 past this many connections and requests at once
@@ -33,13 +35,17 @@ MAX_CONNECTIONS = 256  # uvicorn answers 503 past this many connections and requ
 
 def create_app(
     kg_or_dist: KnowledgeGraph | Path | str,
-    base: str = "http://127.0.0.1:8000/",
+    base: str | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     max_rows: int = DEFAULT_MAX_ROWS,
     workers: int | None = None,
     max_bytes: int = MAX_BYTES,
 ) -> Starlette:
-    """The ASGI application publishing a knowledge graph (or a built dist/ folder) with every IRI under `base`."""
+    """The ASGI application publishing a knowledge graph (or a built dist/ folder) in its published IRIs.
+
+    A graph built in memory is published under `base` (the default base if None); a dist/ folder
+    under the base it was built with, which `base`, if given, must be.
+    """
     if timeout <= 0 or max_rows < 1 or max_bytes < 1:
         raise InputError("--timeout must be positive, --max-rows and --max-bytes at least 1")
     server = Server(
@@ -72,7 +78,7 @@ def create_app(
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     app = Starlette(
-        routes=[Mount(server.root, routes=routes)] if server.root else routes,
+        routes=routes,
         lifespan=lifespan,
         exception_handlers={HTTPException: http_error, NotAcceptable: not_acceptable},
     )
@@ -107,11 +113,10 @@ def open_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-def local_base(sock: socket.socket) -> str:
-    """http://HOST:PORT/ of a bound socket, the default base: IRIs dereference on this server.
+def local_url(sock: socket.socket) -> str:
+    """http://HOST:PORT/ of a bound socket, where the server answers.
 
-    A wildcard address (0.0.0.0, ::) names no host, so the loopback one stands for it; a public
-    server should be given --base.
+    A wildcard address (0.0.0.0, ::) names no host, so the loopback one stands for it.
     """
     host, port = sock.getsockname()[:2]
     host = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)

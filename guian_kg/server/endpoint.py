@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import anyio
 from rdflib import URIRef
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -66,12 +67,16 @@ def sparql_routes(server: Server) -> list[BaseRoute]:
         except EndpointError as exc:
             return _error(server, request, operation, exc)
         media_type = answer.media_type
-        if media_type == HTML:
-            return _page(
-                server,
-                request,
-                operation,
-                result=_table(server, answer.kind, answer.body, lang_of(request)),
+        if (
+            media_type == HTML
+        ):  # labels from the store for up to --max-rows rows: not on the event loop
+            return await anyio.to_thread.run_sync(
+                lambda: _page(
+                    server,
+                    request,
+                    operation,
+                    result=_table(server, answer.kind, answer.body, lang_of(request)),
+                )
             )
         if not server.results.take(len(answer.body)):
             return _error(
@@ -102,7 +107,10 @@ def _describe_or_page(server: Server, request: Request, operation: Operation) ->
         media_type = choose(request.headers.get("accept"), offered)
     if media_type == HTML:
         return _page(server, request, operation)
-    graph = service_description(server.site, server.timeout, server.max_rows, server.max_bytes)
+    endpoint = str(request.url.replace(query="", fragment=""))
+    graph = service_description(
+        server.site, endpoint, server.timeout, server.max_rows, server.max_bytes
+    )
     return server.rdf(graph, media_type)
 
 
@@ -162,7 +170,7 @@ def _page(
         max_body=MAX_BODY,
         max_query=MAX_QUERY,
         prefixes=sorted(site.prefixes.items()),
-        graphs=[str(g) for g in site.graphs],
+        graphs=site.graph_names,
     )
 
 
@@ -188,7 +196,7 @@ def _cell(server: Server, term: dict | None, lang: str) -> Shown | None:
         return None
     site = server.site
     if term["type"] == "uri":
-        return show(URIRef(term["value"]), lang, site.label, site.prefixes)
+        return show(URIRef(term["value"]), lang, site.label, site.prefixes, site.local)
     if term["type"] == "bnode":
         return Shown(f"_:{term['value']}")
     if term["type"] == "triple":

@@ -66,12 +66,12 @@ def _by_lang(graph: Graph, subject: URIRef, predicate: URIRef) -> dict[str, str]
 
 def ontology_view(site: Site, lang: str) -> OntologyView:
     """The documentation of the gk: namespace, from the ontology graph and the shapes."""
-    graph = site.graphs[site.iris.graph("ontology")]
+    graph = site.small_graphs["ontology"]
     namespace = f"{site.iris.ontology}#"
     prefixes = site.prefixes
 
     def shown(term) -> Shown:
-        return show(term, lang, site.label, prefixes)
+        return show(term, lang, site.label, prefixes, site.local)
 
     terms = []
     for subject in sorted(

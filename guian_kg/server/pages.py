@@ -15,14 +15,18 @@ from .ui import Shown, curie, show
 FIRST = (RDFS.label, SKOS.prefLabel, SKOS.altLabel, RDFS.comment, SKOS.definition)
 SENTENCE_ENDS = "。！？!?\n"
 MAX_CONTEXT = 160  # characters of context on either side of a quote, at most
+# Triples a document holds with its thing as subject, and as object: a node with 100,000 links
+# gets a page (and an RDF document) of the first MAX_LINKS in the store's order, which says so.
+MAX_LINKS = 500
 
 
 def describe(site: Site, thing: URIRef, doc: URIRef | None = None) -> Graph:
-    """The document about `thing`: every triple with it as subject or object, and the document's topic."""
+    """The document about `thing`: its triples as subject, then as object (at most MAX_LINKS each),
+    and the document's topic."""
     graph = Graph()
-    for triple in site.union.triples((thing, None, None)):
+    for triple in site.triples(thing, None, None, limit=MAX_LINKS):
         graph.add(triple)
-    for triple in site.union.triples((None, None, thing)):
+    for triple in site.triples(None, None, thing, limit=MAX_LINKS):
         graph.add(triple)
     if doc is not None:
         graph.add((doc, FOAF.primaryTopic, thing))
@@ -53,42 +57,49 @@ class ResourceView:
     properties: list[tuple[Shown, list[Shown]]] = field(default_factory=list)
     incoming: list[tuple[Shown, list[Shown]]] = field(default_factory=list)
     evidence: list[Evidence] = field(default_factory=list)
+    more_properties: bool = False  # more than MAX_LINKS: the page shows the first ones
+    more_incoming: bool = False
 
 
 def resource_view(site: Site, thing: URIRef, lang: str) -> ResourceView:
     """Everything the HTML page of `thing` shows, in `lang`."""
-    union, prefixes = site.union, site.prefixes
+    prefixes = site.prefixes
 
     def shown(term) -> Shown:
-        return show(term, lang, site.label, prefixes)
+        return show(term, lang, site.label, prefixes, site.local)
 
     other = "en" if lang == "zh" else "zh"
     title = site.label(thing, lang) or curie(str(thing), prefixes)
-    subtitle = site.labels.get(thing, {}).get(other, "")
+    subtitle = site.labels(thing).get(other, "")
     view = ResourceView(
         str(thing), title, subtitle if subtitle != title else "", curie(str(thing), prefixes)
     )
-    view.types = sorted((shown(t) for t in union.objects(thing, RDF.type)), key=lambda s: s.text)
+    outgoing = site.triples(thing, None, None, limit=MAX_LINKS + 1)
+    incoming_triples = site.triples(None, None, thing, limit=MAX_LINKS + 1)
+    view.more_properties, view.more_incoming = (
+        len(outgoing) > MAX_LINKS,
+        len(incoming_triples) > MAX_LINKS,
+    )
+    outgoing, incoming_triples = outgoing[:MAX_LINKS], incoming_triples[:MAX_LINKS]
+    view.types = sorted((shown(o) for _, p, o in outgoing if p == RDF.type), key=lambda s: s.text)
     by_predicate: dict[URIRef, list] = {}
-    for predicate, value in union.predicate_objects(thing):
+    for _, predicate, value in outgoing:
         if predicate != RDF.type:
             by_predicate.setdefault(predicate, []).append(value)
     view.properties = _grouped(by_predicate, shown, lang)
     incoming: dict[URIRef, list] = {}
-    for subject, predicate in union.subject_predicates(thing):
+    for subject, predicate, _ in incoming_triples:
         incoming.setdefault(predicate, []).append(subject)
     view.incoming = _grouped(incoming, shown, lang)
     quote_property = site.term(GK.quote)
-    if (thing, RDF.type, site.term(GK.Quote)) in union:
+    if site.triples(thing, RDF.type, site.term(GK.Quote), limit=1):
         view.evidence = [_evidence(site, thing, None, shown)]
         return view
     # The thing's own quotes, then those of every fact that points to it (a designation's figures).
-    facts = [
-        thing,
-        *sorted({s for s in union.subjects(None, thing) if (s, quote_property, None) in union}),
-    ]
+    pointing = {s for s, _, _ in incoming_triples}
+    facts = [thing, *sorted(s for s in pointing if site.triples(s, quote_property, None, limit=1))]
     for fact in facts:
-        for quote in sorted(union.objects(fact, quote_property)):
+        for _, _, quote in sorted(site.triples(fact, quote_property, None)):
             view.evidence.append(
                 _evidence(site, quote, shown(fact) if fact != thing else None, shown)
             )
@@ -114,16 +125,15 @@ def _grouped(values: dict[URIRef, list], shown, lang: str) -> list[tuple[Shown, 
 
 
 def _evidence(site: Site, quote: URIRef, fact: Shown | None, shown) -> Evidence:
-    union = site.union
-    exact = str(union.value(quote, OA.exact) or "")
-    start, end = union.value(quote, OA.start), union.value(quote, OA.end)
+    exact = str(site.value(quote, OA.exact) or "")
+    start, end = site.value(quote, OA.start), site.value(quote, OA.end)
     start = int(start) if isinstance(start, Literal) else None
     end = int(end) if isinstance(end, Literal) else None
-    text = site.sources.get(str(union.value(quote, DCTERMS.source) or ""))
+    text = site.sources.get(str(site.value(quote, DCTERMS.source) or ""))
     if text and start is not None and end is not None and text[start:end] == exact:
         before, after = sentence_context(text, start, end)
         return Evidence(shown(quote), fact, before, exact, after, start, end, True)
-    prefix, suffix = union.value(quote, OA.prefix), union.value(quote, OA.suffix)
+    prefix, suffix = site.value(quote, OA.prefix), site.value(quote, OA.suffix)
     return Evidence(
         shown(quote), fact, str(prefix or ""), exact, str(suffix or ""), start, end, False
     )
@@ -147,15 +157,17 @@ def sentence_context(text: str, start: int, end: int) -> tuple[str, str]:
 def literal_in(site: Site, subject: URIRef, predicate: URIRef, lang: str) -> str:
     """The value of a bilingual property in `lang`, else in any language."""
     values = {
-        o.language: str(o) for o in site.union.objects(subject, predicate) if isinstance(o, Literal)
+        o.language: str(o)
+        for _, _, o in site.triples(subject, predicate, None)
+        if isinstance(o, Literal)
     }
     return values.get(lang) or next(iter(sorted(values.values())), "")
 
 
 def class_counts(site: Site, lang: str) -> list[tuple[Shown, int]]:
     """Instances per class in the data graph, most first."""
-    counts: dict[URIRef, int] = {}
-    for cls in site.graphs[site.iris.graph("data")].objects(None, RDF.type):
-        counts[cls] = counts.get(cls, 0) + 1
-    shown = [(show(cls, lang, site.label, site.prefixes), n) for cls, n in counts.items()]
+    shown = [
+        (show(cls, lang, site.label, site.prefixes, site.local), n)
+        for cls, n in site.class_counts.items()
+    ]
     return sorted(shown, key=lambda item: (-item[1], item[0].text))

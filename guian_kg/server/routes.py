@@ -1,30 +1,36 @@
 """The linked-data routes: things (303), their documents (200, negotiated), the ontology, VoID, graphs, dumps.
 
-The 303 pattern of the design: GET {base}id/{kind}/{slug} → 303 See Other → {base}doc/{kind}/{slug}
-(HTML) or {base}doc/{kind}/{slug}.{ext} (RDF), which answer 200 with Link headers naming every format.
+The 303 pattern of the design: GET /id/{kind}/{slug} (the thing {base}id/{kind}/{slug}) → 303 See
+Other → /doc/{kind}/{slug} (HTML) or /doc/{kind}/{slug}.{ext} (RDF), which answer 200 with Link
+headers naming every format. Request paths are the published IRIs' paths under the base; the
+documents speak of the published IRIs.
 """
 
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, OWL
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from ..formats import get_format
 from ..iri import GRAPH_NAMES
+from ..void import DUMP_STEM
 from .negotiation import HTML, HTML_FIRST, by_extension, choose
 from .ontology import ontology_view
-from .pages import class_counts, describe, literal_in, resource_view
+from .pages import MAX_LINKS, class_counts, describe, literal_in, resource_view
 from .state import Server, lang_of, with_charset
 from .timeline import timeline
 from .ui import curie, text
 
 DUMP_TYPES = {"context.jsonld": "application/ld+json", "void.ttl": "text/turtle"}
+# A named graph of more triples is not serialised per request: its RDF is in the dumps.
+MAX_GRAPH_DOCUMENT = 100_000
 
 
 def _media_type(request: Request, offered=HTML_FIRST) -> str | None:
@@ -45,6 +51,8 @@ def _split(name: str) -> tuple[str, str | None, bool]:
 
 
 def linked_data_routes(server: Server) -> list[BaseRoute]:
+    """The routes; those that read the store or a file are plain functions, which Starlette runs in
+    its thread pool, so that a page of a large graph never holds the event loop."""
     site = server.site
     base = site.base
     documentation = functools.cache(
@@ -68,15 +76,14 @@ def linked_data_routes(server: Server) -> list[BaseRoute]:
             view=view,
             alternates=server.alternates(doc),
             document=doc,
+            max_links=MAX_LINKS,
         )
 
-    async def home(request: Request) -> Response:
+    def home(request: Request) -> Response:
         media_type = _media_type(request)
         if media_type != HTML:
             return server.rdf(
-                site.graphs[site.iris.graph("void")],
-                media_type,
-                headers=server.links(f"{base}void"),
+                site.small_graphs["void"], media_type, headers=server.links(f"{base}void")
             )
         lang = lang_of(request)
         dataset = site.iris.dataset
@@ -90,20 +97,17 @@ def linked_data_routes(server: Server) -> list[BaseRoute]:
             counts=class_counts(site, lang),
             downloads=sorted(site.downloads),
             examples=list(site.examples.values()),
-            graphs=[
-                (str(name), curie(str(name), site.prefixes), len(g))
-                for name, g in site.graphs.items()
-            ],
-            total=len(site.union),
+            graphs=[(name, curie(name, site.prefixes), n) for name, n in site.sizes.items()],
+            total=site.total,
             alternates=server.alternates(f"{base}void"),
         )
 
-    async def thing(request: Request) -> Response:
+    def thing(request: Request) -> Response:
         kind, slug = request.path_params["kind"], request.path_params["slug"]
         media_type = _media_type(request)
-        if site.iris.thing(kind, slug) not in site.terms:
+        if not site.has(site.iris.thing(kind, slug)):
             return server.not_found(request, media_type)
-        doc = str(site.iris.doc(kind, slug))
+        doc = f"/doc/{kind}/{slug}"
         target = doc if media_type == HTML else f"{doc}.{get_format(media_type).extension}"
         if request.url.query:
             target += f"?{request.url.query}"
@@ -111,18 +115,18 @@ def linked_data_routes(server: Server) -> list[BaseRoute]:
             target, 303, headers={"Vary": "Accept", "Link": f'<{doc}>; rel="describedby"'}
         )
 
-    async def document(request: Request) -> Response:
+    def document(request: Request) -> Response:
         slug, media_type, known = _split(request.path_params["name"])
         iri = site.iris.thing(request.path_params["kind"], slug)
-        if not known or iri not in site.terms:
+        if not known or not site.has(iri):
             return server.not_found(request, media_type)
         media_type = media_type or _media_type(request)
         doc = str(site.iris.doc(request.path_params["kind"], slug))
         return resource(request, iri, doc, media_type, describe(site, iri, URIRef(doc)))
 
-    async def ontology(request: Request) -> Response:
+    def ontology(request: Request) -> Response:
         version = request.path_params.get("version")
-        graph = site.graphs[site.iris.graph("ontology")]
+        graph = site.small_graphs["ontology"]
         if version is not None and version != str(graph.value(site.iris.ontology, OWL.versionInfo)):
             return server.not_found(request)
         media_type = _media_type(request)
@@ -145,7 +149,7 @@ def linked_data_routes(server: Server) -> list[BaseRoute]:
             shapes=len(site.shapes),
         )
 
-    async def void(request: Request) -> Response:
+    def void(request: Request) -> Response:
         media_type = _media_type(request)
         if media_type is None:
             return server.not_found(request)
@@ -154,21 +158,25 @@ def linked_data_routes(server: Server) -> list[BaseRoute]:
             site.iris.dataset,
             f"{base}void",
             media_type,
-            site.graphs[site.iris.graph("void")],
+            site.small_graphs["void"],
         )
 
     async def dataset(request: Request) -> Response:
-        return RedirectResponse(f"{base}void", 303, headers={"Vary": "Accept"})
+        return RedirectResponse("/void", 303, headers={"Vary": "Accept"})
 
-    async def named_graph(request: Request) -> Response:
+    def named_graph(request: Request) -> Response:
         stem, media_type, known = _split(request.path_params["name"])
         if not known or stem not in GRAPH_NAMES:
             return server.not_found(request, media_type)
         media_type = media_type or _media_type(request)
-        name = site.iris.graph(stem)
-        doc, headers = str(name), server.links(str(name))
+        doc = str(site.iris.graph(stem))
+        headers = server.links(doc)
         if media_type != HTML:
-            return server.rdf(site.graphs[name], media_type, headers=headers)
+            if site.sizes[doc] > MAX_GRAPH_DOCUMENT:
+                return RedirectResponse(
+                    f"/download/{DUMP_STEM}.nq", 303, headers={"Vary": "Accept"}
+                )
+            return server.rdf(site.graph(stem), media_type, headers=headers)
         lang = lang_of(request)
         return server.html(
             request,
@@ -177,19 +185,24 @@ def linked_data_routes(server: Server) -> list[BaseRoute]:
             lang=lang,
             title=curie(doc, site.prefixes),
             iri=doc,
-            triples=len(site.graphs[name]),
+            triples=site.sizes[doc],
             alternates=server.alternates(doc),
         )
 
-    async def context(request: Request) -> Response:
-        return Response(site.downloads["context.jsonld"], media_type="application/ld+json")
+    def context(request: Request) -> Response:
+        return Response(site.download("context.jsonld"), media_type="application/ld+json")
 
-    async def download(request: Request) -> Response:
+    def download(request: Request) -> Response:
         name = request.path_params["name"]
         if name not in site.downloads:
             raise HTTPException(404)
-        media_type = DUMP_TYPES.get(name) or get_format(name.rpartition(".")[2]).media_type
-        return Response(site.downloads[name], media_type=with_charset(media_type))
+        media_type = with_charset(
+            DUMP_TYPES.get(name) or get_format(name.rpartition(".")[2]).media_type
+        )
+        found = site.downloads[name]
+        if isinstance(found, Path):  # a file of dist/, sent in pieces
+            return FileResponse(found, media_type=media_type)
+        return Response(found, media_type=media_type)
 
     async def example(request: Request) -> Response:
         name = request.path_params["name"]

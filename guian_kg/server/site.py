@@ -1,168 +1,259 @@
-"""What the server publishes: the knowledge graph under the server's base, its labels, dumps and examples."""
+"""What the server publishes: one Oxigraph store holding the graph under its published IRIs, the
+dumps, the source texts and the examples.
+
+The store is the only copy of the graph in the server process. For `--dist DIR` it is the on-disk
+store made once from DIR/guian-kg.nq (guian_kg.store, keyed by the dump's checksum) and opened
+read-only, here and by every query worker; for a graph built in memory, an in-memory store of its
+N-Quads. Pages ask the store for what they show, a bounded number of triples each.
+"""
 
 from __future__ import annotations
 
+import functools
 import hashlib
-import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from rdflib import Dataset, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, RDFS, SKOS
+import pyoxigraph as ox
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, RDFS, SKOS, XSD
+from rdflib.term import Node
 
-from .. import resources
-from ..build import KnowledgeGraph, dump_files
+from .. import DEFAULT_BASE, resources
+from .. import store as stores
+from ..engine import default_cache_dir
 from ..errors import InputError
-from ..iri import DEFAULT_BASE, GRAPH_NAMES, Iris, check_base, rebase_graph, rebase_term
+from ..iri import GRAPH_NAMES, Iris, check_base, rebase_graph
 from ..namespaces import SCHEMA, prefixes
 from ..query import Example, examples
 from ..read import parse_files
 from ..resources import shapes_files
 from ..void import DUMP_STEM
-from ..write import serialize_dataset
+from ..write import to_oxigraph
+
+if TYPE_CHECKING:
+    from ..build import KnowledgeGraph
 
 LABELS = (SKOS.prefLabel, RDFS.label, DCTERMS.title)
+LABEL_CACHE = 65_536  # IRIs whose labels are remembered (the graph never changes)
+
+
+def from_oxigraph(term) -> Node:
+    """A pyoxigraph term as the rdflib term a parse of the dump gives."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if term.language:
+        return Literal(term.value, lang=term.language)
+    datatype = term.datatype.value
+    return Literal(term.value, datatype=None if datatype == str(XSD.string) else URIRef(datatype))
 
 
 @dataclass
 class Site:
-    """The knowledge graph as one server publishes it, every IRI under `base`."""
+    """The graph as one server publishes it: a store whose IRIs are under the published `base`."""
 
-    kg: KnowledgeGraph  # under the default base, as the build makes it; its sources are the
-    # texts the graph was built from (from dist/, only the bundled ones whose checksum matches)
+    opened: stores.OpenStore
     base: str
-    dist: Path | None = None
-    dist_base: str | None = None
+    downloads: dict[str, bytes | Path]  # the files of dist/: their bytes, or where they lie
+    sources: dict[str, str]  # article IRI (under `base`) → its source text
+    nquads: bytes = b""  # the graph for query workers in memory (empty: they open store_path)
+    store_path: Path | None = None
     iris: Iris = field(init=False)
 
     def __post_init__(self) -> None:
         self.iris = Iris(self.base)
-        self._downloads: dict[str, bytes] | None = None
-        self._downloads_lock = threading.Lock()
+        self.labels = functools.lru_cache(maxsize=LABEL_CACHE)(self._labels)
 
-    @cached_property
-    def sources(self) -> dict[str, str]:
-        """Article IRI, as served under this base → its source text."""
-        return {str(rebase_term(URIRef(a), self.base)): t for a, t in self.kg.sources.items()}
+    # ------------------------------------------------------------ reading the store
 
-    @cached_property
-    def graphs(self) -> dict[URIRef, Graph]:
-        return self.kg.graphs(self.base)
+    def triples(
+        self, subject=None, predicate=None, obj=None, limit: int | None = None
+    ) -> list[tuple[Node, Node, Node]]:
+        """Triples of the union of the named graphs matching a pattern (rdflib terms), at most `limit`."""
+        found: dict[tuple, None] = {}
+        pattern = [None if t is None else to_oxigraph(t) for t in (subject, predicate, obj)]
+        for quad in self.opened.store.quads_for_pattern(*pattern, None):
+            if isinstance(quad.graph_name, ox.DefaultGraph):
+                continue  # a copy of the union, where the store has one (guian_kg.store)
+            found[(quad.subject, quad.predicate, quad.object)] = None
+            if limit is not None and len(found) >= limit:
+                break
+        return [tuple(from_oxigraph(t) for t in triple) for triple in found]
 
-    @cached_property
-    def union(self) -> Graph:
-        union = Graph()
-        for graph in self.graphs.values():
-            union += graph
-        return union
+    def value(self, subject: Node, predicate: Node) -> Node | None:
+        """One object of (subject, predicate), the least if there are several; None if there is none."""
+        values = [o for _, _, o in self.triples(subject, predicate, None)]
+        return min(values, key=str) if values else None
 
-    @cached_property
-    def shapes(self) -> Graph:
-        return rebase_graph(parse_files(shapes_files()), self.base)
-
-    @cached_property
-    def terms(self) -> frozenset[URIRef]:
-        """Every IRI the graph mentions as a subject or an object."""
-        return frozenset(
-            t for t in (*self.union.subjects(), *self.union.objects()) if isinstance(t, URIRef)
+    def has(self, iri: URIRef) -> bool:
+        """Whether the graph mentions `iri` as a subject or an object."""
+        return bool(
+            self.triples(iri, None, None, limit=1) or self.triples(None, None, iri, limit=1)
         )
 
-    @cached_property
-    def labels(self) -> dict[URIRef, dict[str, str]]:
-        """IRI → language → label (skos:prefLabel, else rdfs:label, else dcterms:title)."""
-        found: dict[URIRef, dict[str, str]] = {}
-        for predicate in reversed(LABELS):  # later (preferred) predicates overwrite
-            for subject, label in sorted(self.union.subject_objects(predicate)):
-                if isinstance(label, Literal):
-                    found.setdefault(subject, {})[label.language or ""] = str(label)
-        return found
+    def select(self, query: str) -> Iterator[ox.QuerySolution]:
+        """Solutions of a SELECT query on the union of the named graphs."""
+        return self.opened.store.query(query, use_default_graph_as_union=self.opened.union_view)
 
-    def term(self, term: URIRef) -> URIRef:
-        """A term of the project's namespaces (GK.quote, …) as this site serves it, under its base."""
-        return rebase_term(term, self.base)
+    def graph(self, name: str) -> Graph:
+        """A named graph (ontology, data, void) as an rdflib graph: for the small ones."""
+        graph = Graph(identifier=self.iris.graph(name))
+        for quad in self.opened.store.quads_for_pattern(
+            None, None, None, ox.NamedNode(str(self.iris.graph(name)))
+        ):
+            graph.add(tuple(from_oxigraph(t) for t in (quad.subject, quad.predicate, quad.object)))
+        return graph
+
+    @functools.cached_property
+    def small_graphs(self) -> dict[str, Graph]:
+        """The ontology and the dataset description, which do not grow with the data."""
+        return {name: self.graph(name) for name in ("ontology", "void")}
+
+    @property
+    def graph_names(self) -> list[str]:
+        return [str(self.iris.graph(name)) for name in GRAPH_NAMES]
+
+    @functools.cached_property
+    def _counted(self) -> dict[str, int]:
+        """Triples per named graph and in the default graph (""), counted when the store was made."""
+        if self.opened.sizes is not None:
+            return self.opened.sizes
+        # A store an older guian-kg made, whose mark holds no counts.
+        return stores.count_triples(self.opened.store, self.opened.union_view)
+
+    @property
+    def sizes(self) -> dict[str, int]:
+        """Triples in each named graph."""
+        return {name: self._counted.get(name, 0) for name in self.graph_names}
+
+    @property
+    def total(self) -> int:
+        """Triples in the default graph, the union of the named graphs (a set)."""
+        return self._counted[""]
+
+    @functools.cached_property
+    def class_counts(self) -> dict[URIRef, int]:
+        """rdf:type triples per class in the data graph."""
+        solutions = self.select(
+            f"SELECT ?class (COUNT(*) AS ?n) {{ GRAPH <{self.iris.graph('data')}> "
+            "{ ?s a ?class FILTER(isIRI(?class)) } } GROUP BY ?class"
+        )
+        return {URIRef(s["class"].value): int(s["n"].value) for s in solutions}
+
+    def _labels(self, iri: URIRef) -> dict[str, str]:
+        """Language → label of `iri` (skos:prefLabel, else rdfs:label, else dcterms:title)."""
+        found: dict[str, str] = {}
+        for predicate in reversed(LABELS):  # later (preferred) predicates overwrite
+            for _, _, label in sorted(self.triples(iri, predicate, None)):
+                if isinstance(label, Literal):
+                    found[label.language or ""] = str(label)
+        return found
 
     def label(self, iri: URIRef, lang: str) -> str | None:
         """The label of `iri` in `lang`, else in the other language, else without a tag; None if unlabelled."""
-        labels = self.labels.get(iri, {})
+        labels = self.labels(iri)
         for key in (lang, "zh" if lang == "en" else "en", ""):
             if labels.get(key):
                 return labels[key]
         return None
 
-    @cached_property
+    # ------------------------------------------------------------ IRIs and local paths
+
+    def term(self, term: URIRef) -> URIRef:
+        """A term of the project's namespaces (GK.quote, …) under the published base."""
+        if self.base != DEFAULT_BASE and str(term).startswith(DEFAULT_BASE):
+            return URIRef(self.base + str(term)[len(DEFAULT_BASE) :])
+        return term
+
+    def local(self, iri: str) -> str:
+        """Where an IRI under the published base lies on this server (a path); other IRIs as they are."""
+        return "/" + iri[len(self.base) :] if iri.startswith(self.base) else iri
+
+    @functools.cached_property
     def prefixes(self) -> dict[str, str]:
         return prefixes(self.base)
 
-    @cached_property
-    def nquads(self) -> bytes:
-        """The named graphs as N-Quads, what the query workers load."""
-        return serialize_dataset(self.graphs, "nq", self.base).encode("utf-8")
+    @functools.cached_property
+    def shapes(self) -> Graph:
+        return rebase_graph(parse_files(shapes_files()), self.base)
 
-    @property
-    def downloads(self) -> dict[str, bytes]:
-        """The files of dist/: read from `dist` when it was built under this base, else made in memory (once)."""
-        with (
-            self._downloads_lock
-        ):  # made once even when the startup warm-up and a request ask together
-            if self._downloads is None:
-                if self.dist is not None and self.dist_base == self.base:
-                    files = sorted(
-                        p for p in self.dist.iterdir() if p.is_file() and not p.name.startswith(".")
-                    )
-                    self._downloads = {p.name: p.read_bytes() for p in files}
-                else:
-                    self._downloads = dump_files(self.kg, self.base)
-            return self._downloads
-
-    @cached_property
+    @functools.cached_property
     def examples(self) -> dict[str, Example]:
         return {example.name: example for example in examples()}
 
     def example_text(self, name: str) -> str:
-        """An example query with its IRIs moved under this server's base."""
+        """An example query in the published IRIs."""
         return self.examples[name].text.replace(DEFAULT_BASE, self.base)
 
-
-def load_site(source: KnowledgeGraph | Path | str, base: str) -> Site:
-    """The site for a loaded knowledge graph, or for a dist/ folder built by `guian-kg build`."""
-    check_base(base)
-    if isinstance(source, KnowledgeGraph):
-        return Site(source, base)
-    dist = Path(source)
-    kg, dist_base = _kg_from_dist(dist)
-    return Site(kg, base, dist=dist, dist_base=dist_base)
+    def download(self, name: str) -> bytes:
+        found = self.downloads[name]
+        return found.read_bytes() if isinstance(found, Path) else found
 
 
-def _kg_from_dist(dist: Path) -> tuple[KnowledgeGraph, str]:
-    """The knowledge graph in dist/guian-kg.nq, moved back under the default base, and the base it was built with."""
+def load_site(source: KnowledgeGraph | Path | str, base: str | None = None) -> Site:
+    """The site for a graph built in memory (published under `base`, the default base if None),
+    or for a dist/ folder (`base`, if given, must be the one it was built with)."""
+    if base is not None:
+        check_base(base)
+    if isinstance(source, (Path, str)):
+        return _site_from_dist(Path(source), base)
+    return _site_from_kg(source, base or DEFAULT_BASE)
+
+
+def _site_from_kg(kg: KnowledgeGraph, base: str) -> Site:
+    from ..build import dump_files  # the build code (rdflib, PyLD), only for a graph built here
+
+    files = dump_files(kg, base)  # what `guian-kg build --base BASE` would publish
+    nquads = files[f"{DUMP_STEM}.nq"]
+    sources = {base + a[len(DEFAULT_BASE) :]: text for a, text in kg.sources.items()}
+    return Site(stores.memory_store(nquads), base, dict(files), sources, nquads=nquads)
+
+
+def _site_from_dist(dist: Path, base: str | None) -> Site:
     path = dist / f"{DUMP_STEM}.nq"
     if not path.is_file():
         raise InputError(f"{path}: no such file (run `guian-kg build --out {dist}` first)")
-    dataset = Dataset()
+    cache = default_cache_dir()
     try:
-        dataset.parse(path, format="nquads")
-    except Exception as exc:  # rdflib raises several types for bad N-Quads
+        # The store `guian-kg build` made of this dump (the same key), or made now, once.
+        store_path = stores.ensure_store(stores.file_key(path), path.read_bytes, cache)
+        opened = stores.open_store(store_path)
+    except SyntaxError as exc:
         raise InputError(f"{path}: cannot parse: {exc}") from None
-    names = [
-        str(g.identifier) for g in dataset.graphs() if str(g.identifier).endswith("graph/data")
-    ]
+    except OSError as exc:  # a cache folder that cannot be written, a full disk
+        raise InputError(
+            f"cannot make or open the store of {path} in {cache} ($GUIAN_KG_CACHE_DIR): {exc}"
+        ) from None
+    names = [g.value for g in opened.store.named_graphs() if g.value.endswith("graph/data")]
     if len(names) != 1:
         raise InputError(f"{path}: expected one graph named …/graph/data, found {len(names)}")
     built_base = names[0][: -len("graph/data")]
-    graphs = []
-    for name in GRAPH_NAMES:
-        graph = Graph(identifier=Iris(built_base).graph(name))
-        for triple in dataset.graph(graph.identifier):
-            graph.add(triple)
-        graphs.append(rebase_graph(graph, DEFAULT_BASE, old=built_base))
-    ontology, data, void = graphs
-    # Quote contexts come from the bundled source texts, each used only if it is the text the
-    # graph was built from (its checksum in the dataset description).
+    if base is not None and base != built_base:
+        raise InputError(
+            f"--base {base} is not the base {dist} was built with ({built_base}): the server "
+            f"answers in the published IRIs; rebuild with `guian-kg build --base {base}`, or drop --base"
+        )
+    downloads = {
+        p.name: p for p in sorted(dist.iterdir()) if p.is_file() and not p.name.startswith(".")
+    }
+    site = Site(opened, built_base, downloads, {}, store_path=store_path)
+    site.sources = _bundled_sources(site)
+    return site
+
+
+def _bundled_sources(site: Site) -> dict[str, str]:
+    """The bundled article texts the graph was built from (their checksum in the dataset description)."""
     sources = {}
     for article in resources.corpus().articles:
+        iri = site.term(URIRef(article.iri))
+        checksum = site.value(iri, SCHEMA.sha256)
+        if checksum is None:
+            continue
         text = article.text()
-        checksum = void.value(URIRef(article.iri), SCHEMA.sha256)
-        if checksum is not None and str(checksum) == hashlib.sha256(text.encode()).hexdigest():
-            sources[article.iri] = text
-    return KnowledgeGraph.of(ontology, data, void, sources), built_base
+        if str(checksum) == hashlib.sha256(text.encode()).hexdigest():
+            sources[str(iri)] = text
+    return sources

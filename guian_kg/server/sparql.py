@@ -134,7 +134,7 @@ def plan(
     """
     if not (operation.query or "").strip():
         raise EndpointError(400, "the query is empty")
-    graphs = [str(name) for name in site.graphs]
+    graphs = site.graph_names
     for label, asked in (
         ("default-graph-uri", operation.default_graphs),
         ("named-graph-uri", operation.named_graphs),
@@ -191,16 +191,17 @@ async def execute(pool: QueryPool, job: Job) -> Answer:
     return answer
 
 
-def service_description(site: Site, timeout: float, max_rows: int, max_bytes: int) -> Graph:
-    """The SPARQL 1.1 Service Description of this endpoint: only what it does."""
-    base = site.base
+def service_description(
+    site: Site, endpoint: str, timeout: float, max_rows: int, max_bytes: int
+) -> Graph:
+    """The SPARQL 1.1 Service Description of this endpoint (at URL `endpoint`): only what it does."""
     g = Graph()
     g.bind("sd", SD)
     g.bind("formats", FORMATS)
-    service, dataset = URIRef(f"{base}sparql#service"), URIRef(f"{base}sparql#dataset")
-    default = URIRef(f"{base}sparql#default-graph")
+    service, dataset = URIRef(f"{endpoint}#service"), URIRef(f"{endpoint}#dataset")
+    default = URIRef(f"{endpoint}#default-graph")
     g.add((service, RDF.type, SD.Service))
-    g.add((service, SD.endpoint, URIRef(f"{base}sparql")))
+    g.add((service, SD.endpoint, URIRef(endpoint)))
     g.add((service, SD.supportedLanguage, SD.SPARQL11Query))
     for name in (
         "SPARQL_Results_JSON",
@@ -245,19 +246,19 @@ def service_description(site: Site, timeout: float, max_rows: int, max_bytes: in
     g.add((dataset, RDFS.seeAlso, site.iris.dataset))
     g.add((dataset, SD.defaultGraph, default))
     g.add((default, RDF.type, SD.Graph))
-    g.add((default, VOID.triples, Literal(len(site.union), datatype=XSD.integer)))
+    g.add((default, VOID.triples, Literal(site.total, datatype=XSD.integer)))
     g.add((default, RDFS.comment, Literal("The union (RDF merge) of the named graphs.", lang="en")))
     g.add((default, RDFS.comment, Literal("所有命名图的并集（RDF 合并）。", lang="zh")))
-    for name, graph in site.graphs.items():
-        local = str(name).rsplit("/", 1)[-1]
+    for name, size in site.sizes.items():
+        local = name.rsplit("/", 1)[-1]
         named, described = (
-            URIRef(f"{base}sparql#named-graph-{local}"),
-            URIRef(f"{base}sparql#graph-{local}"),
+            URIRef(f"{endpoint}#named-graph-{local}"),
+            URIRef(f"{endpoint}#graph-{local}"),
         )
         g.add((dataset, SD.namedGraph, named))
         g.add((named, RDF.type, SD.NamedGraph))
-        g.add((named, SD.name, name))
+        g.add((named, SD.name, URIRef(name)))
         g.add((named, SD.graph, described))
         g.add((described, RDF.type, SD.Graph))
-        g.add((described, VOID.triples, Literal(len(graph), datatype=XSD.integer)))
+        g.add((described, VOID.triples, Literal(size, datatype=XSD.integer)))
     return g

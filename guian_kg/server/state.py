@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader
 from rdflib import Graph
@@ -50,9 +50,9 @@ class Server:
     def __init__(self, site: Site, timeout: float, max_rows: int, max_bytes: int, workers: int):
         self.site, self.timeout, self.max_rows, self.max_bytes = site, timeout, max_rows, max_bytes
         self.results = ResultBudget(max(4 * max_bytes, 64 * 1024 * 1024))
-        self.root = urlsplit(site.base).path.rstrip("/")  # routes live under the base's path
         self.pool = QueryPool(worker_settings(site), workers, timeout)
         self.templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
+        self.templates.filters["local"] = site.local  # links in pages stay on this server
         self._started = False
         self._lock = threading.Lock()
 
@@ -62,12 +62,6 @@ class Server:
             if not self._started:
                 self.pool.start()
                 self._started = True
-                # Make the dumps in the background: the first /download or home page need not wait long.
-                threading.Thread(target=lambda: self.site.downloads, daemon=True).start()
-
-    def path(self, route: str = "/") -> str:
-        """The URL path of a route under the base (links between pages stay on the host that served them)."""
-        return self.root + route
 
     def html(
         self, request: Request, template: str, status: int = 200, headers=None, **context
@@ -81,10 +75,8 @@ class Server:
         page = self.templates.get_template(template).render(
             lang=lang,
             t=lambda key: text(key, lang),
-            path=self.path,
             toggles=toggles,
             site_name=STRINGS["site"],
-            base=self.site.base,
             **context,
         )
         response = HTMLResponse(
@@ -97,9 +89,7 @@ class Server:
             },
         )
         if params.get("lang") in ("zh", "en"):
-            response.set_cookie(
-                "lang", lang, max_age=365 * 86400, path=self.path("/"), samesite="lax"
-            )
+            response.set_cookie("lang", lang, max_age=365 * 86400, path="/", samesite="lax")
         return response
 
     def rdf(self, graph: Graph, media_type: str, status: int = 200, headers=None) -> Response:
@@ -133,24 +123,30 @@ class Server:
         )
 
     def links(self, document: str, thing: str | None = None) -> dict[str, str]:
-        """The Link header of a document: each format's URL, the canonical document, the thing it is about."""
+        """The Link header of a document (its published IRI): each format's URL on this server, the
+        canonical document and the thing it is about (published IRIs)."""
+        local = self.site.local(document)
         parts = [
-            f'<{document}.{f.extension}>; rel="alternate"; type="{f.media_type}"'
+            f'<{local}.{f.extension}>; rel="alternate"; type="{f.media_type}"'
             for f in DOCUMENT_FORMATS
         ]
-        parts.append(f'<{document}.html>; rel="alternate"; type="text/html"')
+        parts.append(f'<{local}.html>; rel="alternate"; type="text/html"')
         parts.append(f'<{document}>; rel="canonical"')
         if thing:
             parts.append(f'<{thing}>; rel="about"')
         return {"Link": ", ".join(parts)}
 
     def alternates(self, document: str) -> list[tuple[str, str]]:
-        """(media type, URL) of every RDF version of a document, for `<link rel="alternate">`."""
-        return [(f.media_type, f"{document}.{f.extension}") for f in DOCUMENT_FORMATS]
+        """(media type, URL on this server) of every RDF version of a document, for `<link rel="alternate">`."""
+        local = self.site.local(document)
+        return [(f.media_type, f"{local}.{f.extension}") for f in DOCUMENT_FORMATS]
 
 
 def worker_settings(site: Site) -> Settings:
-    """The graph for the query workers: in memory if small, else an on-disk store they share."""
+    """The graph for the query workers: the site's on-disk store, else its N-Quads in memory if
+    small, else an on-disk store made of them that the workers share."""
+    if site.store_path is not None:
+        return Settings(b"", site.prefixes, store_path=str(site.store_path))
     nquads = site.nquads
     if len(nquads) <= stores.STORE_THRESHOLD:
         return Settings(nquads, site.prefixes)

@@ -6,12 +6,13 @@ import datetime as dt
 from dataclasses import dataclass
 
 from rdflib import Literal, URIRef
-from rdflib.namespace import RDF
+from rdflib.namespace import XSD
 
 from ..namespaces import GK
-from .site import Site
+from .site import Site, from_oxigraph
 
 WIDTH, ROW, TOP, AXIS_LEFT, AXIS_RIGHT = 1000, 34, 44, 560, 980
+MAX_MARKS = 100  # designations drawn, at most (a page of bounded size whatever the graph)
 PRECISIONS = {"day": ("日", "day"), "month": ("月", "month"), "year": ("年", "year")}
 MAX_LABEL = {
     "zh": 24,
@@ -47,39 +48,58 @@ class Timeline:
     height: int
     axis_left: int
     axis_right: int
+    more: bool = False  # more than MAX_MARKS designations have a date: the first ones are drawn
 
 
 def _date(value) -> dt.date | None:
-    return (
-        value.toPython()
-        if isinstance(value, Literal) and isinstance(value.toPython(), dt.date)
-        else None
-    )
+    """An xsd:date's day; None for any other term."""
+    if isinstance(value, Literal) and value.datatype == XSD.date:
+        try:
+            return dt.date.fromisoformat(str(value))
+        except ValueError:
+            return None
+    return None
 
 
 def timeline(site: Site, lang: str) -> Timeline:
-    """The designations with a gk:periodStart, in date order (ties by their number in the article)."""
-    union = site.union
+    """The designations with a gk:periodStart, in date order (ties by their number in the article):
+    the first MAX_MARKS of them."""
+    gk = site.term(GK.Designation)[: -len("Designation")]
+    # The other values are looked up for the designations drawn only: OPTIONALs here would join
+    # against the periods of every figure in the graph.
+    solutions = site.select(
+        f"PREFIX gk: <{gk}> SELECT ?designation ?start ?number {{ ?designation a gk:Designation ; "
+        "gk:periodStart ?start OPTIONAL { ?designation gk:sequenceNumber ?number } }"
+    )
+    found: dict[str, tuple] = {}
+    for solution in solutions:
+        start = _date(from_oxigraph(solution["start"]))
+        designation, number = solution["designation"].value, solution["number"]
+        if start is not None and designation not in found:
+            found[designation] = (
+                start,
+                int(number.value) if number is not None else None,
+                designation,
+            )
+    numbered = list(found.values())
+    numbered.sort(key=lambda r: (r[0], r[1] if r[1] is not None else 99, r[2]))
+    more = len(numbered) > MAX_MARKS
     rows = []
-    for designation in set(union.subjects(RDF.type, site.term(GK.Designation))):
-        start, end = (
-            _date(union.value(designation, site.term(GK.periodStart))),
-            _date(union.value(designation, site.term(GK.periodEnd))),
-        )
-        if start is None:
-            continue
-        number = union.value(designation, site.term(GK.sequenceNumber))
-        precision = union.value(designation, site.term(GK.datePrecision))
+    for start, number, designation in numbered[:MAX_MARKS]:
+        iri = URIRef(designation)
+        end = site.value(iri, site.term(GK.periodEnd))
+        precision = site.value(iri, site.term(GK.datePrecision))
+        date = site.value(iri, site.term(GK.date))
         rows.append(
             (
                 start,
-                end or start,
-                int(number) if number is not None else None,
+                _date(end) or start,
+                number,
                 designation,
-                precision,
+                str(precision) if isinstance(precision, URIRef) else None,
+                str(date) if date is not None else str(start),
             )
         )
-    rows.sort(key=lambda r: (r[0], r[2] if r[2] is not None else 99, str(r[3])))
     if not rows:
         return Timeline([], [], WIDTH, TOP, AXIS_LEFT, AXIS_RIGHT)
     first = dt.date(min(r[0] for r in rows).year, 1, 1)
@@ -90,9 +110,9 @@ def timeline(site: Site, lang: str) -> Timeline:
         return AXIS_LEFT + (day - first).days / span * (AXIS_RIGHT - AXIS_LEFT)
 
     marks = []
-    for i, (start, end, number, designation, precision) in enumerate(rows):
-        key = str(precision).rsplit("/", 1)[-1] if isinstance(precision, URIRef) else "day"
-        label = site.label(designation, lang) or str(designation)
+    for i, (start, end, number, designation, precision, date) in enumerate(rows):
+        key = precision.rsplit("/", 1)[-1] if precision else "day"
+        label = site.label(URIRef(designation), lang) or designation
         limit = MAX_LABEL[lang]
         short = label if len(label) <= limit else label[: limit - 1] + "…"
         left = x(start)
@@ -101,10 +121,10 @@ def timeline(site: Site, lang: str) -> Timeline:
         marks.append(
             Mark(
                 number,
-                str(designation),
+                site.local(designation),
                 short,
                 label,
-                str(union.value(designation, site.term(GK.date)) or start),
+                date,
                 key,
                 zh if lang == "zh" else en,
                 round(left, 1),
@@ -115,4 +135,4 @@ def timeline(site: Site, lang: str) -> Timeline:
     ticks = [
         Tick(round(x(dt.date(year, 1, 1)), 1), year) for year in range(first.year, last.year + 1)
     ]
-    return Timeline(marks, ticks, WIDTH, TOP + len(rows) * ROW + 16, AXIS_LEFT, AXIS_RIGHT)
+    return Timeline(marks, ticks, WIDTH, TOP + len(rows) * ROW + 16, AXIS_LEFT, AXIS_RIGHT, more)

@@ -25,6 +25,14 @@ STRINGS: dict[str, tuple[str, str]] = {
         "按 gk:periodStart 排序；条形覆盖日期的精度：一日、一月或一年。",
         "Sorted by gk:periodStart; each bar spans the date's precision: a day, a month or a year.",
     ),
+    "timeline_more": (
+        "只画出最早的 {n} 项；示例查询 timeline 列出全部。",
+        "Only the earliest {n} are drawn; the example query timeline lists them all.",
+    ),
+    "more_values": (
+        "只列出按存储顺序的前 {n} 条；全部可用 SPARQL 查询。",
+        "Only the first {n} in the store's order are listed; SPARQL gives them all.",
+    ),
     "counts": ("数量", "Counts"),
     "types": ("类型", "Types"),
     "properties": ("属性", "Properties"),
@@ -148,13 +156,14 @@ class Shown:
     lang: str = ""
 
 
-def show(term: Node, lang: str, label, prefixes: dict[str, str]) -> Shown:
-    """Show an IRI by its label (or prefixed name) as a link; a literal as its text."""
+def show(term: Node, lang: str, label, prefixes: dict[str, str], link) -> Shown:
+    """Show an IRI by its label (or prefixed name) as a link (`link(iri)`, where the IRI lies on
+    this server); a literal as its text."""
     if isinstance(term, URIRef):
         name = curie(str(term), prefixes)
         known = TERM_LABELS.get(term)
         title = label(term, lang) or (known[0 if lang == "zh" else 1] if known else None)
-        return Shown(title or name, str(term), name if title else "")
+        return Shown(title or name, link(str(term)), name if title else "")
     if isinstance(term, Literal):
         note = term.language or (
             ""
