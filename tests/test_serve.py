@@ -381,7 +381,7 @@ def test_a_node_with_many_links_gets_a_bounded_page_that_says_so(kg):
     place = URIRef(f"{DEFAULT_BASE}id/{PLACE}")
     for i in range(MAX_LINKS + 200):
         data.add((URIRef(f"{DEFAULT_BASE}id/claim/many-{i:04d}"), GK.about, place))
-    app = create_app(KnowledgeGraph(kg.ontology, data, kg.void, kg.sources), workers=1)
+    app = create_app(KnowledgeGraph.of(kg.ontology, data, kg.void, kg.sources), workers=1)
     with TestClient(app) as client:
         html = client.get(f"/doc/{PLACE}?lang=en", headers={"Accept": "text/html"}).text
         incoming = html.split("Links to this resource")[1]
