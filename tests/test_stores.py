@@ -157,8 +157,11 @@ def jena(dist, tmp_path_factory) -> Path:
             f"tdb2.tdbquery --loc guian-tdb --query read-{name}.rq --results=NT > answers/{name}.nt"
         )
     (work / "run.sh").write_text("\n".join(lines) + "\n")
+    # The commands as written; the JVM told to start quickly (C1 only, serial GC) for 40 short
+    # runs: 55 s instead of 93 s here.
+    env = {**os.environ, "JAVA_TOOL_OPTIONS": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"}
     done = subprocess.run(
-        ["bash", "-euo", "pipefail", "run.sh"], cwd=work, capture_output=True, timeout=600
+        ["bash", "-euo", "pipefail", "run.sh"], cwd=work, env=env, capture_output=True, timeout=600
     )
     assert done.returncode == 0, done.stderr.decode(errors="replace")
     (work / "answers" / "readme").write_bytes(done.stdout)
