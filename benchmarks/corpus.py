@@ -114,6 +114,15 @@ def _lit(text: str, lang: str | None = None) -> str:
     return f'"{escaped}"@{lang}' if lang else f'"{escaped}"'
 
 
+def _value(value: object) -> str:
+    """A qudt:value as the shapes ask: a whole number past ±2^31 − 1 as an xsd:decimal, which
+    Virtuoso keeps (it stores such an xsd:integer as xsd:decimal)."""
+    text = str(value)
+    if "." not in text and abs(int(text)) > 2**31 - 1:
+        return f'"{text}"^^xsd:decimal'
+    return text
+
+
 def _labels(zh: str, en: str, prop: str = "rdfs:label") -> str:
     return f"{prop} {_lit(zh, 'zh')} , {_lit(en, 'en')}"
 
@@ -347,7 +356,7 @@ class _Article:
             f"observation:{slug}-{k + 1}{s} a gk:Observation ;",
             f"    {_labels(f'{place[1]}{m_zh}', f'{m_en.capitalize()} of {place[2]}')} ;",
             f"    gk:designation {designation} ;\n    gk:metric metric:{metric} ;\n    gk:about place:{place[0]} ;",
-            f"    qudt:value {value} ;\n    qudt:hasUnit {unit} ;\n    gk:valueQualifier qualifier:{qualifier} ;",
+            f"    qudt:value {_value(value)} ;\n    qudt:hasUnit {unit} ;\n    gk:valueQualifier qualifier:{qualifier} ;",
         ]
         if q_text:
             lines.append(f"    gk:qualifierText {_lit(q_text)} ;")
