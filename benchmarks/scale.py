@@ -101,7 +101,7 @@ def current(corpus: Path, work: Path, phases: set[str]) -> dict[str, object]:
     after one article changed (its cache warm), then a cold `guian-kg query` on the N-Quads dump."""
     from guian_kg.build import check, dump_files, load
     from guian_kg.corpus import Corpus
-    from guian_kg.units import available_cores
+    from guian_kg.parallel import available_cores
 
     times: dict[str, float] = {}
     info: dict[str, object] = {"cores": available_cores()}
