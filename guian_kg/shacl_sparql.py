@@ -107,7 +107,7 @@ def compile_shapes(shapes: Graph) -> Plan:
 
 
 def focus_pattern(shapes: Graph, source: Node) -> str:
-    """A pattern binding ?this to each focus node of the shape's targets once (SHACL 2.1.3)."""
+    """A pattern binding ?this to each focus node of the shape's targets (SHACL 2.1.3)."""
     parts = []
     for node in shapes.objects(source, SH.targetNode):
         parts.append(f"VALUES ?this {{ {_term(node)} }}")
@@ -117,7 +117,9 @@ def focus_pattern(shapes: Graph, source: Node) -> str:
         parts.append(f"?this {_term(predicate)} [] .")
     for predicate in shapes.objects(source, SH.targetObjectsOf):
         parts.append(f"[] {_term(predicate)} ?this .")
-    return "{ SELECT DISTINCT ?this WHERE { " + " UNION ".join(f"{{ {p} }}" for p in parts) + " } }"
+    # Not a DISTINCT sub-query: the checks select DISTINCT rows, and a plain pattern lets Oxigraph
+    # start from the focus nodes.
+    return " UNION ".join(f"{{ {p} }}" for p in parts)
 
 
 def _implicit_class(shapes: Graph, shape: Node) -> list[Node]:
@@ -425,6 +427,9 @@ class _Compiler:
             members = [f"sameTerm(%V%, {_term(m)})" for m in self._list(param)]
             return SH.InConstraintComponent, f"!({' || '.join(members) or 'false'})"
         if predicate == SH.node:
+            if depth == 0:
+                # pySHACL reports the nested shape's own results too (sh:detail): not compiled.
+                raise Unsupported(f"sh:node on {shape.n3()}, a shape that reports results")
             return SH.NodeConstraintComponent, f"!({self.conforms(param, V, depth + 1)})"
         if predicate == SH["not"]:
             return SH.NotConstraintComponent, self.conforms(param, V, depth + 1)
