@@ -68,11 +68,13 @@ class Unsupported(Exception):
 
 @dataclass(frozen=True)
 class Check:
-    """One constraint of one reported shape, on the focus nodes of one source shape's targets."""
+    """One constraint of one reported shape, on the focus nodes of its sources' targets."""
 
     shape: Node  # sh:sourceShape
     component: URIRef  # sh:sourceConstraintComponent
-    source: Node  # the shape whose targets give the focus nodes
+    # The shapes whose targets give the focus nodes: the shape itself, the node shapes holding it
+    # as sh:property. A node that is a focus node of two of them has its results twice.
+    sources: tuple[Node, ...]
     path: Node | None
     severity: URIRef
     messages: tuple[Literal, ...]
@@ -106,8 +108,16 @@ def compile_shapes(shapes: Graph) -> Plan:
     return Plan(checks, frozenset(compiler.lexical))
 
 
-def focus_pattern(shapes: Graph, source: Node) -> str:
-    """A pattern binding ?this to each focus node of the shape's targets (SHACL 2.1.3)."""
+def focus_pattern(shapes: Graph, sources: tuple[Node, ...]) -> str:
+    """A pattern binding ?this to each focus node of each source's targets (SHACL 2.1.3), and ?src
+    to the source's number: one query serves them all, and a focus node of two sources stays two."""
+    return " UNION ".join(
+        f"{{ {_targets(shapes, source)} BIND ({number} AS ?src) }}"
+        for number, source in enumerate(sources)
+    )
+
+
+def _targets(shapes: Graph, source: Node) -> str:
     parts = []
     for node in shapes.objects(source, SH.targetNode):
         parts.append(f"VALUES ?this {{ {_term(node)} }}")
@@ -179,18 +189,17 @@ class _Compiler:
                     pattern += f" BIND ({violation.value} AS ?value)"
                 if violation.key:
                     pattern += f" BIND ({violation.key} AS ?key)"
-                for source in sources[shape]:
-                    checks.append(
-                        Check(
-                            shape,
-                            violation.component,
-                            source,
-                            self.g.value(shape, SH.path),
-                            severity,
-                            messages,
-                            pattern,
-                        )
+                checks.append(
+                    Check(
+                        shape,
+                        violation.component,
+                        tuple(sources[shape]),
+                        self.g.value(shape, SH.path),
+                        severity,
+                        messages,
+                        pattern,
                     )
+                )
         return checks
 
     def _targeted(self) -> list[Node]:

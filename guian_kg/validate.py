@@ -166,8 +166,8 @@ def _on_oxigraph(
         values = "VALUES ?this { " + " ".join(str(n) for n in sorted(only, key=str)) + " }"
     for check in plan.checks:
         query = (
-            "SELECT DISTINCT ?this ?value ?key WHERE { "
-            f"{shacl_sparql.focus_pattern(core, check.source)} {values} {check.pattern} }}"
+            "SELECT DISTINCT ?src ?this ?value ?key WHERE { "
+            f"{shacl_sparql.focus_pattern(core, check.sources)} {values} {check.pattern} }}"
         )
         for row in copy.store.query(query, use_default_graph_as_union=True):
             if only is not None and row["this"] not in only:
