@@ -166,6 +166,8 @@ class _Compiler:
     def checks(self) -> list[Check]:
         sources: dict[Node, list[Node]] = {}
         for shape in self._targeted():
+            if _deactivated(self.g, shape):
+                continue  # its property shapes are not checked on its focus nodes either
             sources.setdefault(shape, []).append(shape)
             for child in self.g.objects(shape, SH.property):
                 sources.setdefault(child, []).append(shape)

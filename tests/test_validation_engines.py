@@ -262,8 +262,8 @@ def test_both_engines_agree_on_shapes_that_use_what_ours_do_not():
 # Core constraints the project's shapes do not use, which the oxigraph engine compiles: sh:node,
 # (inside sh:or: reached from a shape that reports, pySHACL adds the nested results as sh:detail)
 # sh:and, sh:not, sh:xone, lengths, exclusive bounds, sequence, inverse and zero-or-more paths,
-# qualifiedValueShapesDisjoint, an implicit class target, sh:targetObjectsOf, a warning, a
-# deactivated shape, flags, lessThan between strings, a count above one.
+# qualifiedValueShapesDisjoint, an implicit class target, sh:targetObjectsOf, a warning, two
+# deactivated shapes, flags, lessThan between strings, a count above one.
 COMPILED_SHAPES = """
 @prefix sh: <http://www.w3.org/ns/shacl#> .
 @prefix ex: <http://example.org/> .
@@ -313,6 +313,11 @@ ex:Thing a rdfs:Class, sh:NodeShape ;
         sh:minCount 5 ;
         sh:message "never"@en ;
     ] .
+
+ex:Off a sh:NodeShape ;
+    sh:targetClass ex:Thing ;
+    sh:deactivated true ;
+    sh:property [ sh:path ex:size ; sh:maxCount 0 ; sh:message "off"@en ] .
 
 ex:Named a sh:NodeShape ;
     sh:and ( [ sh:path rdfs:label ; sh:minCount 1 ] [ sh:nodeKind sh:IRI ] ) .
