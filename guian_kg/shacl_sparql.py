@@ -16,8 +16,22 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import OWL, RDF, RDFS, SH, XSD
+from rdflib.namespace import OWL, RDF, RDFS, SH
 from rdflib.term import Node
+
+from .sparql_terms import (
+    COMPARISONS,
+    NODE_KINDS,
+    PAIRS,
+    Unsupported,
+    V,
+    datatype_test,
+    integer,
+    ordered,
+    sort_key,
+    string,
+    term,
+)
 
 TARGETS = (SH.targetNode, SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf)
 # Predicates of a shape that are not constraints, or are parameters read with their constraint.
@@ -26,30 +40,6 @@ NOT_CONSTRAINTS = {
     SH.group, SH.defaultValue, SH.flags, SH.qualifiedMinCount, SH.qualifiedMaxCount,
     SH.qualifiedValueShapesDisjoint, SH.declare, SH.prefixes, *TARGETS,
 }  # fmt: skip
-# Datatypes whose ill-typed literals (SHACL 4.1.2, "not an ill-typed literal") a cast from the
-# lexical form finds: Oxigraph casts only well-formed lexical forms.
-CHECKED_DATATYPES = {
-    XSD.integer, XSD.decimal, XSD.double, XSD.float, XSD.boolean, XSD.date, XSD.dateTime,
-    XSD.time, XSD.gYear, XSD.gYearMonth,
-}  # fmt: skip
-NODE_KINDS = {
-    SH.IRI: "isIRI(%V%)",
-    SH.BlankNode: "isBlank(%V%)",
-    SH.Literal: "isLiteral(%V%)",
-    SH.BlankNodeOrIRI: "!isLiteral(%V%)",
-    SH.BlankNodeOrLiteral: "!isIRI(%V%)",
-    SH.IRIOrLiteral: "!isBlank(%V%)",
-}
-COMPARISONS = {
-    SH.minInclusive: (">=", SH.MinInclusiveConstraintComponent),
-    SH.minExclusive: (">", SH.MinExclusiveConstraintComponent),
-    SH.maxInclusive: ("<=", SH.MaxInclusiveConstraintComponent),
-    SH.maxExclusive: ("<", SH.MaxExclusiveConstraintComponent),
-}
-PAIRS = {
-    SH.lessThan: ("<", SH.LessThanConstraintComponent),
-    SH.lessThanOrEquals: ("<=", SH.LessThanOrEqualsConstraintComponent),
-}
 # Constraints that read a literal's lexical form or compare terms: Oxigraph stores "1.20"^^xsd:decimal
 # as "1.2", so data with such a literal under one of them is validated by pySHACL.
 LEXICAL = {
@@ -59,11 +49,6 @@ LEXICAL = {
 # Counting by distinct values joined pairwise: a larger count would join too many.
 MAX_COUNTED = 3
 TYPE_OF = f"<{RDF.type}>/<{RDFS.subClassOf}>*"
-V = "%V%"  # where a per-value condition names its value
-
-
-class Unsupported(Exception):
-    """A construct of the shapes graph this compiler does not run exactly as pySHACL does."""
 
 
 @dataclass(frozen=True)
@@ -120,13 +105,13 @@ def focus_pattern(shapes: Graph, sources: tuple[Node, ...]) -> str:
 def _targets(shapes: Graph, source: Node) -> str:
     parts = []
     for node in shapes.objects(source, SH.targetNode):
-        parts.append(f"VALUES ?this {{ {_term(node)} }}")
+        parts.append(f"VALUES ?this {{ {term(node)} }}")
     for cls in [*shapes.objects(source, SH.targetClass), *_implicit_class(shapes, source)]:
-        parts.append(f"?this {TYPE_OF} {_term(cls)} .")
+        parts.append(f"?this {TYPE_OF} {term(cls)} .")
     for predicate in shapes.objects(source, SH.targetSubjectsOf):
-        parts.append(f"?this {_term(predicate)} [] .")
+        parts.append(f"?this {term(predicate)} [] .")
     for predicate in shapes.objects(source, SH.targetObjectsOf):
-        parts.append(f"[] {_term(predicate)} ?this .")
+        parts.append(f"[] {term(predicate)} ?this .")
     # Not a DISTINCT sub-query: the checks select DISTINCT rows, and a plain pattern lets Oxigraph
     # start from the focus nodes.
     return " UNION ".join(f"{{ {p} }}" for p in parts)
@@ -172,7 +157,7 @@ class _Compiler:
             for child in self.g.objects(shape, SH.property):
                 sources.setdefault(child, []).append(shape)
         checks = []
-        for shape in sorted(sources, key=_sort_key):
+        for shape in sorted(sources, key=sort_key):
             if _deactivated(self.g, shape):
                 continue
             if (shape, SH.path, None) in self.g and (shape, SH.property, None) in self.g:
@@ -217,7 +202,7 @@ class _Compiler:
         for shape in shapes:
             if any(not isinstance(n, URIRef) for n in self.g.objects(shape, SH.targetNode)):
                 raise Unsupported(f"a sh:targetNode of {shape.n3()} that is not an IRI")
-        return sorted(shapes, key=_sort_key)
+        return sorted(shapes, key=sort_key)
 
     # ------------------------------------------------------------ constraints as patterns
 
@@ -233,7 +218,7 @@ class _Compiler:
         for predicate in sorted(set(self.g.predicates(shape, None))):
             if predicate in NOT_CONSTRAINTS or not str(predicate).startswith(str(SH)):
                 continue
-            objects = sorted(self.g.objects(shape, predicate), key=_sort_key)
+            objects = sorted(self.g.objects(shape, predicate), key=sort_key)
             if predicate == SH.property:
                 if top:
                     continue  # each property shape reports its own results
@@ -280,8 +265,8 @@ class _Compiler:
             values = f"{focus} {path} {value} ." if path else ""
             yield _Violation(
                 component,
-                f"{values} {focus} {_term(param)} {other} . "
-                f"FILTER (!COALESCE({_ordered(value, other, operator)}, false))",
+                f"{values} {focus} {term(param)} {other} . "
+                f"FILTER (!COALESCE({ordered(value, other, operator)}, false))",
                 value,
                 other,
             )
@@ -302,15 +287,15 @@ class _Compiler:
         if predicate == SH.hasValue:
             if path is None:
                 return _Violation(
-                    SH.HasValueConstraintComponent, f"FILTER (!sameTerm({focus}, {_term(param)}))"
+                    SH.HasValueConstraintComponent, f"FILTER (!sameTerm({focus}, {term(param)}))"
                 )
             return _Violation(
                 SH.HasValueConstraintComponent,
-                f"FILTER NOT EXISTS {{ {focus} {path} {_term(param)} }}",
+                f"FILTER NOT EXISTS {{ {focus} {path} {term(param)} }}",
             )
         if predicate in (SH.minCount, SH.maxCount):
             self._need_path(shape, predicate, path)
-            limit = _integer(param, predicate)
+            limit = integer(param, predicate)
             if predicate == SH.minCount:
                 if limit == 0:
                     return None
@@ -356,7 +341,7 @@ class _Compiler:
             for parent in self.g.subjects(SH.property, shape):
                 for sibling in self.g.objects(parent, SH.property):
                     siblings += [s for s in self.g.objects(sibling, SH.qualifiedValueShape)]
-            siblings = sorted({s for s in siblings if s != inner}, key=_sort_key)
+            siblings = sorted({s for s in siblings if s != inner}, key=sort_key)
 
         def qualifies(value: str) -> str:
             parts = [self.conforms(inner, value, depth + 1)]
@@ -364,7 +349,7 @@ class _Compiler:
             return " && ".join(parts)
 
         if low is not None:
-            limit = _integer(low, SH.qualifiedMinCount)
+            limit = integer(low, SH.qualifiedMinCount)
             if limit == 0:
                 return None
             distinct = self._distinct_values(focus, path, limit, qualifies)
@@ -373,7 +358,7 @@ class _Compiler:
             )
         if high is None:
             return None
-        limit = _integer(high, SH.qualifiedMaxCount)
+        limit = integer(high, SH.qualifiedMaxCount)
         distinct = self._distinct_values(focus, path, limit + 1, qualifies)
         return _Violation(
             SH.QualifiedMaxCountConstraintComponent, f"FILTER EXISTS {{ {distinct} }}"
@@ -400,18 +385,18 @@ class _Compiler:
         """A constraint on each value node: its component, and a condition on V that is true
         when that value violates it."""
         if predicate == SH["class"]:
-            return SH.ClassConstraintComponent, f"NOT EXISTS {{ %V% {TYPE_OF} {_term(param)} }}"
+            return SH.ClassConstraintComponent, f"NOT EXISTS {{ %V% {TYPE_OF} {term(param)} }}"
         if predicate == SH.datatype:
-            return SH.DatatypeConstraintComponent, f"!({_datatype(param)})"
+            return SH.DatatypeConstraintComponent, f"!({datatype_test(param)})"
         if predicate == SH.nodeKind:
             if param not in NODE_KINDS:
                 raise Unsupported(f"sh:nodeKind {param.n3()}")
             return SH.NodeKindConstraintComponent, f"!({NODE_KINDS[param]})"
         if predicate in COMPARISONS:
             operator, component = COMPARISONS[predicate]
-            return component, f"!COALESCE(%V% {operator} {_term(param)}, false)"
+            return component, f"!COALESCE(%V% {operator} {term(param)}, false)"
         if predicate in (SH.minLength, SH.maxLength):
-            limit = _integer(param, predicate)
+            limit = integer(param, predicate)
             if predicate == SH.minLength:
                 test = "false" if limit == 0 else f"isBlank(%V%) || STRLEN(STR(%V%)) < {limit}"
                 return SH.MinLengthConstraintComponent, test
@@ -420,14 +405,14 @@ class _Compiler:
             flags = str(self.g.value(shape, SH.flags) or "").lower()
             # pySHACL compiles the pattern with Python's re and reads the i and m flags only.
             flags = "".join(f for f in "im" if f in flags)
-            regex = f"REGEX(STR(%V%), {_string(str(param))}, {_string(flags)})"
+            regex = f"REGEX(STR(%V%), {string(str(param))}, {string(flags)})"
             return SH.PatternConstraintComponent, f"isBlank(%V%) || !{regex}"
         if predicate == SH.languageIn:
             tags = sorted({str(t).lower() for t in self._list(param)})
             if "*" in tags:
                 ok = 'lang(%V%) != ""'
             else:
-                listed = ", ".join(_string(t) for t in tags) or '""'
+                listed = ", ".join(string(t) for t in tags) or '""'
                 # pySHACL: the whole tag, or its first subtag, is one of the list (lower-cased).
                 ok = (
                     f'lang(%V%) != "" && (LCASE(lang(%V%)) IN ({listed}) '
@@ -435,7 +420,7 @@ class _Compiler:
                 )
             return SH.LanguageInConstraintComponent, f"!(isLiteral(%V%) && {ok})"
         if predicate == SH["in"]:
-            members = [f"sameTerm(%V%, {_term(m)})" for m in self._list(param)]
+            members = [f"sameTerm(%V%, {term(m)})" for m in self._list(param)]
             return SH.InConstraintComponent, f"!({' || '.join(members) or 'false'})"
         if predicate == SH.node:
             if depth == 0:
@@ -474,7 +459,7 @@ class _Compiler:
     def path(self, node: Node) -> str:
         """A SHACL property path (SHACL 2.3.1) as a SPARQL property path."""
         if isinstance(node, URIRef):
-            return _term(node)
+            return term(node)
         if (node, RDF.first, None) in self.g:
             return "(" + "/".join(self.path(p) for p in self.g.items(node)) + ")"
         for predicate, template in (
@@ -490,58 +475,3 @@ class _Compiler:
         if alternatives is not None:
             return "(" + "|".join(self.path(p) for p in self._list(alternatives)) + ")"
         raise Unsupported(f"the property path {node.n3()}")
-
-
-def _ordered(value: str, other: str, operator: str) -> str:
-    """pySHACL compares IRIs and strings as strings, anything else by value (SHACL 4.5.3, 4.5.4)."""
-
-    def text(v: str) -> str:
-        return f'(isIRI({v}) || (isLiteral({v}) && (lang({v}) != "" || datatype({v}) = <{XSD.string}>)))'
-
-    return (
-        f"IF({text(value)} && {text(other)}, STR({value}) {operator} STR({other}), "
-        f"IF({text(value)} || {text(other)}, false, {value} {operator} {other}))"
-    )
-
-
-def _datatype(datatype: Node) -> str:
-    """True when V is a literal of the datatype that is not ill-typed (SHACL 4.1.2)."""
-    if datatype == RDF.langString:
-        return 'isLiteral(%V%) && lang(%V%) != ""'
-    if datatype == RDFS.Literal:
-        return "isLiteral(%V%)"
-    test = f"isLiteral(%V%) && datatype(%V%) = {_term(datatype)}"
-    if datatype in CHECKED_DATATYPES:
-        test += f" && COALESCE(isLiteral({_term(datatype)}(STR(%V%))), false)"
-    return test
-
-
-def _integer(node: Node, predicate: URIRef) -> int:
-    if not (isinstance(node, Literal) and isinstance(node.toPython(), int)) or node.toPython() < 0:
-        raise Unsupported(f"{predicate.n3()} {node.n3()} is not a non-negative integer")
-    return int(node.toPython())
-
-
-def _term(term: Node) -> str:
-    """The term in SPARQL syntax; a blank node would be a variable there, so it is refused."""
-    if isinstance(term, URIRef):
-        if any(c in str(term) for c in '<>"{}|^`\\ '):
-            raise Unsupported(f"the IRI {term!r}")
-        return f"<{term}>"
-    if isinstance(term, Literal):
-        if term.language:
-            return f"{_string(str(term))}@{term.language}"
-        datatype = term.datatype or XSD.string
-        return f"{_string(str(term))}^^{_term(datatype)}"
-    raise Unsupported(f"the blank node {term.n3()} as a parameter")
-
-
-def _string(text: str) -> str:
-    escaped = (
-        text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-    )
-    return f'"{escaped}"'
-
-
-def _sort_key(node: Node) -> tuple[str, str]:
-    return (type(node).__name__, str(node))
