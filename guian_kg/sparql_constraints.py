@@ -287,6 +287,14 @@ class OxigraphCopy:
         datatype = None if term.datatype.value == str(XSD.string) else URIRef(term.datatype.value)
         return Literal(term.value, lang=term.language, datatype=None if term.language else datatype)
 
+    def rewritten(self) -> list[ox.Literal]:
+        """The stored literals whose lexical form differs from the data's ("1.20" stored "1.2")."""
+        return [
+            stored
+            for stored, original in self._back.items()
+            if isinstance(stored, ox.Literal) and stored.value != str(original)
+        ]
+
     def node(self, term: Node):
         """The Oxigraph term of an rdflib term (a sh:targetNode, a class)."""
         return _to_ox(term)
@@ -296,7 +304,7 @@ class OxigraphCopy:
         nodes = {self.node(n) for n in shapes.objects(source, SH.targetNode)}
         for cls in shapes.objects(source, SH.targetClass):
             query = f"SELECT DISTINCT ?n WHERE {{ ?n a/<{RDFS.subClassOf}>* {_sparql(cls)} }}"
-            nodes.update(row[0] for row in self.store.query(query))
+            nodes.update(row[0] for row in self.store.query(query, use_default_graph_as_union=True))
         for predicate in shapes.objects(source, SH.targetSubjectsOf):
             nodes.update(
                 q.subject for q in self.store.quads_for_pattern(None, _to_ox(predicate), None)
@@ -379,10 +387,12 @@ def evaluate(
     shapes: Graph,
     copy: OxigraphCopy,
     sources: Sequence[Graph],
+    only: set | None = None,
 ) -> Graph:
     """The validation results of the constraints on the copy, as pySHACL writes them (SHACL 5.3.2).
 
     `sources` are the rdflib graphs of the copy: a blank node a result names is described next to it.
+    `only` (Oxigraph terms), when given, keeps the focus nodes it holds.
     """
     report = Graph()
     focus_cache: dict[Node, set] = {}
@@ -391,6 +401,8 @@ def evaluate(
         for source in constraint.sources:
             if source not in focus_cache:
                 focus_cache[source] = copy.focus_nodes(shapes, source)
+                if only is not None:
+                    focus_cache[source] &= only
             focus |= focus_cache[source]
         for this, row in _rows(constraint, copy.store, focus):
             _write(report, constraint, copy, this, row, shapes, sources)
@@ -401,11 +413,18 @@ def _rows(constraint: SparqlConstraint, store: ox.Store, focus: set):
     """(focus node, solution as a dict) for each distinct solution, as pySHACL pre-binds $this."""
     if constraint.binding == PER_NODE:
         runs = (
-            (node, store.query(constraint.query, substitutions={ox.Variable("this"): node}))
+            (
+                node,
+                store.query(
+                    constraint.query,
+                    substitutions={ox.Variable("this"): node},
+                    use_default_graph_as_union=True,
+                ),
+            )
             for node in focus
         )
     else:
-        runs = [(None, store.query(constraint.query))]
+        runs = [(None, store.query(constraint.query, use_default_graph_as_union=True))]
     for node, solutions in runs:
         names = [v.value for v in solutions.variables]
         seen: dict[Node, set] = {}
@@ -465,7 +484,7 @@ def _write(
         (value, sources),
     ):
         if isinstance(node, BNode):
-            _describe(report, node, graphs)
+            describe_blank(report, node, graphs)
 
 
 def _substitute(message: Literal, bound: dict[str, Node]) -> Literal:
@@ -478,7 +497,7 @@ def _substitute(message: Literal, bound: dict[str, Node]) -> Literal:
     return Literal(text, lang=message.language)
 
 
-def _describe(report: Graph, node: BNode, graphs: Sequence[Graph]) -> None:
+def describe_blank(report: Graph, node: BNode, graphs: Sequence[Graph]) -> None:
     todo, seen = [node], set()
     while todo:
         subject = todo.pop()

@@ -1,28 +1,31 @@
 """SHACL validation, and the report a curator can act on (text, Turtle or JSON).
 
-Two engines give the same results (tests/test_validation_engines.py proves it on every fixture):
+Three engines give the same results (tests/test_validation_engines.py proves it on every fixture):
 "pyshacl", the reference, runs every constraint with pySHACL; "split", the default, runs the core
-constraints with pySHACL and the SHACL-SPARQL constraints on Oxigraph (sparql_constraints.py).
+constraints with pySHACL and the SHACL-SPARQL constraints on Oxigraph (sparql_constraints.py);
+"oxigraph" runs everything on Oxigraph, the core constraints compiled to SPARQL (shacl_sparql.py).
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Literal as Choice
 
+import pyoxigraph as ox
 from pyshacl import validate as shacl_validate
-from rdflib import Graph, Literal
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
-from . import sparql_constraints
+from . import shacl_sparql, sparql_constraints
 from .errors import InputError
 from .namespaces import shorten
 from .write import serialize_graph
 
-ENGINES = ("split", "pyshacl")
-Engine = Choice["split", "pyshacl"]
+ENGINES = ("split", "pyshacl", "oxigraph")
+Engine = Choice["split", "pyshacl", "oxigraph"]
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,9 @@ class Report:
     # Where the SHACL-SPARQL constraints ran: "oxigraph", or "rdflib" (pySHACL's engine) for the
     # reference engine and for data Oxigraph would change (an upper-case language tag, "1.20").
     sparql_engine: str = "rdflib"
+    # Where the core constraints ran: "pyshacl", or "oxigraph" (the oxigraph engine, unless the
+    # shapes use what shacl_sparql does not compile or Oxigraph would change the data).
+    core_engine: str = "pyshacl"
 
     def text(self) -> str:
         """Readable report: one block per focus node, each result with its message in zh and en."""
@@ -87,7 +93,12 @@ def validate(data: Graph, shapes: Graph, ontology: Graph, engine: Engine = "spli
         raise InputError(
             f"unknown validation engine {engine!r}: choose one of {', '.join(ENGINES)}"
         )
-    copy = sparql_constraints.OxigraphCopy.of([data, ontology]) if engine == "split" else None
+    copy = sparql_constraints.OxigraphCopy.of([data, ontology]) if engine != "pyshacl" else None
+    if copy is not None and engine == "oxigraph":
+        try:
+            return _on_oxigraph(copy, shapes, None, [data, ontology])
+        except shacl_sparql.Unsupported:
+            copy = None  # the reference engine runs what the compiler does not, or would misread
     if copy is None:
         conforms, report_graph = _pyshacl(data + ontology, shapes)
         return _report(conforms, report_graph, "rdflib")
@@ -102,6 +113,114 @@ def validate(data: Graph, shapes: Graph, ontology: Graph, engine: Engine = "spli
     conforms = conforms and (None, SH.resultSeverity, SH.Violation) not in found
     report_graph.set((report_node, SH.conforms, Literal(conforms)))
     return _report(conforms, report_graph, "oxigraph")
+
+
+def validate_store(store: ox.Store, shapes: Graph, focus: Collection[str] | None = None) -> Report:
+    """Validate the union of the store's graphs (data and ontology) against `shapes` on Oxigraph.
+
+    `focus` (IRIs, blank nodes as "_:label") keeps the results whose focus node it names. Shapes
+    the compiler does not run (shacl_sparql.Unsupported) are run by pySHACL on a copy of the store.
+    """
+    copy = sparql_constraints.OxigraphCopy(store, {})
+    try:
+        return _on_oxigraph(copy, shapes, focus, [])
+    except shacl_sparql.Unsupported:
+        graph = Graph()
+        graph.addN(
+            (copy.term(q.subject), copy.term(q.predicate), copy.term(q.object), graph)
+            for q in store
+        )
+        conforms, report_graph = _pyshacl(graph, shapes)
+        report = _report(conforms, report_graph, "rdflib")
+        if focus is not None:
+            report.results = [r for r in report.results if _name(r.focus, report_graph) in focus]
+            report.conforms = not any(r.severity == "sh:Violation" for r in report.results)
+        return report
+
+
+def _on_oxigraph(
+    copy: sparql_constraints.OxigraphCopy,
+    shapes: Graph,
+    focus: Collection[str] | None,
+    sources: Sequence[Graph],
+) -> Report:
+    """Every constraint on Oxigraph: the core ones compiled to SPARQL, the SHACL-SPARQL ones as
+    sparql_constraints runs them; raises shacl_sparql.Unsupported before running anything."""
+    core, constraints = sparql_constraints.split(shapes)
+    if (None, SH.sparql, None) in core:
+        raise shacl_sparql.Unsupported("a SHACL-SPARQL constraint sparql_constraints does not run")
+    plan = shacl_sparql.compile_shapes(core)
+    rewritten = copy.rewritten()
+    if rewritten and any(
+        URIRef(q.predicate.value) in plan.lexical
+        for literal in rewritten
+        for q in copy.store.quads_for_pattern(None, None, literal)
+    ):
+        raise shacl_sparql.Unsupported("a literal Oxigraph rewrote is read by its lexical form")
+    only = None if focus is None else {_ox_node(name) for name in focus}
+    report_graph = Graph()
+    report_node = BNode()
+    report_graph.add((report_node, RDF.type, SH.ValidationReport))
+    values = ""
+    if only is not None and all(isinstance(n, ox.NamedNode) for n in only):
+        values = "VALUES ?this { " + " ".join(str(n) for n in sorted(only, key=str)) + " }"
+    for check in plan.checks:
+        query = (
+            "SELECT DISTINCT ?src ?this ?value ?key WHERE { "
+            f"{shacl_sparql.focus_pattern(core, check.sources)} {values} {check.pattern} }}"
+        )
+        for row in copy.store.query(query, use_default_graph_as_union=True):
+            if only is not None and row["this"] not in only:
+                continue
+            value = row["value"]
+            _add_result(
+                report_graph,
+                report_node,
+                check,
+                copy.term(row["this"]),
+                None if value is None else copy.term(value),
+                shapes,
+            )
+    found = sparql_constraints.evaluate(constraints, shapes, copy, sources, only)
+    for result in found.subjects(RDF.type, SH.ValidationResult):
+        report_graph.add((report_node, SH.result, result))
+    report_graph += found
+    # allow_warnings: only a sh:Violation makes the graph not conform, as pySHACL counts them.
+    conforms = (None, SH.resultSeverity, SH.Violation) not in report_graph
+    report_graph.add((report_node, SH.conforms, Literal(conforms)))
+    report = _report(conforms, report_graph, "oxigraph")
+    report.core_engine = "oxigraph"
+    return report
+
+
+def _add_result(
+    graph: Graph, report: Node, check: shacl_sparql.Check, focus: Node, value, shapes: Graph
+) -> None:
+    """One sh:ValidationResult as pySHACL writes it: a path of blank nodes comes with its triples."""
+    result = BNode()
+    graph.add((report, SH.result, result))
+    graph.add((result, RDF.type, SH.ValidationResult))
+    graph.add((result, SH.sourceConstraintComponent, check.component))
+    graph.add((result, SH.sourceShape, check.shape))
+    graph.add((result, SH.resultSeverity, check.severity))
+    graph.add((result, SH.focusNode, focus))
+    if value is not None:
+        graph.add((result, SH.value, value))
+    if check.path is not None:
+        graph.add((result, SH.resultPath, check.path))
+        if isinstance(check.path, BNode):
+            sparql_constraints.describe_blank(graph, check.path, [shapes])
+    for message in check.messages:
+        graph.add((result, SH.resultMessage, message))
+
+
+def _ox_node(name: str) -> ox.NamedNode | ox.BlankNode:
+    return ox.BlankNode(name[2:]) if name.startswith("_:") else ox.NamedNode(name)
+
+
+def _name(focus: str, graph: Graph) -> str:
+    """A focus node of a Result as `validate_store` names it: a blank node as "_:label"."""
+    return f"_:{focus}" if (None, SH.focusNode, BNode(focus)) in graph else focus
 
 
 def _pyshacl(data: Graph, shapes: Graph) -> tuple[bool, Graph]:

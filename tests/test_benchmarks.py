@@ -94,3 +94,16 @@ def test_validate_benchmark_runs_in_smoke_mode():
     assert "old: pySHACL, every constraint" in out and "new: core on pySHACL" in out
     assert "CPU ratio old/new" in out
     assert "gks:ReferenceShape" in out and "all SHACL-SPARQL constraints" in out
+
+
+def test_validate_scale_benchmark_runs_in_smoke_mode():
+    out = _run("benchmarks/validate_scale.py", "--smoke")
+    rows = [line.split() for line in out.splitlines() if line.endswith("conforms")]
+    # 1 and 2 copies on the oxigraph engine (its core on Oxigraph), 1 copy on pySHACL.
+    assert [(row[0], row[2]) for row in rows] == [
+        ("1", "oxigraph"),
+        ("1", "pyshacl"),
+        ("2", "oxigraph"),
+    ]
+    assert "(core on" not in out  # no fallback to pySHACL
+    assert "growth exponent of oxigraph CPU time" in out and "CPU ratio pySHACL/oxigraph" in out
