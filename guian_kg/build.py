@@ -25,7 +25,7 @@ from .publish import check_folder, publish
 from .read import parse_files, read_quads
 from .terms import node, to_oxigraph, to_rdflib
 from .units import Counts, Unit, enrich_units
-from .validate import Report, validate
+from .validate import Report, validate_store
 from .void import DUMP_STEM, describe
 from .write import serialize_quads, store_dumps
 
@@ -188,8 +188,9 @@ def shapes_graph() -> Graph:
 
 
 def check(kg: KnowledgeGraph) -> Report:
-    """Validate the data and the dataset description against the shapes."""
-    return validate(kg.data + kg.void, shapes_graph(), kg.ontology)
+    """Validate the data and the dataset description, with the ontology, against the shapes: on
+    the store, every constraint run by Oxigraph (validate.validate_store)."""
+    return validate_store(kg.store, shapes_graph())
 
 
 def dump_files(kg: KnowledgeGraph, base: str = DEFAULT_BASE) -> dict[str, bytes]:
