@@ -112,8 +112,10 @@ def unit_key(unit: Unit) -> str:
     for path in unit.files:
         try:
             data = Path(path).read_bytes()
+        except FileNotFoundError:
+            raise InputError(f"{path}: no such file") from None
         except OSError as exc:
-            raise InputError(f"{path}: {exc.strerror or 'cannot read'}") from None
+            raise InputError(f"{path}: cannot read: {exc.strerror}") from None
         digest.update(f"\0{Path(path).name}\0{len(data)}\0".encode())
         digest.update(data)
     return digest.hexdigest()[:32]
