@@ -16,9 +16,7 @@ later query loads the cache with pyoxigraph alone and never imports rdflib or py
 from __future__ import annotations
 
 import contextlib
-import os
 import re
-import stat
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,6 +26,7 @@ import pyoxigraph as ox
 
 from . import __version__, default_cache_dir, resources
 from . import store as stores
+from .cache_files import starts_with, write_whole
 from .errors import QueryError, RDFSyntaxError
 from .formats import get_format
 from .offline import readable
@@ -224,33 +223,15 @@ def _nquads(kg: KnowledgeGraph) -> bytes:
 
 
 def _write_cache(folder: Path, target: Path, data: bytes) -> None:
-    """Write the cache atomically and drop older ones (only files that carry our mark); a cache that
-    cannot be written is skipped."""
-    import tempfile
-
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".nq")
-    except OSError:
+    """Write the cache whole and drop older ones (only files that carry our mark)."""
+    if not write_whole(target, data):
         return
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, target)
-        for old in folder.glob(f"{_CACHE_PREFIX}*.nq"):
-            if old != target and _is_our_cache(old):
-                old.unlink(missing_ok=True)
-    except OSError:
-        Path(tmp).unlink(missing_ok=True)
+    for old in folder.glob(f"{_CACHE_PREFIX}*.nq"):
+        if old != target and _is_our_cache(old):
+            old.unlink(missing_ok=True)
 
 
 def _is_our_cache(path: Path) -> bool:
     """Whether `path` is a regular file that starts with the mark of its own key."""
     key = path.name.removeprefix(_CACHE_PREFIX).removesuffix(".nq")
-    mark = _CACHE_MARK.format(key=key).encode("utf-8")
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
-        return False
-    with os.fdopen(fd, "rb") as handle:
-        return stat.S_ISREG(os.fstat(handle.fileno()).st_mode) and handle.read(len(mark)) == mark
+    return starts_with(path, _CACHE_MARK.format(key=key).encode("utf-8"))

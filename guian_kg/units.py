@@ -14,8 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import stat
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -26,6 +24,7 @@ from rdflib.namespace import DCTERMS, RDF
 
 from . import __version__
 from .anchor import Pending
+from .cache_files import starts_with, write_whole
 from .corpus import Article
 from .enrich import enrich
 from .errors import GuianKGError, InputError
@@ -183,17 +182,7 @@ def _store(folder: Path, key: str, result: Enriched) -> None:
     target = folder / f"{key}.nt"
     if (target.exists() or target.is_symlink()) and not _is_ours(target):
         return  # never replace what guian-kg did not write
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".nt")
-    except OSError:
-        return
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(first + result.ntriples)
-        os.replace(tmp, target)
-    except OSError:
-        Path(tmp).unlink(missing_ok=True)
+    write_whole(target, first + result.ntriples)
 
 
 def _prune(folder: Path, used: set[str]) -> None:
@@ -211,15 +200,8 @@ def _prune(folder: Path, used: set[str]) -> None:
 
 
 def _is_ours(path: Path) -> bool:
-    """Whether `path` is a regular file (not a link) that starts with the mark of its key."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
-        return False
-    with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-            return False
-        return handle.readline().startswith(_MARK.format(key=path.stem).encode("utf-8"))
+    """Whether `path` is a regular file that starts with the mark of its key."""
+    return starts_with(path, _MARK.format(key=path.stem).encode("utf-8"))
 
 
 @cache

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import re
 import shutil
@@ -13,12 +14,14 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 
 import httpx
 import pytest
 
 from guian_kg import DEFAULT_BASE
 from guian_kg.build import KnowledgeGraph, build, load
+from guian_kg.corpus import Corpus
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,6 +30,23 @@ ROOT = Path(__file__).resolve().parents[1]
 def kg() -> KnowledgeGraph:
     """The project's knowledge graph, loaded and enriched (not validated)."""
     return load()
+
+
+def corpus_generator() -> ModuleType:
+    """benchmarks/corpus.py, the generator of synthetic corpora shaped like the real article."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        return importlib.import_module("corpus")
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+
+
+@pytest.fixture(scope="session")
+def corpus_kg(tmp_path_factory) -> KnowledgeGraph:
+    """A generated corpus of 2 articles (seed 0), read and enriched by the build."""
+    out = tmp_path_factory.mktemp("corpus")
+    corpus_generator().generate(out, 2, seed=0)
+    return load(corpus=Corpus(out))
 
 
 @pytest.fixture(scope="session")

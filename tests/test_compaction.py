@@ -4,9 +4,7 @@ and every form of statement the context meets; what it does not handle, it refus
 
 from __future__ import annotations
 
-import importlib
 import json
-import sys
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -15,9 +13,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
 
 from guian_kg import jsonld
-from guian_kg.build import load
 from guian_kg.compaction import CompactionUnsupported, Compactor, compact_quads, jsonld_context
-from guian_kg.corpus import Corpus
 from guian_kg.iri import DEFAULT_BASE
 from guian_kg.json_text import dump_sorted
 from guian_kg.namespaces import GK, OA, QUDT
@@ -31,19 +27,6 @@ def new_and_pyld(graphs: list[tuple[URIRef | None, Graph]], base: str = DEFAULT_
     """The new writer's text and PyLD's compaction of the same graphs, dumped the same way."""
     new = compact_quads(oxigraph_quads(graphs), base)
     return new, jsonld.dumps(jsonld.compact_with_pyld(graphs, base))
-
-
-@pytest.fixture(scope="module")
-def corpus_kg(tmp_path_factory):
-    """A generated 2-article corpus, loaded and enriched."""
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        generator = importlib.import_module("corpus")
-    finally:
-        sys.path.remove(str(ROOT / "benchmarks"))
-    out = tmp_path_factory.mktemp("corpus")
-    generator.generate(out, 2, seed=0)
-    return load(corpus=Corpus(out))
 
 
 def test_the_dump_is_pyld_compaction_byte_for_byte(kg):

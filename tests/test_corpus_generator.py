@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import filecmp
 import hashlib
-import importlib
 import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from conftest import corpus_generator
 from rdflib import Graph
 from rdflib.namespace import DCTERMS, RDF, XSD
 
@@ -24,16 +24,9 @@ from guian_kg.resources import ontology_files
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _corpus_module() -> ModuleType:
-    benchmarks = str(ROOT / "benchmarks")
-    if benchmarks not in sys.path:
-        sys.path.insert(0, benchmarks)
-    return importlib.import_module("corpus")
-
-
 @pytest.fixture(scope="module")
 def corpus_module() -> ModuleType:
-    return _corpus_module()
+    return corpus_generator()
 
 
 @pytest.fixture(scope="module")
@@ -157,7 +150,6 @@ def test_the_whole_corpus_conforms_to_the_shapes(corpus):
 def test_the_generators_vocabulary_uses_only_the_projects_own_terms():
     """benchmarks/corpus_vocabulary.py: every metric, role and qualifier is a concept the ontology
     declares, so synthetic data is shaped like the real one, not like a guess."""
-    import sys
 
     sys.path.insert(0, str(ROOT / "benchmarks"))
     import corpus_vocabulary as words

@@ -4,17 +4,14 @@ features and statements it does not handle are refused."""
 
 from __future__ import annotations
 
-import importlib
-import sys
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
 from guian_kg import jsonld
-from guian_kg.build import dump_files, load
+from guian_kg.build import dump_files
 from guian_kg.compaction import CompactionUnsupported, compactor
-from guian_kg.corpus import Corpus
 from guian_kg.framing import FRAMES, frame_quads, load_frame_document, read_frame
 from guian_kg.iri import DEFAULT_BASE
 from guian_kg.write import oxigraph_quads
@@ -29,19 +26,6 @@ def new_and_pyld(kg, name: str, base: str = DEFAULT_BASE) -> tuple[str, str]:
     new = frame_quads(oxigraph_quads(pairs), name, base)
     union = pairs[0][1] + pairs[1][1]
     return new, jsonld.dumps(jsonld.frame_with_pyld(union, name, base))
-
-
-@pytest.fixture(scope="module")
-def corpus_kg(tmp_path_factory):
-    """A generated 2-article corpus, loaded and enriched."""
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        generator = importlib.import_module("corpus")
-    finally:
-        sys.path.remove(str(ROOT / "benchmarks"))
-    out = tmp_path_factory.mktemp("corpus")
-    generator.generate(out, 2, seed=0)
-    return load(corpus=Corpus(out))
 
 
 @pytest.mark.parametrize("name", FRAMES)

@@ -4,12 +4,11 @@ are unchanged. Whatever the path, the graph is the same."""
 
 from __future__ import annotations
 
-import importlib
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
+from conftest import corpus_generator
 
 from guian_kg.build import load
 from guian_kg.corpus import Corpus
@@ -22,13 +21,8 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory) -> Path:
     """A generated corpus of 8 articles: 9 units, enough for the worker processes."""
-    sys.path.insert(0, str(ROOT / "benchmarks"))
-    try:
-        corpus_module = importlib.import_module("corpus")
-    finally:
-        sys.path.remove(str(ROOT / "benchmarks"))
     out = tmp_path_factory.mktemp("generated")
-    corpus_module.generate(out, 8, seed=3)
+    corpus_generator().generate(out, 8, seed=3)
     return out
 
 

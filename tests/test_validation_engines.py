@@ -6,9 +6,7 @@ ours do not."""
 
 from __future__ import annotations
 
-import importlib
 import os
-import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -19,8 +17,7 @@ from rdflib.namespace import RDFS, SH
 
 from guian_kg import shacl_sparql
 from guian_kg import sparql_constraints as sc
-from guian_kg.build import KnowledgeGraph, load, shapes_graph
-from guian_kg.corpus import Corpus
+from guian_kg.build import KnowledgeGraph, shapes_graph
 from guian_kg.errors import InputError
 from guian_kg.namespaces import GK
 from guian_kg.validate import ENGINES, Report, validate, validate_store
@@ -118,16 +115,9 @@ def test_every_engine_gives_the_same_results_on_the_project_graph(kg: KnowledgeG
 
 
 @pytest.fixture(scope="module")
-def generated_corpus(tmp_path_factory) -> KnowledgeGraph:
+def generated_corpus(corpus_kg) -> KnowledgeGraph:
     """A generated corpus of 2 articles (benchmarks/corpus.py), read and enriched by the build."""
-    sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
-    try:
-        generator = importlib.import_module("corpus")
-    finally:
-        sys.path.pop(0)
-    out = tmp_path_factory.mktemp("corpus")
-    generator.generate(out, 2, seed=0)
-    return load(corpus=Corpus(out))
+    return corpus_kg
 
 
 def test_every_engine_gives_the_same_results_on_a_generated_corpus(generated_corpus, shapes):

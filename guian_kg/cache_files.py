@@ -1,0 +1,38 @@
+"""Files guian-kg keeps in its cache folder (the query cache, the enriched units): written whole or
+not at all, and each starting with a mark that proves guian-kg wrote it, so that guian-kg replaces
+or deletes only files that carry it."""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from pathlib import Path
+
+
+def write_whole(target: Path, data: bytes) -> bool:
+    """Write `target` through a temporary file and a rename; False (nothing written) if the
+    folder cannot take it: a cache that cannot be written is skipped."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
+    except OSError:
+        return False
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, target)
+    except OSError:
+        Path(tmp).unlink(missing_ok=True)
+        return False
+    return True
+
+
+def starts_with(path: Path, mark: bytes) -> bool:
+    """Whether `path` is a regular file (not a link, a FIFO, a device) whose bytes start with `mark`."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return False
+    with os.fdopen(fd, "rb") as handle:
+        return stat.S_ISREG(os.fstat(handle.fileno()).st_mode) and handle.read(len(mark)) == mark
