@@ -227,8 +227,9 @@ def dump_files(kg: KnowledgeGraph, base: str = DEFAULT_BASE) -> dict[str, bytes]
     return dict(sorted(files.items()))
 
 
-# Files made together (one process each): the first two share a pass over the N-Quads lines.
-DUMP_GROUPS = ("nq trig", "nt ttl", "jsonld", "designations")
+# Files made together, one process each, the longest first (at 1,000 articles, CPU seconds:
+# designations 25, nt+ttl 14, nq+trig 12, jsonld 8): two cores finish in about 33 s, not 39.
+DUMP_GROUPS = ("designations", "nt ttl", "nq trig", "jsonld")
 
 
 def _rebased(store: ox.Store, base: str) -> ox.Store:
