@@ -135,9 +135,9 @@ def build(out: Path, base: str, data: tuple[Path, ...]) -> None:
     units = result.kg.units
     click.echo(
         f"built {len(result.kg.store)} triples into {out} in {sum(result.timings.values()):.2f} s "
-        f"({units.enriched} of {units.enriched + units.from_cache} parts read and anchored, "
-        f"the rest unchanged since the last build); its store for `query` and `serve`: "
-        f"{result.store}",
+        f"({units.enriched} of {units.enriched + units.from_cache} parts read and anchored anew, "
+        f"{units.from_cache} unchanged since an earlier build); its store for `query` and "
+        f"`serve`: {result.store}",
         err=True,
     )
 
