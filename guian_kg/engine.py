@@ -217,9 +217,9 @@ def default_prefixes() -> dict[str, str]:
 
 
 def _nquads(kg: KnowledgeGraph) -> bytes:
-    from .write import serialize_dataset
+    from .write import store_dumps
 
-    return serialize_dataset(kg.graphs(), "nq").encode("utf-8")
+    return store_dumps(kg.store, formats=("nq",))["nq"].encode("utf-8")
 
 
 def _write_cache(folder: Path, target: Path, data: bytes) -> None:

@@ -30,8 +30,8 @@ from ..namespaces import SCHEMA, prefixes
 from ..query import Example, examples
 from ..read import parse_files
 from ..resources import shapes_files
+from ..terms import to_oxigraph
 from ..void import DUMP_STEM
-from ..write import to_oxigraph
 
 if TYPE_CHECKING:
     from ..build import KnowledgeGraph
