@@ -15,6 +15,8 @@ class RDFFormat:
     rdflib: str  # rdflib plugin name
     quads: bool  # keeps named graphs
     aliases: tuple[str, ...] = ()
+    # Other media types answered with this format: a client asking for plain JSON gets JSON-LD.
+    also_media_types: tuple[str, ...] = ()
 
 
 FORMATS: tuple[RDFFormat, ...] = (
@@ -22,7 +24,15 @@ FORMATS: tuple[RDFFormat, ...] = (
     RDFFormat("nt", "application/n-triples", "nt", "nt", False, ("ntriples", "n-triples")),
     RDFFormat("nq", "application/n-quads", "nq", "nquads", True, ("nquads", "n-quads")),
     RDFFormat("trig", "application/trig", "trig", "trig", True, ()),
-    RDFFormat("jsonld", "application/ld+json", "jsonld", "json-ld", True, ("json-ld",)),
+    RDFFormat(
+        "jsonld",
+        "application/ld+json",
+        "jsonld",
+        "json-ld",
+        True,
+        ("json-ld",),
+        ("application/json",),
+    ),
     RDFFormat("rdfxml", "application/rdf+xml", "rdf", "xml", False, ("xml", "rdf")),
 )
 
@@ -34,7 +44,7 @@ def get_format(name: str) -> RDFFormat:
     """Look a format up by name, alias, media type or extension; raise InputError naming the choices."""
     key = name.strip().lower()
     for fmt in FORMATS:
-        if key in (fmt.name, fmt.media_type, fmt.extension, *fmt.aliases):
+        if key in (fmt.name, fmt.media_type, fmt.extension, *fmt.aliases, *fmt.also_media_types):
             return fmt
     choices = ", ".join(f.name for f in FORMATS)
     raise InputError(f"unknown RDF format {name!r}; choose one of: {choices}")
