@@ -1,32 +1,39 @@
 """What long work is doing, on a terminal: one line on stderr, redrawn with the time spent.
 
-Only when stderr is a terminal: in a pipe or a log nothing is written, so output stays as it was.
+Only when the stream is a terminal: in a pipe or a log nothing is written, so output stays as it
+was. The redraw is a SIGALRM timer's handler, not a thread: the build forks worker processes, and
+a fork while a thread held the stream's lock would leave the child a lock nobody releases (timers
+are not inherited across fork). The line is written with os.write, never through the stream's
+buffer, which the interrupted code might be in the middle of.
 """
 
 from __future__ import annotations
 
-import threading
+import os
+import signal
 import time
 from typing import TextIO
 
 REDRAW = 0.5  # seconds between redraws of the elapsed time
+CLEAR = "\r\033[K"  # to the start of the line, erase it
 
 
 class Progress:
-    """`with Progress(sys.stderr) as p: p.step("validating")`: the line is cleared at the end."""
+    """`with Progress(sys.stderr) as p: p.step("validating")`: the line is cleared at the end.
+
+    On a terminal it must be entered in the main thread (signal handlers live there)."""
 
     def __init__(self, stream: TextIO):
-        self.stream = stream
         self.live = stream.isatty()
+        self._fd = stream.fileno() if self.live else -1
         self._text = ""
         self._started = time.monotonic()
-        self._lock = threading.Lock()
-        self._done = threading.Event()
-        self._thread = threading.Thread(target=self._redraw, daemon=True)
+        self._previous = None
 
     def __enter__(self) -> Progress:
         if self.live:
-            self._thread.start()
+            self._previous = signal.signal(signal.SIGALRM, lambda signum, frame: self._draw())
+            signal.setitimer(signal.ITIMER_REAL, REDRAW, REDRAW)
         return self
 
     def step(self, text: str) -> None:
@@ -36,20 +43,11 @@ class Progress:
 
     def __exit__(self, *exc) -> None:
         if self.live:
-            self._done.set()
-            self._thread.join()
-            with self._lock:
-                self.stream.write("\r\033[K")  # the line goes: the result or the error follows
-                self.stream.flush()
-
-    def _redraw(self) -> None:
-        while not self._done.wait(REDRAW):
-            self._draw()
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self._previous)
+            os.write(self._fd, CLEAR.encode())  # the line goes: the result or the error follows
 
     def _draw(self) -> None:
-        if not (self.live and self._text):
-            return
-        with self._lock:
+        if self.live and self._text:
             seconds = time.monotonic() - self._started
-            self.stream.write(f"\r\033[K{self._text}… {seconds:.0f} s")
-            self.stream.flush()
+            os.write(self._fd, f"{CLEAR}{self._text}… {seconds:.0f} s".encode())

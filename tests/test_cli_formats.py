@@ -4,8 +4,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import os
+import pty
 from pathlib import Path
 
 import pytest
@@ -248,17 +251,18 @@ def test_stats_of_a_built_folder_and_of_files(runner, dist):
     assert "give --dist or FILES, not both" in both.stderr
 
 
-class Terminal(io.StringIO):
-    def isatty(self) -> bool:
-        return True
-
-
 def test_progress_draws_on_a_terminal_and_clears_its_line():
-    stream = Terminal()
-    with Progress(stream) as progress:
+    controller, terminal = pty.openpty()
+    with os.fdopen(terminal, "w") as stream, Progress(stream) as progress:
         progress.step("validating 3,828 triples")
-    assert stream.getvalue().startswith("\r\x1b[Kvalidating 3,828 triples… 0 s")
-    assert stream.getvalue().endswith("\r\x1b[K")
+    drawn = b""
+    with contextlib.suppress(OSError):  # EIO: the terminal side is closed, all is read
+        while chunk := os.read(controller, 1024):
+            drawn += chunk
+    os.close(controller)
+    text = drawn.decode()
+    assert text.startswith("\r\x1b[Kvalidating 3,828 triples… 0 s")
+    assert text.endswith("\r\x1b[K")
 
 
 def test_progress_writes_nothing_in_a_pipe():
