@@ -49,8 +49,8 @@ def get_format(name: str) -> RDFFormat:
     for fmt in FORMATS:
         if key in (fmt.name, fmt.media_type, fmt.extension, *fmt.aliases, *fmt.also_media_types):
             return fmt
-    choices = ", ".join(f.name for f in FORMATS)
-    raise InputError(f"unknown RDF format {name!r}; choose one of: {choices}")
+    offered = ", ".join(f.name for f in FORMATS)
+    raise InputError(f"unknown RDF format {name!r}; choose one of: {offered}")
 
 
 @dataclass(frozen=True)
