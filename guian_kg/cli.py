@@ -18,8 +18,8 @@ import click
 
 from . import DEFAULT_BASE, __version__
 from .errors import GuianKGError, OutputError, ValidationFailed
-from .formats import DUMP_FORMATS, get_format
-from .query import GRAPH_FORMATS, TABLE_FORMATS
+from .formats import FORMATS, RESULT_FORMATS, choices, get_format, named, output_format
+from .progress import Progress
 
 # `guian-kg query` answers from a cached dump with pyoxigraph alone, so that it starts in a blink:
 # the modules that import rdflib or pyshacl (build, iri, serialize, stats) are imported inside the
@@ -128,7 +128,9 @@ def build(out: Path, base: str, data: tuple[Path, ...]) -> None:
     from .iri import check_base
 
     files, corpus = data_inputs(data)
-    result = run_build(out, check_base(base), data_paths=files, corpus=corpus)
+    with Progress(sys.stderr) as progress:
+        progress.step(f"building {out}: reading, anchoring, validating and writing")
+        result = run_build(out, check_base(base), data_paths=files, corpus=corpus)
     _echo_result("".join(f"{path}\n" for path in result.files))
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
@@ -152,21 +154,38 @@ def build(out: Path, base: str, data: tuple[Path, ...]) -> None:
     show_default=True,
     help="Report format.",
 )
+@click.option(
+    "--data-format",
+    metavar="SYNTAX",
+    help="Read every FILE (and -) in this RDF syntax whatever its extension, as riot's --syntax: "
+    + choices(FORMATS)
+    + ".  [default: from each file's extension; Turtle for -]",
+)
 @reports_errors
-def validate(files: tuple[Path, ...], fmt: str) -> None:
-    """Validate the project's data, or the given data FILES, or one corpus folder, against the SHACL shapes.
+def validate(files: tuple[Path, ...], fmt: str, data_format: str | None) -> None:
+    """Validate the project's data, or the given data FILES (- for stdin), or one corpus folder, against the SHACL shapes.
 
+    FILES may be Turtle sources or the dumps `build` writes (.nq, .trig, .jsonld, .ttl, .nt).
     The report goes to stdout; exit 1 if the data does not conform. Quotes of FILES are anchored
     in the project's articles.
 
     Example: guian-kg validate data
 
     Example: guian-kg validate dist/guian-kg.nq
+
+    Example: guian-kg validate --data-format nq - < dist/guian-kg.nq
     """
     from .build import check, data_inputs, load
+    from .inputs import staged
 
-    paths, corpus = data_inputs(files)
-    report = check(load(paths, corpus=corpus))
+    if data_format:
+        data_format = named(data_format, FORMATS, "--data-format")
+    with staged(files, data_format, sys.stdin.buffer) as paths, Progress(sys.stderr) as progress:
+        inputs, corpus = data_inputs(paths)
+        progress.step("reading and anchoring the data")
+        kg = load(inputs, corpus=corpus)
+        progress.step(f"validating {len(kg.store):,} triples")
+        report = check(kg)
     output = {"text": report.text, "turtle": report.turtle, "json": report.json}[fmt]()
     _echo_result(output)
     if not report.conforms:
@@ -177,16 +196,14 @@ def validate(files: tuple[Path, ...], fmt: str) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice([*DUMP_FORMATS, "rdfxml"]),
-    default="ttl",
-    show_default=True,
-    help="RDF format.",
+    metavar="FORMAT",
+    help=f"RDF format: {choices(FORMATS)}.  [default: from the extension of -o FILE; ttl on stdout]",
 )
 @click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="File to write (default stdout).",
+    help="File to write (default stdout); its extension gives the format without --format.",
 )
 @click.option(
     "--base", default=DEFAULT_BASE, show_default=True, help="Base IRI of every identifier."
@@ -207,17 +224,24 @@ def validate(files: tuple[Path, ...], fmt: str) -> None:
 )
 @reports_errors
 def export(
-    fmt: str, output: Path | None, base: str, frame_name: str | None, context_mode: str | None
+    fmt: str | None,
+    output: Path | None,
+    base: str,
+    frame_name: str | None,
+    context_mode: str | None,
 ) -> None:
     """Write the whole graph in one RDF format (quad formats keep the named graphs).
 
     Example: guian-kg export --format nq -o guian-kg.nq
 
     Example: guian-kg export --format jsonld --frame designation -o designations.jsonld
+
+    Example: guian-kg export -o guian-kg.trig
     """
     from .build import load
     from .iri import check_base
 
+    fmt = output_format(fmt, output, FORMATS, "ttl", "export")
     if (frame_name or context_mode) and fmt != "jsonld":
         raise click.UsageError("--frame and --context apply to --format jsonld only")
     graphs = load().graphs(check_base(base))
@@ -239,28 +263,35 @@ def export(
 
 
 @cli.command()
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--dist",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Count a folder written by `guian-kg build` (its guian-kg.nq, or the store made of it).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @reports_errors
-def stats(as_json: bool) -> None:
-    """Print counts: triples per named graph, designations, observations, quotes, classes.
+def stats(files: tuple[Path, ...], dist: Path | None, as_json: bool) -> None:
+    """Print counts of the project's graph, a built DIR, or RDF FILES: triples per named graph,
+    designations, observations, quotes, instances per class.
 
     Example: guian-kg stats --json
-    """
-    from .build import load
-    from .stats import statistics
 
-    figures = statistics(load())
+    Example: guian-kg stats --dist dist
+    """
+    from . import engine
+    from .stats import statistics, table
+    from .void import DUMP_STEM
+
+    if dist and files:
+        raise click.UsageError("give --dist or FILES, not both")
+    if dist:
+        files = (dist / f"{DUMP_STEM}.nq",)
+    figures = statistics(engine.store_from_files(files) if files else engine.project_store())
     if as_json:
         _echo_result(json.dumps(figures, ensure_ascii=False, indent=2) + "\n")
-        return
-    lines = []
-    for key, value in figures.items():
-        if isinstance(value, dict):
-            lines.append(f"{key}:")
-            lines.extend(f"  {k:<28} {v}" for k, v in value.items())
-        else:
-            lines.append(f"{key:<30} {value}")
-    _echo_result("\n".join(lines) + "\n")
+    else:
+        _echo_result(table(figures))
 
 
 @cli.command()
@@ -268,10 +299,19 @@ def stats(as_json: bool) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice([*TABLE_FORMATS, *GRAPH_FORMATS]),
-    help="SELECT/ASK: table (default on a terminal), csv (default otherwise), tsv, json, "
-    "xml (the W3C SPARQL 1.1 result formats). CONSTRUCT/DESCRIBE: turtle (default), "
-    "nt, jsonld.",
+    metavar="FORMAT",
+    help=f"SELECT/ASK: {choices(RESULT_FORMATS)} (json and xml: the W3C SPARQL 1.1 result "
+    "formats). CONSTRUCT/DESCRIBE: "
+    + choices(FORMATS)
+    + ".  [default: from the extension of -o FILE; else table on a terminal, csv otherwise; "
+    "ttl for graphs]",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write (default stdout), replaced whole as `export -o` does; its extension "
+    "gives the format without --format.",
 )
 @click.option(
     "--data",
@@ -281,21 +321,32 @@ def stats(as_json: bool) -> None:
     help="Query this RDF file (format from its extension) instead of the built graph; repeatable.",
 )
 @reports_errors
-def query(target: str, fmt: str | None, data: tuple[Path, ...]) -> None:
+def query(target: str, fmt: str | None, output: Path | None, data: tuple[Path, ...]) -> None:
     """Run a SPARQL query: an example NAME (see `guian-kg examples`), a FILE, or - for stdin.
 
     The default graph is the union of the named graphs (ontology, data, void); the project's
     prefixes are predeclared. A syntax error prints its line and column and exits 2.
 
     Example: guian-kg query timeline --format json
+
+    Example: guian-kg query designations-granted-in-2015 -o granted-2015.csv
     """
     from . import query as queries
 
+    if fmt:  # a name that is no format at all is refused before the query runs
+        named(fmt, (*RESULT_FORMATS, *FORMATS), "query")
     stdin = sys.stdin.read() if target == "-" else None
     source, text = queries.resolve(target, stdin)
     result = queries.run_query(text, source, data)
-    output = queries.render(result, fmt or queries.default_format(result, sys.stdout.isatty()))
-    _echo_result(output)
+    chosen = queries.result_format(result, fmt, output, sys.stdout.isatty())
+    rendered = queries.render(result, chosen)
+    if output:
+        from .publish import write_file
+
+        write_file(output, rendered)
+        click.echo(f"wrote {output}", err=True)
+    else:
+        _echo_result(rendered)
 
 
 @cli.command()

@@ -1,8 +1,11 @@
-"""The one table of RDF formats: `--format`, file names and HTTP content negotiation all read it."""
+"""The one table of formats: `--format` (names and aliases), file names and HTTP content
+negotiation all read it; RDF formats, and the result formats of SELECT and ASK."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from .errors import InputError
 
@@ -15,6 +18,8 @@ class RDFFormat:
     rdflib: str  # rdflib plugin name
     quads: bool  # keeps named graphs
     aliases: tuple[str, ...] = ()
+    # Other media types answered with this format: a client asking for plain JSON gets JSON-LD.
+    also_media_types: tuple[str, ...] = ()
 
 
 FORMATS: tuple[RDFFormat, ...] = (
@@ -22,7 +27,15 @@ FORMATS: tuple[RDFFormat, ...] = (
     RDFFormat("nt", "application/n-triples", "nt", "nt", False, ("ntriples", "n-triples")),
     RDFFormat("nq", "application/n-quads", "nq", "nquads", True, ("nquads", "n-quads")),
     RDFFormat("trig", "application/trig", "trig", "trig", True, ()),
-    RDFFormat("jsonld", "application/ld+json", "jsonld", "json-ld", True, ("json-ld",)),
+    RDFFormat(
+        "jsonld",
+        "application/ld+json",
+        "jsonld",
+        "json-ld",
+        True,
+        ("json-ld",),
+        ("application/json",),
+    ),
     RDFFormat("rdfxml", "application/rdf+xml", "rdf", "xml", False, ("xml", "rdf")),
 )
 
@@ -34,7 +47,84 @@ def get_format(name: str) -> RDFFormat:
     """Look a format up by name, alias, media type or extension; raise InputError naming the choices."""
     key = name.strip().lower()
     for fmt in FORMATS:
-        if key in (fmt.name, fmt.media_type, fmt.extension, *fmt.aliases):
+        if key in (fmt.name, fmt.media_type, fmt.extension, *fmt.aliases, *fmt.also_media_types):
             return fmt
-    choices = ", ".join(f.name for f in FORMATS)
-    raise InputError(f"unknown RDF format {name!r}; choose one of: {choices}")
+    offered = ", ".join(f.name for f in FORMATS)
+    raise InputError(f"unknown RDF format {name!r}; choose one of: {offered}")
+
+
+@dataclass(frozen=True)
+class ResultFormat:
+    """A SELECT or ASK result format of `guian-kg query`."""
+
+    name: str
+    media_type: str
+    extensions: tuple[str, ...]  # file suffixes, without the dot; the first is the usual one
+    aliases: tuple[str, ...] = ()
+
+
+RESULT_FORMATS: tuple[ResultFormat, ...] = (
+    ResultFormat("table", "text/plain", ("txt",), ("text",)),
+    ResultFormat("csv", "text/csv", ("csv",)),
+    ResultFormat("tsv", "text/tab-separated-values", ("tsv",)),
+    ResultFormat("json", "application/sparql-results+json", ("srj", "json"), ("srj",)),
+    ResultFormat("xml", "application/sparql-results+xml", ("srx", "xml"), ("srx",)),
+)
+
+
+def names_of(fmt: RDFFormat | ResultFormat) -> tuple[str, ...]:
+    """A format's --format name and its aliases."""
+    return (fmt.name, *fmt.aliases)
+
+
+def _extensions(fmt: RDFFormat | ResultFormat) -> tuple[str, ...]:
+    return fmt.extensions if isinstance(fmt, ResultFormat) else (fmt.extension,)
+
+
+def choices(formats: Sequence[RDFFormat | ResultFormat]) -> str:
+    """The names of `formats` with their aliases, for help and errors: 'ttl (turtle), nt (ntriples…)'."""
+    return ", ".join(f"{f.name} ({'/'.join(f.aliases)})" if f.aliases else f.name for f in formats)
+
+
+def named(name: str, formats: Sequence[RDFFormat | ResultFormat], what: str) -> str:
+    """The format of `formats` that `name` (a name or alias, any case) names; InputError naming
+    the choices, and saying `what` they are for, if none does."""
+    key = name.strip().lower()
+    for fmt in formats:
+        if key in names_of(fmt):
+            return fmt.name
+    raise InputError(f"unknown format {name!r} for {what}; choose one of: {choices(formats)}")
+
+
+def output_format(
+    name: str | None,
+    output: Path | None,
+    formats: Sequence[RDFFormat | ResultFormat],
+    default: str,
+    what: str,
+) -> str:
+    """The format to write: `--format` if given, else the one the extension of `-o FILE` names,
+    else `default` (for stdout). A `--format` that contradicts the extension, or a file whose
+    extension names none of `formats` without `--format`, is an InputError: never a file whose
+    name lies about its content."""
+    chosen = named(name, formats, what) if name else None
+    if output is None:
+        return chosen or default
+    suffix = output.suffix.lstrip(".").lower()
+    by_extension = next((f.name for f in formats if suffix in _extensions(f)), None)
+    if chosen is None and by_extension is None:
+        raise InputError(
+            f"cannot tell the format of {output} from its extension; give --format "
+            f"(one of: {choices(formats)}) or name the file "
+            + ", ".join(f".{_extensions(f)[0]}" for f in formats)
+        )
+    if chosen and by_extension and chosen != by_extension:
+        raise InputError(
+            f"--format {name} contradicts the file name {output} ({by_extension}); "
+            f"drop --format, or name the file .{_usual_extension(chosen, formats)}"
+        )
+    return chosen or by_extension
+
+
+def _usual_extension(name: str, formats: Sequence[RDFFormat | ResultFormat]) -> str:
+    return next(_extensions(f)[0] for f in formats if f.name == name)

@@ -20,17 +20,15 @@ import pyoxigraph as ox
 
 from . import engine, resources
 from .errors import InputError, QueryError
-from .formats import get_format
+from .formats import FORMATS, RESULT_FORMATS, choices, get_format, names_of, output_format
 
-# --format values by result kind; the first of each is the default when stdout is not a terminal.
-RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = {
+# Oxigraph's writer of each SELECT/ASK format of the table (guian_kg/formats.py); `table` is ours.
+OXIGRAPH_RESULTS: dict[str, ox.QueryResultsFormat] = {
     "csv": ox.QueryResultsFormat.CSV,
     "tsv": ox.QueryResultsFormat.TSV,
     "json": ox.QueryResultsFormat.JSON,
     "xml": ox.QueryResultsFormat.XML,
 }
-TABLE_FORMATS = ("table", *RESULT_FORMATS)
-GRAPH_FORMATS = ("turtle", "nt", "jsonld")
 MAX_CELL = 60  # display columns of a table cell before it is cut with "…"
 
 
@@ -98,26 +96,31 @@ def kind(result: engine.QueryResult) -> str:
     return "graph" if isinstance(result, ox.QueryTriples) else "select"
 
 
-def default_format(result: engine.QueryResult, terminal: bool) -> str:
-    """A readable table on a terminal, CSV in a pipe; Turtle for graphs either way."""
-    if kind(result) == "graph":
-        return "turtle"
-    return "table" if terminal else "csv"
+def result_format(
+    result: engine.QueryResult, name: str | None, output: Path | None, terminal: bool
+) -> str:
+    """The format to write `result` in: `--format` (a name or alias of the result's kind), else
+    the extension of `-o FILE`, else a readable table on a terminal and CSV in a pipe (Turtle
+    for graphs either way); InputError if the format does not fit the result or the file name."""
+    graph = kind(result) == "graph"
+    fitting, other = (FORMATS, RESULT_FORMATS) if graph else (RESULT_FORMATS, FORMATS)
+    what = "a CONSTRUCT/DESCRIBE result" if graph else "a SELECT/ASK result"
+    key = (name or "").strip().lower()
+    fits = any(key in names_of(f) for f in fitting)
+    if name and not fits and any(key in names_of(f) for f in other):
+        raise InputError(f"--format {name} does not fit {what}; choose one of: {choices(fitting)}")
+    default = "ttl" if graph else ("table" if terminal and output is None else "csv")
+    return output_format(name, output, fitting, default, what)
 
 
 def render(result: engine.QueryResult, fmt: str) -> bytes:
-    """Serialise a result in `fmt`: QueryError if evaluation fails, InputError if `fmt` misfits."""
-    allowed = GRAPH_FORMATS if kind(result) == "graph" else TABLE_FORMATS
-    if fmt not in allowed:
-        what = "CONSTRUCT/DESCRIBE" if kind(result) == "graph" else "SELECT/ASK"
-        choices = ", ".join(allowed)
-        raise InputError(f"--format {fmt} does not fit a {what} result; choose one of: {choices}")
+    """Serialise a result in `fmt` (as result_format chose it): QueryError if evaluation fails."""
     try:
         if kind(result) == "graph":
             return _render_graph(result, fmt)
         if fmt == "table":
             return _table(result).encode("utf-8")
-        return result.serialize(format=RESULT_FORMATS[fmt])
+        return result.serialize(format=OXIGRAPH_RESULTS[fmt])
     except (OSError, ValueError, RuntimeError) as exc:
         raise QueryError(f"the query failed while running: {exc}") from None
 
@@ -128,7 +131,7 @@ def _render_graph(triples: ox.QueryTriples, fmt: str) -> bytes:
     if fmt == "jsonld":
         return _jsonld(ordered)
     rdf_format = ox.RdfFormat.from_media_type(get_format(fmt).media_type)
-    prefixes = _used_prefixes(ordered) if fmt == "turtle" else None
+    prefixes = _used_prefixes(ordered) if fmt in ("ttl", "trig", "rdfxml") else None
     return ox.serialize(ordered, format=rdf_format, prefixes=prefixes)
 
 

@@ -161,10 +161,10 @@ def test_unknown_pages_are_404_html_for_browsers(serve_client):
 @pytest.mark.parametrize("url", [f"/id/{PLACE}", f"/doc/{PLACE}", "/ontology", "/void", "/"])
 def test_nothing_acceptable_is_406_listing_the_offered_types(serve_client, url):
     response = serve_client.get(
-        url, headers={"Accept": "image/png, application/json;q=0.5"}, follow_redirects=False
+        url, headers={"Accept": "image/png, application/xml;q=0.5"}, follow_redirects=False
     )
     assert response.status_code == 406
-    for media_type in ("text/html", *(f[0] for f in FORMATS)):
+    for media_type in ("text/html", *(f[0] for f in FORMATS), "application/json"):
         assert media_type in response.text
 
 

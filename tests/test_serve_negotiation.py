@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from guian_kg.server.negotiation import HTML_FIRST, NotAcceptable, choose, parse_accept
+from guian_kg.server.negotiation import (
+    HTML_FIRST,
+    NotAcceptable,
+    choose,
+    choose_language,
+    parse_accept,
+)
 from guian_kg.server.result_types import GRAPH_TYPES, SELECT_TYPES
 
 TTL, NT, JSONLD, RDFXML = (
@@ -52,6 +58,10 @@ ACCEPT_TABLE = [
         "application/sparql-results+xml",
     ),
     ("*/*", GRAPH_TYPES, TTL),
+    # Plain JSON: JSON-LD for a resource or a graph, SPARQL JSON results for a table.
+    ("application/json", HTML_FIRST, "application/json"),
+    ("application/json", GRAPH_TYPES, "application/json"),
+    ("application/json, */*;q=0.1", HTML_FIRST, "application/json"),
 ]
 
 
@@ -67,7 +77,8 @@ def test_accept_chooses_the_preferred_offered_type(accept, offered, chosen):
     [
         "image/png",
         "text/turtle;q=0",
-        "application/json",
+        "application/xml",
+        "application/n-quads",
         "text/html;q=0, application/*;q=0, */*;q=0",
     ],
 )
@@ -84,3 +95,31 @@ def test_accept_parser_reads_q_values():
         ("text", "turtle", 0.7),
         ("*", "*", 1.0),
     ]
+
+
+LANGUAGE_TABLE = [
+    # (Accept-Language, chosen among zh and en)
+    ("en;q=0.1, zh;q=0.9", "zh"),
+    ("zh;q=0.1, en;q=0.9", "en"),
+    ("en, zh", "en"),  # a plain list: the first of zh and en, as before q-values counted
+    ("zh, en", "zh"),
+    ("fr, en-GB, zh", "en"),
+    ("fr, zh-CN;q=0.5, en;q=0.4", "zh"),
+    ("en-US;q=0.2, zh-Hans;q=0.3", "zh"),
+    ("en;q=0", None),  # never chosen, however it is the only one named
+    ("en;q=0, zh;q=0", None),
+    ("en;q=0, *", "zh"),
+    ("*;q=0.5, en", "en"),
+    ("*", "zh"),
+    ("de, fr", None),
+    ("en;q=2, zh;q=0.5", "zh"),  # a malformed q drops its range
+    ("", None),
+    (None, None),
+]
+
+
+@pytest.mark.parametrize(
+    ("header", "chosen"), LANGUAGE_TABLE, ids=[str(r[0]) for r in LANGUAGE_TABLE]
+)
+def test_accept_language_honours_q_values(header, chosen):
+    assert choose_language(header, ("zh", "en")) == chosen

@@ -11,7 +11,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from .limits import BudgetedResponse
-from .negotiation import HTML, RDF_TYPES, NotAcceptable, choose
+from .negotiation import HTML, JSON, RDF_TYPES, NotAcceptable, choose
 from .result_types import FORMAT_PARAM
 from .sparql import (
     MAX_BODY,
@@ -101,7 +101,7 @@ def sparql_routes(server: Server) -> list[BaseRoute]:
 
 def _describe_or_page(server: Server, request: Request, operation: Operation) -> Response:
     """GET without a query: the service description (Turtle unless asked otherwise), or the HTML page."""
-    offered = (*RDF_TYPES, HTML)
+    offered = (*RDF_TYPES, JSON, HTML)
     media_type = FORMAT_PARAM.get(operation.format) if operation.format else None
     if media_type not in offered:
         media_type = choose(request.headers.get("accept"), offered)

@@ -13,12 +13,17 @@ from dataclasses import dataclass
 from ..formats import RDFFormat, get_format
 
 HTML = "text/html"
+# Plain JSON, offered last: a resource in it is JSON-LD, a SELECT or ASK result SPARQL JSON results.
+JSON = "application/json"
 # The RDF formats a single resource or graph document is offered in (the table's triple formats and JSON-LD).
 DOCUMENT_FORMATS: tuple[RDFFormat, ...] = tuple(
     get_format(n) for n in ("ttl", "nt", "jsonld", "rdfxml")
 )
 RDF_TYPES: tuple[str, ...] = tuple(f.media_type for f in DOCUMENT_FORMATS)
-HTML_FIRST: tuple[str, ...] = (HTML, *RDF_TYPES)
+HTML_FIRST: tuple[str, ...] = (HTML, *RDF_TYPES, JSON)
+# A named graph or the dump is also offered in the quad formats, which keep the graph's name.
+QUAD_FORMATS: tuple[RDFFormat, ...] = (get_format("nq"), get_format("trig"))
+QUAD_TYPES: tuple[str, ...] = tuple(f.media_type for f in QUAD_FORMATS)
 
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _QVALUE = re.compile(r"^(?:0(?:\.\d{0,3})?|1(?:\.0{0,3})?)$")
@@ -112,11 +117,42 @@ def choose(accept: str | None, offered: Sequence[str]) -> str:
     return best
 
 
-def by_extension(extension: str) -> str | None:
-    """The media type served at a `.{extension}` URL (html, ttl, nt, jsonld, rdf), or None."""
+def by_extension(extension: str, formats=DOCUMENT_FORMATS) -> str | None:
+    """The media type served at a `.{extension}` URL (html, ttl, nt, jsonld, rdf, or one of
+    `formats`), or None."""
     if extension == "html":
         return HTML
-    for fmt in DOCUMENT_FORMATS:
+    for fmt in formats:
         if fmt.extension == extension:
             return fmt.media_type
     return None
+
+
+def choose_language(header: str | None, offered: Sequence[str]) -> str | None:
+    """The offered language the Accept-Language header prefers (RFC 9110 §12.5.4, basic filtering
+    of RFC 4647 §3.3.1): the q of the most specific matching range (`zh-CN` matches zh, `*` any
+    language not named), the highest q wins, and among equal ones the range written first; q=0
+    never. None if nothing offered is acceptable."""
+    ranges = []  # (tag, q, position)
+    for position, item in enumerate(_split(header or "", ",")):
+        tag, *params = _split(item, ";")
+        q = 1.0
+        for param in params:
+            name, equals, value = param.partition("=")
+            if equals and name.strip().lower() == "q":
+                value = value.strip()
+                q = float(value) if _QVALUE.match(value) else -1.0
+        if tag.strip() and q >= 0:
+            ranges.append((tag.strip().lower(), q, position))
+    best, best_key = None, None
+    for lang in offered:
+        matching = [r for r in ranges if r[0] == lang or r[0].startswith(lang + "-")]
+        if not matching:  # the wildcard counts for a language no range names
+            matching = [r for r in ranges if r[0] == "*"]
+        if not matching:
+            continue
+        q = max(r[1] for r in matching)
+        key = (q, -min(r[2] for r in matching if r[1] == q))
+        if q > 0 and (best_key is None or key > best_key):
+            best, best_key = lang, key
+    return best

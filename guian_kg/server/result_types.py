@@ -7,7 +7,7 @@ imports neither Starlette nor rdflib for it.
 
 from __future__ import annotations
 
-from .negotiation import HTML, RDF_TYPES, NotAcceptable, choose
+from .negotiation import HTML, JSON, RDF_TYPES, NotAcceptable, choose
 
 JSON_RESULTS, XML_RESULTS = "application/sparql-results+json", "application/sparql-results+xml"
 SELECT_TYPES = (
@@ -15,15 +15,15 @@ SELECT_TYPES = (
     XML_RESULTS,
     "text/csv",
     "text/tab-separated-values",
-    "application/json",
+    JSON,
     HTML,
 )
-ASK_TYPES = (JSON_RESULTS, XML_RESULTS, "application/json", HTML)
-GRAPH_TYPES = (*RDF_TYPES, HTML)
+ASK_TYPES = (JSON_RESULTS, XML_RESULTS, JSON, HTML)
+GRAPH_TYPES = (*RDF_TYPES, JSON, HTML)
 # media type → the worker's name of the serialisation
 WORKER_FORMATS = {
     JSON_RESULTS: "json",
-    "application/json": "json",
+    JSON: "json",
     XML_RESULTS: "xml",
     "text/csv": "csv",
     "text/tab-separated-values": "tsv",
@@ -53,6 +53,13 @@ def offered(form: str) -> tuple[str, ...]:
     if form in ("CONSTRUCT", "DESCRIBE"):
         return GRAPH_TYPES
     return ASK_TYPES if form == "ASK" else SELECT_TYPES
+
+
+def worker_format(form: str, media_type: str) -> str:
+    """The worker's serialisation of a result: plain JSON is JSON-LD for a graph, SPARQL JSON else."""
+    if media_type == JSON and form in ("CONSTRUCT", "DESCRIBE"):
+        return "jsonld"
+    return WORKER_FORMATS[media_type]
 
 
 def negotiate(form: str, accept: str | None, format_param: str | None) -> str:

@@ -18,10 +18,11 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from ..formats import get_format
+from ..formats import DUMP_FORMATS, get_format
 from ..iri import GRAPH_NAMES
 from ..void import DUMP_STEM
-from .negotiation import HTML, HTML_FIRST, by_extension, choose
+from ..write import serialize_dataset
+from .negotiation import HTML, HTML_FIRST, JSON, QUAD_FORMATS, QUAD_TYPES, by_extension, choose
 from .ontology import ontology_view
 from .pages import MAX_LINKS, class_counts, describe, literal_in, resource_view
 from .state import Server, lang_of, with_charset
@@ -41,12 +42,12 @@ def _media_type(request: Request, offered=HTML_FIRST) -> str | None:
     return choose(request.headers.get("accept"), offered)
 
 
-def _split(name: str) -> tuple[str, str | None, bool]:
+def _split(name: str, *more_formats) -> tuple[str, str | None, bool]:
     """'slug.ttl' → ('slug', 'text/turtle', True); 'slug' → ('slug', None, True); 'slug.xyz' → (…, False)."""
     stem, dot, extension = name.rpartition(".")
     if not dot:
         return name, None, True
-    media_type = by_extension(extension)
+    media_type = by_extension(extension) or by_extension(extension, more_formats)
     return stem, media_type, media_type is not None
 
 
@@ -165,16 +166,23 @@ def linked_data_routes(server: Server) -> list[BaseRoute]:
         return RedirectResponse("/void", 303, headers={"Vary": "Accept"})
 
     def named_graph(request: Request) -> Response:
-        stem, media_type, known = _split(request.path_params["name"])
+        stem, media_type, known = _split(request.path_params["name"], *QUAD_FORMATS)
         if not known or stem not in GRAPH_NAMES:
             return server.not_found(request, media_type)
-        media_type = media_type or _media_type(request)
+        media_type = media_type or _media_type(request, (*HTML_FIRST, *QUAD_TYPES))
         doc = str(site.iris.graph(stem))
         headers = server.links(doc)
         if media_type != HTML:
             if site.sizes[doc] > MAX_GRAPH_DOCUMENT:
                 return RedirectResponse(
                     f"/download/{DUMP_STEM}.nq", 303, headers={"Vary": "Accept"}
+                )
+            if media_type in QUAD_TYPES:  # the graph under its name
+                body = serialize_dataset({URIRef(doc): site.graph(stem)}, media_type, base)
+                return Response(
+                    body,
+                    headers={"Vary": "Accept", **headers},
+                    media_type=with_charset(media_type),
                 )
             return server.rdf(site.graph(stem), media_type, headers=headers)
         lang = lang_of(request)
@@ -194,6 +202,8 @@ def linked_data_routes(server: Server) -> list[BaseRoute]:
 
     def download(request: Request) -> Response:
         name = request.path_params["name"]
+        if name == DUMP_STEM:  # the dump without a format: the one Accept prefers, by a 303
+            return _dump_by_accept(request)
         if name not in site.downloads:
             raise HTTPException(404)
         media_type = with_charset(
@@ -203,6 +213,17 @@ def linked_data_routes(server: Server) -> list[BaseRoute]:
         if isinstance(found, Path):  # a file of dist/, sent in pieces
             return FileResponse(found, media_type=media_type)
         return Response(found, media_type=media_type)
+
+    def _dump_by_accept(request: Request) -> Response:
+        dumps = [get_format(n) for n in DUMP_FORMATS if f"{DUMP_STEM}.{n}" in site.downloads]
+        quads_first = sorted(dumps, key=lambda f: not f.quads)  # the whole dataset, names kept
+        offered = [f.media_type for f in quads_first]
+        if "application/ld+json" in offered:
+            offered.append(JSON)
+        extension = get_format(choose(request.headers.get("accept"), offered)).extension
+        return RedirectResponse(
+            f"/download/{DUMP_STEM}.{extension}", 303, headers={"Vary": "Accept"}
+        )
 
     async def example(request: Request) -> Response:
         name = request.path_params["name"]
@@ -218,6 +239,7 @@ def linked_data_routes(server: Server) -> list[BaseRoute]:
         Route("/ontology.{ext}", ontology),
         Route("/ontology/{version}", ontology),
         Route("/void", void),
+        Route("/.well-known/void", void),  # RFC 8615; VoID §7
         Route("/void.{ext}", void),
         Route("/dataset", dataset),
         Route("/dataset/{rest:path}", dataset),

@@ -9,6 +9,7 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
 from ..namespaces import OA, ORG, QUDT, SCHEMA
+from .negotiation import choose_language
 
 LANGS = ("zh", "en")
 
@@ -121,16 +122,11 @@ def text(key: str, lang: str) -> str:
 
 
 def choose_lang(param: str | None, cookie: str | None, accept_language: str | None) -> str:
-    """?lang=, else the lang cookie, else the first of zh/en in Accept-Language, else zh."""
+    """?lang=, else the lang cookie, else zh or en by Accept-Language (q-values), else zh."""
     for candidate in (param, cookie):
         if candidate in LANGS:
             return candidate
-    for item in (accept_language or "").split(","):
-        tag = item.split(";")[0].strip().lower()
-        for lang in LANGS:
-            if tag == lang or tag.startswith(lang + "-"):
-                return lang
-    return "zh"
+    return choose_language(accept_language, LANGS) or "zh"
 
 
 def curie(iri: str, prefixes: dict[str, str]) -> str:

@@ -34,7 +34,7 @@ from ..sandbox import deny_network
 from ..store import OpenStore, open_store
 from . import results
 from .negotiation import NotAcceptable
-from .result_types import WORKER_FORMATS, negotiate
+from .result_types import negotiate, worker_format
 
 DEFAULT = (
     ""  # stands for the store's default graph (the union of the named graphs) in a dataset list
@@ -216,7 +216,7 @@ def answer_job(opened: OpenStore, job: Job, prefixes: dict[str, str]) -> Answer:
         media_type = negotiate(form, job.accept, job.format_param)
     except NotAcceptable as exc:
         return Answer("notacceptable", message=", ".join(exc.offered))
-    fmt = WORKER_FORMATS[media_type]
+    fmt = worker_format(form, media_type)
     try:
         if form == "ASK":
             body = results.boolean(bool(result), "xml" if fmt == "xml" else "json")
