@@ -34,7 +34,7 @@ from rdflib.namespace import RDF, XSD
 from .compaction import ContextMode, compact_quads, context_iri, jsonld_context
 from .errors import InputError, RemoteDocumentRefused
 from .framing import FRAMES as FRAMES  # the frames export knows (cli.py names them too)
-from .framing import frame_quads, load_frame_document
+from .framing import frame_context, frame_quads, load_frame_document
 from .iri import DEFAULT_BASE, Iris
 from .write import oxigraph_quads
 
@@ -101,9 +101,13 @@ def frame_with_pyld(
         expanded([(None, graph)]),
         load_frame(name, base),
         base,
-        {"omitDefault": True, "omitGraph": False},
+        {"omitGraph": False},
     )
-    return _with_context(_stable(doc), base, context)
+    doc = _stable(doc)
+    if context not in ("embed", "iri"):
+        raise InputError(f"unknown context mode {context!r}; choose embed or iri")
+    doc["@context"] = frame_context(name, base, context)
+    return doc
 
 
 def web_graphs(graphs: dict[URIRef, Graph], base: str = DEFAULT_BASE) -> list[tuple[None, Graph]]:
@@ -126,9 +130,10 @@ def export(
 
 
 def load_frame(name: str, base: str = DEFAULT_BASE) -> dict:
-    """The frame guian_kg/frames/NAME.jsonld, referencing the context published under `base`."""
+    """The frame guian_kg/frames/NAME.jsonld, referencing the context published under `base`
+    (then the frame's own terms)."""
     frame_doc = load_frame_document(name)
-    frame_doc["@context"] = context_iri(base)
+    frame_doc["@context"] = frame_context(name, base)
     return frame_doc
 
 
