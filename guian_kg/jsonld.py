@@ -24,6 +24,7 @@ import copy
 import json
 import re
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 from pyld import jsonld
@@ -47,6 +48,15 @@ _JS_SAFE = 2**53 - 1  # larger integers would lose digits as JavaScript numbers
 def context_file(base: str = DEFAULT_BASE) -> bytes:
     """The bytes of dist/context.jsonld: the context as a JSON-LD document, keys sorted."""
     return dumps({"@context": jsonld_context(base)}).encode("utf-8")
+
+
+def schema_file(base: str = DEFAULT_BASE) -> bytes:
+    """The bytes of dist/designations.schema.json: the JSON Schema of designations.jsonld (its $id
+    under `base`), written by hand from the designation frame and the context."""
+    text = (Path(__file__).resolve().parent / "schemas" / "designations.schema.json").read_text(
+        encoding="utf-8"
+    )
+    return (text.replace(DEFAULT_BASE, base) if base != DEFAULT_BASE else text).encode("utf-8")
 
 
 def document_loader(base: str = DEFAULT_BASE) -> Loader:
