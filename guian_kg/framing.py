@@ -8,7 +8,8 @@ nested frames that match every node (`"@id": {}` or keywords alone), `@embed` `@
 flags of their node's frame, and a node is not embedded inside itself further up (PyLD's circular
 check, which skips the direct parent). Nodes and reverse links are indexed once, so each object is
 found in constant time, where PyLD scans the whole graph for every reverse property of every
-match. Output is compacted as `compaction.py` compacts the dump. Any other frame feature, a blank
+match. Output is compacted as `compaction.py` compacts the dump, with the frame's context: the
+project's, then the frame's own terms (`type` as a set, so always a list). Any other frame feature, a blank
 node, or a node value under a frame without `@embed` raises `CompactionUnsupported`.
 """
 
