@@ -234,3 +234,10 @@ def test_read_as_json_ld_it_gives_back_the_literals_it_was_framed_from(designati
         assert set(back.triples((None, prop, None))) == expected and expected, prop
     fund = URIRef(f"{jsonld.DEFAULT_BASE}id/observation/big-data-internet-services-revenue-2024")
     assert back.value(fund, QUDT.value) == Literal("70000000000", datatype=XSD.decimal)
+
+
+def test_the_server_offers_the_schema_as_json_schema(serve_client):
+    response = serve_client.get("/download/designations.schema.json")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/schema+json"
+    assert response.json()["$id"].endswith("/designations.schema.json")
