@@ -194,8 +194,8 @@ def check(kg: KnowledgeGraph) -> Report:
 
 
 def dump_files(kg: KnowledgeGraph, base: str = DEFAULT_BASE) -> dict[str, bytes]:
-    """Every file of dist/: the dumps, the JSON-LD context, the framed designations, and void.ttl,
-    made in parallel (each group of files in a process forked from this one)."""
+    """Every file of dist/: the dumps, the JSON-LD context, the framed designations and their JSON
+    Schema, and void.ttl, made in parallel (each group of files in a process forked from this one)."""
     store = kg.store if base == DEFAULT_BASE else _rebased(kg.store, base)
     iris = Iris(base)
 
@@ -217,6 +217,7 @@ def dump_files(kg: KnowledgeGraph, base: str = DEFAULT_BASE) -> dict[str, bytes]
         void = store.quads_for_pattern(None, None, None, node(iris.graph("void")))
         return {
             "designations.jsonld": designations.encode("utf-8"),
+            "designations.schema.json": jsonld.schema_file(base),
             "context.jsonld": jsonld.context_file(base),
             "void.ttl": serialize_quads(void, "ttl", base).encode("utf-8"),
         }

@@ -104,6 +104,7 @@ class Compactor:
         self.terms: dict[str, Term] = {}
         self.prefixes: dict[str, str] = {}  # term → namespace, for terms usable as prefixes
         self.aliases: dict[str, str] = {}  # keyword → its shortest (then least) alias
+        self.types_as_set = False  # the @type alias has "@container": "@set": types always a list
         self._read(context)
         self.namespaces: dict[str, list[str]] = {}  # namespace → the prefixes it has
         for prefix, namespace in self.prefixes.items():
@@ -125,6 +126,15 @@ class Compactor:
             if ":" in name:
                 raise CompactionUnsupported(f"context term {name!r} holds a colon")
             value = raw[name]
+            if isinstance(value, dict) and value.get("@id") == "@type":
+                # JSON-LD 1.1 (section 4.3.3): an @type alias may only say "@container": "@set"
+                if value != {"@id": "@type", "@container": "@set"}:
+                    raise CompactionUnsupported(
+                        f"context term {name!r}: {value!r} is not supported"
+                    )
+                self.aliases.setdefault("@type", name)
+                self.types_as_set = True
+                continue
             if isinstance(value, str) and value.startswith("@"):
                 if value not in ("@id", "@type"):  # PyLD reads @value, @graph … unaliased
                     raise CompactionUnsupported(f"context term {name!r}: an alias of {value}")
@@ -331,7 +341,7 @@ class _Document:
 
     def add_all(self, quads: Iterable[ox.Quad]) -> None:
         graphs, ways, compact_id = self.graphs, self.c.ways, self.c.compact_id
-        id_key, type_key = self.id_key, self.type_key
+        id_key, type_key, types_as_set = self.id_key, self.type_key, self.c.types_as_set
         named, literal = ox.NamedNode, ox.Literal
         nodes: dict[str, dict] = {}
         last_graph = (
@@ -356,7 +366,7 @@ class _Document:
             else:
                 value = obj.value if type(obj) is named else _node_id(obj)
                 if predicate == _RDF_TYPE:
-                    add_value(node, type_key, self.c.compact_vocab(value), False)
+                    add_value(node, type_key, self.c.compact_vocab(value), types_as_set)
                     continue
                 if value == _RDF_NIL:
                     raise CompactionUnsupported("an rdf:nil object (PyLD would write a @list)")

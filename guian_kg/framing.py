@@ -1,14 +1,15 @@
 """Framed JSON-LD documents (guian_kg/frames/*.jsonld) written straight from Oxigraph quads.
 
-It writes what PyLD's `frame` (options omitDefault, omitGraph false) then `jsonld.py`'s sorting
-write, for the framing features the project's frames use (JSON-LD 1.1 Framing,
+It writes what PyLD's `frame` (option omitGraph false) then `jsonld.py`'s sorting write, for the
+framing features the project's frames use (JSON-LD 1.1 Framing,
 https://www.w3.org/TR/json-ld11-framing/, section 4.1): a top-level frame matching by `@type`,
 nested frames that match every node (`"@id": {}` or keywords alone), `@embed` `@always` and
-`@never`, `@explicit`, reverse properties; properties a frame does not name are framed with the
+`@never`, `@explicit`, `"@omitDefault": true` in every nested frame, reverse properties; properties a frame does not name are framed with the
 flags of their node's frame, and a node is not embedded inside itself further up (PyLD's circular
 check, which skips the direct parent). Nodes and reverse links are indexed once, so each object is
 found in constant time, where PyLD scans the whole graph for every reverse property of every
-match. Output is compacted as `compaction.py` compacts the dump. Any other frame feature, a blank
+match. Output is compacted as `compaction.py` compacts the dump, with the frame's context: the
+project's, then the frame's own terms (`type` as a set, so always a list). Any other frame feature, a blank
 node, or a node value under a frame without `@embed` raises `CompactionUnsupported`.
 """
 
@@ -18,6 +19,7 @@ import gc
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +35,6 @@ from .compaction import (
     Compactor,
     ContextMode,
     add_value,
-    compactor,
     context_iri,
     jsonld_context,
     literal_shape,
@@ -75,6 +76,8 @@ def read_frame(document: dict, compactor: Compactor, top: bool = True) -> Frame:
     for key, value in document.items():
         if key in ("@context", "@embed", "@explicit"):
             continue
+        if key == "@omitDefault" and value is True and not top:
+            continue
         if key == "@type" and top:
             types = value if isinstance(value, list) else [value]
             frame.types = tuple(compactor.expand_vocab(t) for t in types)
@@ -86,8 +89,12 @@ def read_frame(document: dict, compactor: Compactor, top: bool = True) -> Frame:
             term = compactor.terms.get(key)
             if term is not None and term.language_map:
                 raise CompactionUnsupported(f"frame entry {key!r} would read as a language map")
+            # PyLD and jsonld.js read the flag from the frame of the property it applies to
+            # (Framing 4.1.2): every nested frame gives it, so that framing needs no option
+            if value.get("@omitDefault") is not True:
+                raise CompactionUnsupported(f'frame entry {key!r} needs "@omitDefault": true')
             sub = read_frame(value, compactor, top=False)
-            if set(value) - {"@id", "@embed", "@explicit"} and "@id" not in value:
+            if set(value) - {"@id", "@embed", "@explicit", "@omitDefault"} and "@id" not in value:
                 raise CompactionUnsupported(f"frame entry {key!r} matches on properties")
             if term is not None and term.reverse:
                 frame.reverse[term.iri] = sub
@@ -103,6 +110,24 @@ def load_frame_document(name: str) -> dict:
     if name not in FRAMES:
         raise InputError(f"unknown frame {name!r}; choose one of: {', '.join(FRAMES)}")
     return json.loads((FRAMES_DIR / f"{name}.jsonld").read_text(encoding="utf-8"))
+
+
+def frame_context(name: str, base: str = DEFAULT_BASE, mode: ContextMode = "iri") -> list:
+    """The @context of frame `name` and of its documents: the project's context (by IRI, or
+    embedded), then the frame's own terms, which override it (`type`, always a list on a page)."""
+    shared, *own = load_frame_document(name)["@context"]
+    if shared != context_iri(DEFAULT_BASE) or not all(isinstance(o, dict) for o in own):
+        raise CompactionUnsupported(f"frame {name}: @context is not [the project's IRI, terms…]")
+    return [jsonld_context(base) if mode == "embed" else context_iri(base), *own]
+
+
+@cache
+def frame_compactor(name: str, base: str) -> Compactor:
+    """A compactor with the context of frame `name`: its own terms replace the project's."""
+    merged = jsonld_context(base)
+    for terms in frame_context(name, base)[1:]:
+        merged.update(terms)
+    return Compactor(merged)
 
 
 class _Framer:
@@ -148,7 +173,8 @@ class _Framer:
         types = self.types.get(node_id)
         if types:
             compacted = [self.c.compact_vocab(t) for t in types]
-            out[self.type_key] = compacted[0] if len(compacted) == 1 else compacted
+            single = len(compacted) == 1 and not self.c.types_as_set
+            out[self.type_key] = compacted[0] if single else compacted
         for predicate, values in self.properties.get(node_id, {}).items():
             if frame.explicit and predicate not in frame.properties:
                 continue
@@ -203,14 +229,14 @@ def frame_quads(
     merged): one object per match of the frame, the rest nested; the same bytes as PyLD's."""
     if context not in ("embed", "iri"):
         raise CompactionUnsupported(f"unknown context mode {context!r}; choose embed or iri")
-    c = compactor(base)
+    c = frame_compactor(name, base)
     frame = read_frame(load_frame_document(name), c)
     collecting = gc.isenabled()
     gc.disable()  # many small objects, no cycles (see compaction.compact_quads)
     try:
         framer = _Framer(quads, c)
         top = [framer.node(node_id, frame, False) for node_id in framer.matches(frame)]
-        context_value = jsonld_context(base) if context == "embed" else context_iri(base)
+        context_value = frame_context(name, base, context)
         return dump_sorted({"@context": context_value, "@graph": top}, unsorted=("@context",))
     finally:
         if collecting:

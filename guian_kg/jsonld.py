@@ -24,6 +24,7 @@ import copy
 import json
 import re
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 from pyld import jsonld
@@ -34,7 +35,7 @@ from rdflib.namespace import RDF, XSD
 from .compaction import ContextMode, compact_quads, context_iri, jsonld_context
 from .errors import InputError, RemoteDocumentRefused
 from .framing import FRAMES as FRAMES  # the frames export knows (cli.py names them too)
-from .framing import frame_quads, load_frame_document
+from .framing import frame_context, frame_quads, load_frame_document
 from .iri import DEFAULT_BASE, Iris
 from .write import oxigraph_quads
 
@@ -47,6 +48,15 @@ _JS_SAFE = 2**53 - 1  # larger integers would lose digits as JavaScript numbers
 def context_file(base: str = DEFAULT_BASE) -> bytes:
     """The bytes of dist/context.jsonld: the context as a JSON-LD document, keys sorted."""
     return dumps({"@context": jsonld_context(base)}).encode("utf-8")
+
+
+def schema_file(base: str = DEFAULT_BASE) -> bytes:
+    """The bytes of dist/designations.schema.json: the JSON Schema of designations.jsonld (its $id
+    under `base`), written by hand from the designation frame and the context."""
+    text = (Path(__file__).resolve().parent / "schemas" / "designations.schema.json").read_text(
+        encoding="utf-8"
+    )
+    return (text.replace(DEFAULT_BASE, base) if base != DEFAULT_BASE else text).encode("utf-8")
 
 
 def document_loader(base: str = DEFAULT_BASE) -> Loader:
@@ -101,9 +111,13 @@ def frame_with_pyld(
         expanded([(None, graph)]),
         load_frame(name, base),
         base,
-        {"omitDefault": True, "omitGraph": False},
+        {"omitGraph": False},
     )
-    return _with_context(_stable(doc), base, context)
+    doc = _stable(doc)
+    if context not in ("embed", "iri"):
+        raise InputError(f"unknown context mode {context!r}; choose embed or iri")
+    doc["@context"] = frame_context(name, base, context)
+    return doc
 
 
 def web_graphs(graphs: dict[URIRef, Graph], base: str = DEFAULT_BASE) -> list[tuple[None, Graph]]:
@@ -126,9 +140,10 @@ def export(
 
 
 def load_frame(name: str, base: str = DEFAULT_BASE) -> dict:
-    """The frame guian_kg/frames/NAME.jsonld, referencing the context published under `base`."""
+    """The frame guian_kg/frames/NAME.jsonld, referencing the context published under `base`
+    (then the frame's own terms)."""
     frame_doc = load_frame_document(name)
-    frame_doc["@context"] = context_iri(base)
+    frame_doc["@context"] = frame_context(name, base)
     return frame_doc
 
 

@@ -44,7 +44,14 @@ def union_of(ds: Dataset) -> Graph:
 
 def test_build_writes_exactly_the_documented_files(dist):
     assert sorted(p.name for p in dist.iterdir()) == sorted(
-        [*DUMPS, "context.jsonld", "designations.jsonld", "void.ttl", ".guian-kg-manifest.json"]
+        [
+            *DUMPS,
+            "context.jsonld",
+            "designations.jsonld",
+            "designations.schema.json",
+            "void.ttl",
+            ".guian-kg-manifest.json",
+        ]
     )
 
 

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from pyld import jsonld as pyld
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
-from rdflib.namespace import OWL, PROV, RDF, RDFS, XSD
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, XSD
 
 from guian_kg import jsonld
 from guian_kg.build import dump_files
@@ -24,7 +24,9 @@ from guian_kg.namespaces import GK, OA, QUDT, prefixes
 from guian_kg.write import serialize_dataset, serialize_graph
 
 CONTEXT = jsonld.jsonld_context()
-LINKS = (PROV.agent, PROV.hadRole, GK.metric, GK.valueQualifier, GK.timeQualifier)
+# The terms each frame adds to the project's context: on a web page, `type` is always a list.
+FRAME_TERMS = {"@version": 1.1, "type": {"@id": "@type", "@container": "@set"}}
+LINKS = (PROV.agent, PROV.hadRole, GK.metric, GK.valueQualifier, GK.timeQualifier, QUDT.hasUnit)
 
 
 def expand_iri(value: str) -> str:
@@ -135,10 +137,16 @@ def test_every_property_and_class_the_data_uses_has_a_term(kg):
     "term,iri,kind",
     [
         ("label", "http://www.w3.org/2000/01/rdf-schema#label", {"@container": "@language"}),
-        ("date", str(GK.date), {}),
+        # dates: a plain string under the term of their precision
+        ("date", str(GK.date), {"@type": "xsd:date"}),
+        ("month", str(GK.date), {"@type": "xsd:gYearMonth"}),
+        ("year", str(GK.date), {"@type": "xsd:gYear"}),
+        ("issued", str(DCTERMS.issued), {"@type": "xsd:gYearMonth"}),
         ("periodStart", str(GK.periodStart), {"@type": "xsd:date"}),
         ("start", str(OA.start), {}),  # xsd:integer offsets become JSON numbers
-        ("value", str(QUDT.value), {}),
+        ("value", str(QUDT.value), {}),  # xsd:integer: a JSON number
+        ("decimalValue", str(QUDT.value), {"@type": "xsd:decimal"}),  # its exact digits
+        ("symbol", str(QUDT.symbol), {}),
         ("hasUnit", str(QUDT.hasUnit), {"@type": "@id"}),
         ("underDesignation", str(GK.designation), {"@type": "@id"}),
     ],
@@ -148,7 +156,7 @@ def test_terms_are_typed_as_documented(term, iri, kind):
     definition = CONTEXT[term]
     for key, value in kind.items():
         assert definition[key] == value
-    if not kind:  # untyped: JSON numbers, or values that keep their own datatype (gk:date)
+    if not kind:  # untyped: JSON numbers, or plain strings
         assert "@type" not in definition
 
 
@@ -184,8 +192,10 @@ def test_dates_keep_their_own_datatype_through_a_round_trip(compacted, turtle):
         back == {o.datatype for o in turtle.objects(None, GK.date)} >= {XSD.gYear, XSD.gYearMonth}
     )
     data = next(g for g in compacted["@graph"] if g["id"] == "graph:data")["@graph"]
-    dates = [node["date"] for node in data if "date" in node]
-    assert dates and all(set(d) == {"@value", "type"} for d in dates)
+    # a plain string under the term of its precision: 2015-11-09, 2015-11, 2015
+    for key, length in (("date", 10), ("month", 7), ("year", 4)):
+        dates = [node[key] for node in data if key in node]
+        assert dates and {len(d) for d in dates} == {length}, key
 
 
 @pytest.mark.parametrize("name", jsonld.FRAMES)
@@ -235,7 +245,11 @@ def test_each_designation_object_holds_all_its_facts(framed, kg):
         # the organisations, roles, metrics and qualifiers they point to come with their labels
         linked = {o for s in involvements | facts for p in LINKS for o in graph.objects(s, p)}
         missing += [
-            t for o in linked for t in graph.triples((o, RDFS.label, None)) if t not in page
+            t
+            for o in linked
+            for p in (RDFS.label, QUDT.symbol)
+            for t in graph.triples((o, p, None))
+            if t not in page
         ]
         assert not missing, f"{node['id']}: the page lacks {sorted(missing)[:5]}"
         assert facts <= set(page.subjects(GK.designation, designation))
@@ -243,7 +257,7 @@ def test_each_designation_object_holds_all_its_facts(framed, kg):
 
 def test_designation_objects_are_plain_json_a_web_page_can_use(framed):
     for node in framed["designation"]["@graph"]:
-        assert node["type"] == "Designation"
+        assert node["type"] == ["Designation"]
         assert set(node["label"]) == {"zh", "en"} and all(
             isinstance(v, str) for v in node["label"].values()
         )
@@ -252,9 +266,12 @@ def test_designation_objects_are_plain_json_a_web_page_can_use(framed):
             assert set(involvement["hadRole"]["label"]) == {"zh", "en"}
         for fact in node.get("facts", []):
             assert fact["quotes"] and all(q["exact"] for q in fact["quotes"])
-            if fact["type"] == "Observation":
-                assert isinstance(fact["value"], int) or fact["value"]["type"] == "xsd:decimal"
-                assert isinstance(fact["hasUnit"], str)
+            if "Observation" in fact["type"]:
+                number = fact.get("value", fact.get("decimalValue"))
+                assert isinstance(fact.get("value", 0), int) and number is not None
+                assert isinstance(fact.get("decimalValue", ""), str)
+                unit = fact["hasUnit"]
+                assert set(unit["label"]) == {"zh", "en"} and isinstance(unit["symbol"], str)
 
 
 # ---------------------------------------------------------------- terms, not IRIs
@@ -329,7 +346,7 @@ def test_documents_are_deterministic_whatever_the_order_of_the_triples(kg):
 def test_build_writes_the_framed_designations_for_web_pages(kg):
     files = dump_files(kg)
     doc = json.loads(files["designations.jsonld"])
-    assert doc["@context"] == "https://w3id.org/guian-kg/context.jsonld"
+    assert doc["@context"] == ["https://w3id.org/guian-kg/context.jsonld", FRAME_TERMS]
     assert files["designations.jsonld"].decode() == jsonld.export(
         kg.graphs(), frame_name="designation"
     )
@@ -347,13 +364,18 @@ def test_the_cli_knows_the_same_frames():
         (["--context", "iri"], str),
         (["--frame", "observation"], str),
         (["--frame", "organization", "--context", "embed"], dict),
+        (["--frame", "designation"], str),
     ],
 )
 def test_export_jsonld_with_a_frame_or_a_context_mode(arguments, context):
     result = CliRunner().invoke(cli, ["export", "--format", "jsonld", *arguments])
     assert result.exit_code == 0, result.stderr
     doc = json.loads(result.stdout)
-    assert isinstance(doc["@context"], context) and len(doc["@graph"]) > 2
+    value = doc["@context"]
+    if "--frame" in arguments:  # the project's context, then the frame's own terms
+        assert isinstance(value, list) and value[1:] == [FRAME_TERMS]
+        value = value[0]
+    assert isinstance(value, context) and len(doc["@graph"]) > 2
 
 
 def test_frame_with_another_format_is_a_usage_error():
@@ -423,7 +445,7 @@ def test_a_remote_context_is_refused_without_a_request(listener, no_default_load
 def test_the_projects_context_iri_is_served_from_the_package(listener, no_default_loader, kg):
     base = f"http://127.0.0.1:{listener.getsockname()[1]}/"
     doc = json.loads(jsonld.export(kg.graphs(base), base, "observation"))
-    assert doc["@context"] == f"{base}context.jsonld"
+    assert doc["@context"] == [f"{base}context.jsonld", FRAME_TERMS]
     assert len(union(jsonld.to_dataset(doc, base))) > 500
     assert jsonld.document_loader(base)(f"{base}context.jsonld", {})["document"]["@context"][
         "gk"

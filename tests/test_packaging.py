@@ -46,7 +46,12 @@ def test_the_wheel_bundles_every_turtle_file_the_source_and_the_queries(wheel):
             assert f"guian_kg/_bundled/{path.relative_to(ROOT).as_posix()}" in names, path
     assert "guian_kg/context.jsonld" in names
     package = ROOT / "guian_kg"
-    for pattern in ("frames/*.jsonld", "server/templates/*.html", "server/static/*"):
+    for pattern in (
+        "frames/*.jsonld",
+        "schemas/*.schema.json",
+        "server/templates/*.html",
+        "server/static/*",
+    ):
         files = sorted(package.glob(pattern))
         assert files, pattern
         for path in files:

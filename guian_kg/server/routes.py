@@ -29,7 +29,11 @@ from .state import Server, lang_of, with_charset
 from .timeline import timeline
 from .ui import curie, text
 
-DUMP_TYPES = {"context.jsonld": "application/ld+json", "void.ttl": "text/turtle"}
+DUMP_TYPES = {
+    "context.jsonld": "application/ld+json",
+    "designations.schema.json": "application/schema+json",  # the media type JSON Schema defines
+    "void.ttl": "text/turtle",
+}
 # A named graph of more triples is not serialised per request: its RDF is in the dumps.
 MAX_GRAPH_DOCUMENT = 100_000
 
