@@ -66,13 +66,7 @@ def parse_accept(header: str | None) -> list[MediaRange]:
         main, slash, sub = media_range.strip().partition("/")
         if not (slash and _TOKEN.fullmatch(main) and _TOKEN.fullmatch(sub)):
             continue
-        q = 1.0
-        for param in params:
-            name, equals, value = param.partition("=")
-            if equals and name.strip().lower() == "q":
-                value = value.strip()
-                q = float(value) if _QVALUE.match(value) else -1.0
-                break  # parameters after q are accept-extensions (RFC 7231 §5.3.2)
+        q = _quality(params)
         if q >= 0:
             ranges.append(MediaRange(main.lower(), sub.lower(), q))
     return ranges or [MediaRange("*", "*", 1.0)]
@@ -136,12 +130,7 @@ def choose_language(header: str | None, offered: Sequence[str]) -> str | None:
     ranges = []  # (tag, q, position)
     for position, item in enumerate(_split(header or "", ",")):
         tag, *params = _split(item, ";")
-        q = 1.0
-        for param in params:
-            name, equals, value = param.partition("=")
-            if equals and name.strip().lower() == "q":
-                value = value.strip()
-                q = float(value) if _QVALUE.match(value) else -1.0
+        q = _quality(params)
         if tag.strip() and q >= 0:
             ranges.append((tag.strip().lower(), q, position))
     best, best_key = None, None
@@ -156,3 +145,14 @@ def choose_language(header: str | None, offered: Sequence[str]) -> str | None:
         if q > 0 and (best_key is None or key > best_key):
             best, best_key = lang, key
     return best
+
+
+def _quality(params: list[str]) -> float:
+    """The value of the q parameter (1 without one, -1 if it is malformed); parameters after it
+    are accept-extensions (RFC 7231 §5.3.2)."""
+    for param in params:
+        name, equals, value = param.partition("=")
+        if equals and name.strip().lower() == "q":
+            value = value.strip()
+            return float(value) if _QVALUE.match(value) else -1.0
+    return 1.0
