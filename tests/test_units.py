@@ -12,7 +12,7 @@ from conftest import corpus_generator
 
 from guian_kg.build import load
 from guian_kg.corpus import Corpus
-from guian_kg.errors import QuoteError
+from guian_kg.errors import InputError, QuoteError
 from guian_kg.write import serialize_quads
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -98,3 +98,23 @@ def test_a_cache_file_guian_kg_did_not_write_is_neither_read_nor_replaced(tmp_pa
     assert (again.units.enriched, again.units.from_cache) == (1, 2)
     assert foreign.read_bytes() == b"<urn:a> <urn:b> <urn:c> .\n"
     assert nquads(again) == nquads(kg)
+
+
+def test_a_literal_a_store_would_rewrite_is_refused_naming_the_file_and_its_canonical_form(
+    tmp_path,
+):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(ROOT / "tests" / "corpus", corpus)
+    claims = corpus / "articles" / "fixture-alpha" / "claims.ttl"
+    claims.write_text(
+        claims.read_text(encoding="utf-8")
+        + "\n<https://w3id.org/guian-kg/id/claim/fixture-shared-wetland-park> "
+        "<https://w3id.org/guian-kg/ontology#ordinalInProgramme> "
+        '"01"^^<http://www.w3.org/2001/XMLSchema#integer> .\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as error:
+        load(corpus=Corpus(corpus), cache_dir=None)
+    message = str(error.value)
+    assert message.startswith(f"{claims}: literals that a triple store would rewrite")
+    assert '"01"^^<http://www.w3.org/2001/XMLSchema#integer> (write "1"^^' in message
