@@ -60,6 +60,17 @@ def dist(tmp_path_factory) -> Path:
 # ---------------------------------------------------------------- Oxigraph servers (test_load.py)
 
 
+def stop_process(process: subprocess.Popen, timeout: float) -> None:
+    """Terminate a server the tests started; kill it if it is still there after `timeout` s."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 class OxigraphServer:
     """An `oxigraph serve` process on 127.0.0.1 with an on-disk location; `url` is its base URL."""
 
@@ -96,13 +107,8 @@ class OxigraphServer:
         pytest.fail(f"oxigraph serve did not answer on {self.url} within 30 s")
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.process:
+            stop_process(self.process, 10)
         self.process = None
 
 
@@ -255,13 +261,7 @@ class ServeProcess:
         return sorted(children)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process, 20)
 
 
 @pytest.fixture

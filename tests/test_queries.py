@@ -69,6 +69,28 @@ def term(kind: str, value: str, datatype: str | None = None, lang: str | None = 
     return (kind, "" if kind == "bnode" else value)
 
 
+def from_sparql_json(results: dict) -> Answer:
+    """An Answer from SPARQL 1.1 JSON results (an endpoint's, a store's): a boolean or a table."""
+    if "boolean" in results:
+        return Answer("ask", boolean=results["boolean"])
+    names = results["head"]["vars"]
+    rows = [
+        tuple(
+            None
+            if name not in binding
+            else term(
+                {"uri": "iri", "bnode": "bnode"}.get(binding[name]["type"], "literal"),
+                binding[name]["value"],
+                binding[name].get("datatype"),
+                binding[name].get("xml:lang"),
+            )
+            for name in names
+        )
+        for binding in results["results"]["bindings"]
+    ]
+    return Answer("select", names, rows)
+
+
 def from_oxigraph(node) -> tuple | None:
     if node is None:
         return None

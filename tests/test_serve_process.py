@@ -16,7 +16,7 @@ import pytest
 from conftest import ServeProcess
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDFS
-from test_queries import QUERIES, Answer, assert_matches_expected, ordered, term
+from test_queries import QUERIES, Answer, assert_matches_expected, from_sparql_json, ordered
 
 from guian_kg.iri import DEFAULT_BASE
 from guian_kg.namespaces import GK, OA
@@ -94,25 +94,7 @@ def http_answer(server: str, text: str) -> Answer:
     assert response.status_code == 200, response.text
     if response.headers["content-type"].startswith("application/n-triples"):
         return Answer("graph", graph=Graph().parse(data=response.text, format="nt"))
-    data = json.loads(response.content)
-    if "boolean" in data:
-        return Answer("ask", boolean=data["boolean"])
-    names = data["head"]["vars"]
-    rows = [
-        tuple(
-            None
-            if name not in b
-            else term(
-                {"uri": "iri"}.get(b[name]["type"], b[name]["type"]),
-                b[name]["value"],
-                b[name].get("datatype"),
-                b[name].get("xml:lang"),
-            )
-            for name in names
-        )
-        for b in data["results"]["bindings"]
-    ]
-    return Answer("select", names, rows)
+    return from_sparql_json(json.loads(response.content))
 
 
 @pytest.mark.parametrize("query", QUERIES, ids=[q.name for q in QUERIES])

@@ -24,8 +24,16 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 import pytest
+from conftest import stop_process
 from rdflib import Graph, URIRef
-from test_queries import QUERIES, Answer, assert_matches_expected, expected_path, ordered, term
+from test_queries import (
+    QUERIES,
+    Answer,
+    assert_matches_expected,
+    expected_path,
+    from_sparql_json,
+    ordered,
+)
 
 from guian_kg import load as loading
 from guian_kg import resources
@@ -83,28 +91,11 @@ def answer_from(body: bytes, suffix: str) -> Answer:
     """An Answer from SPARQL JSON results or N-Triples; Virtuoso's ASK is a SELECT of __ASK_RETVAL."""
     if suffix == ".ttl":
         return Answer("graph", graph=Graph().parse(data=body.decode("utf-8"), format="nt"))
-    results = json.loads(body)
-    if "boolean" in results:
-        return Answer("ask", boolean=results["boolean"])
-    names = results["head"]["vars"]
-    rows = [
-        tuple(
-            None
-            if name not in binding
-            else term(
-                {"uri": "iri", "bnode": "bnode"}.get(binding[name]["type"], "literal"),
-                binding[name]["value"],
-                binding[name].get("datatype"),
-                binding[name].get("xml:lang"),
-            )
-            for name in names
-        )
-        for binding in results["results"]["bindings"]
-    ]
-    if suffix == ".srj" and names == ["__ASK_RETVAL"]:  # Virtuoso 7: one row of 1 for true
-        assert rows in ([], [(("number", 1),)]), rows
-        return Answer("ask", boolean=bool(rows))
-    return Answer("select", names, rows)
+    answer = from_sparql_json(json.loads(body))
+    if suffix == ".srj" and answer.variables == ["__ASK_RETVAL"]:  # Virtuoso 7: a row of 1 for true
+        assert answer.rows in ([], [(("number", 1),)]), answer.rows
+        return Answer("ask", boolean=bool(answer.rows))
+    return answer
 
 
 def check_example(query: Path, body: bytes, store: str) -> None:
@@ -292,13 +283,7 @@ MaxQueryExecutionTime = 60
         return response.content
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process, 30)
 
 
 @pytest.fixture(scope="module")
