@@ -4,8 +4,9 @@ article changed redoes that article alone.
 
 A unit's result is its triples as N-Triples (the store loads them in Rust) and what it leaves to
 the whole corpus (anchor.Pending). A cache entry (CACHE/units/KEY.nt) is keyed by the code that
-made it and the names and bytes of the unit's files; it records the checksum of every source text
-its quotes anchor in, and is used only while those texts are unchanged. Its first line is its mark
+made it (with the pyoxigraph release that ran it) and the names and bytes of the unit's files; it
+records the checksum of every source text its quotes anchor in, and is used only while those texts
+are unchanged. Its first line is its mark
 (an N-Triples comment naming its key): what proves that guian-kg wrote it, and may replace it.
 """
 
@@ -207,7 +208,8 @@ def _is_ours(path: Path) -> bool:
 @cache
 def _code_fingerprint() -> str:
     here = Path(__file__).resolve().parent
-    digest = hashlib.sha256(__version__.encode("ascii"))
+    # pyoxigraph parses and writes each unit, so another release may give other bytes.
+    digest = hashlib.sha256(f"{__version__} pyoxigraph {ox.__version__}".encode("ascii"))
     for name in _MAKERS:
         digest.update((here / name).read_bytes())
     return digest.hexdigest()
