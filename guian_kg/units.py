@@ -6,8 +6,8 @@ A unit's result is its triples as N-Triples (the store loads them in Rust) and w
 the whole corpus (anchor.Pending). A cache entry (CACHE/units/KEY.nt) is keyed by the code that
 made it (with the pyoxigraph release that ran it) and the names and bytes of the unit's files; it
 records the checksum of every source text its quotes anchor in, and is used only while those texts
-are unchanged. Its first line is its mark
-(an N-Triples comment naming its key): what proves that guian-kg wrote it, and may replace it.
+are unchanged. Its first line is its mark (an N-Triples comment naming its key): what proves that
+guian-kg wrote it, and may replace it.
 """
 
 from __future__ import annotations
