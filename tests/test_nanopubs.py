@@ -246,3 +246,17 @@ def test_the_project_graph_gives_one_nanopublication_per_statement_node(kg, tmp_
     else:
         assert result.exit_code == 0, result.output
         assert len(split(out.read_text(encoding="utf-8"))) == statements
+
+
+def test_the_readme_s_check_verifies_every_nanopublication(exported, tmp_path):
+    """The README's Python block, run as written next to the exported nanopubs.trig."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Nanopublications\n", 1)[1].split("\n## ", 1)[0]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "nanopubs.trig").write_text(exported, encoding="utf-8")
+    env = {**os.environ, "PYTHONWARNINGS": "ignore::DeprecationWarning"}
+    run = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, env=env, timeout=300
+    )
+    assert run.returncode == 0, run.stderr.decode()
+    assert run.stdout.decode() == "4 nanopublications, every trusty URI verified\n"
