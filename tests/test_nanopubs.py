@@ -19,6 +19,7 @@ from click.testing import CliRunner
 from rdflib import Dataset, Literal, URIRef
 from rdflib.namespace import RDF
 
+from guian_kg import DEFAULT_BASE
 from guian_kg.build import load
 from guian_kg.cli import cli
 from guian_kg.corpus import Corpus
@@ -82,13 +83,17 @@ def split(text: str) -> dict[URIRef, rdflib.ConjunctiveGraph]:
     return found
 
 
+@pytest.mark.parametrize("base", ["https://w3id.org/guian-kg/", "https://example.org/kg/"])
 def test_the_nanopub_library_reads_each_nanopublication_and_verifies_its_trusty_uri(
-    exported, fixture_kg, nanopub_library
+    fixture_kg, nanopub_library, base
 ):
     nanopub, _ = nanopub_library
-    found = split(exported)
+    found = split(trig(nanopublications(fixture_kg.store, base, source_date(CREATED)), base))
     assert len(found) == len(statement_nodes(fixture_kg.store)) == 4
     for iri, graph in found.items():
+        assert str(iri).startswith(f"{base}np/RA")
+        terms = {t for quad in graph.quads((None, None, None, None)) for t in quad[:3]}
+        assert base == DEFAULT_BASE or not any(str(t).startswith(DEFAULT_BASE) for t in terms)
         publication = nanopub.Nanopub(rdf=graph)
         assert publication.source_uri == str(iri)
         assert publication.is_valid
