@@ -25,32 +25,30 @@ from collections.abc import Mapping
 from datetime import datetime, timezone
 
 import pyoxigraph as ox
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, VOID, XSD
 
 from . import DEFAULT_BASE, __version__
 from .errors import InputError
 from .iri import Iris, rebase_quad
-from .namespaces import prefixes
+from .namespaces import GK, prefixes
 from .terms import node
 from .trusty import PLACEHOLDER, artifact_code, with_code
 
 NP = "http://www.nanopub.org/nschema#"  # the nanopublication schema: used here only, not in the graph
-_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-_TYPE = node(f"{_RDF}type")
-_STATEMENT = node(f"{_RDF}Statement")
-_PARTS = (node(f"{_RDF}subject"), node(f"{_RDF}predicate"), node(f"{_RDF}object"))
-_PROV = "http://www.w3.org/ns/prov#"
-_DCTERMS = "http://purl.org/dc/terms/"
-_QUOTE = node("https://w3id.org/guian-kg/ontology#quote")
-_SENTENCE = node("https://w3id.org/guian-kg/ontology#sentence")  # a narrow quote's sentence
+_TYPE = node(RDF.type)
+_PARTS = (node(RDF.subject), node(RDF.predicate), node(RDF.object))
+_QUOTE = node(GK.quote)
+# A narrow quote's sentence quote (GK.sentence, once the statement model's terms are in the ontology).
+_SENTENCE = node("https://w3id.org/guian-kg/ontology#sentence")
 _NOT_ANNOTATIONS = {_TYPE, *_PARTS, _QUOTE}  # the statement's triple and quotes, said otherwise
-_PUBLICATION = tuple(node(f"{_DCTERMS}{p}") for p in ("creator", "license", "publisher"))
+_PUBLICATION = tuple(node(p) for p in (DCTERMS.creator, DCTERMS.license, DCTERMS.publisher))
 _GRAPHS = ("Head", "assertion", "provenance", "pubinfo")  # in this order in each nanopublication
 
 
 def statement_nodes(store: ox.Store) -> list[ox.NamedNode | ox.BlankNode]:
     """The statement nodes (`rdf:Statement`) of the store's data graph, by IRI."""
     data = node(Iris().graph("data"))
-    nodes = {q.subject for q in store.quads_for_pattern(None, _TYPE, _STATEMENT, data)}
+    nodes = {q.subject for q in store.quads_for_pattern(None, _TYPE, node(RDF.Statement), data)}
     return sorted(nodes, key=str)
 
 
@@ -107,13 +105,13 @@ def _nanopublication(
         ox.Quad(this, node(f"{NP}hasProvenance"), provenance, head),
         ox.Quad(this, node(f"{NP}hasPublicationInfo"), pubinfo, head),
         ox.Quad(subject, predicate, obj, assertion),
-        ox.Quad(assertion, node(f"{_PROV}specializationOf"), statement, provenance),
+        ox.Quad(assertion, node(PROV.specializationOf), statement, provenance),
     ]
     for quad in store.quads_for_pattern(statement, None, None, data):
         if quad.predicate not in _NOT_ANNOTATIONS:
             quads.append(ox.Quad(assertion, quad.predicate, quad.object, provenance))
     for quote in _objects(store, statement, _QUOTE, data):
-        quads.append(ox.Quad(assertion, node(f"{_PROV}wasDerivedFrom"), quote, provenance))
+        quads.append(ox.Quad(assertion, node(PROV.wasDerivedFrom), quote, provenance))
         for described in (quote, *_objects(store, quote, _SENTENCE, data)):
             quads += (
                 ox.Quad(q.subject, q.predicate, q.object, provenance)
@@ -147,16 +145,15 @@ def _publication_info(store: ox.Store, created: str | None) -> list[tuple]:
         for q in store.quads_for_pattern(dataset, predicate, None, void)
     ]
     if created:
-        xsd_datetime = node("http://www.w3.org/2001/XMLSchema#dateTime")
-        said.append(("", node(f"{_DCTERMS}created"), ox.Literal(created, datatype=xsd_datetime)))
+        said.append(("", node(DCTERMS.created), ox.Literal(created, datatype=node(XSD.dateTime))))
     label = f"guian-kg {__version__} export --format nanopub"
     return [
         *said,
-        ("", node("http://rdfs.org/ns/void#inDataset"), dataset),
-        ("", node(f"{_PROV}wasGeneratedBy"), _own("#export")),
-        ("#export", _TYPE, node(f"{_PROV}Activity")),
-        ("#export", node("http://www.w3.org/2000/01/rdf-schema#label"), ox.Literal(label)),
-        ("#export", node(f"{_PROV}used"), dataset),
+        ("", node(VOID.inDataset), dataset),
+        ("", node(PROV.wasGeneratedBy), _own("#export")),
+        ("#export", _TYPE, node(PROV.Activity)),
+        ("#export", node(RDFS.label), ox.Literal(label)),
+        ("#export", node(PROV.used), dataset),
     ]
 
 
