@@ -18,7 +18,15 @@ import click
 
 from . import DEFAULT_BASE, __version__
 from .errors import GuianKGError, OutputError, ValidationFailed
-from .formats import FORMATS, RESULT_FORMATS, choices, get_format, named, output_format
+from .formats import (
+    EXPORT_FORMATS,
+    FORMATS,
+    RESULT_FORMATS,
+    choices,
+    get_format,
+    named,
+    output_format,
+)
 from .progress import Progress
 
 # `guian-kg query` answers from a cached dump with pyoxigraph alone, so that it starts in a blink:
@@ -197,7 +205,8 @@ def validate(files: tuple[Path, ...], fmt: str, data_format: str | None) -> None
     "--format",
     "fmt",
     metavar="FORMAT",
-    help=f"RDF format: {choices(FORMATS)}.  [default: from the extension of -o FILE; ttl on stdout]",
+    help=f"RDF format: {choices(EXPORT_FORMATS)} (each statement as a nanopublication, in TriG)."
+    "  [default: from the extension of -o FILE; ttl on stdout]",
 )
 @click.option(
     "-o",
@@ -230,7 +239,9 @@ def export(
     frame_name: str | None,
     context_mode: str | None,
 ) -> None:
-    """Write the whole graph in one RDF format (quad formats keep the named graphs).
+    """Write the whole graph in one RDF format (quad formats keep the named graphs), or each
+    statement as a nanopublication with its quote and trusty URI (--format nanopub; its creation
+    time is SOURCE_DATE_EPOCH's, if set).
 
     Example: guian-kg export --format nq -o guian-kg.nq
 
@@ -241,18 +252,23 @@ def export(
     from .build import load
     from .iri import check_base
 
-    fmt = output_format(fmt, output, FORMATS, "ttl", "export")
+    fmt = output_format(fmt, output, EXPORT_FORMATS, "ttl", "export")
     if (frame_name or context_mode) and fmt != "jsonld":
         raise click.UsageError("--frame and --context apply to --format jsonld only")
-    graphs = load().graphs(check_base(base))
-    if fmt == "jsonld":
+    check_base(base)
+    kg = load()
+    if fmt == "nanopub":
+        from .nanopubs import nanopublications, source_date, trig
+
+        text = trig(nanopublications(kg.store, base, source_date()), base)
+    elif fmt == "jsonld":
         from .jsonld import export as export_jsonld
 
-        text = export_jsonld(graphs, base, frame_name, context_mode)
+        text = export_jsonld(kg.graphs(base), base, frame_name, context_mode)
     else:
         from .write import serialize_dataset
 
-        text = serialize_dataset(graphs, get_format(fmt), base)
+        text = serialize_dataset(kg.graphs(base), get_format(fmt), base)
     if output:
         from .publish import write_file
 

@@ -39,6 +39,10 @@ FORMATS: tuple[RDFFormat, ...] = (
     RDFFormat("rdfxml", "application/rdf+xml", "rdf", "xml", False, ("xml", "rdf")),
 )
 
+# `export` only: each statement of the graph as a nanopublication, in TriG (nanopubs.py).
+NANOPUB = RDFFormat("nanopub", "application/trig", "trig", "trig", True)
+EXPORT_FORMATS: tuple[RDFFormat, ...] = (*FORMATS, NANOPUB)
+
 # The dump formats `build` writes to dist/ (RDF/XML is served on request, not dumped).
 DUMP_FORMATS: tuple[str, ...] = ("ttl", "nt", "nq", "trig", "jsonld")
 
@@ -118,7 +122,8 @@ def output_format(
             f"(one of: {choices(formats)}) or name the file "
             + ", ".join(f".{_extensions(f)[0]}" for f in formats)
         )
-    if chosen and by_extension and chosen != by_extension:
+    # A file name may fit several formats (.trig: TriG, nanopublications); none else contradicts.
+    if chosen and by_extension and suffix not in _extensions(_format(chosen, formats)):
         raise InputError(
             f"--format {name} contradicts the file name {output} ({by_extension}); "
             f"drop --format, or name the file .{_usual_extension(chosen, formats)}"
@@ -126,5 +131,9 @@ def output_format(
     return chosen or by_extension
 
 
+def _format(name: str, formats: Sequence[RDFFormat | ResultFormat]) -> RDFFormat | ResultFormat:
+    return next(f for f in formats if f.name == name)
+
+
 def _usual_extension(name: str, formats: Sequence[RDFFormat | ResultFormat]) -> str:
-    return next(_extensions(f)[0] for f in formats if f.name == name)
+    return _extensions(_format(name, formats))[0]

@@ -23,7 +23,8 @@ def check_base(base: str) -> str:
 
 @dataclass(frozen=True)
 class Iris:
-    """Mints IRIs under one base: `{base}id/{kind}/{slug}`, `{base}doc/{kind}/{slug}`, `{base}graph/{name}`."""
+    """Mints IRIs under one base: `{base}id/{kind}/{slug}`, `{base}doc/{kind}/{slug}`, `{base}graph/{name}`,
+    `{base}np/{artifact code}`."""
 
     base: str = DEFAULT_BASE
 
@@ -43,6 +44,12 @@ class Iris:
     @property
     def dataset(self) -> URIRef:
         return URIRef(f"{self.base}dataset")
+
+    @property
+    def nanopubs(self) -> str:
+        """The namespace of the nanopublications `export --format nanopub` writes: each IRI is
+        this namespace and the artifact code of its trusty URI (`{base}np/RA…`)."""
+        return f"{self.base}np/"
 
     @property
     def context(self) -> URIRef:
