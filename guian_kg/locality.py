@@ -17,7 +17,6 @@ from functools import lru_cache
 from rdflib import Graph, URIRef, Variable
 from rdflib.namespace import RDF, SH
 from rdflib.paths import Path
-from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Node
 
@@ -140,10 +139,9 @@ def local_root(constraint: SparqlConstraint) -> str | None:
 def _query_is_local(query: str, root: str) -> bool:
     """Whether every triple pattern of the query reads near `root` (see the module docstring)."""
     try:
-        algebra = prepareQuery(query).algebra
+        pattern = sparql_constraints.algebra(query).p
     except Exception:
         return False
-    pattern = algebra.p
     while pattern.name in ("Slice", "Distinct", "Reduced", "Project", "OrderBy"):
         pattern = pattern.p
     variable = Variable(root)

@@ -153,17 +153,23 @@ def _prefixes(shapes: Graph, node: Node) -> str:
 
 
 @lru_cache(maxsize=256)
+def algebra(query: str) -> CompValue:
+    """The query's algebra (rdflib's parser, slow: parsed once per process)."""
+    return prepareQuery(query).algebra
+
+
+@lru_cache(maxsize=256)
 def _binding(query: str) -> str | None:
     """How to bind $this in this query; None for queries that stay with pySHACL."""
     try:
-        algebra = prepareQuery(query).algebra
+        parsed = algebra(query)
         # rdflib knows rdf:, rdfs:, xsd: … undeclared; Oxigraph, like SHACL, only declared ones.
         ox.Store().query(query)
     except Exception:  # any parse error: pySHACL reports it, or runs what only rdflib accepts
         return None
-    if algebra.name != "SelectQuery" or Variable("failure") in algebra.PV:
+    if parsed.name != "SelectQuery" or Variable("failure") in parsed.PV:
         return None
-    pattern = algebra.p
+    pattern = parsed.p
     per_node = False
     while pattern.name in ("Slice", "Distinct", "Reduced", "Project", "OrderBy"):
         # LIMIT and OFFSET count the rows of one focus node when $this is pre-bound.
