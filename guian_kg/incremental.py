@@ -175,9 +175,17 @@ def _read(cache_dir: Path) -> dict | None:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
         with os.fdopen(fd, "rb") as handle:
-            return json.loads(handle.read()[len(_MARK) :])
+            record = json.loads(handle.read()[len(_MARK) :])
     except (OSError, ValueError):
         return None
+    fields = set(Part.__dataclass_fields__)
+    if not (
+        isinstance(record, dict)
+        and set(record) == {"fingerprint", "parts", "void"}
+        and all(isinstance(p, dict) and set(p) == fields for p in record["parts"])
+    ):
+        return None  # written by another version: validate whole, then replace it
+    return record
 
 
 def _write(cache_dir: Path, fingerprint: str, parts: Sequence[Part], void: str) -> None:

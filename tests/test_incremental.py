@@ -186,3 +186,12 @@ def test_shapes_that_read_further_are_not_local(case):
     assert locality.shapes_are_local(Graph().parse(data=prefixes + local, format="turtle"))
     core = Graph().parse(data=prefixes + NOT_LOCAL[case], format="turtle")
     assert not locality.shapes_are_local(core)
+
+
+def test_a_record_of_another_form_is_validated_whole_and_replaced(clean, tmp_path):
+    shutil.copytree(clean, tmp_path, dirs_exist_ok=True)
+    record = tmp_path / "cache" / incremental.RECORD
+    record.write_bytes(b'# guian-kg validation record\n{"parts": []}')
+    report = check(load(corpus=Corpus(tmp_path / "corpus"), cache_dir=tmp_path / "cache"))
+    assert report.units == (ARTICLES + 1, ARTICLES + 1)
+    assert record.read_bytes() == (clean / "cache" / incremental.RECORD).read_bytes()
