@@ -12,7 +12,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
-from . import default_cache_dir, jsonld, resources
+from . import default_cache_dir, incremental, jsonld, resources
 from . import store as stores
 from .anchor import Pending, check_pending
 from .corpus import Corpus, is_corpus
@@ -25,7 +25,7 @@ from .publish import check_folder, publish
 from .read import parse_files, read_quads
 from .terms import node, to_oxigraph, to_rdflib
 from .units import Counts, Unit, enrich_units
-from .validate import Report, validate_store
+from .validate import Report
 from .void import DUMP_STEM, describe
 from .write import serialize_quads, store_dumps
 
@@ -44,6 +44,7 @@ class KnowledgeGraph:
     store: ox.Store
     sources: dict[str, str]  # article IRI (default base) → its source text
     units: Counts = field(default_factory=Counts)  # units enriched, and taken from the cache
+    cache_dir: Path | None = None  # where its units are cached (and its validation recorded)
 
     @classmethod
     def of(
@@ -172,7 +173,7 @@ def load(
     void = describe(store, sources)
     store.extend(_quads(void, node(iris.graph("void"))))
     timings["store"] = time.perf_counter() - started
-    return KnowledgeGraph(store, sources, counts)
+    return KnowledgeGraph(store, sources, counts, cache_dir)
 
 
 def _in_graph(statements: Iterable, graph: ox.NamedNode) -> list[ox.Quad]:
@@ -189,8 +190,10 @@ def shapes_graph() -> Graph:
 
 def check(kg: KnowledgeGraph) -> Report:
     """Validate the data and the dataset description, with the ontology, against the shapes: on
-    the store, every constraint run by Oxigraph (validate.validate_store)."""
-    return validate_store(kg.store, shapes_graph())
+    the store, every constraint run by Oxigraph (validate.validate_store), around what changed
+    since the last validation recorded in the cache where that gives the same report
+    (guian_kg.incremental)."""
+    return incremental.validate(kg.store, resources.shapes_files(), kg.units.parts, kg.cache_dir)
 
 
 def dump_files(kg: KnowledgeGraph, base: str = DEFAULT_BASE) -> dict[str, bytes]:

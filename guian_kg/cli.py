@@ -143,11 +143,18 @@ def build(out: Path, base: str, data: tuple[Path, ...]) -> None:
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     units = result.kg.units
+    validated, parts = result.report.units
+    scope = (
+        f"validated all {parts:,} units"
+        if validated == parts
+        else f"validated {validated:,} of {parts:,} units, around what changed since the last "
+        "clean validation"
+    )
     click.echo(
         f"built {len(result.kg.store)} triples into {out} in {sum(result.timings.values()):.2f} s "
         f"({units.enriched} of {units.enriched + units.from_cache} parts read and anchored anew, "
-        f"{units.from_cache} unchanged since an earlier build); its store for `query` and "
-        f"`serve`: {result.store}",
+        f"{units.from_cache} unchanged since an earlier build; {scope}); its store for `query` "
+        f"and `serve`: {result.store}",
         err=True,
     )
 

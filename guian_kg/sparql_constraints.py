@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import pyoxigraph as ox
@@ -21,6 +21,7 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Node
 
 THIS = Variable("this")
+WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)  # where a restriction of ?value goes
 TARGETS = (SH.targetNode, SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf)
 
 # How $this gets its value (https://www.w3.org/TR/shacl/#pre-binding), from the cheapest:
@@ -152,17 +153,23 @@ def _prefixes(shapes: Graph, node: Node) -> str:
 
 
 @lru_cache(maxsize=256)
+def algebra(query: str) -> CompValue:
+    """The query's algebra (rdflib's parser, slow: parsed once per process)."""
+    return prepareQuery(query).algebra
+
+
+@lru_cache(maxsize=256)
 def _binding(query: str) -> str | None:
     """How to bind $this in this query; None for queries that stay with pySHACL."""
     try:
-        algebra = prepareQuery(query).algebra
+        parsed = algebra(query)
         # rdflib knows rdf:, rdfs:, xsd: … undeclared; Oxigraph, like SHACL, only declared ones.
         ox.Store().query(query)
     except Exception:  # any parse error: pySHACL reports it, or runs what only rdflib accepts
         return None
-    if algebra.name != "SelectQuery" or Variable("failure") in algebra.PV:
+    if parsed.name != "SelectQuery" or Variable("failure") in parsed.PV:
         return None
-    pattern = algebra.p
+    pattern = parsed.p
     per_node = False
     while pattern.name in ("Slice", "Distinct", "Reduced", "Project", "OrderBy"):
         # LIMIT and OFFSET count the rows of one focus node when $this is pre-bound.
@@ -172,7 +179,7 @@ def _binding(query: str) -> str | None:
         return None
     if not _mentions(pattern, THIS):
         return CONSTANT
-    if not per_node and THIS in _certain(pattern) and _free_is_exact(pattern):
+    if not per_node and THIS in certain(pattern) and _free_is_exact(pattern):
         return FREE
     return PER_NODE
 
@@ -198,19 +205,19 @@ def _mentions(pattern: object, variable: Variable) -> bool:
     return False
 
 
-def _certain(pattern: CompValue) -> set[Variable]:
+def certain(pattern: CompValue) -> set[Variable]:
     """The variables every solution of the pattern binds (SPARQL 1.1 section 18.2.1 scoping)."""
     name = pattern.name
     if name == "BGP":
         return {v for triple in pattern.triples for v in triple if isinstance(v, Variable)}
     if name == "Join":
-        return _certain(pattern.p1) | _certain(pattern.p2)
+        return certain(pattern.p1) | certain(pattern.p2)
     if name == "LeftJoin":
-        return _certain(pattern.p1)
+        return certain(pattern.p1)
     if name == "Union":
-        return _certain(pattern.p1) & _certain(pattern.p2)
+        return certain(pattern.p1) & certain(pattern.p2)
     if name in ("Filter", "Extend"):
-        return _certain(pattern.p)
+        return certain(pattern.p)
     return set()
 
 
@@ -228,11 +235,11 @@ def _free_is_exact(pattern: CompValue) -> bool:
         return (
             _free_is_exact(pattern.p1)
             and _free_is_exact(pattern.p2)
-            and (not reads or THIS in _certain(pattern.p1))
+            and (not reads or THIS in certain(pattern.p1))
         )
     if name in ("Filter", "Extend"):
         return _free_is_exact(pattern.p) and (
-            not _mentions(pattern.expr, THIS) or THIS in _certain(pattern.p)
+            not _mentions(pattern.expr, THIS) or THIS in certain(pattern.p)
         )
     return False  # a sub-query, GROUP BY, GRAPH …: pre-bind per focus node
 
@@ -388,25 +395,40 @@ def evaluate(
     copy: OxigraphCopy,
     sources: Sequence[Graph],
     only: set | None = None,
+    around: dict[SparqlConstraint, str | None] | None = None,
 ) -> Graph:
     """The validation results of the constraints on the copy, as pySHACL writes them (SHACL 5.3.2).
 
     `sources` are the rdflib graphs of the copy: a blank node a result names is described next to it.
-    `only` (Oxigraph terms), when given, keeps the focus nodes it holds.
+    `only` (Oxigraph terms), when given, keeps the focus nodes it holds. `around` (with `only`, the
+    nodes a change touched: guian_kg.incremental) names the variable around which each constraint
+    reads (locality.local_root): "this" keeps the focus nodes `only` holds, "value" keeps the
+    solutions whose ?value it holds, and a constraint it maps to None runs whole.
     """
     report = Graph()
     focus_cache: dict[Node, set] = {}
     for constraint in constraints:
+        root = around.get(constraint) if around is not None else "this"
+        if root == "value":
+            constraint = _with_values(constraint, only)
         focus: set = set()
         for source in constraint.sources:
             if source not in focus_cache:
                 focus_cache[source] = copy.focus_nodes(shapes, source)
-                if only is not None:
-                    focus_cache[source] &= only
             focus |= focus_cache[source]
+        if only is not None and root == "this":
+            focus &= only
         for this, row in _rows(constraint, copy.store, focus):
             _write(report, constraint, copy, this, row, shapes, sources)
     return report
+
+
+def _with_values(constraint: SparqlConstraint, nodes: set) -> SparqlConstraint:
+    """The constraint with ?value bound to one of `nodes` (IRIs), at the start of its WHERE clause."""
+    values = " ".join(sorted(str(node) for node in nodes))
+    where = WHERE.search(constraint.query).end()
+    query = f"{constraint.query[:where]} VALUES ?value {{ {values} }} {constraint.query[where:]}"
+    return replace(constraint, query=query)
 
 
 def _rows(constraint: SparqlConstraint, store: ox.Store, focus: set):

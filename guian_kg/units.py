@@ -16,7 +16,7 @@ import hashlib
 import json
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -57,10 +57,21 @@ class Enriched:
     cached: bool = False
 
 
+@dataclass(frozen=True)
+class Part:
+    """What a build took from one unit: its cache key, its article ("" for the shared files or
+    --data files), and the identity of its triples: its key and the texts its quotes anchor in."""
+
+    key: str
+    article: str
+    identity: str
+
+
 @dataclass
 class Counts:
     enriched: int = 0
     from_cache: int = 0
+    parts: list[Part] = field(default_factory=list)  # in the order of the units
 
 
 def enrich_units(
@@ -84,7 +95,24 @@ def enrich_units(
             _store(folder, keys[i], outcome)
     if folder is not None and todo:
         _prune(folder, set(keys))
+    counts.parts = [
+        Part(key, unit.article.iri if unit.article else "", _identity(key, result.anchored_in))
+        for unit, key, result in zip(units, keys, results, strict=True)
+    ]
     return results, counts
+
+
+def cached_triples(cache_dir: Path, part: Part) -> bytes | None:
+    """The N-Triples of a unit as a build took them, from its cache entry if it is ours, whole,
+    and still holds what that build took (the same identity); else None."""
+    entry = _entry(cache_dir / "units", part.key)
+    if entry is None or _identity(part.key, entry[0]["anchored_in"]) != part.identity:
+        return None
+    return entry[1]
+
+
+def _identity(key: str, anchored_in: dict[str, str]) -> str:
+    return _sha256(f"{key}\0{json.dumps(anchored_in, sort_keys=True)}".encode())
 
 
 def enrich_unit(unit: Unit, sources: dict[str, str]) -> Enriched:
@@ -150,6 +178,18 @@ _TYPE, _NEWS_ARTICLE, _SOURCE = node(RDF.type), node(SCHEMA.NewsArticle), node(D
 
 def _cached(folder: Path, key: str, digests: dict[str, str]) -> Enriched | None:
     """The cache entry for `key`, if it is ours, whole, and anchored in texts still current."""
+    entry = _entry(folder, key)
+    if entry is None:
+        return None
+    meta, rest = entry
+    if any(digests.get(iri) != digest for iri, digest in meta["anchored_in"].items()):
+        return None
+    pending = Pending(meta["pending"]["quotes"], [tuple(s) for s in meta["pending"]["stated"]])
+    return Enriched(rest, pending, meta["anchored_in"], cached=True)
+
+
+def _entry(folder: Path, key: str) -> tuple[dict, bytes] | None:
+    """The cache entry for `key` (what its mark line says, its N-Triples), if it is ours and whole."""
     try:
         fd = os.open(folder / f"{key}.nt", os.O_RDONLY | os.O_NOFOLLOW)
     except OSError:
@@ -164,12 +204,9 @@ def _cached(folder: Path, key: str, digests: dict[str, str]) -> Enriched | None:
         meta = json.loads(first[len(mark) :])
     except ValueError:
         return None
-    if any(digests.get(iri) != digest for iri, digest in meta["anchored_in"].items()):
-        return None
     if len(rest) != meta["bytes"]:
         return None
-    pending = Pending(meta["pending"]["quotes"], [tuple(s) for s in meta["pending"]["stated"]])
-    return Enriched(rest, pending, meta["anchored_in"], cached=True)
+    return meta, rest
 
 
 def _store(folder: Path, key: str, result: Enriched) -> None:

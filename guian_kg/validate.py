@@ -19,12 +19,18 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
-from . import shacl_sparql, sparql_constraints
+from . import locality, shacl_sparql, sparql_constraints
 from .errors import InputError
 from .namespaces import shorten
 from .write import serialize_graph
 
 ENGINES = ("split", "pyshacl", "oxigraph")
+
+
+class NotLocal(Exception):
+    """Shapes an incremental validation cannot restrict to the nodes a change touched."""
+
+
 Engine = Choice["split", "pyshacl", "oxigraph"]
 
 
@@ -50,6 +56,8 @@ class Report:
     # Where the core constraints ran: "pyshacl", or "oxigraph" (the oxigraph engine, unless the
     # shapes use what shacl_sparql does not compile or Oxigraph would change the data).
     core_engine: str = "pyshacl"
+    # (units validated, units in the graph) when a build validated (guian_kg.incremental).
+    units: tuple[int, int] | None = None
 
     def text(self) -> str:
         """Readable report: one block per focus node, each result with its message in zh and en."""
@@ -115,13 +123,26 @@ def validate(data: Graph, shapes: Graph, ontology: Graph, engine: Engine = "spli
     return _report(conforms, report_graph, "oxigraph")
 
 
-def validate_store(store: ox.Store, shapes: Graph, focus: Collection[str] | None = None) -> Report:
+def validate_store(
+    store: ox.Store,
+    shapes: Graph,
+    focus: Collection[str] | None = None,
+    around: Collection[str] | None = None,
+) -> Report:
     """Validate the union of the store's graphs (data and ontology) against `shapes` on Oxigraph.
 
     `focus` (IRIs, blank nodes as "_:label") keeps the results whose focus node it names. Shapes
     the compiler does not run (shacl_sparql.Unsupported) are run by pySHACL on a copy of the store.
+    `around` (IRIs: the nodes a change touched, guian_kg.incremental) runs the local constraints
+    (guian_kg.locality) for those nodes alone and the others whole; it raises NotLocal before
+    running anything when the core shapes are not local or Oxigraph cannot run them all.
     """
     copy = sparql_constraints.OxigraphCopy(store, {})
+    if around is not None:
+        try:
+            return _on_oxigraph(copy, shapes, around, [], local=True)
+        except shacl_sparql.Unsupported as unsupported:
+            raise NotLocal(str(unsupported)) from None
     try:
         return _on_oxigraph(copy, shapes, focus, [])
     except shacl_sparql.Unsupported:
@@ -143,12 +164,19 @@ def _on_oxigraph(
     shapes: Graph,
     focus: Collection[str] | None,
     sources: Sequence[Graph],
+    local: bool = False,
 ) -> Report:
     """Every constraint on Oxigraph: the core ones compiled to SPARQL, the SHACL-SPARQL ones as
-    sparql_constraints runs them; raises shacl_sparql.Unsupported before running anything."""
+    sparql_constraints runs them; raises shacl_sparql.Unsupported before running anything.
+
+    `local`: `focus` holds the nodes a change touched, and only the results that can differ from
+    a graph without any (locality) are looked for.
+    """
     core, constraints = sparql_constraints.split(shapes)
     if (None, SH.sparql, None) in core:
         raise shacl_sparql.Unsupported("a SHACL-SPARQL constraint sparql_constraints does not run")
+    if local and not locality.shapes_are_local(core):
+        raise NotLocal("the core shapes read further than one step from their focus node")
     plan = shacl_sparql.compile_shapes(core)
     rewritten = copy.rewritten()
     if rewritten and any(
@@ -181,7 +209,8 @@ def _on_oxigraph(
                 None if value is None else copy.term(value),
                 shapes,
             )
-    found = sparql_constraints.evaluate(constraints, shapes, copy, sources, only)
+    around = {c: locality.local_root(c) for c in constraints} if local else None
+    found = sparql_constraints.evaluate(constraints, shapes, copy, sources, only, around)
     for result in found.subjects(RDF.type, SH.ValidationResult):
         report_graph.add((report_node, SH.result, result))
     report_graph += found

@@ -1,0 +1,197 @@
+"""A rebuild validates around what changed since the last clean validation (guian_kg.incremental),
+and its report is the full validation's: the same verdict, the same results."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import corpus_generator
+from rdflib import Graph
+
+from guian_kg import incremental, locality, sparql_constraints
+from guian_kg.build import check, load, shapes_graph
+from guian_kg.corpus import Corpus
+from guian_kg.validate import Report, validate_store
+
+ARTICLES = 4
+
+
+def results(report: Report) -> list[tuple]:
+    """What each result says; a property shape, a blank node, is named by its messages."""
+    return sorted(
+        (r.focus, r.constraint, r.path, r.value, r.severity, r.messages)
+        + ((r.shape,) if r.shape.startswith("http") else ())
+        for r in report.results
+    )
+
+
+def article(corpus: Path, n: int) -> Path:
+    return corpus / "articles" / f"synthetic-{n:05d}"
+
+
+def designation(corpus: Path, n: int, number: int) -> Path:
+    (path,) = (article(corpus, n) / "designations").glob(f"{number:02d}-*.ttl")
+    return path
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    changed, count = re.subn(old, new, text, count=1)
+    assert count == 1, (path, old)
+    path.write_text(changed, encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory) -> Path:
+    """A generated corpus whose article 2 points at a programme of article 1, built once: its
+    unit cache and its validation record (the graph conforms, without any result)."""
+    root = tmp_path_factory.mktemp("clean")
+    corpus = root / "corpus"
+    corpus_generator().generate(corpus, ARTICLES, seed=4)
+    programme = re.search(
+        r"gk:programme (programme:\S+)", designation(corpus, 1, 3).read_text(encoding="utf-8")
+    )[1]
+    edit(designation(corpus, 2, 3), r"gk:programme programme:\S+", f"gk:programme {programme}")
+    kg = load(corpus=Corpus(corpus), cache_dir=root / "cache")
+    report = check(kg)
+    assert results(report) == [] and report.units == (ARTICLES + 1, ARTICLES + 1)
+    assert (root / "cache" / incremental.RECORD).is_file()
+    return root
+
+
+def broken_reference(corpus: Path) -> None:
+    edit(designation(corpus, 3, 2), r"gk:programme programme:\S+", "gk:programme programme:nowhere")
+
+
+def duplicated_sequence_number_across_two_articles(corpus: Path) -> None:
+    """A designation of article 3 quotes article 1 and takes the number of one of article 1's:
+    both break the rule, and article 1's designation is far from the change."""
+    quote = re.search(r"gk:quote (quote:\S+)", designation(corpus, 1, 2).read_text("utf-8"))[1]
+    edit(
+        designation(corpus, 3, 1),
+        r"gk:sequenceNumber 1 ;",
+        f"gk:sequenceNumber 2 ; gk:quote {quote} ;",
+    )
+
+
+def duplicated_sequence_number_in_one_article(corpus: Path) -> None:
+    edit(designation(corpus, 3, 4), r"gk:sequenceNumber 4 ;", "gk:sequenceNumber 5 ;")
+
+
+def wrong_datatype(corpus: Path) -> None:
+    edit(designation(corpus, 3, 5), r"qudt:value ([0-9.]+) ;", r'qudt:value "\1" ;')
+
+
+def removed_article_another_pointed_at(corpus: Path) -> None:
+    shutil.rmtree(article(corpus, 1))
+
+
+def valid_change(corpus: Path) -> None:
+    edit(designation(corpus, 3, 6), r'"@en ;', ' (renamed)"@en ;')
+
+
+CHANGES = [
+    (broken_reference, False),
+    (duplicated_sequence_number_across_two_articles, False),
+    (duplicated_sequence_number_in_one_article, False),
+    (wrong_datatype, False),
+    (removed_article_another_pointed_at, False),
+    (valid_change, True),
+]
+
+
+@pytest.mark.parametrize(("change", "conforms"), CHANGES, ids=[c.__name__ for c, _ in CHANGES])
+def test_a_rebuild_validates_one_article_and_reports_what_a_full_validation_does(
+    clean, tmp_path, change, conforms
+):
+    shutil.copytree(clean, tmp_path, dirs_exist_ok=True)
+    change(tmp_path / "corpus")
+    kg = load(corpus=Corpus(tmp_path / "corpus"), cache_dir=tmp_path / "cache")
+    report = check(kg)
+    full = validate_store(kg.store, shapes_graph())
+    units = len(kg.units.parts)
+    assert report.units == (1, units)  # validated around the change, not whole
+    assert (report.conforms, results(report)) == (full.conforms, results(full))
+    assert report.conforms is conforms
+    record = (tmp_path / "cache" / incremental.RECORD).read_bytes()
+    assert (record == (clean / "cache" / incremental.RECORD).read_bytes()) is not conforms
+
+
+def test_a_rebuild_with_nothing_changed_validates_no_unit(clean, tmp_path):
+    shutil.copytree(clean, tmp_path, dirs_exist_ok=True)
+    report = check(load(corpus=Corpus(tmp_path / "corpus"), cache_dir=tmp_path / "cache"))
+    assert (report.units, report.results) == ((0, ARTICLES + 1), [])
+
+
+def test_a_change_to_the_shared_files_or_the_shapes_validates_everything(clean, tmp_path):
+    shutil.copytree(clean, tmp_path, dirs_exist_ok=True)
+    edit(tmp_path / "corpus" / "shared" / "places.ttl", r'"@en', ' (renamed)"@en')
+    kg = load(corpus=Corpus(tmp_path / "corpus"), cache_dir=tmp_path / "cache")
+    assert check(kg).units == (ARTICLES + 1, ARTICLES + 1)
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_bytes(b"".join(path.read_bytes() for path in _shapes_files()) + b"\n# changed\n")
+    report = incremental.validate(kg.store, [shapes], kg.units.parts, tmp_path / "cache")
+    assert report.units == (ARTICLES + 1, ARTICLES + 1) and report.results == []
+
+
+def _shapes_files() -> list[Path]:
+    from guian_kg import resources
+
+    return resources.shapes_files()
+
+
+def test_a_record_guian_kg_did_not_write_is_neither_read_nor_replaced(clean, tmp_path):
+    shutil.copytree(clean, tmp_path, dirs_exist_ok=True)
+    record = tmp_path / "cache" / incremental.RECORD
+    record.write_text("my notes\n", encoding="utf-8")
+    report = check(load(corpus=Corpus(tmp_path / "corpus"), cache_dir=tmp_path / "cache"))
+    assert report.units == (ARTICLES + 1, ARTICLES + 1)
+    assert record.read_text(encoding="utf-8") == "my notes\n"
+
+
+def test_the_project_shapes_are_local_but_the_sequence_numbers_of_an_article_are_not():
+    core, constraints = sparql_constraints.split(shapes_graph())
+    assert locality.shapes_are_local(core)
+    roots = {str(c.shape).rsplit("#", 1)[-1]: locality.local_root(c) for c in constraints}
+    assert sorted(roots.values(), key=str) == [None, "this"] + ["value"] * 8
+    assert roots["ReferenceShape"] == roots["VerbatimFigureShape"] == "value"
+
+
+NOT_LOCAL = {
+    "a class two steps away": """
+        ex:S a sh:NodeShape ; sh:targetClass ex:C ;
+            sh:property [ sh:path ( ex:p ex:q ) ; sh:class ex:D ] .""",
+    "a class behind an inverse path": """
+        ex:S a sh:NodeShape ; sh:targetClass ex:C ;
+            sh:property [ sh:path [ sh:inversePath ex:p ] ; sh:class ex:D ] .""",
+    "an inverse path from a value": """
+        ex:S a sh:NodeShape ; sh:targetClass ex:C ;
+            sh:property [ sh:path ex:p ; sh:node [ sh:property [ sh:path [ sh:inversePath ex:q ] ;
+                sh:minCount 1 ] ] ] .""",
+    "a path of any length": """
+        ex:S a sh:NodeShape ; sh:targetClass ex:C ;
+            sh:property [ sh:path [ sh:zeroOrMorePath ex:p ] ; sh:minCount 1 ] .""",
+}
+
+
+@pytest.mark.parametrize("case", sorted(NOT_LOCAL))
+def test_shapes_that_read_further_are_not_local(case):
+    prefixes = "@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> ."
+    local = (
+        "ex:L a sh:NodeShape ; sh:targetClass ex:C ; sh:property [ sh:path ex:p ; sh:class ex:D ] ."
+    )
+    assert locality.shapes_are_local(Graph().parse(data=prefixes + local, format="turtle"))
+    core = Graph().parse(data=prefixes + NOT_LOCAL[case], format="turtle")
+    assert not locality.shapes_are_local(core)
+
+
+def test_a_record_of_another_form_is_validated_whole_and_replaced(clean, tmp_path):
+    shutil.copytree(clean, tmp_path, dirs_exist_ok=True)
+    record = tmp_path / "cache" / incremental.RECORD
+    record.write_bytes(b'# guian-kg validation record\n{"parts": []}')
+    report = check(load(corpus=Corpus(tmp_path / "corpus"), cache_dir=tmp_path / "cache"))
+    assert report.units == (ARTICLES + 1, ARTICLES + 1)
+    assert record.read_bytes() == (clean / "cache" / incremental.RECORD).read_bytes()
