@@ -1,5 +1,5 @@
-"""The build: load the ontology and data → anchor quotes, add date companions and the dataset
-description → validate with SHACL → write dist/ atomically. Every other command reads its graph."""
+"""The build: load the ontology and data → anchor quotes, add date companions, the shortcuts and
+the dataset description → validate with SHACL → write dist/ atomically. Every other command reads its graph."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from .namespaces import OA
 from .parallel import available_cores, fork_map
 from .publish import check_folder, publish
 from .read import parse_files, read_quads
+from .shortcuts import add_shortcuts
 from .terms import node, to_oxigraph, to_rdflib
 from .units import Counts, Unit, enrich_units
 from .validate import Report
@@ -131,7 +132,7 @@ def load(
     cache_dir: Path | None = USE_DEFAULT_CACHE,
     workers: int | None = None,
 ) -> KnowledgeGraph:
-    """Read, anchor, enrich and describe the knowledge graph (no validation).
+    """Read, anchor, enrich, add the shortcuts to and describe the knowledge graph (no validation).
 
     The facts are `data_paths`, else the corpus (the project's data/ by default): its shared files,
     then each article, each read and enriched on its own (guian_kg.units: in `workers` processes,
@@ -170,6 +171,7 @@ def load(
     )
     if not any(True for _ in store.quads_for_pattern(None, None, None, data)):
         raise InputError("the data files hold no triples")
+    add_shortcuts(store, data)  # once the whole corpus is in: places are shared, designations not
     void = describe(store, sources)
     store.extend(_quads(void, node(iris.graph("void"))))
     timings["store"] = time.perf_counter() - started

@@ -39,6 +39,9 @@ class GK(DefinedNamespace):
     document: URIRef
     responseTo: URIRef
     agencyCount: URIRef
+    involves: URIRef
+    heldByPlaceContaining: URIRef
+    heldByPlaceWithin: URIRef
     date: URIRef
     periodStart: URIRef
     periodEnd: URIRef
@@ -55,6 +58,7 @@ class GK(DefinedNamespace):
     partOf: URIRef
     changedFrom: URIRef
     basedOn: URIRef
+    measuredGroup: URIRef
     level: URIRef
     quote: URIRef
     # units QUDT lacks

@@ -40,7 +40,7 @@ def test_serve_scale_benchmark_runs_in_smoke_mode(kg):
     assert int(rows[0][1]) == len(kg.ontology) + len(kg.data) + len(kg.void), out
     assert 0 < int(rows[1][1]) - int(rows[0][1]) <= len(kg.data), out  # a copy of the data
     assert all(
-        "yes (36 of 36 answered" in line for line in out.splitlines() if line[:6].strip().isdigit()
+        "yes (37 of 37 answered" in line for line in out.splitlines() if line[:6].strip().isdigit()
     ), out
     assert "process start → first 200 on /" in out
 
@@ -107,3 +107,10 @@ def test_validate_scale_benchmark_runs_in_smoke_mode():
     ]
     assert "(core on" not in out  # no fallback to pySHACL
     assert "growth exponent of oxigraph CPU time" in out and "CPU ratio pySHACL/oxigraph" in out
+
+
+def test_shortcuts_benchmark_runs_in_smoke_mode():
+    out = _run("benchmarks/shortcuts.py", "--smoke")
+    rows = [line.split() for line in out.splitlines() if line.split()[:1] in (["1"], ["2"])]
+    assert [row[0] for row in rows] == ["1", "2"], out
+    assert "growth exponent of the shortcut step" in out

@@ -10,7 +10,7 @@ import pytest
 from rdflib import Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
-from guian_kg.namespaces import GK, OA, QUDT
+from guian_kg.namespaces import GK, OA, ORG, QUDT
 
 ARTICLE = "https://w3id.org/guian-kg/id/article/guian-national-designations"
 
@@ -161,11 +161,21 @@ def test_the_year_behind_this_year_is_marked_inferred_with_a_reason(kg):
     inferred = set(kg.data.subjects(GK.inferred, Literal(True)))
     assert observation_with(kg, "26个") in inferred
     for node in inferred:
-        assert str(kg.data.value(node, GK.date)).startswith("2025")
         reasons = {r.language for r in kg.data.objects(node, GK.inferenceReason)}
         assert reasons == {"zh", "en"}
-    # Only 截至今年5月 is inferred: nothing else in the article needs it.
-    assert {str(kg.data.value(n, GK.date)) for n in inferred} == {"2025-05"}
+    # 截至今年5月 (the five figures of number 1), and the PUE of 1.2, read as of the end of 2024
+    # from the sentence before it: nothing else in the article needs an inference.
+    dates = sorted(
+        (str(kg.data.value(n, GK.statedValue)), str(kg.data.value(n, GK.date))) for n in inferred
+    )
+    assert dates == [
+        ("1.2", "2024"),
+        ("140万架", "2025-05"),
+        ("26个", "2025-05"),
+        ("81EFlops", "2025-05"),
+        ("90%", "2025-05"),
+        ("98%", "2025-05"),
+    ]
 
 
 def test_every_designation_observation_milestone_and_claim_has_an_anchored_quote(kg):
@@ -282,3 +292,128 @@ def test_links_to_wikidata_use_only_the_verified_identifiers(kg):
             if line
         ]
         assert {row[0]: row[2] for row in rows} == VERIFIED_WIKIDATA
+
+
+# ---------------------------------------------------------------- the audit of 0.1.0 (issue 11, part 4)
+
+
+def test_the_two_average_pues_measure_different_groups(kg):
+    projects, centres = observation_with(kg, "1.4"), observation_with(kg, "1.2")
+    assert kg.data.value(projects, GK.metric) == kg.data.value(centres, GK.metric)
+    assert str(kg.data.value(projects, GK.measuredGroup)) == ID + "group/green-dc-pilot-projects"
+    assert str(kg.data.value(centres, GK.measuredGroup)) == ID + "group/guian-data-centres"
+    # 1.2 follows 截至2024年年底 in its paragraph: read as of the end of 2024, and marked inferred.
+    assert str(kg.data.value(centres, GK.timeQualifier)) == ID + "time/as-of"
+    assert kg.data.value(centres, GK.date) == Literal("2024", datatype=XSD.gYear)
+    assert kg.data.value(centres, GK.inferred) == Literal(True)
+
+
+def test_the_urbanisation_rate_holds_at_a_point_in_2024_not_over_it(kg):
+    rate = observation_with(kg, "80.5%")
+    assert str(kg.data.value(rate, GK.timeQualifier)) == ID + "time/point-in-period"
+    assert kg.data.value(rate, GK.date) == Literal("2024", datatype=XSD.gYear)
+    totals = {
+        str(kg.data.value(o, GK.statedValue))
+        for o in kg.data.subjects(GK.timeQualifier, URIRef(ID + "time/during"))
+    }
+    assert totals == {"700亿元", "693件", "39903件", "245件", "1459件"}
+
+
+@pytest.mark.parametrize(
+    "designation,words",
+    [
+        ("new-urbanisation-pilot", "贵安新区始终坚持以人为核心的新型城镇化建设理念"),
+        ("law-enforcement-three-systems-pilot", "围绕“全流程重塑、全要素公示、全数据立交”"),
+        ("centralised-licensing-pilot", "贵安新区以高位谋划改革，扎实推进相对集中行政许可权改革"),
+    ],
+)
+def test_the_three_sentences_the_audit_found_missing_are_claims(kg, designation, words):
+    claims = [
+        c
+        for c in kg.data.subjects(GK.designation, URIRef(ID + "designation/" + designation))
+        if (c, RDF.type, GK.Claim) in kg.data
+        and any(words in str(kg.data.value(q, OA.exact)) for q in kg.data.objects(c, GK.quote))
+    ]
+    assert len(claims) == 1, claims
+    (quote,) = kg.data.objects(claims[0], GK.quote)
+    assert words in next(iter(labels(kg, claims[0], "zh")))
+    assert words in str(kg.data.value(quote, OA.exact))
+
+
+def test_each_organisation_keeps_its_english_name_where_the_chinese_keeps_its_name(kg):
+    """An involvement or figure whose Chinese label names an organisation in full names it in
+    English by its English label (or an English altLabel where the article abbreviates, 工信部)."""
+    from rdflib.namespace import SKOS
+
+    checked = 0
+    for fact, org in [
+        *kg.data.subject_objects(URIRef("http://www.w3.org/ns/prov#agent")),
+        *(
+            (o, a)
+            for o, a in kg.data.subject_objects(GK.about)
+            if (o, RDF.type, GK.Observation) in kg.data
+        ),
+    ]:
+        if (org, RDF.type, ORG.Organization) not in kg.data:
+            continue
+        names_zh = labels(kg, org, "zh")
+        if not names_zh or not any(n in next(iter(labels(kg, fact, "zh"))) for n in names_zh):
+            continue
+        names_en = labels(kg, org, "en") | {
+            str(a) for a in kg.data.objects(org, SKOS.altLabel) if a.language == "en"
+        }
+        assert any(n in next(iter(labels(kg, fact, "en"))) for n in names_en), (fact, names_en)
+        checked += 1
+    assert checked >= 15
+    english = " ".join(
+        str(o) for o in kg.data.objects() if isinstance(o, Literal) and o.language == "en"
+    )
+    assert "Work Safety Supervision Bureau" not in english
+    assert "Big Data Science City" not in english
+    photo = URIRef(ID + "image/photo-5")
+    assert "construction" in next(iter(labels(kg, photo, "en")))  # 区域建一景: 建 kept
+
+
+RETIRED = {
+    "observation/big-data-computing-power-2025-05": "observation/big-data-computing-power-may-this-year",
+    "observation/big-data-intelligent-computing-share-2025-05": "observation/big-data-intelligent-computing-share-may-this-year",
+    "observation/big-data-large-data-centre-count-2025-05": "observation/big-data-large-data-centre-count-may-this-year",
+    "observation/big-data-localisation-rate-2025-05": "observation/big-data-localisation-rate-may-this-year",
+    "observation/big-data-planned-standard-racks-2025-05": "observation/big-data-planned-standard-racks-may-this-year",
+    "quote/big-data-computing-power-2025-05": "quote/big-data-computing-power-may-this-year",
+    "quote/big-data-data-centres-2025-05": "quote/big-data-data-centres-may-this-year",
+    "quote/big-data-racks-2025-05": "quote/big-data-racks-may-this-year",
+    "quote/big-data-shares-2025-05": "quote/big-data-shares-may-this-year",
+}
+
+
+def test_no_iri_holds_the_inferred_year_but_retired_aliases_that_say_only_what_replaces_them(kg):
+    iris = {str(t) for triple in kg.data for t in triple if isinstance(t, URIRef)}
+    assert sorted(i for i in iris if "2025" in i) == sorted(ID + old for old in RETIRED)
+    dcterms = URIRef("http://purl.org/dc/terms/isReplacedBy")
+    for old, new in RETIRED.items():
+        assert set(kg.data.predicate_objects(URIRef(ID + old))) == {
+            (OWL.deprecated, Literal(True)),
+            (dcterms, URIRef(ID + new)),
+        }
+        assert not list(kg.data.subject_predicates(URIRef(ID + old)))
+        assert (URIRef(ID + new), RDF.type, None) in kg.data
+
+
+def test_serve_still_resolves_a_retired_iri_and_names_its_replacement(serve_client):
+    old, new = next(iter(RETIRED.items()))
+    seen = serve_client.get(f"/id/{old}", headers={"Accept": "text/turtle"}, follow_redirects=False)
+    assert seen.status_code == 303 and seen.headers["location"] == f"/doc/{old}.ttl"
+    doc = serve_client.get(f"/doc/{old}.ttl")
+    assert doc.status_code == 200
+    from rdflib import Graph
+
+    graph = Graph().parse(data=doc.text, format="turtle")
+    assert (
+        URIRef(ID + old),
+        URIRef("http://purl.org/dc/terms/isReplacedBy"),
+        URIRef(ID + new),
+    ) in graph
+    assert (URIRef(ID + old), OWL.deprecated, Literal(True)) in graph
+    page = serve_client.get(f"/doc/{old}", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and f'href="/id/{new}"' in page.text

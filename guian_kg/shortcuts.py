@@ -1,0 +1,55 @@
+"""Shortcuts the build adds to the corpus: edges derived from other triples that make simple
+questions one triple pattern, each a property of its own whose definition says it is derived
+(the article states none of them).
+
+- gk:involves: designation → organisation, one triple per pair, whatever the roles (counting
+  gk:involvement/prov:agent counts an organisation with two roles on one designation twice);
+- gk:heldByPlaceContaining, gk:heldByPlaceWithin: gk:heldBy closed over the place hierarchy
+  (schema:containedInPlace and its inverse schema:containsPlace), upwards and downwards.
+  gk:heldBy itself stays as the article says it: "held by Gui'an New Area" is not what the
+  article says of a title granted to Guizhou for Guiyang and Gui'an together.
+
+They are added once the whole corpus is in the store, since places live in the shared unit and
+designations in the articles: SPARQL UPDATE inside the data graph, so the dumps stay as
+deterministic as the store they are written from.
+"""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+
+_PREFIXES = """
+PREFIX gk: <https://w3id.org/guian-kg/ontology#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX schema: <https://schema.org/>
+"""
+
+# A place lies within another along schema:containedInPlace or against schema:containsPlace.
+_WITHIN = "(schema:containedInPlace|^schema:containsPlace)*"
+
+# (what is added, what it is derived from)
+_RULES = (
+    (
+        "?designation gk:involves ?organisation",
+        "?designation gk:involvement/prov:agent ?organisation",
+    ),
+    (  # held by the place or by one that contains it
+        "?designation gk:heldByPlaceContaining ?place",
+        f"?designation gk:heldBy ?holder . ?holder a gk:Place . ?place {_WITHIN} ?holder . "
+        "?place a gk:Place",
+    ),
+    (  # held by the place or by one it contains
+        "?designation gk:heldByPlaceWithin ?place",
+        f"?designation gk:heldBy ?holder . ?holder a gk:Place . ?holder {_WITHIN} ?place . "
+        "?place a gk:Place",
+    ),
+)
+
+
+def add_shortcuts(store: ox.Store, graph: ox.NamedNode) -> None:
+    """Add every shortcut derivable from the triples of `graph` to `graph` (idempotent)."""
+    for head, body in _RULES:
+        store.update(
+            f"{_PREFIXES}INSERT {{ GRAPH <{graph.value}> {{ {head} }} }} "
+            f"WHERE {{ GRAPH <{graph.value}> {{ {body} }} }}"
+        )
