@@ -25,6 +25,10 @@ and the local constraints run for those nodes find them all. For the graph-wide 
 (their focus node the ontology IRI) the same holds of ?value, the node each solution is about; a
 constraint that is not local (the unique sequence numbers of an article, which join designations
 through their article) runs whole. Blank nodes, which the store relabels, are validated whole.
+The shortcuts the build adds after loading (guian_kg.shortcuts) are not in the unit cache: their
+subjects are designations, which are in S or P whenever an article's change alters their
+shortcuts, a change of the shared places validates whole, and a change of their code changes the
+fingerprint.
 """
 
 from __future__ import annotations
@@ -51,7 +55,7 @@ RECORD = "validation-record"
 _MARK = b"# guian-kg validation record\n"
 _CODE = (
     "incremental.py", "locality.py", "validate.py", "shacl_sparql.py", "sparql_constraints.py",
-    "sparql_terms.py",
+    "sparql_terms.py", "shortcuts.py",
 )  # fmt: skip
 _TYPE, _SUBCLASS = node(RDF.type), node(RDFS.subClassOf)
 

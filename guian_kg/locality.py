@@ -17,6 +17,7 @@ from functools import lru_cache
 from rdflib import Graph, URIRef, Variable
 from rdflib.namespace import RDF, SH
 from rdflib.paths import Path
+from rdflib.plugins.sparql import algebra as rdflib_algebra
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Node
 
@@ -166,14 +167,22 @@ def _query_is_local(query: str, root: str) -> bool:
     )
 
 
+_SCOPED_APART = (
+    *("ToMultiSet", "Graph", "Group", "AggregateJoin", "SelectQuery"),  # the algebra
+    *("SubSelect", "GraphGraphPattern", "ServiceGraphPattern"),  # the parse tree inside EXISTS
+)
+
+
 def _collect(pattern: object, triples: list) -> bool:
     """Gather the triple patterns, in EXISTS and NOT EXISTS too; False for a sub-query, a GRAPH
     or a group, whose variables are scoped apart."""
     if isinstance(pattern, CompValue):
-        if pattern.name in ("ToMultiSet", "Graph", "Group", "AggregateJoin", "SelectQuery"):
+        if pattern.name in _SCOPED_APART:
             return False
         if pattern.name == "BGP":
             triples.extend(pattern.triples)
+        elif pattern.name == "TriplesBlock":  # (NOT) EXISTS stays in rdflib's parse tree
+            triples.extend(rdflib_algebra.triples(pattern.triples))
         return all(_collect(v, triples) for k, v in pattern.items() if k != "_vars")
     if isinstance(pattern, (list, tuple)):
         return all(_collect(v, triples) for v in pattern)

@@ -156,8 +156,29 @@ def test_the_project_shapes_are_local_but_the_sequence_numbers_of_an_article_are
     core, constraints = sparql_constraints.split(shapes_graph())
     assert locality.shapes_are_local(core)
     roots = {str(c.shape).rsplit("#", 1)[-1]: locality.local_root(c) for c in constraints}
-    assert sorted(roots.values(), key=str) == [None, "this"] + ["value"] * 8
+    assert sorted(roots.values(), key=str) == [None, None, "this"] + ["value"] * 9
     assert roots["ReferenceShape"] == roots["VerbatimFigureShape"] == "value"
+    assert roots["ShortcutShape"] is None  # it follows the place hierarchy inside NOT EXISTS
+
+
+SPARQL_LOCALITY = {
+    "one step away inside NOT EXISTS": (
+        "{ ?value ex:a ?o FILTER NOT EXISTS { ?o ex:b ?h } }",
+        True,
+    ),
+    "two steps away inside NOT EXISTS": (
+        "{ ?value ex:a ?o FILTER NOT EXISTS { ?o ex:b ?h . ?h ex:c ?k } }",
+        False,
+    ),
+    "a path inside EXISTS": ("{ ?value ex:a ?o FILTER EXISTS { ?o ex:b* ?h } }", False),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SPARQL_LOCALITY))
+def test_what_a_sparql_constraint_reads_inside_exists_counts(case):
+    where, local = SPARQL_LOCALITY[case]
+    query = f"PREFIX ex: <http://example.org/> SELECT ?value WHERE {where}"
+    assert locality._query_is_local(query, "value") is local
 
 
 NOT_LOCAL = {
