@@ -79,7 +79,8 @@ def file_key(path: Path) -> str:
 
 
 def ensure_store(key: str, nquads, folder: Path) -> Path:
-    """The store for `key` in `folder`, bulk-loaded from `nquads()` (bytes) if it is not there yet."""
+    """The store for `key` in `folder`, bulk-loaded from `nquads()` (bytes, or the path of a file)
+    if it is not there yet."""
     target = Path(folder) / f"{PREFIX}{key}"
     if _read_mark(target, key) is not None:
         return target
@@ -87,7 +88,12 @@ def ensure_store(key: str, nquads, folder: Path) -> Path:
     staging = Path(tempfile.mkdtemp(prefix=f".{PREFIX}tmp-", dir=folder))  # ours, whole
     try:
         store = ox.Store(str(staging / "db"))
-        store.bulk_load(nquads(), format=ox.RdfFormat.N_QUADS, lenient=True)
+        source = nquads()
+        if isinstance(source, Path):
+            store.bulk_load(path=str(source), format=ox.RdfFormat.N_QUADS, lenient=True)
+        else:
+            store.bulk_load(source, format=ox.RdfFormat.N_QUADS, lenient=True)
+        del source
         union_view = _with_union(store)
         sizes = count_triples(store, union_view)
         store.flush()

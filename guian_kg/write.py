@@ -153,14 +153,17 @@ def _unranked(line: str) -> str:
     return line[:cut] + line[cut + 1 :]
 
 
-def graph_runs(store: ox.Store) -> dict[str, list[Runs]]:
-    """Each graph of `store` with statements (by its N-Quads term; "" for the default graph) and
-    its Runs."""
+def graph_runs(store: ox.Store, skip: Iterable[str] = ()) -> dict[str, list[Runs]]:
+    """Each graph of `store` with statements but those in `skip` (by its N-Quads term; "" for
+    the default graph) and its Runs."""
     graphs: dict[str, list[Runs]] = {}
-    for graph in [ox.DefaultGraph(), *sorted(store.named_graphs(), key=str)]:
+    for graph in [ox.DefaultGraph(), *store.named_graphs()]:
+        name = "" if isinstance(graph, ox.DefaultGraph) else str(graph)
+        if name in skip:
+            continue
         text = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph).decode("utf-8")
         if text:
-            graphs["" if isinstance(graph, ox.DefaultGraph) else str(graph)] = [runs_of(text)]
+            graphs[name] = [runs_of(text)]
     return graphs
 
 
