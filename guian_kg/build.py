@@ -314,6 +314,9 @@ def build(
         started = time.perf_counter()
         # The on-disk store that `query` and `serve --dist` open instead of parsing the dump again.
         nquads = files[f"{DUMP_STEM}.nq"]
-        store_path = stores.ensure_store(stores.file_key(nquads), lambda: nquads, cache)
+        parts = None
+        if kg.runs is not None and base == DEFAULT_BASE:  # the dump is of kg.store: updatable
+            parts = stores.StoreParts(kg.store, str(Iris().graph("data")), *kg.runs)
+        store_path = stores.ensure_store(stores.file_key(nquads), lambda: nquads, cache, parts)
         timings["store on disk"] = time.perf_counter() - started
     return BuildResult(kg, report, published.files, timings, published.warnings, store_path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import XSD
 
 from guian_kg.iri import Iris
+from guian_kg.store import MARK, open_store
 
 DUMPS = ["guian-kg.ttl", "guian-kg.nt", "guian-kg.nq", "guian-kg.trig", "guian-kg.jsonld"]
 OXIGRAPH_FORMATS = {
@@ -177,7 +179,7 @@ def _files(folder: Path) -> dict[str, bytes]:
 
 
 @pytest.mark.parametrize("change", sorted(CHANGES))
-def test_a_rebuild_merges_the_cached_runs_into_the_bytes_of_a_cold_build(
+def test_a_rebuild_publishes_the_bytes_of_a_cold_build_and_updates_its_store(
     three_articles, tmp_path, monkeypatch, change
 ):
     """The rebuild sorts the changed unit alone (one new entry in the cache of runs, none for a
@@ -210,8 +212,14 @@ def test_a_rebuild_merges_the_cached_runs_into_the_bytes_of_a_cold_build(
     assert rebuilt.kg.runs is not None
 
     monkeypatch.setenv("GUIAN_KG_CACHE_DIR", str(tmp_path / "cold-cache"))
-    build(tmp_path / "cold", corpus=Corpus(corpus))
+    cold = build(tmp_path / "cold", corpus=Corpus(corpus))
     assert _files(tmp_path / "dist") == _files(tmp_path / "cold")
+    # The rebuild's on-disk store: the previous one updated, holding what the cold one loaded.
+    assert json.loads((rebuilt.store / MARK).read_text())["made"] == "updated"
+    assert json.loads((cold.store / MARK).read_text())["made"] == "loaded"
+    updated, loaded = open_store(rebuilt.store), open_store(cold.store)
+    assert (updated.union_view, updated.sizes) == (loaded.union_view, loaded.sizes)
+    assert set(updated.store) == set(loaded.store)
 
 
 def test_dumps_made_from_the_store_equal_those_merged_from_the_runs(three_articles, tmp_path):
