@@ -3,6 +3,7 @@ description → validate with SHACL → write dist/ atomically. Every other comm
 
 from __future__ import annotations
 
+import itertools
 import tempfile
 import time
 from collections.abc import Iterable, Sequence
@@ -175,6 +176,7 @@ def load(
     pending = Pending()  # what a unit cites from another
     for unit in enriched:
         store.load(unit.ntriples, format=ox.RdfFormat.N_TRIPLES, to_graph=data, lenient=True)
+        unit.ntriples = b""  # now in the store: not held twice
         pending.update(unit.pending)
     check_pending(
         pending,
@@ -231,13 +233,13 @@ def write_dump_files(kg: KnowledgeGraph, folder: Path, base: str = DEFAULT_BASE)
             return _written(folder, {f"{DUMP_STEM}.jsonld": jsonld.compact_quads(everything, base)})
         # For web pages: one object per designation, its programme, organisations and facts
         # nested; the ontology gives the labels of concepts.
-        web = [
-            quad
-            for name in ("ontology", "data")
-            for quad in store.quads_for_pattern(None, None, None, node(iris.graph(name)))
-        ]
-        designations = jsonld.frame_quads(web, "designation", base)
-        del web
+        data = node(iris.graph("data"))
+        ontology = store.quads_for_pattern(None, None, None, node(iris.graph("ontology")))
+        web = itertools.chain(  # each statement once: a statement in both graphs from data
+            (q for q in ontology if ox.Quad(q.subject, q.predicate, q.object, data) not in store),
+            store.quads_for_pattern(None, None, None, data),
+        )
+        designations = jsonld.frame_quads(web, "designation", base, distinct=True)
         void = store.quads_for_pattern(None, None, None, node(iris.graph("void")))
         return _written(
             folder,

@@ -2,7 +2,8 @@
 
 Turtle, TriG, N-Triples and N-Quads are written by Oxigraph (ten to fifty times faster than
 rdflib) from the statements sorted by their N-Triples form, with the project's prefixes that are
-used; N-Triples and N-Quads lines are sorted. JSON-LD is compacted from the same Oxigraph terms
+used; N-Triples and N-Quads lines are sorted. The build's dumps are merged from sorted runs (one
+per unit of the corpus, cached: dump_runs.py) as they stream to files. JSON-LD is compacted from the same Oxigraph terms
 (compaction.py, which sorts its output). RDF/XML is written by rdflib from a graph filled in sorted
 order (rdflib writes in store order, which depends on parse order). Output depends on the graph
 alone, whatever the input order or PYTHONHASHSEED.
