@@ -231,3 +231,23 @@ def test_dumps_made_from_the_store_equal_those_merged_from_the_runs(three_articl
     assert merged.runs is not None and len(merged.runs[1]) == 4
     assert whole.runs is None
     assert dump_files(merged) == dump_files(whole)
+
+
+def test_a_runs_file_guian_kg_did_not_write_is_neither_read_nor_replaced(tmp_path):
+    from guian_kg.dump_runs import ensure_runs, read_runs, run_key
+
+    ntriples = b'<http://example.org/a> <http://example.org/b> "c" .\n'
+    key = run_key(ntriples)
+    foreign = tmp_path / f"{key}.runs"
+    foreign.write_bytes(b"someone else's notes\n")
+    assert ensure_runs(tmp_path, [ntriples], workers=1) is None  # the dumps come from the store
+    assert foreign.read_bytes() == b"someone else's notes\n"
+    assert read_runs(tmp_path, [key]) is None
+
+    foreign.unlink()
+    assert ensure_runs(tmp_path, [ntriples], workers=1) == [key]
+    (runs,) = read_runs(tmp_path, [key])
+    assert runs.lines == ['<http://example.org/a> <http://example.org/b> "c" .']
+    cut = foreign.read_bytes()[:-1]  # ours, but not whole: not read
+    foreign.write_bytes(cut)
+    assert read_runs(tmp_path, [key]) is None
