@@ -38,11 +38,12 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
-from .dump_runs import read_runs
-from .write import Runs
+if TYPE_CHECKING:
+    from .write import Runs
 
 STORE_THRESHOLD = 16 * 1024 * 1024  # bytes of N-Quads
 MARK = "guian-kg-store.json"
@@ -156,6 +157,8 @@ def _updated(
     """The store of the newest earlier dump of `parts`'s kind, copied to `db` and brought to the
     dump of `parts`, with its union view and triple counts; None where it cannot be (nothing to
     update, too much changed, a run no longer cached, or what it holds does not read back right)."""
+    from .dump_runs import read_runs  # the build's code (rdflib): not for `query` and `serve`
+
     previous = _previous(folder, parts.data_graph)
     if previous is None:
         return None
