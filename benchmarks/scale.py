@@ -7,9 +7,11 @@ Usage: python benchmarks/scale.py [--sizes 1,10,100,400] [--cap 60] [--seed 0]
 Pipelines (one function each, in PIPELINES):
 - current: guian-kg's build on the corpus as `guian-kg build --data CORPUS` runs it (guian_kg.build:
   each article read, anchored and enriched on its own in worker processes, the graph held in an
-  Oxigraph store, validated, every dump of dist/ written), then a rebuild after one article changed
-  (the unit cache warm: only that article is read again), then the cold query, `guian-kg query FILE
-  --data` on the N-Quads dump.
+  Oxigraph store, validated, every dump of dist/ written, each article's statements sorted for the
+  dumps once (counted in "dump"), the on-disk store made), then a rebuild after one statement of
+  one article changed (the caches warm: only that article is read and sorted again, the previous
+  on-disk store updated), then the cold query, `guian-kg query FILE --data` on the N-Quads dump.
+  "largest dump worker peak" is the largest peak RSS of the build's worker processes.
 - bare: pyoxigraph alone: parse the same Turtle into a Store (ontology and data graphs), dump the
   same four formats, bulk-load an on-disk store, and a cold python script that opens it read-only
   and runs the same query.
@@ -99,10 +101,10 @@ def _cold(command: list[str], times: dict[str, float], info: dict[str, object]) 
 def current(corpus: Path, work: Path, phases: set[str]) -> dict[str, object]:
     """guian-kg's build as `guian-kg build --data CORPUS` runs it, phase by phase, then a rebuild
     after one article changed (its cache warm), then a cold `guian-kg query` on the N-Quads dump."""
-    from guian_kg.build import check, dump_files, load, shapes_graph
+    from guian_kg.build import check, load, shapes_graph, store_parts, write_dump_files
     from guian_kg.corpus import Corpus
     from guian_kg.parallel import available_cores
-    from guian_kg.store import dump_key, ensure_store
+    from guian_kg.store import ensure_store, file_key
     from guian_kg.validate import validate_store
 
     times: dict[str, float] = {}
@@ -112,37 +114,40 @@ def current(corpus: Path, work: Path, phases: set[str]) -> dict[str, object]:
     nquads = work / "current.nq"
     if "parse" in phases:  # and with it everything that needs the graph
         timings: dict[str, float] = {}
-        kg = load(corpus=Corpus(corpus), timings=timings, cache_dir=cache)
+        kg = load(corpus=Corpus(corpus), timings=timings, cache_dir=cache, dump_runs=True)
         times["parse"] = timings["load"] + timings["store"]  # read, store, describe
         times["enrich"] = timings["enrich"]  # read, anchor and enrich each article
+        times["dump"] = timings["runs"]  # each article's statements sorted for the dumps
         info["triples built"] = len(kg.store)
         if "validate" in phases:
             report = _timed(times, "validate", lambda: check(kg))
             info["conforms"] = "yes" if report.conforms else f"NO ({len(report.results)} results)"
         if "dump" in phases:
-
-            def dump() -> bytes:
-                files = dump_files(kg)
-                for name, data in files.items():
-                    (work / f"current-{name}").write_bytes(data)
-                return files["guian-kg.nq"]
-
-            dumped = _timed(times, "dump", dump)
-            nquads = work / "current-guian-kg.nq"
+            dist = work / "current-dist"
+            dist.mkdir()
+            nquads = _timed(times, "dump", lambda: write_dump_files(kg, dist))["guian-kg.nq"]
             # As `guian-kg build` does: the on-disk store of the dump, which `query` then opens.
-            _timed(times, "store", lambda: ensure_store(dump_key(dumped), lambda: dumped, cache))
-            del dumped
+            parts = store_parts(kg)
+            _timed(
+                times, "store", lambda: ensure_store(file_key(nquads), lambda: nquads, cache, parts)
+            )
+            info["largest dump worker peak MB"] = _children_peak_mb()
         del kg
         if "rebuild" in phases:
-            # One article changed (a comment added to one file): only it is read and anchored again.
+            # One article changed (a statement of one file): only it is read, anchored and sorted again.
             changed = sorted((corpus / "articles").iterdir())[-1] / "article.ttl"
-            changed.write_text(changed.read_text(encoding="utf-8") + "\n# changed\n", "utf-8")
+            text = changed.read_text(encoding="utf-8")
+            changed.write_text(text.replace("for the benchmarks.", "changed.", 1), "utf-8")
 
             rebuilt = {}
 
             def rebuild() -> None:
                 parts: dict[str, float] = {}
-                kg = _timed(parts, "load", lambda: load(corpus=Corpus(corpus), cache_dir=cache))
+                kg = _timed(
+                    parts,
+                    "load",
+                    lambda: load(corpus=Corpus(corpus), cache_dir=cache, dump_runs=True),
+                )
                 info["rebuild enriched"] = (
                     f"{kg.units.enriched} of {kg.units.enriched + kg.units.from_cache}"
                 )
@@ -152,11 +157,14 @@ def current(corpus: Path, work: Path, phases: set[str]) -> dict[str, object]:
                     info["rebuild validate s"] = round(parts["validate"], 2)
                     rebuilt["kg"] = kg
                 if "dump" in phases:
-                    files = _timed(parts, "dump", lambda: dump_files(kg))
-                    for name, data in files.items():
-                        (work / f"current-{name}").write_bytes(data)
-                    nq = files["guian-kg.nq"]
-                    _timed(parts, "store", lambda: ensure_store(dump_key(nq), lambda: nq, cache))
+                    dist = work / "current-rebuilt"
+                    dist.mkdir()
+                    nq = _timed(parts, "dump", lambda: write_dump_files(kg, dist))["guian-kg.nq"]
+                    of = store_parts(kg)
+                    _timed(
+                        parts, "store", lambda: ensure_store(file_key(nq), lambda: nq, cache, of)
+                    )
+                    info["rebuild store"] = _made(cache / f"store-{file_key(nq)}")
                 info["rebuild phases"] = " ".join(f"{k} {v:.1f}" for k, v in parts.items())
 
             _timed(times, "rebuild", rebuild)
@@ -174,6 +182,17 @@ def current(corpus: Path, work: Path, phases: set[str]) -> dict[str, object]:
         command = [guian_kg, "query", str(query), "--data", str(nquads), "--format", "csv"]
         _cold(command, times, info)
     return {"times": times, "info": info}
+
+
+def _made(store: Path) -> str:
+    """How the build's on-disk store was made: "updated" from the previous one, or "loaded"."""
+    return json.loads((store / "guian-kg-store.json").read_text(encoding="ascii"))["made"]
+
+
+def _children_peak_mb() -> int:
+    """The peak RSS of the largest worker process that has ended (a forked worker's count starts
+    from this process's size when it forked)."""
+    return round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
 
 
 def bare(corpus: Path, work: Path, phases: set[str]) -> dict[str, object]:

@@ -3,6 +3,8 @@ the dataset description → validate with SHACL → write dist/ atomically. Ever
 
 from __future__ import annotations
 
+import itertools
+import tempfile
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -16,19 +18,20 @@ from . import default_cache_dir, incremental, jsonld, resources
 from . import store as stores
 from .anchor import Pending, check_pending
 from .corpus import Corpus, is_corpus
+from .dump_runs import ensure_runs, read_runs
 from .errors import InputError, ValidationFailed
-from .formats import get_format
 from .iri import DEFAULT_BASE, Iris, check_base, rebase_graph, rebase_quad
 from .namespaces import OA
 from .parallel import available_cores, fork_map
 from .publish import check_folder, publish
 from .read import parse_files, read_quads
-from .shortcuts import add_shortcuts
+from .shortcuts import PREDICATES as SHORTCUTS
+from .shortcuts import add_shortcuts, shortcut_ntriples
 from .terms import node, to_oxigraph, to_rdflib
 from .units import Counts, Unit, enrich_units
 from .validate import Report
 from .void import DUMP_STEM, describe
-from .write import serialize_quads, store_dumps
+from .write import Runs, graph_runs, runs_of, serialize_quads, write_dumps
 
 USE_DEFAULT_CACHE = Path("\0default")  # load()'s cache_dir when not given (None means no cache)
 
@@ -46,6 +49,8 @@ class KnowledgeGraph:
     sources: dict[str, str]  # article IRI (default base) → its source text
     units: Counts = field(default_factory=Counts)  # units enriched, and taken from the cache
     cache_dir: Path | None = None  # where its units are cached (and its validation recorded)
+    # The cached sorted runs of the data graph's units (folder, keys), if load made them.
+    runs: tuple[Path, list[str]] | None = None
 
     @classmethod
     def of(
@@ -131,13 +136,16 @@ def load(
     timings: dict[str, float] | None = None,
     cache_dir: Path | None = USE_DEFAULT_CACHE,
     workers: int | None = None,
+    dump_runs: bool = False,
 ) -> KnowledgeGraph:
     """Read, anchor, enrich, add the shortcuts to and describe the knowledge graph (no validation).
 
     The facts are `data_paths`, else the corpus (the project's data/ by default): its shared files,
     then each article, each read and enriched on its own (guian_kg.units: in `workers` processes,
     one per core by default, and from the cache in `cache_dir` where current; None: no cache);
-    every quote is anchored in the text of the corpus article its dcterms:source names.
+    every quote is anchored in the text of the corpus article its dcterms:source names. With
+    `dump_runs` (and a cache), each unit's statements are also sorted for the dumps (dump_runs),
+    once per content.
     """
     if cache_dir is USE_DEFAULT_CACHE:
         cache_dir = default_cache_dir()
@@ -160,10 +168,18 @@ def load(
         units += [Unit(tuple(a.fact_files), a) for a in corpus.articles]
     enriched, counts = enrich_units(units, sources, cache_dir, workers or available_cores())
     timings["enrich"] = time.perf_counter() - started
+    runs = None
+    if dump_runs and cache_dir is not None:
+        started = time.perf_counter()
+        folder = cache_dir / "runs"
+        keys = ensure_runs(folder, [u.ntriples for u in enriched], workers or available_cores())
+        runs = (folder, keys) if keys is not None else None
+        timings["runs"] = time.perf_counter() - started
     started = time.perf_counter()
     pending = Pending()  # what a unit cites from another
     for unit in enriched:
         store.load(unit.ntriples, format=ox.RdfFormat.N_TRIPLES, to_graph=data, lenient=True)
+        unit.ntriples = b""  # now in the store: not held twice
         pending.update(unit.pending)
     check_pending(
         pending,
@@ -175,7 +191,7 @@ def load(
     void = describe(store, sources)
     store.extend(_quads(void, node(iris.graph("void"))))
     timings["store"] = time.perf_counter() - started
-    return KnowledgeGraph(store, sources, counts, cache_dir)
+    return KnowledgeGraph(store, sources, counts, cache_dir, runs)
 
 
 def _in_graph(statements: Iterable, graph: ox.NamedNode) -> list[ox.Quad]:
@@ -199,43 +215,88 @@ def check(kg: KnowledgeGraph) -> Report:
 
 
 def dump_files(kg: KnowledgeGraph, base: str = DEFAULT_BASE) -> dict[str, bytes]:
-    """Every file of dist/: the dumps, the JSON-LD context, the framed designations and their JSON
-    Schema, and void.ttl, made in parallel (each group of files in a process forked from this one)."""
+    """Every file of dist/ (`write_dump_files`) as bytes."""
+    with tempfile.TemporaryDirectory(prefix="guian-kg-dist-") as folder:
+        written = write_dump_files(kg, Path(folder), base)
+        return {name: path.read_bytes() for name, path in written.items()}
+
+
+def write_dump_files(kg: KnowledgeGraph, folder: Path, base: str = DEFAULT_BASE) -> dict[str, Path]:
+    """Every file of dist/ written into `folder`: the dumps, the JSON-LD context, the framed
+    designations and their JSON Schema, and void.ttl, made in parallel (each group of files in a
+    process forked from this one, which writes them: no dump is held whole in this process). The
+    dumps merge the cached runs of the units where load made them (a rebuild sorts the changed
+    units alone), else runs made from the store."""
     store = kg.store if base == DEFAULT_BASE else _rebased(kg.store, base)
     iris = Iris(base)
 
-    def make(group: str) -> dict[str, bytes]:
+    def make(group: str) -> dict[str, Path]:
         if group in ("nq trig", "nt ttl"):
-            texts = store_dumps(store, base, group.split())
-            return {f"{DUMP_STEM}.{get_format(f).extension}": t.encode() for f, t in texts.items()}
+            written = write_dumps(_runs(kg, store, base), folder, base, group.split())
+            return {path.name: path for path in written.values()}
         if group == "jsonld":
             everything = store.quads_for_pattern(None, None, None, None)
-            return {f"{DUMP_STEM}.jsonld": jsonld.compact_quads(everything, base).encode("utf-8")}
+            return _written(folder, {f"{DUMP_STEM}.jsonld": jsonld.compact_quads(everything, base)})
         # For web pages: one object per designation, its programme, organisations and facts
         # nested; the ontology gives the labels of concepts.
-        web = [
-            quad
-            for name in ("ontology", "data")
-            for quad in store.quads_for_pattern(None, None, None, node(iris.graph(name)))
-        ]
-        designations = jsonld.frame_quads(web, "designation", base)
+        data = node(iris.graph("data"))
+        ontology = store.quads_for_pattern(None, None, None, node(iris.graph("ontology")))
+        web = itertools.chain(  # each statement once: a statement in both graphs from data
+            (q for q in ontology if ox.Quad(q.subject, q.predicate, q.object, data) not in store),
+            store.quads_for_pattern(None, None, None, data),
+        )
+        designations = jsonld.frame_quads(web, "designation", base, distinct=True)
         void = store.quads_for_pattern(None, None, None, node(iris.graph("void")))
-        return {
-            "designations.jsonld": designations.encode("utf-8"),
-            "designations.schema.json": jsonld.schema_file(base),
-            "context.jsonld": jsonld.context_file(base),
-            "void.ttl": serialize_quads(void, "ttl", base).encode("utf-8"),
-        }
+        return _written(
+            folder,
+            {
+                "designations.jsonld": designations,
+                "designations.schema.json": jsonld.schema_file(base),
+                "context.jsonld": jsonld.context_file(base),
+                "void.ttl": serialize_quads(void, "ttl", base),
+            },
+        )
 
-    files: dict[str, bytes] = {}
+    files: dict[str, Path] = {}
     for made in fork_map(make, DUMP_GROUPS, available_cores()):
         files.update(made)
     return dict(sorted(files.items()))
 
 
+def _runs(kg: KnowledgeGraph, store: ox.Store, base: str) -> dict[str, list[Runs]]:
+    """Each graph's runs: the data graph's from its units' cached runs where they serve."""
+    units = read_runs(*kg.runs) if kg.runs is not None and base == DEFAULT_BASE else None
+    if units is None:
+        return graph_runs(store)
+    data = node(Iris().graph("data"))
+    shortcuts = shortcut_ntriples(store, data)  # made on the store, in no unit's runs
+    return {
+        **graph_runs(store, skip={str(data)}),
+        str(data): units + ([runs_of(shortcuts)] if shortcuts else []),
+    }
+
+
+def _written(folder: Path, texts: dict[str, str | bytes]) -> dict[str, Path]:
+    """Write each text (UTF-8) into `folder`."""
+    written = {}
+    for name, text in texts.items():
+        path = folder / name
+        path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+        written[name] = path
+    return written
+
+
 # Files made together, one process each, the longest first (at 1,000 articles, CPU seconds:
 # designations 25, nt+ttl 14, nq+trig 12, jsonld 8): two cores finish in about 33 s, not 39.
 DUMP_GROUPS = ("designations", "nt ttl", "nq trig", "jsonld")
+
+
+def store_parts(kg: KnowledgeGraph) -> stores.StoreParts | None:
+    """What the store of kg's dump (under the default base) is made of, for updating the store of
+    an earlier dump; None when load made no runs."""
+    if kg.runs is None:
+        return None
+    return stores.StoreParts(kg.store, str(Iris().graph("data")), *kg.runs, SHORTCUTS)
 
 
 def _rebased(store: ox.Store, base: str) -> ox.Store:
@@ -255,21 +316,25 @@ def build(
     check_base(base)
     check_folder(out)  # a folder that would be refused is refused now, not after the whole build
     timings: dict[str, float] = {}
-    kg = load(data_paths, corpus=corpus, timings=timings)
+    kg = load(data_paths, corpus=corpus, timings=timings, dump_runs=True)
     started = time.perf_counter()
     report = check(kg)
     timings["validate"] = time.perf_counter() - started
     if not report.conforms:
         raise ValidationFailed(report.text(), len(report.results))
-    started = time.perf_counter()
-    files = dump_files(kg, base)
-    timings["serialize"] = time.perf_counter() - started
-    started = time.perf_counter()
-    published = publish(files, out)
-    timings["write"] = time.perf_counter() - started
-    started = time.perf_counter()
-    # The on-disk store that `query` and `serve --dist` open instead of parsing the dump again.
-    nquads = files[f"{DUMP_STEM}.nq"]
-    store_path = stores.ensure_store(stores.dump_key(nquads), lambda: nquads, default_cache_dir())
-    timings["store on disk"] = time.perf_counter() - started
+    cache = default_cache_dir()
+    cache.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".dist-", dir=cache) as folder:
+        started = time.perf_counter()
+        files = write_dump_files(kg, Path(folder), base)
+        timings["serialize"] = time.perf_counter() - started
+        started = time.perf_counter()
+        published = publish(files, out)
+        timings["write"] = time.perf_counter() - started
+        started = time.perf_counter()
+        # The on-disk store that `query` and `serve --dist` open instead of parsing the dump again.
+        nquads = files[f"{DUMP_STEM}.nq"]
+        parts = store_parts(kg) if base == DEFAULT_BASE else None  # the dump is of kg.store
+        store_path = stores.ensure_store(stores.file_key(nquads), lambda: nquads, cache, parts)
+        timings["store on disk"] = time.perf_counter() - started
     return BuildResult(kg, report, published.files, timings, published.warnings, store_path)

@@ -133,22 +133,23 @@ def frame_compactor(name: str, base: str) -> Compactor:
 class _Framer:
     """The graph as PyLD's merged node map (with a reverse index), framed node by node."""
 
-    def __init__(self, quads: Iterable[ox.Quad], c: Compactor):
+    def __init__(self, quads: Iterable[ox.Quad], c: Compactor, distinct: bool = False):
         self.c = c
         self.id_key, self.type_key = c.alias("@id"), c.alias("@type")
         self.types: dict[str, list[str]] = {}
         self.properties: dict[str, dict[str, list[tuple[str | None, Any]]]] = {}
         self.pointing: dict[tuple[str, str], list[str]] = {}  # (property, object) → subjects
         self.stack: list[str] = []
-        seen = set()
+        seen = set()  # a third of the memory here: kept only where a statement may come twice
         for quad in quads:  # named graphs merged, a statement in two of them taken once
             s, p, o = quad.subject, quad.predicate.value, quad.object
             if type(s) is not ox.NamedNode or type(o) is ox.BlankNode:
                 raise CompactionUnsupported(f"framing a blank node or a quoted triple: {quad}")
-            triple = (s.value, p, o)
-            if triple in seen:
-                continue
-            seen.add(triple)
+            if not distinct:
+                triple = (s.value, p, o)
+                if triple in seen:
+                    continue
+                seen.add(triple)
             subject = s.value
             if type(o) is ox.Literal:
                 self.properties.setdefault(subject, {}).setdefault(p, []).append(literal_shape(o))
@@ -224,9 +225,11 @@ def frame_quads(
     name: str,
     base: str = DEFAULT_BASE,
     context: ContextMode = "iri",
+    distinct: bool = False,
 ) -> str:
     """JSON text of the framed document `name` (see FRAMES) of the quads' statements (graphs
-    merged): one object per match of the frame, the rest nested; the same bytes as PyLD's."""
+    merged): one object per match of the frame, the rest nested; the same bytes as PyLD's.
+    `distinct`: no statement comes twice (in two graphs), so none need be remembered."""
     if context not in ("embed", "iri"):
         raise CompactionUnsupported(f"unknown context mode {context!r}; choose embed or iri")
     c = frame_compactor(name, base)
@@ -234,7 +237,7 @@ def frame_quads(
     collecting = gc.isenabled()
     gc.disable()  # many small objects, no cycles (see compaction.compact_quads)
     try:
-        framer = _Framer(quads, c)
+        framer = _Framer(quads, c, distinct)
         top = [framer.node(node_id, frame, False) for node_id in framer.matches(frame)]
         context_value = frame_context(name, base, context)
         return dump_sorted({"@context": context_value, "@graph": top}, unsorted=("@context",))

@@ -45,16 +45,24 @@ class Published:
 
 def manifest_bytes(files: dict[str, bytes]) -> bytes:
     """The manifest of `files`: deterministic JSON, names sorted, no timestamps."""
+    return _manifest(
+        {n: (len(data), hashlib.sha256(data).hexdigest()) for n, data in files.items()}
+    )
+
+
+def _manifest(listing: dict[str, tuple[int, str]]) -> bytes:
+    """The manifest of files by name → (size, sha256)."""
     listed = [
-        {"name": name, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
-        for name, data in sorted(files.items())
+        {"name": name, "sha256": digest, "size": size}
+        for name, (size, digest) in sorted(listing.items())
     ]
     document = {"guian-kg-manifest": 1, "files": listed}
     return (json.dumps(document, indent=2, sort_keys=True) + "\n").encode("ascii")
 
 
-def publish(files: dict[str, bytes], out: Path) -> Published:
-    """Replace folder `out` with exactly `files` (name → bytes), atomically, if it is absent, empty or ours."""
+def publish(files: dict[str, bytes | Path], out: Path) -> Published:
+    """Replace folder `out` with exactly `files` (name → bytes, or a file of ours to take, linked
+    where it is on the same file system, else copied), atomically, if it is absent, empty or ours."""
     _check_names(files)
     parent, name = _split(Path(out))
     path = parent / name
@@ -182,7 +190,7 @@ def write_file(path: Path, data: bytes) -> Path:
 # ---------------------------------------------------------------- the steps of publish
 
 
-def _check_names(files: dict[str, bytes]) -> None:
+def _check_names(files: dict[str, bytes | Path]) -> None:
     bad = sorted(n for n in files if not _flat_name(n) or n.startswith(RESERVED_PREFIX))
     if bad:
         raise OutputError(
@@ -230,16 +238,22 @@ def _new_name(pfd: int, name: str) -> str:
             continue
 
 
-def _stage(pfd: int, name: str, files: dict[str, bytes]) -> str:
+def _stage(pfd: int, name: str, files: dict[str, bytes | Path]) -> str:
     """Write `files` into a new staging folder: the marker first, the manifest last, then drop the marker."""
     staging = _new_name(pfd, name)
     fd = os.open(staging, _DIR_FLAGS, dir_fd=pfd)
     try:
         marker = {"guian-kg-staging": 1, "files": sorted(files)}
         _write_new(fd, STAGING_MARKER, json.dumps(marker).encode("ascii"))
+        listing = {}
         for file_name, data in sorted(files.items()):
-            _write_new(fd, file_name, data)
-        _write_new(fd, MANIFEST, manifest_bytes(files))
+            if isinstance(data, bytes):
+                _write_new(fd, file_name, data)
+                listing[file_name] = (len(data), hashlib.sha256(data).hexdigest())
+            else:
+                _take(fd, file_name, Path(data))
+                listing[file_name] = _checksum(fd, file_name)  # what the folder holds, read back
+        _write_new(fd, MANIFEST, _manifest(listing))
         os.unlink(STAGING_MARKER, dir_fd=fd)  # from here on the manifest proves the folder ours
         os.fchmod(fd, 0o755)
         os.fsync(fd)
@@ -474,6 +488,42 @@ def _write_new(fd: int, name: str, data: bytes) -> None:
         os.fsync(handle)
     finally:
         os.close(handle)
+
+
+def _take(fd: int, name: str, source: Path) -> None:
+    """Put regular file `source` (never a link) in folder `fd` as `name`: a hard link where both
+    are on one file system (no copy of a large dump), else a copy; mode 0644, on disk."""
+    try:
+        os.link(source, name, dst_dir_fd=fd, follow_symlinks=False)
+    except OSError as exc:
+        if exc.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK):
+            raise
+        _copy_new(fd, name, source)
+    if not stat.S_ISREG(os.stat(name, dir_fd=fd, follow_symlinks=False).st_mode):
+        raise OSError(errno.EINVAL, "not a regular file", str(source))
+    handle = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=fd)
+    try:
+        os.fchmod(handle, 0o644)
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
+def _copy_new(fd: int, name: str, source: Path) -> None:
+    """Copy regular file `source` (never a link) into folder `fd` as a new file `name`."""
+    src = os.open(source, _READ_FLAGS)
+    try:
+        if not stat.S_ISREG(os.fstat(src).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(source))
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+        handle = os.open(name, flags, 0o644, dir_fd=fd)
+        try:
+            while chunk := os.read(src, 1 << 20):
+                _write_all(handle, chunk)
+        finally:
+            os.close(handle)
+    finally:
+        os.close(src)
 
 
 def _write_all(fd: int, data: bytes) -> None:

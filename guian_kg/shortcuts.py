@@ -46,6 +46,14 @@ _RULES = (
 )
 
 
+# The properties the rules add: what the dumps' runs and the store's update take from the built
+# graph, since no unit's cached triples hold them.
+PREDICATES = tuple(
+    ox.NamedNode(f"https://w3id.org/guian-kg/ontology#{name}")
+    for name in ("involves", "heldByPlaceContaining", "heldByPlaceWithin")
+)
+
+
 def add_shortcuts(store: ox.Store, graph: ox.NamedNode) -> None:
     """Add every shortcut derivable from the triples of `graph` to `graph` (idempotent)."""
     for head, body in _RULES:
@@ -53,3 +61,9 @@ def add_shortcuts(store: ox.Store, graph: ox.NamedNode) -> None:
             f"{_PREFIXES}INSERT {{ GRAPH <{graph.value}> {{ {head} }} }} "
             f"WHERE {{ GRAPH <{graph.value}> {{ {body} }} }}"
         )
+
+
+def shortcut_ntriples(store: ox.Store, graph: ox.NamedNode) -> str:
+    """The triples of `graph` with a shortcut property, as N-Triples (Oxigraph's lines)."""
+    triples = [q.triple for p in PREDICATES for q in store.quads_for_pattern(None, p, None, graph)]
+    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8") if triples else ""

@@ -16,6 +16,16 @@ A store folder holds a mark (MARK, with its key): what proves that guian-kg made
 delete it when the cache keeps more than KEEP stores. The mark also holds the triple count of each
 graph, counted once when the store is made (counting a million triples again at every start of
 `guian-kg serve` would cost a second).
+
+The build's store is made by updating the store of its previous dump where it can (StoreParts):
+the mark of a store lists the units (their cached runs, dump_runs) its data graph is the union
+of, so the store of a rebuild after one article changed is a copy of the previous one (a RocksDB
+checkpoint: its files hard-linked, the previous store untouched, a server may still read it) with
+that article's statements taken out and put in, and the small graphs (ontology, description)
+brought to the new dump's. It is kept only if what it holds reads back right: the triples of
+every named graph counted as in the graph the dump was written from, and every statement about
+each subject the update touched the same in both; otherwise (and past UPDATE_AT_MOST of the units
+changed, where loading is as fast) the dump is bulk-loaded.
 """
 
 from __future__ import annotations
@@ -25,15 +35,21 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
+
+if TYPE_CHECKING:
+    from .write import Runs
 
 STORE_THRESHOLD = 16 * 1024 * 1024  # bytes of N-Quads
 MARK = "guian-kg-store.json"
 PREFIX = "store-"
 KEEP = 3  # stores kept in a cache folder (a running server may still read an older one)
+UPDATE_AT_MOST = 0.25  # share of the units changed past which the dump is bulk-loaded instead
 
 
 @dataclass(frozen=True)
@@ -78,21 +94,49 @@ def file_key(path: Path) -> str:
     return digest.hexdigest()[:32]
 
 
-def ensure_store(key: str, nquads, folder: Path) -> Path:
-    """The store for `key` in `folder`, bulk-loaded from `nquads()` (bytes) if it is not there yet."""
+@dataclass(frozen=True)
+class StoreParts:
+    """What a dump is made of, for updating the store of an earlier one: the graph it was written
+    from (the same quads), and its data graph's units, as their cached runs (dump_runs)."""
+
+    source: ox.Store
+    data_graph: str  # IRI
+    runs_folder: Path
+    runs: list[str]
+    # Properties of the data graph that no unit holds (made on the whole graph): taken whole.
+    derived: tuple[ox.NamedNode, ...] = ()
+
+
+def ensure_store(key: str, nquads, folder: Path, parts: StoreParts | None = None) -> Path:
+    """The store for `key` in `folder`, if it is not there yet: updated from the store of an
+    earlier dump of `parts` where it can be, else bulk-loaded from `nquads()` (bytes, or the path
+    of a file)."""
     target = Path(folder) / f"{PREFIX}{key}"
     if _read_mark(target, key) is not None:
         return target
     folder.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{PREFIX}tmp-", dir=folder))  # ours, whole
     try:
-        store = ox.Store(str(staging / "db"))
-        store.bulk_load(nquads(), format=ox.RdfFormat.N_QUADS, lenient=True)
-        union_view = _with_union(store)
-        sizes = count_triples(store, union_view)
+        updated = _updated(folder, staging / "db", parts) if parts else None
+        if updated is not None:
+            store, union_view, sizes = updated
+        else:
+            shutil.rmtree(staging / "db", ignore_errors=True)  # what an update left
+            store = ox.Store(str(staging / "db"))
+            source = nquads()
+            if isinstance(source, Path):
+                store.bulk_load(path=str(source), format=ox.RdfFormat.N_QUADS, lenient=True)
+            else:
+                store.bulk_load(source, format=ox.RdfFormat.N_QUADS, lenient=True)
+            del source
+            union_view = _with_union(store)
+            sizes = count_triples(store, union_view)
         store.flush()
         del store
         mark = {"guian-kg-store": 1, "key": key, "union_view": union_view, "sizes": sizes}
+        if parts:
+            mark |= {"data_graph": parts.data_graph, "runs": parts.runs}
+            mark["made"] = "updated" if updated is not None else "loaded"
         (staging / MARK).write_text(json.dumps(mark, sort_keys=True) + "\n", encoding="ascii")
         try:
             os.rename(staging, target)
@@ -107,6 +151,100 @@ def ensure_store(key: str, nquads, folder: Path) -> Path:
         raise
     _drop_old_stores(folder, target)
     return target
+
+
+def _updated(
+    folder: Path, db: Path, parts: StoreParts
+) -> tuple[ox.Store, bool, dict[str, int]] | None:
+    """The store of the newest earlier dump of `parts`'s kind, copied to `db` and brought to the
+    dump of `parts`, with its union view and triple counts; None where it cannot be (nothing to
+    update, too much changed, a run no longer cached, or what it holds does not read back right)."""
+    from .dump_runs import read_runs  # the build's code (rdflib): not for `query` and `serve`
+
+    previous = _previous(folder, parts.data_graph)
+    if previous is None:
+        return None
+    mark = _read_mark(previous)
+    old, new = set(mark["runs"]), set(parts.runs)
+    if max(len(old - new), len(new - old)) > max(1, UPDATE_AT_MOST * len(new)):
+        return None
+    removed = read_runs(parts.runs_folder, sorted(old - new))
+    added = read_runs(parts.runs_folder, sorted(new - old))
+    if removed is None or added is None:
+        return None
+    try:
+        ox.Store.read_only(str(previous / "db")).backup(str(db))
+    except OSError:  # dropped meanwhile by another build
+        return None
+    store = ox.Store(str(db))
+    source, data = parts.source, ox.NamedNode(parts.data_graph)
+    touched: set[ox.Triple] = set()
+    for triple in _triples(removed):
+        quad = ox.Quad(triple.subject, triple.predicate, triple.object, data)
+        if quad not in source:  # not in another unit either
+            store.remove(quad)
+            touched.add(triple)
+    for triple in _triples(added):
+        quad = ox.Quad(triple.subject, triple.predicate, triple.object, data)
+        if quad not in store:
+            store.add(quad)
+            touched.add(triple)
+    small = [(None, g) for g in {*store.named_graphs(), *source.named_graphs()} - {data}]
+    for predicate, graph in small + [(p, data) for p in parts.derived]:
+        before = set(store.quads_for_pattern(None, predicate, None, graph))
+        after = set(source.quads_for_pattern(None, predicate, None, graph))
+        for quad in before - after:
+            store.remove(quad)
+        for quad in after - before:
+            store.add(quad)
+        touched.update(quad.triple for quad in before ^ after)
+    union_view = bool(mark["union_view"])
+    default = ox.DefaultGraph()
+    for t in touched:  # the default graph: the union, copied where the union view does not serve
+        named = {q.graph_name for q in store.quads_for_pattern(*t, None)} - {default}
+        if union_view and len(named) > 1:
+            return None  # the graphs share a triple now: the union must be copied
+        if not union_view:
+            in_union = ox.Quad(*t, default)
+            if named and in_union not in store:
+                store.add(in_union)
+            elif not named and in_union in store:
+                store.remove(in_union)
+    sizes = count_triples(store, union_view)
+    expected = count_triples(source, True)
+    named_sizes = {g: n for g, n in sizes.items() if g}
+    if named_sizes != {g: n for g, n in expected.items() if g} or not all(
+        _same_statements(store, source, subject) for subject in {t.subject for t in touched}
+    ):
+        return None
+    return store, union_view, sizes
+
+
+def _previous(folder: Path, data_graph: str) -> Path | None:
+    """The newest of our stores whose mark lists the units of its data graph `data_graph`."""
+    found = []
+    for path in folder.glob(f"{PREFIX}*"):
+        mark = _read_mark(path)
+        if mark and mark.get("data_graph") == data_graph and isinstance(mark.get("runs"), list):
+            found.append((path.stat().st_mtime, path.name, path))
+    return max(found)[2] if found else None
+
+
+def _triples(runs: Iterable[Runs]) -> Iterator[ox.Triple]:
+    for run in runs:
+        if run.lines:
+            text = "\n".join(run.lines) + "\n"
+            yield from (quad.triple for quad in ox.parse(text, format=ox.RdfFormat.N_TRIPLES))
+
+
+def _same_statements(store: ox.Store, source: ox.Store, subject) -> bool:
+    """Whether both stores hold the same statements about `subject` in their named graphs."""
+
+    def named(where: ox.Store) -> set[ox.Quad]:
+        found = where.quads_for_pattern(subject, None, None, None)
+        return {q for q in found if not isinstance(q.graph_name, ox.DefaultGraph)}
+
+    return named(store) == named(source)
 
 
 def _with_union(store: ox.Store) -> bool:

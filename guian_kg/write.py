@@ -2,7 +2,8 @@
 
 Turtle, TriG, N-Triples and N-Quads are written by Oxigraph (ten to fifty times faster than
 rdflib) from the statements sorted by their N-Triples form, with the project's prefixes that are
-used; N-Triples and N-Quads lines are sorted. JSON-LD is compacted from the same Oxigraph terms
+used; N-Triples and N-Quads lines are sorted. The build's dumps are merged from sorted runs (one
+per unit of the corpus, cached: dump_runs.py) as they stream to files. JSON-LD is compacted from the same Oxigraph terms
 (compaction.py, which sorts its output). RDF/XML is written by rdflib from a graph filled in sorted
 order (rdflib writes in store order, which depends on parse order). Output depends on the graph
 alone, whatever the input order or PYTHONHASHSEED.
@@ -10,7 +11,13 @@ alone, whatever the input order or PYTHONHASHSEED.
 
 from __future__ import annotations
 
+import heapq
+import itertools
+import tempfile
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
 
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
@@ -21,6 +28,7 @@ from .formats import RDFFormat, get_format
 from .iri import DEFAULT_BASE
 from .namespaces import prefixes
 from .terms import to_oxigraph
+from .void import DUMP_STEM
 
 Triple = tuple[Node, Node, Node]
 
@@ -98,50 +106,147 @@ def serialize_quads(quads: Iterable[ox.Quad], fmt: RDFFormat | str, base: str | 
 def store_dumps(
     store: ox.Store, base: str | None = None, formats: Iterable[str] = ("nq", "nt", "trig", "ttl")
 ) -> dict[str, str]:
-    """N-Quads, N-Triples, TriG and Turtle (those of `formats`) of every named graph of `store` (a
-    triple format: their union), in the order `serialize_quads` gives, with no Python object per
-    statement kept: Oxigraph writes the quads as N-Quads lines, which are sorted as text (each by
-    one key string made of its terms: N-Quads writes a term without spaces, but for literals, and
-    never a NUL), and Oxigraph parses the sorted lines again to write Turtle and TriG."""
-    formats = set(formats)
-    lines = store.dump(format=ox.RdfFormat.N_QUADS).decode("utf-8").split("\n")
-    lines.pop()  # after the last newline
+    """N-Quads, N-Triples, TriG and Turtle (those of `formats`) of every graph of `store` (a triple
+    format: their union), as `write_dumps` writes them."""
+    with tempfile.TemporaryDirectory(prefix="guian-kg-dumps-") as folder:
+        written = write_dumps(graph_runs(store), Path(folder), base, formats)
+        return {f: path.read_text(encoding="utf-8") for f, path in written.items()}
+
+
+@dataclass
+class Runs:
+    """Statements as N-Triples lines sorted twice: as text (the order of N-Triples and N-Quads)
+    and by `ranked` line (the order of Turtle and TriG); `heads` says which prefixes they use."""
+
+    lines: list[str]
+    ranked: list[str]
+    heads: set[str]
+
+
+def runs_of(ntriples: str) -> Runs:
+    """The Runs of N-Triples lines as Oxigraph writes them (one statement a line, each term without
+    spaces but a literal, and never a NUL)."""
+    lines = ntriples.split("\n")
+    if lines and not lines[-1]:
+        lines.pop()  # after the last newline
     terms: set[str] = set()  # distinct subjects, predicates and objects: which prefixes are used
-    graphs: set[str] = set()
-    quad_keys: list[str] = []
-    triple_keys: dict[str, str] = {}  # a triple's line → its key
+    ranked = []
     for line in lines:
         subject, predicate, rest = line.split(" ", 2)
-        obj, graph = rest[:-2].rsplit(" ", 1)
         terms.add(subject)
         terms.add(predicate)
-        terms.add(obj)
-        graphs.add(graph)
-        rank = "0" if predicate == _RDF_TYPE else "1"  # rdf:type first, as Turtle's `a`
-        if "trig" in formats:
-            quad_keys.append(f"{graph}\0{subject}\0{rank}{predicate}\0{obj}")
-        if formats & {"nt", "ttl"}:
-            triple_keys[f"{subject} {predicate} {obj} ."] = f"{subject}\0{rank}{predicate}\0{obj}"
-    heads = {_head(term) for term in terms}
-    del terms
-    texts = {}
-    if "trig" in formats:
-        order = sorted(range(len(lines)), key=quad_keys.__getitem__)
-        del quad_keys
-        used = _prefixes_of(heads | {_head(g) for g in graphs}, base)
-        texts["trig"] = _reserialized([lines[i] for i in order], ox.RdfFormat.TRIG, used)
-        del order
-    if "nq" in formats:
-        lines.sort()
-        texts["nq"] = _joined(lines)
-    del lines
-    if "nt" in formats:
-        texts["nt"] = _joined(sorted(triple_keys))
-    if "ttl" in formats:
-        ordered = sorted(triple_keys, key=triple_keys.__getitem__)
-        del triple_keys
-        texts["ttl"] = _reserialized(ordered, ox.RdfFormat.TURTLE, _prefixes_of(heads, base))
-    return texts
+        terms.add(rest[:-2])
+        ranked.append(_ranked(subject, predicate, rest))
+    lines.sort()
+    ranked.sort()
+    return Runs(lines, ranked, {_head(term) for term in terms})
+
+
+def _ranked(subject: str, predicate: str, rest: str) -> str:
+    """A line with a rank before its predicate, "0" for rdf:type (Turtle's `a`, written first) and
+    "1" for any other: sorted as text, ranked lines are in Turtle's order (subject, rank,
+    predicate, object), as no subject or predicate holds a space or a character below it."""
+    return f"{subject} {'0' if predicate == _RDF_TYPE else '1'}{predicate} {rest}"
+
+
+def _unranked(line: str) -> str:
+    cut = line.index(" ") + 1
+    return line[:cut] + line[cut + 1 :]
+
+
+def graph_runs(store: ox.Store, skip: Iterable[str] = ()) -> dict[str, list[Runs]]:
+    """Each graph of `store` with statements but those in `skip` (by its N-Quads term; "" for
+    the default graph) and its Runs."""
+    graphs: dict[str, list[Runs]] = {}
+    for graph in [ox.DefaultGraph(), *store.named_graphs()]:
+        name = "" if isinstance(graph, ox.DefaultGraph) else str(graph)
+        if name in skip:
+            continue
+        text = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph).decode("utf-8")
+        if text:
+            graphs[name] = [runs_of(text)]
+    return graphs
+
+
+def write_dumps(
+    graphs: dict[str, list[Runs]],
+    folder: Path,
+    base: str | None = None,
+    formats: Iterable[str] = ("nq", "nt", "trig", "ttl"),
+) -> dict[str, Path]:
+    """Write N-Quads, N-Triples, TriG and Turtle (those of `formats`) of `graphs` (graph → the Runs
+    of its parts, which may share statements) into `folder` as guian-kg.EXT, merging the sorted
+    runs as they stream to the file: N-Triples and N-Quads lines sorted as text, Turtle and TriG
+    in ranked order, a statement in several runs once (a triple format: once in all graphs).
+    Oxigraph parses the ordered lines again, a chunk at a time, to write Turtle and TriG."""
+    formats = set(formats)
+    heads = set().union(*(r.heads for runs in graphs.values() for r in runs))
+    written = {}
+
+    def distinct(runs: Iterable[list[str]]) -> Iterator[str]:
+        previous = None
+        for line in heapq.merge(*runs):
+            if line != previous:
+                yield line
+                previous = line
+
+    def named(graph: str, lines: Iterable[str]) -> Iterator[str]:
+        return (f"{line[:-1]}{graph} ." for line in lines) if graph else iter(lines)
+
+    for fmt in sorted(formats):
+        path = folder / f"{DUMP_STEM}.{get_format(fmt).extension}"
+        with open(path, "wb") as handle:
+            if fmt == "nt":
+                _write_lines(handle, distinct(r.lines for runs in graphs.values() for r in runs))
+            elif fmt == "nq":
+                per_graph = [
+                    named(graph, distinct(r.lines for r in runs)) for graph, runs in graphs.items()
+                ]
+                _write_lines(handle, heapq.merge(*per_graph))
+            elif fmt == "ttl":
+                ranked = distinct(r.ranked for runs in graphs.values() for r in runs)
+                lines = (_unranked(line) for line in ranked)
+                _reserialize(handle, lines, ox.RdfFormat.TURTLE, _prefixes_of(heads, base))
+            elif fmt == "trig":
+                lines = itertools.chain.from_iterable(
+                    named(graph, map(_unranked, distinct(r.ranked for r in graphs[graph])))
+                    for graph in sorted(graphs)
+                )
+                graph_heads = {_head(graph) for graph in graphs if graph}
+                used = _prefixes_of(heads | graph_heads, base)
+                _reserialize(handle, lines, ox.RdfFormat.TRIG, used)
+        written[fmt] = path
+    return written
+
+
+_CHUNK = 16384  # lines written (or parsed again) at a time
+
+
+def _write_lines(handle: BinaryIO, lines: Iterable[str]) -> None:
+    for chunk in _chunks(lines):
+        handle.write(_joined(chunk).encode("utf-8"))
+
+
+def _chunks(lines: Iterable[str]) -> Iterator[list[str]]:
+    lines = iter(lines)
+    while chunk := list(itertools.islice(lines, _CHUNK)):
+        yield chunk
+
+
+def _reserialize(
+    handle: BinaryIO, lines: Iterable[str], rdf_format: ox.RdfFormat, used: dict[str, str]
+) -> None:
+    """N-Triples or N-Quads lines, in their order, written in `rdf_format` to `handle`: Oxigraph
+    parses them again, a chunk at a time (it keeps blank node labels as written: a chunk is a
+    document of its own)."""
+    source = ox.RdfFormat.N_QUADS if rdf_format.supports_datasets else ox.RdfFormat.N_TRIPLES
+
+    def statements() -> Iterator:
+        for chunk in _chunks(lines):
+            parsed = ox.parse(_joined(chunk).encode("utf-8"), format=source)
+            yield from parsed if rdf_format.supports_datasets else (q.triple for q in parsed)
+
+    ox.serialize(statements(), handle, format=rdf_format, prefixes=used)
 
 
 def _head(term: str) -> str:
@@ -160,16 +265,6 @@ def _prefixes_of(heads: set[str], base: str | None) -> dict[str, str]:
 
 def _joined(lines: list[str]) -> str:
     return "\n".join(lines) + "\n" if lines else ""
-
-
-def _reserialized(lines: list[str], rdf_format: ox.RdfFormat, used: dict[str, str]) -> str:
-    """N-Triples or N-Quads lines, in their order, in `rdf_format`: Oxigraph parses them again,
-    one statement at a time."""
-    source = ox.RdfFormat.N_QUADS if rdf_format.supports_datasets else ox.RdfFormat.N_TRIPLES
-    statements = ox.parse(_joined(lines).encode("utf-8"), format=source)
-    if not rdf_format.supports_datasets:
-        statements = (quad.triple for quad in statements)
-    return ox.serialize(statements, format=rdf_format, prefixes=used).decode("utf-8")
 
 
 def _literal_datatype(term: str) -> str:

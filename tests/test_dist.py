@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -15,6 +16,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import XSD
 
 from guian_kg.iri import Iris
+from guian_kg.store import MARK, open_store
 
 DUMPS = ["guian-kg.ttl", "guian-kg.nt", "guian-kg.nq", "guian-kg.trig", "guian-kg.jsonld"]
 OXIGRAPH_FORMATS = {
@@ -138,3 +140,114 @@ def test_a_different_base_moves_every_identifier(tmp_path):
     text = (tmp_path / "dist" / "guian-kg.nt").read_text(encoding="utf-8")
     assert "<http://example.org/kg/id/place/guian-new-area>" in text
     assert "https://w3id.org/guian-kg/" not in text
+
+
+# ---------------------------------------------------------------- incremental dumps
+
+CHANGES = {
+    # kind of change: (what is left out of the first build, the edit made before the rebuild)
+    "a changed article": (
+        None,
+        ("articles/synthetic-00002/article.ttl", "for the benchmarks.", "changed."),
+    ),
+    "an added article": ("synthetic-00003", None),
+    "a removed article": (None, "synthetic-00003"),
+    "a changed shared file": (
+        None,
+        ("shared/organizations.ttl", '"State Council"@en', '"The State Council"@en'),
+    ),
+}
+NEW_RUNS = {
+    "a changed article": 1,
+    "an added article": 1,
+    "a removed article": 0,
+    "a changed shared file": 1,
+}
+
+
+@pytest.fixture(scope="module")
+def three_articles(tmp_path_factory) -> Path:
+    from conftest import corpus_generator
+
+    out = tmp_path_factory.mktemp("three-articles")
+    corpus_generator().generate(out, 3, seed=5)
+    return out
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES))
+def test_a_rebuild_publishes_the_bytes_of_a_cold_build_and_updates_its_store(
+    three_articles, tmp_path, monkeypatch, change
+):
+    """The rebuild sorts the changed unit alone (one new entry in the cache of runs, none for a
+    removed article) and publishes the very bytes a build with an empty cache publishes."""
+    import shutil
+
+    from guian_kg.build import build
+    from guian_kg.corpus import Corpus
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(three_articles, corpus)
+    left_out, edit = CHANGES[change]
+    if left_out:
+        shutil.move(corpus / "articles" / left_out, tmp_path / left_out)
+    monkeypatch.setenv("GUIAN_KG_CACHE_DIR", str(tmp_path / "cache"))
+    build(tmp_path / "dist", corpus=Corpus(corpus))
+    runs = set((tmp_path / "cache" / "runs").iterdir())
+    assert len(runs) == 4 - bool(left_out)  # the shared files and each article
+    if left_out:
+        shutil.move(tmp_path / left_out, corpus / "articles" / left_out)
+    elif isinstance(edit, str):
+        shutil.rmtree(corpus / "articles" / edit)
+    else:
+        path, old, new = edit
+        text = (corpus / path).read_text(encoding="utf-8")
+        assert old in text
+        (corpus / path).write_text(text.replace(old, new), encoding="utf-8")
+    rebuilt = build(tmp_path / "dist", corpus=Corpus(corpus))
+    assert len(set((tmp_path / "cache" / "runs").iterdir()) - runs) == NEW_RUNS[change]
+    assert rebuilt.kg.runs is not None
+
+    monkeypatch.setenv("GUIAN_KG_CACHE_DIR", str(tmp_path / "cold-cache"))
+    cold = build(tmp_path / "cold", corpus=Corpus(corpus))
+    assert _files(tmp_path / "dist") == _files(tmp_path / "cold")
+    # The rebuild's on-disk store: the previous one updated, holding what the cold one loaded.
+    assert json.loads((rebuilt.store / MARK).read_text())["made"] == "updated"
+    assert json.loads((cold.store / MARK).read_text())["made"] == "loaded"
+    updated, loaded = open_store(rebuilt.store), open_store(cold.store)
+    assert (updated.union_view, updated.sizes) == (loaded.union_view, loaded.sizes)
+    assert set(updated.store) == set(loaded.store)
+
+
+def test_dumps_made_from_the_store_equal_those_merged_from_the_runs(three_articles, tmp_path):
+    from guian_kg.build import dump_files, load
+    from guian_kg.corpus import Corpus
+
+    merged = load(corpus=Corpus(three_articles), cache_dir=tmp_path, dump_runs=True)
+    whole = load(corpus=Corpus(three_articles), cache_dir=None, dump_runs=True)
+    assert merged.runs is not None and len(merged.runs[1]) == 4
+    assert whole.runs is None
+    assert dump_files(merged) == dump_files(whole)
+
+
+def test_a_runs_file_guian_kg_did_not_write_is_neither_read_nor_replaced(tmp_path):
+    from guian_kg.dump_runs import ensure_runs, read_runs, run_key
+
+    ntriples = b'<http://example.org/a> <http://example.org/b> "c" .\n'
+    key = run_key(ntriples)
+    foreign = tmp_path / f"{key}.runs"
+    foreign.write_bytes(b"someone else's notes\n")
+    assert ensure_runs(tmp_path, [ntriples], workers=1) is None  # the dumps come from the store
+    assert foreign.read_bytes() == b"someone else's notes\n"
+    assert read_runs(tmp_path, [key]) is None
+
+    foreign.unlink()
+    assert ensure_runs(tmp_path, [ntriples], workers=1) == [key]
+    (runs,) = read_runs(tmp_path, [key])
+    assert runs.lines == ['<http://example.org/a> <http://example.org/b> "c" .']
+    cut = foreign.read_bytes()[:-1]  # ours, but not whole: not read
+    foreign.write_bytes(cut)
+    assert read_runs(tmp_path, [key]) is None

@@ -251,6 +251,24 @@ def test_rebuilding_over_its_own_dist_succeeds_byte_identical(dist, tmp_path):
     assert result.stdout.splitlines()[-1] == str(tmp_path / "dist" / MANIFEST)
 
 
+def test_files_on_disk_are_taken_whole_and_a_link_is_refused(tmp_path):
+    """A dump written to a file is linked (or copied) into the folder, listed by what the folder
+    holds; a symbolic link given as a file is never followed."""
+    made = tmp_path / "made"
+    made.mkdir()
+    for name, data in FILES.items():
+        (made / name).write_bytes(data)
+    publish({name: made / name for name in FILES}, tmp_path / "dist")
+    assert snapshot(tmp_path / "dist") == {
+        **FILES,
+        MANIFEST: manifest_bytes(FILES),
+    }
+    (made / "link.ttl").symlink_to(made / "void.ttl")
+    with pytest.raises(OutputError):
+        publish({"void.ttl": made / "link.ttl"}, tmp_path / "dist")
+    assert snapshot(tmp_path / "dist") == {**FILES, MANIFEST: manifest_bytes(FILES)}
+
+
 def test_the_manifest_is_deterministic_json_of_names_sizes_and_checksums():
     assert json.loads(manifest_bytes({"b.ttl": b"b", "a.nt": b""})) == {
         "guian-kg-manifest": 1,
