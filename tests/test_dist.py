@@ -150,6 +150,15 @@ CHANGES = {
         None,
         ("articles/synthetic-00002/article.ttl", "for the benchmarks.", "changed."),
     ),
+    # a shortcut (gk:involves) changes with it, made on the whole graph, in no unit's runs
+    "a changed agent": (
+        None,
+        (
+            "articles/synthetic-00002/designations/01-all-for-one-tourism-zone.ttl",
+            "prov:agent organization:nea ;",
+            "prov:agent organization:mohurd ;",
+        ),
+    ),
     "an added article": ("synthetic-00003", None),
     "a removed article": (None, "synthetic-00003"),
     "a changed shared file": (
@@ -159,6 +168,7 @@ CHANGES = {
 }
 NEW_RUNS = {
     "a changed article": 1,
+    "a changed agent": 1,
     "an added article": 1,
     "a removed article": 0,
     "a changed shared file": 1,
