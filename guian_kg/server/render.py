@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader
 from rdflib import URIRef
 from rdflib.namespace import DCTERMS
 
+from .negotiation import DOCUMENT_FORMATS
 from .ontology import OntologyView
 from .pages import MAX_LINKS, ResourceView, class_counts, literal_in, resource_view
 from .site import Site
@@ -61,6 +62,13 @@ class Pages:
             site_name=STRINGS["site"],
             **context,
         )
+
+
+def alternates(site: Site, document: str) -> list[tuple[str, str]]:
+    """(media type, server path) of every RDF version of a document (its published IRI), for
+    `<link rel="alternate">` and the page's list of formats."""
+    local = site.local(document)
+    return [(f.media_type, f"{local}.{f.extension}") for f in DOCUMENT_FORMATS]
 
 
 def home(site: Site, lang: str, alternates) -> dict:

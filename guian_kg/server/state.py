@@ -20,7 +20,7 @@ from ..formats import get_format
 from ..write import serialize_graph
 from .limits import ResultBudget
 from .negotiation import DOCUMENT_FORMATS, HTML, HTML_FIRST, NotAcceptable, choose
-from .render import Pages
+from .render import Pages, alternates
 from .site import Site
 from .ui import choose_lang, text
 from .workers import QueryPool, Settings
@@ -131,8 +131,7 @@ class Server:
 
     def alternates(self, document: str) -> list[tuple[str, str]]:
         """(media type, URL on this server) of every RDF version of a document, for `<link rel="alternate">`."""
-        local = self.site.local(document)
-        return [(f.media_type, f"{local}.{f.extension}") for f in DOCUMENT_FORMATS]
+        return alternates(self.site, document)
 
 
 def worker_settings(site: Site) -> Settings:
