@@ -46,8 +46,9 @@ DirectoryIndex index.var
 # A type map lists the variants of a negotiated path in the server's order (see README).
 AddHandler type-map .var
 {types}
-AddType application/sparql-query .rq
-AddCharset utf-8 .html .ttl .nt .nq .trig .rdf .rq .css .xml
+AddType text/plain .rq
+# A charset where `serve` names one: text types, N-Triples and RDF/XML.
+AddCharset utf-8 .html .ttl .nt .rdf .rq .css .xml
 <Files "designations.schema.json">
 ForceType application/schema+json
 </Files>
@@ -114,7 +115,7 @@ types {{
     application/trig trig;
     application/ld+json jsonld;
     application/rdf+xml rdf;
-    application/sparql-query rq;
+    text/plain rq;
     text/html html;
     text/css css;
     application/xml xml;

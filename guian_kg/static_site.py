@@ -53,8 +53,10 @@ def page_file(path: str, lang: str) -> tuple[str, str]:
     if path == "/sparql":  # no endpoint here: the examples, each with its result
         example = parse_qs(query).get("example", [""])[0]
         return f"examples{suffix}.html", example or fragment
-    if path in ("/ontology", "/void", "/dataset"):
-        return f"{'void' if path == '/dataset' else path[1:]}{suffix}.html", fragment
+    if path in ("/ontology", "/void"):
+        return f"{path[1:]}{suffix}.html", fragment
+    if parts[0] == "dataset":  # the dataset and its partitions: described in VoID
+        return f"void{suffix}.html", fragment
     if len(parts) == 3 and parts[0] in ("id", "doc") and "." not in parts[2]:
         return f"doc/{parts[1]}/{parts[2]}{suffix}.html", fragment
     if len(parts) == 2 and parts[0] == "graph" and "." not in parts[1]:
