@@ -13,6 +13,7 @@ results written into `examples.html`.
 
 from __future__ import annotations
 
+import functools
 import posixpath
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -68,8 +69,17 @@ def relative_url(path: str, page: str | None, lang: str) -> str:
     """The link from the static page `page` to the server path `path` (other IRIs as they are)."""
     if not path.startswith("/") or page is None:
         return path
+    return _relative(path, posixpath.dirname(page), lang)
+
+
+@functools.lru_cache(maxsize=65_536)  # a page links to the same few hundred paths as its neighbours
+def _relative(path: str, folder: str, lang: str) -> str:
     target, fragment = page_file(path, lang)
-    link = posixpath.relpath(target, posixpath.dirname(page) or ".")
+    here, there = folder.split("/") if folder else [], target.split("/")
+    common = 0
+    while common < min(len(here), len(there) - 1) and here[common] == there[common]:
+        common += 1
+    link = "/".join([".."] * (len(here) - common) + there[common:])
     return link + (f"#{fragment}" if fragment else "")
 
 

@@ -107,3 +107,10 @@ def test_validate_scale_benchmark_runs_in_smoke_mode():
     ]
     assert "(core on" not in out  # no fallback to pySHACL
     assert "growth exponent of oxigraph CPU time" in out and "CPU ratio pySHACL/oxigraph" in out
+
+
+def test_site_benchmark_runs_in_smoke_mode():
+    out = _run("benchmarks/site.py", "--smoke")
+    assert "articles: 2" in out and "resource documents per second" in out
+    assert "baseline, plain writes, same bytes" in out
+    assert "publish_tree again, nothing changed" in out and ", 0 files written" in out

@@ -41,6 +41,14 @@ APACHE_DIFFERS = {
     "text/turtle;q=2, application/n-triples": ("/doc/place/guian-new-area.ttl", 200),
     # An empty Accept: Apache finds nothing acceptable (406); serve reads it as */* (the page).
     "": (None, 406),
+    # Not in serve's table. No q-value in the header: Apache weighs */* 0.01, below any type
+    # named; serve gives both q=1 and its first type, the page, wins.
+    "text/turtle, */*": ("/doc/place/guian-new-area.ttl", 200),
+    # One type named twice: Apache takes its first range, serve the highest q.
+    "text/turtle;q=0.1, text/turtle;q=0.9, application/n-triples;q=0.5": (
+        "/doc/place/guian-new-area.nt",
+        200,
+    ),
 }
 PATHS = ["/", "/ontology", "/void", "/.well-known/void", "/graph/void", "/download/guian-kg"]
 

@@ -1,0 +1,94 @@
+"""How fast `guian-kg site` writes a static site, on a synthetic corpus (benchmarks/corpus.py), next
+to plain file writes of the same bytes measured in the same run.
+
+Usage: python benchmarks/site.py [ARTICLES] [--workers N] [--seed S]   (default 100 articles)
+       python benchmarks/site.py --smoke                                (2 articles)
+
+The corpus is read and enriched by the build (not counted). Then, in wall seconds: rendering every
+file of the site (`site_files`: each thing's documents in `--workers` forked processes, then the
+home page, ontology, VoID, graphs and the examples run on the store); publishing them into an
+empty folder (`publish_tree`: staging, manifest, flush, rename); the baseline, the same bytes
+written into another empty folder with `Path.write_bytes` and no flush; and publishing again with
+nothing changed (every file linked from the old tree, none written). A resource document is one
+of the six files of a thing: its page in zh and en, Turtle, N-Triples, JSON-LD, RDF/XML. The goal
+(issue 12) is 2,000 resource documents per second on 2 cores, rendering and publishing counted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+GOAL = 2_000  # resource documents per second
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("articles", nargs="?", type=int, default=100)
+    parser.add_argument("--workers", type=int, default=None, help="default: the cores")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--smoke", action="store_true", help="2 articles")
+    args = parser.parse_args()
+    articles = 2 if args.smoke else args.articles
+    sys.path.insert(0, str(HERE))
+    from corpus import generate
+
+    from guian_kg.build import load
+    from guian_kg.corpus import Corpus
+    from guian_kg.parallel import available_cores
+    from guian_kg.publish_tree import publish_tree
+    from guian_kg.server.site import load_site
+    from guian_kg.static_site import TYPE_MAP, site_files, thing_count
+
+    workers = args.workers or available_cores()
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        generate(folder / "corpus", articles, seed=args.seed)
+        kg = load(corpus=Corpus(folder / "corpus"), cache_dir=None)
+        site = load_site(kg)
+        started = time.perf_counter()
+        files = site_files(site, workers=workers)
+        rendered = time.perf_counter() - started
+        documents = sum(1 for n in files if n.startswith("doc/") and not n.endswith(TYPE_MAP))
+        print(f"articles: {articles}, triples: {site.total:,}, workers: {workers}")
+        print(
+            f"things: {thing_count(files):,}, resource documents: {documents:,}, "
+            f"files: {len(files):,} ({sum(map(len, files.values())) / 2**20:.1f} MiB)"
+        )
+        started = time.perf_counter()
+        first = publish_tree(files, folder / "site")
+        published = time.perf_counter() - started
+        started = time.perf_counter()
+        for name, data in files.items():
+            path = folder / "plain" / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        plain = time.perf_counter() - started
+        started = time.perf_counter()
+        again = publish_tree(files, folder / "site")
+        republished = time.perf_counter() - started
+    total = rendered + published
+    print(f"render (site_files):               {rendered:8.2f} s wall")
+    print(
+        f"publish_tree into an empty folder: {published:8.2f} s wall, {first.written:,} files written"
+    )
+    print(
+        f"baseline, plain writes, same bytes: {plain:7.2f} s wall "
+        f"(publish_tree / plain: {published / plain:.1f}x)"
+    )
+    print(
+        f"publish_tree again, nothing changed: {republished:6.2f} s wall, "
+        f"{again.written} files written"
+    )
+    print(
+        f"resource documents per second (render + publish): {documents / total:,.0f} "
+        f"(goal {GOAL:,}; render alone {documents / rendered:,.0f})"
+    )
+
+
+if __name__ == "__main__":
+    main()
