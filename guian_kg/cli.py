@@ -555,6 +555,9 @@ def site(out: Path, base: str | None, target: str | None, dist: Path | None) -> 
         progress.step(f"writing the site into {out}")
         files = site_files(load_site(source, base), target)
         published = publish_tree(files, out)
+    # The folder, then the rules to install or propose (the pages are listed in sitemap.xml).
+    rules = [name for name in files if name == ".htaccess" or name.startswith("rules/")]
+    _echo_result("".join(f"{path}\n" for path in [out, *(out / name for name in rules)]))
     for warning in published.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(
