@@ -12,6 +12,7 @@ tests/test_site_apache.py names the case.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from .formats import FORMATS
@@ -79,7 +80,7 @@ ForceType application/json
 
 # Negotiated paths: their type maps.
 RewriteRule ^\\.well-known/void$ void.var [L]
-RewriteRule ^ontology/{ontology_version}$ ontology.var [L]
+RewriteRule ^ontology/{re.escape(ontology_version)}$ ontology.var [L]
 RewriteRule ^dataset(/.*)?$ void [R=303,L]
 RewriteCond %{{REQUEST_FILENAME}}.var -f
 RewriteRule ^(.+)$ $1.var [L]

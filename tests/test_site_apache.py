@@ -180,7 +180,10 @@ def sample(site: Path) -> list[str]:
     kinds = {}
     for path in every:
         kinds.setdefault(path.split("/")[2], path)
-    return [*sorted(kinds.values())[:8], *PATHS, every[len(every) // 2].replace("/id/", "/doc/")]
+    rule = re.search(r"\^ontology/(\S+)\$", (site / ".htaccess").read_text()).group(1)
+    version = rule.replace("\\", "")
+    more = [every[len(every) // 2].replace("/id/", "/doc/"), f"/ontology/{version}", "/dataset"]
+    return [*sorted(kinds.values())[:8], *PATHS, *more]
 
 
 @pytest.mark.parametrize("accept", ACCEPTS, ids=[str(a) for a in ACCEPTS])
