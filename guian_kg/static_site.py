@@ -301,14 +301,10 @@ class SiteWriter:
         ).encode("utf-8")
 
 
-def site_files(
-    site: Site,
-    target: str | None = None,
-    workers: int | None = None,
-    progress: Callable[[int], None] | None = None,
+def thing_files(
+    writer: SiteWriter, workers: int | None = None, progress: Callable[[int], None] | None = None
 ) -> dict[str, bytes]:
-    """Every file of the static site of `site` but the rewrite rules: relative path → bytes."""
-    writer = SiteWriter(site, target)
+    """The documents and type maps of every thing, rendered in `workers` forked processes."""
     things = writer.things()
     chunks = [things[i : i + RESOURCES_PER_TASK] for i in range(0, len(things), RESOURCES_PER_TASK)]
 
@@ -323,6 +319,18 @@ def site_files(
         files.update(part)
         if progress is not None:
             progress(len(files))
+    return files
+
+
+def site_files(
+    site: Site,
+    target: str | None = None,
+    workers: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> dict[str, bytes]:
+    """Every file of the static site of `site`: relative path → bytes, sorted by path."""
+    writer = SiteWriter(site, target)
+    files = thing_files(writer, workers, progress)
     for part in (
         writer.home(),
         writer.void(),
