@@ -527,6 +527,71 @@ def _progress_display(live: bool):
 
 @cli.command()
 @click.option(
+    "--out",
+    "out",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Folder to write the site into, replaced atomically; only an empty folder or one "
+    "guian-kg wrote (its manifest proves it) is replaced.",
+)
+@click.option(
+    "--base",
+    help=f"Base IRI of every identifier  [default: {DEFAULT_BASE}; with --dist, its own]",
+)
+@click.option(
+    "--target",
+    help="URL where the site will be served (http(s), ending in /): the rules' path, the "
+    "sitemap, and the w3id.org rules that send the IRIs there.",
+)
+@click.option(
+    "--dist",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Write the site of a folder written by `guian-kg build` instead of loading the sources.",
+)
+@reports_errors
+def site(out: Path, base: str | None, target: str | None, dist: Path | None) -> None:
+    """Write the graph as a static linked-data site, with the rules that make its IRIs work.
+
+    Every thing under {base}id/ gets its documents (HTML in zh and en, Turtle, N-Triples,
+    JSON-LD, RDF/XML) at the paths `guian-kg serve` uses, with the home page, the ontology,
+    VoID, the examples with their results, the dumps, a sitemap, an Apache .htaccess (303s and
+    content negotiation as `serve` answers), an nginx snippet and, with --target, the .htaccess
+    for w3id.org. A rebuild rewrites only the files whose bytes changed.
+
+    Example: guian-kg site --out site --dist dist --target https://kg.example.org/
+    """
+    from .errors import InputError
+    from .publish_tree import publish_tree
+    from .server.site import load_site
+    from .static_site import site_files, thing_count
+
+    if target is not None and not (
+        target.startswith(("http://", "https://")) and target.endswith("/")
+    ):
+        raise InputError(f"--target must be an absolute http(s) URL ending in '/': {target!r}")
+    source = dist
+    if source is None:
+        from .build import load
+
+        source = load()
+    with Progress(sys.stderr) as progress:
+        progress.step(f"writing the site into {out}")
+        files = site_files(load_site(source, base), target)
+        published = publish_tree(files, out)
+    # The folder, then the rules to install or propose (the pages are listed in sitemap.xml).
+    rules = [name for name in files if name == ".htaccess" or name.startswith("rules/")]
+    _echo_result("".join(f"{path}\n" for path in [out, *(out / name for name in rules)]))
+    for warning in published.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(
+        f"wrote the site of {thing_count(files)} things into {out}: {len(files)} files, "
+        f"{published.written} written, {len(files) - published.written} unchanged",
+        err=True,
+    )
+
+
+@cli.command()
+@click.option(
     "--host",
     default="127.0.0.1",
     show_default=True,

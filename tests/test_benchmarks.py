@@ -114,3 +114,10 @@ def test_shortcuts_benchmark_runs_in_smoke_mode():
     rows = [line.split() for line in out.splitlines() if line.split()[:1] in (["1"], ["2"])]
     assert [row[0] for row in rows] == ["1", "2"], out
     assert "growth exponent of the shortcut step" in out
+
+
+def test_site_benchmark_runs_in_smoke_mode():
+    out = _run("benchmarks/site.py", "--smoke")
+    assert "articles: 2" in out and "resource documents per second" in out
+    assert "baseline, plain writes, same bytes" in out
+    assert "publish_tree again, nothing changed" in out and ", 0 files written" in out

@@ -12,7 +12,7 @@ import functools
 from pathlib import Path
 
 from rdflib import Graph, URIRef
-from rdflib.namespace import DCTERMS, OWL
+from rdflib.namespace import OWL
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, PlainTextResponse, RedirectResponse, Response
@@ -22,12 +22,11 @@ from ..formats import DUMP_FORMATS, get_format
 from ..iri import GRAPH_NAMES
 from ..void import DUMP_STEM
 from ..write import serialize_dataset
+from . import render as pages
 from .negotiation import HTML, HTML_FIRST, JSON, QUAD_FORMATS, QUAD_TYPES, by_extension, choose
 from .ontology import ontology_view
-from .pages import MAX_LINKS, class_counts, describe, literal_in, resource_view
+from .pages import describe
 from .state import Server, lang_of, with_charset
-from .timeline import timeline
-from .ui import curie, text
 
 DUMP_TYPES = {
     "context.jsonld": "application/ld+json",
@@ -71,18 +70,8 @@ def linked_data_routes(server: Server) -> list[BaseRoute]:
         if media_type != HTML:
             return server.rdf(graph, media_type, headers=headers)
         lang = lang_of(request)
-        view = resource_view(site, iri, lang)
-        return server.html(
-            request,
-            "resource.html",
-            headers=headers,
-            lang=lang,
-            title=view.title,
-            view=view,
-            alternates=server.alternates(doc),
-            document=doc,
-            max_links=MAX_LINKS,
-        )
+        context = pages.resource(site, iri, doc, lang, server.alternates(doc))
+        return server.html(request, "resource.html", headers=headers, lang=lang, **context)
 
     def home(request: Request) -> Response:
         media_type = _media_type(request)
@@ -91,21 +80,8 @@ def linked_data_routes(server: Server) -> list[BaseRoute]:
                 site.small_graphs["void"], media_type, headers=server.links(f"{base}void")
             )
         lang = lang_of(request)
-        dataset = site.iris.dataset
-        return server.html(
-            request,
-            "home.html",
-            lang=lang,
-            title=text("site", lang),
-            timeline=timeline(site, lang),
-            description=literal_in(site, dataset, DCTERMS.description, lang),
-            counts=class_counts(site, lang),
-            downloads=sorted(site.downloads),
-            examples=list(site.examples.values()),
-            graphs=[(name, curie(name, site.prefixes), n) for name, n in site.sizes.items()],
-            total=site.total,
-            alternates=server.alternates(f"{base}void"),
-        )
+        context = pages.home(site, lang, server.alternates(f"{base}void"))
+        return server.html(request, "home.html", lang=lang, **context)
 
     def thing(request: Request) -> Response:
         kind, slug = request.path_params["kind"], request.path_params["slug"]
@@ -142,17 +118,8 @@ def linked_data_routes(server: Server) -> list[BaseRoute]:
         if media_type != HTML:
             return server.rdf(graph, media_type, headers=headers)
         lang = lang_of(request)
-        view = documentation(lang)
-        return server.html(
-            request,
-            "ontology.html",
-            headers=headers,
-            lang=lang,
-            title=view.title,
-            view=view,
-            alternates=server.alternates(doc),
-            shapes=len(site.shapes),
-        )
+        context = pages.ontology(site, documentation(lang), server.alternates(doc))
+        return server.html(request, "ontology.html", headers=headers, lang=lang, **context)
 
     def void(request: Request) -> Response:
         media_type = _media_type(request)
@@ -190,16 +157,8 @@ def linked_data_routes(server: Server) -> list[BaseRoute]:
                 )
             return server.rdf(site.graph(stem), media_type, headers=headers)
         lang = lang_of(request)
-        return server.html(
-            request,
-            "graph.html",
-            headers=headers,
-            lang=lang,
-            title=curie(doc, site.prefixes),
-            iri=doc,
-            triples=site.sizes[doc],
-            alternates=server.alternates(doc),
-        )
+        context = pages.graph(site, doc, server.alternates(doc))
+        return server.html(request, "graph.html", headers=headers, lang=lang, **context)
 
     def context(request: Request) -> Response:
         return Response(site.download("context.jsonld"), media_type="application/ld+json")

@@ -10,7 +10,6 @@ import threading
 from pathlib import Path
 from urllib.parse import urlencode
 
-from jinja2 import Environment, FileSystemLoader
 from rdflib import Graph
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
@@ -21,8 +20,9 @@ from ..formats import get_format
 from ..write import serialize_graph
 from .limits import ResultBudget
 from .negotiation import DOCUMENT_FORMATS, HTML, HTML_FIRST, NotAcceptable, choose
+from .render import Pages, alternates
 from .site import Site
-from .ui import STRINGS, choose_lang, text
+from .ui import choose_lang, text
 from .workers import QueryPool, Settings
 
 HERE = Path(__file__).resolve().parent
@@ -51,8 +51,7 @@ class Server:
         self.site, self.timeout, self.max_rows, self.max_bytes = site, timeout, max_rows, max_bytes
         self.results = ResultBudget(max(4 * max_bytes, 64 * 1024 * 1024))
         self.pool = QueryPool(worker_settings(site), workers, timeout)
-        self.templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
-        self.templates.filters["local"] = site.local  # links in pages stay on this server
+        self.pages = Pages(site)  # links in pages stay on this server
         self._started = False
         self._lock = threading.Lock()
 
@@ -72,13 +71,7 @@ class Server:
             code: f"{request.url.path}?{urlencode({**params, 'lang': code})}"
             for code in ("zh", "en")
         }
-        page = self.templates.get_template(template).render(
-            lang=lang,
-            t=lambda key: text(key, lang),
-            toggles=toggles,
-            site_name=STRINGS["site"],
-            **context,
-        )
+        page = self.pages.render(template, lang, toggles, **context)
         response = HTMLResponse(
             page,
             status,
@@ -138,8 +131,7 @@ class Server:
 
     def alternates(self, document: str) -> list[tuple[str, str]]:
         """(media type, URL on this server) of every RDF version of a document, for `<link rel="alternate">`."""
-        local = self.site.local(document)
-        return [(f.media_type, f"{local}.{f.extension}") for f in DOCUMENT_FORMATS]
+        return alternates(self.site, document)
 
 
 def worker_settings(site: Site) -> Settings:

@@ -1,0 +1,376 @@
+"""Publish a folder with subfolders (the static site) as guian_kg/publish.py publishes dist/: replaced
+only if guian-kg made it, atomically, and a rebuild rewrites only the files whose bytes changed.
+
+The manifest (publish.MANIFEST, the same format) lists every file by its path in the tree. A folder
+is replaced only if it is absent, empty, or holds nothing but the files its manifest lists, each
+with its size and sha256, and the folders that lead to them; links, FIFOs and devices are never
+followed. The new tree is staged beside the old one; a file whose bytes the old tree already holds
+is hard-linked from it (so its mtime stays put), the others written; the manifest last. Then the
+two folders are swapped (renameat2 RENAME_EXCHANGE), the old one checked again where it now lies
+(put back if it is no longer wholly ours) and deleted file by listed file, folder by folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import errno
+import hashlib
+import json
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import OutputError
+from .publish import (
+    _DIR_FLAGS,
+    _MAX_LISTING,
+    MANIFEST,
+    STAGING_MARKER,
+    Published,
+    _exchange,
+    _kind,
+    _locked,
+    _new_name,
+    _open_regular,
+    _refusal,
+    _split,
+    _write_all,
+    manifest_bytes,
+)
+
+Listing = dict[str, tuple[int, str] | None]  # path → (size, sha256), None in a staging marker
+
+
+@dataclass
+class TreePublished(Published):
+    written: int = 0  # files written anew; the others were linked from the old tree
+
+
+def publish_tree(files: dict[str, bytes], out: Path) -> TreePublished:
+    """Replace folder `out` with exactly `files` (relative path → bytes) if it is absent, empty or
+    ours; files the old folder holds with the same bytes are linked, not written again."""
+    bad = sorted(p for p in files if not _tree_path(p) or p.split("/")[0] in _RESERVED)
+    if bad:
+        raise OutputError(f"cannot publish files named {', '.join(map(repr, bad[:8]))}")
+    parent, name = _split(Path(out))
+    path = parent / name
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot create the folder {parent}: {exc.strerror or exc}") from None
+    try:
+        with _locked(parent) as pfd:
+            warnings = _clean_stale_staging(pfd, parent, name)
+            state, old = _check(pfd, name, path)
+            staging = _new_name(pfd, name)
+            try:
+                written = _stage(pfd, staging, name if state == "ours" else None, old, files)
+                if state == "ours":
+                    warnings += _swap(pfd, name, staging, path)
+                else:
+                    try:
+                        os.rename(staging, name, src_dir_fd=pfd, dst_dir_fd=pfd)
+                    except OSError as exc:
+                        if exc.errno in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR):
+                            _check(pfd, name, path)  # something appeared meanwhile: name it
+                        raise
+            except BaseException:
+                _remove_if_ours(pfd, staging)
+                raise
+            os.fsync(pfd)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    listed = [path / p for p in sorted(files)] + [path / MANIFEST]
+    return TreePublished(path, listed, warnings, written)
+
+
+_RESERVED = (MANIFEST, STAGING_MARKER)
+
+
+def _tree_path(name: object) -> bool:
+    """A relative path of plain names: no empty part, `.` or `..`, no NUL."""
+    if not isinstance(name, str) or not name or "\0" in name:
+        return False
+    return all(part not in ("", ".", "..") for part in name.split("/"))
+
+
+def _check(pfd: int, name: str, path: Path) -> tuple[str, Listing]:
+    """('absent' | 'empty' | 'ours', the old manifest) for entry `name` of the locked parent; else refuse."""
+    try:
+        st = os.stat(name, dir_fd=pfd, follow_symlinks=False)
+    except FileNotFoundError:
+        return "absent", {}
+    if stat.S_ISLNK(st.st_mode):
+        raise OutputError(
+            f"refused to replace {path}: it is a symbolic link and guian-kg never replaces a "
+            "folder through a link. Nothing was changed. Give the folder itself, or another one"
+        )
+    if not stat.S_ISDIR(st.st_mode):
+        raise OutputError(
+            f"refused to replace {path}: it is {_kind(st.st_mode)}, not a folder. Nothing was "
+            "changed. Give another output folder"
+        )
+    fd = os.open(name, _DIR_FLAGS, dir_fd=pfd)
+    try:
+        if not os.listdir(fd):
+            return "empty", {}
+        listing = _read_listing(fd, MANIFEST)
+        foreign = _foreign(fd, listing)
+    finally:
+        os.close(fd)
+    if foreign:
+        raise OutputError(_refusal(path, foreign))
+    return "ours", listing or {}
+
+
+def _foreign(fd: int, listing: Listing | None, prefix: str = "") -> list[str]:
+    """Entries of the tree at `fd` that `listing` does not prove ours (files with their checksums,
+    the folders that lead to them), each with why; [] if none."""
+    if listing is None:
+        return sorted(os.listdir(fd)) if not prefix else [prefix]
+    folders = {p.rsplit("/", 1)[0] + "/" for p in listing if "/" in p}
+    folders |= {f[: i + 1] for f in list(folders) for i, c in enumerate(f) if c == "/"}
+    foreign = []
+    for entry in sorted(os.listdir(fd)):
+        rel = prefix + entry
+        if not prefix and entry == MANIFEST:
+            continue
+        try:
+            st = os.stat(entry, dir_fd=fd, follow_symlinks=False)
+        except FileNotFoundError:
+            continue
+        if stat.S_ISDIR(st.st_mode) and rel + "/" in folders:
+            sub = os.open(entry, _DIR_FLAGS, dir_fd=fd)
+            try:
+                foreign += _foreign(sub, listing, rel + "/")
+            finally:
+                os.close(sub)
+        elif rel not in listing or stat.S_ISDIR(st.st_mode):
+            foreign.append(rel + ("/" if stat.S_ISDIR(st.st_mode) else ""))
+        elif not stat.S_ISREG(st.st_mode):
+            foreign.append(f"{rel} (not a regular file)")
+        elif _checksum(fd, entry) != listing[rel]:
+            foreign.append(f"{rel} (changed since guian-kg wrote it)")
+    return foreign
+
+
+class _Dirs:
+    """Descriptors of the folders of a tree, opened (or made) one component at a time, never through a link."""
+
+    def __init__(self, root: int, make: bool):
+        self.fds = {"": root}
+        self.make = make
+
+    def get(self, folder: str) -> int:
+        if folder not in self.fds:
+            head, _, tail = folder.rpartition("/")
+            parent = self.get(head)
+            if self.make:
+                with contextlib.suppress(FileExistsError):
+                    os.mkdir(tail, 0o755, dir_fd=parent)
+            self.fds[folder] = os.open(tail, _DIR_FLAGS, dir_fd=parent)
+        return self.fds[folder]
+
+    def close(self) -> None:
+        for folder, fd in self.fds.items():
+            if folder:
+                os.close(fd)
+
+
+def _stage(pfd: int, staging: str, old_name: str | None, old: Listing, files: dict) -> int:
+    """Fill the staging folder: the marker first, each file (linked from the old tree if its bytes
+    are there already), the manifest, then drop the marker and flush the whole tree to disk.
+    Returns how many files of `files` were written (not linked)."""
+    fd = os.open(staging, _DIR_FLAGS, dir_fd=pfd)
+    new = _Dirs(fd, make=True)
+    old_fd = os.open(old_name, _DIR_FLAGS, dir_fd=pfd) if old_name else -1
+    previous = _Dirs(old_fd, make=False)
+    written = 0
+    try:
+        marker = {"guian-kg-staging": 1, "files": sorted(files)}
+        _create(fd, STAGING_MARKER, json.dumps(marker).encode("utf-8"))
+        manifest = manifest_bytes(files)
+        for rel, data in [*sorted(files.items()), (MANIFEST, manifest)]:
+            folder, _, base = rel.rpartition("/")
+            target = new.get(folder)
+            same = old.get(rel) == (len(data), hashlib.sha256(data).hexdigest())
+            if rel == MANIFEST:
+                same = old_fd >= 0 and _checksum(old_fd, MANIFEST) == _digest(manifest)
+            if same:
+                try:
+                    os.link(base, base, src_dir_fd=previous.get(folder), dst_dir_fd=target,
+                            follow_symlinks=False)  # fmt: skip
+                    continue
+                except OSError:
+                    pass  # gone meanwhile, or another file system: write it
+            _create(target, base, data)
+            written += rel != MANIFEST
+        os.unlink(STAGING_MARKER, dir_fd=fd)  # from here on the manifest proves the folder ours
+        os.fchmod(fd, 0o755)
+        _sync(fd)
+    finally:
+        previous.close()
+        if old_fd >= 0:
+            os.close(old_fd)
+        new.close()
+        os.close(fd)
+    return written
+
+
+def _swap(pfd: int, name: str, staging: str, path: Path) -> list[str]:
+    """Put staging in place of our folder `name`, check the old one again, delete it by its manifest."""
+    exchanged = _exchange(pfd, staging, name)
+    old = staging
+    if not exchanged:  # no RENAME_EXCHANGE here: `name` is briefly absent, never half-written
+        old = _new_name(pfd, name)
+        os.rmdir(old, dir_fd=pfd)
+        os.rename(name, old, src_dir_fd=pfd, dst_dir_fd=pfd)
+    fd = os.open(old, _DIR_FLAGS, dir_fd=pfd)
+    try:
+        listing = _read_listing(fd, MANIFEST)
+        foreign = _foreign(fd, listing)
+        if foreign:  # it changed after the check: put it back
+            if exchanged:
+                _exchange(pfd, staging, name)
+            else:
+                os.rename(old, name, src_dir_fd=pfd, dst_dir_fd=pfd)
+            raise OutputError(_refusal(path, foreign, changed_meanwhile=True))
+        if not exchanged:
+            os.rename(staging, name, src_dir_fd=pfd, dst_dir_fd=pfd)
+        left = _delete_listed(fd, listing or {})
+    finally:
+        os.close(fd)
+    try:
+        os.rmdir(old, dir_fd=pfd)
+    except OSError:
+        left = True
+    if left:
+        return [f"left {path.parent / old}: something was added to it while guian-kg replaced it"]
+    return []
+
+
+def _delete_listed(fd: int, listing: Listing) -> bool:
+    """Unlink the listed files of the tree at `fd` (the manifest last), then its emptied folders,
+    deepest first; True if something not listed kept a folder from being removed."""
+    dirs = _Dirs(fd, make=False)
+    left = False
+    try:
+        for rel in sorted(listing):
+            folder, _, base = rel.rpartition("/")
+            with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+                os.unlink(base, dir_fd=dirs.get(folder))
+        folders = {rel.rpartition("/")[0] for rel in listing} - {""}
+        folders |= {f.rsplit("/", i)[0] for f in list(folders) for i in range(f.count("/") + 1)}
+    finally:
+        dirs.close()
+    with_manifest = dict.fromkeys([MANIFEST, STAGING_MARKER])
+    for name in with_manifest:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(name, dir_fd=fd)
+    for folder in sorted(folders, key=lambda f: -f.count("/")):
+        head, _, tail = folder.rpartition("/")
+        holder = _Dirs(fd, make=False)
+        try:
+            os.rmdir(tail, dir_fd=holder.get(head))
+        except FileNotFoundError:
+            pass
+        except OSError:
+            left = True
+        finally:
+            holder.close()
+    return left
+
+
+def _clean_stale_staging(pfd: int, parent: Path, name: str) -> list[str]:
+    """Remove staging folders of `name` a killed run left, where a marker or manifest proves them ours."""
+    warnings = []
+    for entry in sorted(os.listdir(pfd)):
+        if entry.startswith(f".{name}.new-") and _remove_if_ours(pfd, entry) == "left":
+            warnings.append(f"left {parent / entry}: it holds files guian-kg did not make")
+    return warnings
+
+
+def _remove_if_ours(pfd: int, staging: str) -> str:
+    try:
+        fd = os.open(staging, _DIR_FLAGS, dir_fd=pfd)
+    except OSError:
+        return "foreign"
+    try:
+        listing = _read_listing(fd, STAGING_MARKER)
+        if listing is None:
+            listing = _read_listing(fd, MANIFEST)
+            if listing is None or _foreign(fd, listing):
+                return "foreign"
+        left = _delete_listed(fd, listing)
+    finally:
+        os.close(fd)
+    try:
+        os.rmdir(staging, dir_fd=pfd)
+    except OSError:
+        return "left"
+    return "left" if left else "removed"
+
+
+def _read_listing(fd: int, name: str) -> Listing | None:
+    """The paths a manifest (with size and sha256) or staging marker in folder `fd` lists; None if not ours."""
+    handle = _open_regular(fd, name)
+    if handle is None:
+        return None
+    try:
+        raw = os.read(handle, 64 * _MAX_LISTING + 1)
+    finally:
+        os.close(handle)
+    try:
+        document = json.loads(raw)
+        if name == MANIFEST and document.get("guian-kg-manifest") == 1:
+            listed = {f["name"]: (int(f["size"]), str(f["sha256"])) for f in document["files"]}
+        elif name == STAGING_MARKER and document.get("guian-kg-staging") == 1:
+            listed = dict.fromkeys(document["files"])
+        else:
+            return None
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+    if len(raw) > 64 * _MAX_LISTING or not all(_tree_path(p) for p in listed):
+        return None
+    return listed
+
+
+def _digest(data: bytes) -> tuple[int, str]:
+    return len(data), hashlib.sha256(data).hexdigest()
+
+
+def _checksum(fd: int, name: str) -> tuple[int, str] | None:
+    handle = _open_regular(fd, name)
+    if handle is None:
+        return None
+    try:
+        digest, size = hashlib.sha256(), 0
+        while chunk := os.read(handle, 1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+        return size, digest.hexdigest()
+    finally:
+        os.close(handle)
+
+
+def _create(fd: int, name: str, data: bytes) -> None:
+    """Create file `name` in folder `fd` (never through a link), mode 0644; flushed later, with the tree."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    handle = os.open(name, flags, 0o644, dir_fd=fd)
+    try:
+        os.fchmod(handle, 0o644)
+        _write_all(handle, data)
+    finally:
+        os.close(handle)
+
+
+def _sync(fd: int) -> None:
+    """Flush the file system holding `fd` (syncfs): one call for a tree of many small files."""
+    try:
+        if ctypes.CDLL(None, use_errno=True).syncfs(fd) == 0:
+            return
+    except (OSError, AttributeError):
+        pass
+    os.sync()

@@ -1,0 +1,177 @@
+"""`guian-kg site`: the files it writes, its links, its pages (serve's, with relative links), and
+how it replaces its folder (only its own, atomically, rewriting only what changed). The site in a
+real Apache is tests/test_site_apache.py."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from html import unescape
+from pathlib import Path
+
+import pytest
+
+from guian_kg.errors import OutputError
+from guian_kg.publish import MANIFEST
+from guian_kg.publish_tree import publish_tree
+from guian_kg.server.site import load_site
+from guian_kg.static_site import page_file, relative_url, site_files, thing_count
+
+PAST = 1_000_000_000  # an mtime long ago: a file written again gets a new one
+
+
+@pytest.fixture(scope="module")
+def files(kg) -> dict[str, bytes]:
+    return site_files(load_site(kg), "https://kg.example.org/data/", workers=2)
+
+
+LINKS = [
+    # (server path, the page it is linked from, language, the link)
+    ("/id/place/guian-new-area", "index.html", "zh", "doc/place/guian-new-area.html"),
+    ("/id/place/guian-new-area", "doc/designation/x.html", "en", "../place/guian-new-area.en.html"),
+    ("/doc/place/guian-new-area.ttl", "doc/place/a.html", "zh", "guian-new-area.ttl"),
+    ("/ontology#Designation", "doc/place/a.html", "zh", "../../ontology.html#Designation"),
+    ("/", "graph/data.en.html", "en", "../index.en.html"),
+    ("/sparql?example=timeline", "index.html", "zh", "examples.html#timeline"),
+    ("/dataset/class/x", "index.html", "en", "void.en.html"),
+    ("/static/style.css", "doc/place/a.html", "en", "../../static/style.css"),
+    ("https://www.w3.org/ns/prov#agent", "index.html", "zh", "https://www.w3.org/ns/prov#agent"),
+]
+
+
+@pytest.mark.parametrize(("path", "page", "lang", "link"), LINKS)
+def test_links_are_relative_to_the_page_and_lead_to_its_file(path, page, lang, link):
+    assert relative_url(path, page, lang) == link
+
+
+def test_every_thing_has_its_documents_and_its_type_map(files, kg):
+    things = {
+        str(s)
+        for s in kg.data.subjects()
+        if str(s).startswith("https://w3id.org/guian-kg/id/") and str(s).count("/") == 6
+    }
+    assert thing_count(files) == 434 >= len(things)
+    for iri in things:
+        stem = "doc/" + iri[len("https://w3id.org/guian-kg/id/") :]
+        for suffix in (".html", ".en.html", ".ttl", ".nt", ".jsonld", ".rdf", ".var"):
+            assert stem + suffix in files
+    assert files["doc/place/guian-new-area.var"].decode().split("\n\n")[0] == (
+        "URI: guian-new-area.html\nContent-Type: text/html; charset=utf-8\nContent-Length: 0"
+    )
+    for name in ("index.html", "ontology.ttl", "void.jsonld", "examples.en.html", "sitemap.xml"):
+        assert name in files
+    assert files["context.jsonld"] and files["download/guian-kg.nq"]
+    assert "rules/w3id.org-guian-kg.htaccess" in files and ".htaccess" in files
+
+
+def test_no_page_links_outside_the_folder_or_to_a_file_it_lacks(files):
+    """Every link of every page is relative and names a file of the site (or another origin)."""
+    for name, data in files.items():
+        if not name.endswith(".html"):
+            continue
+        for link in re.findall(r'(?:href|src)="([^"]+)"', data.decode()):
+            link = unescape(link)
+            if link.startswith(("http://", "https://")):
+                continue
+            assert not link.startswith("/"), (name, link)
+            target = os.path.normpath(os.path.join(os.path.dirname(name), link.split("#")[0]))
+            assert link.startswith("#") or target in files, (name, link)
+
+
+def test_a_page_of_the_site_is_the_page_serve_renders_but_for_its_links(files, serve_client):
+    """One code path: serve's page and the site's file differ only in where their links point."""
+    for path, lang in (("/doc/place/guian-new-area", "zh"), ("/ontology", "en"), ("/", "en")):
+        served = serve_client.get(path, params={"lang": lang}, headers={"Accept": "text/html"})
+        static = files[page_file(path, lang)[0]].decode()
+
+        def unlinked(page: str) -> str:
+            return re.sub(r'(href|src)="[^"]*"', r'\1=""', page)
+
+        assert unlinked(static) == unlinked(served.text)
+
+
+def test_the_sitemap_lists_every_page_at_the_target(files):
+    sitemap = files["sitemap.xml"].decode()
+    pages = sorted(n for n in files if n.endswith(".html"))
+    assert re.findall(r"<loc>https://kg\.example\.org/data/([^<]+)</loc>", sitemap) == pages
+
+
+def test_a_rebuild_writes_only_the_files_whose_bytes_changed(files, tmp_path):
+    out = tmp_path / "site"
+    first = publish_tree(files, out)
+    assert first.written == len(files)
+    for path in out.rglob("*"):
+        if path.is_file():
+            os.utime(path, (PAST, PAST))
+    changed = dict(files)
+    changed["doc/place/guian-new-area.ttl"] += b"# changed\n"
+    dropped = next(
+        n for n in sorted(files) if n.startswith("doc/organization/") and n.endswith(".nt")
+    )
+    del changed[dropped]
+    changed["doc/place/new.txt"] = b"new\n"
+    again = publish_tree(changed, out)
+    assert again.written == 2
+    rewritten = {
+        str(p.relative_to(out)) for p in out.rglob("*") if p.is_file() and p.stat().st_mtime != PAST
+    }
+    assert rewritten == {"doc/place/guian-new-area.ttl", "doc/place/new.txt", MANIFEST}
+    assert not (out / dropped).exists()
+    on_disk = {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()}
+    assert on_disk == {*changed, MANIFEST}
+    assert [p.name for p in tmp_path.iterdir()] == ["site"]  # no staging folder left
+
+
+def test_the_same_graph_gives_the_same_bytes_whatever_the_hash_seed(tmp_path):
+    """Two runs of the command with other hash seeds: the second writes nothing, mtimes stay."""
+    executable = shutil.which("guian-kg") or str(Path(sys.executable).with_name("guian-kg"))
+    out = tmp_path / "site"
+    said = []
+    for seed in ("1", "2"):
+        run = subprocess.run(
+            [executable, "site", "--out", str(out)],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            timeout=600,
+        )
+        assert run.returncode == 0, run.stderr
+        said.append(run.stderr.strip().splitlines()[-1])
+        if seed == "1":
+            for path in out.rglob("*"):
+                os.utime(path, (PAST, PAST), follow_symlinks=False)
+    assert said[1].endswith(", 0 written, 3135 unchanged"), said
+    assert all(p.stat().st_mtime == PAST for p in out.rglob("*") if p.is_file())
+
+
+@pytest.mark.parametrize("case", ["users-folder", "file-added", "file-edited", "symlink", "file"])
+def test_a_folder_it_did_not_make_is_refused_and_nothing_changes(files, tmp_path, case):
+    out = tmp_path / "site"
+    small = {"index.html": b"<p>home</p>\n", "doc/place/a.html": b"<p>a</p>\n"}
+    if case == "users-folder":
+        (out / "notes").mkdir(parents=True)
+        (out / "notes/todo.txt").write_text("mine")
+    elif case in ("file-added", "file-edited"):
+        publish_tree(small, out)
+        name = "doc/place/mine.txt" if case == "file-added" else "doc/place/a.html"
+        (out / name).write_text("mine")
+    elif case == "symlink":
+        (tmp_path / "elsewhere").mkdir()
+        (tmp_path / "elsewhere/keep.txt").write_text("mine")
+        out.symlink_to(tmp_path / "elsewhere")
+    else:
+        out.write_text("mine")
+
+    def snapshot():
+        return sorted(
+            (str(p.relative_to(tmp_path)), p.is_symlink() or (p.is_file() and p.read_bytes()))
+            for p in tmp_path.rglob("*")
+        )
+
+    before = snapshot()
+    with pytest.raises(OutputError, match="refused to replace"):
+        publish_tree(small, out)
+    assert snapshot() == before
