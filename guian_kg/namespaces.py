@@ -57,6 +57,9 @@ class GK(DefinedNamespace):
     basedOn: URIRef
     level: URIRef
     quote: URIRef
+    status: URIRef
+    sentence: URIRef
+    statedForm: URIRef
     # units QUDT lacks
     ExaFLOPS: URIRef
     WorkingDay: URIRef
