@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import random
+import re
 import shutil
 import sys
 import tempfile
@@ -56,7 +57,7 @@ GUIAN_EN = "Gui'an New Area"
 
 
 # Per article: raw triples in its Turtle files (the shared files come on top, once per corpus).
-TRIPLES_PER_ARTICLE = 1195
+TRIPLES_PER_ARTICLE = 1276
 DESIGNATIONS = 10
 OBSERVATIONS_PER_DESIGNATION = (4, 3, 5, 2, 4, 3, 4, 3, 4, 3)  # 35
 MILESTONE_DESIGNATIONS = (1, 3, 6, 9)  # 0-based designation indexes that report a milestone
@@ -127,6 +128,15 @@ def _labels(zh: str, en: str, prop: str = "rdfs:label") -> str:
     return f"{prop} {_lit(zh, 'zh')} , {_lit(en, 'en')}"
 
 
+_FACT = re.compile(r"^(\S+) a gk:(?:Designation|Involvement|Observation|Milestone|Claim) ;", re.M)
+
+
+def _statuses(parts: list[str]) -> str:
+    """Every fact of a file is stated (gk:status), as the shapes ask of the real article's."""
+    facts = [m.group(1) for part in parts for m in _FACT.finditer(part)]
+    return "".join(f"\n{fact} gk:status status:stated ." for fact in facts) + ("\n" if facts else "")
+
+
 def _date(rng: random.Random, first: int, last: int) -> tuple[str, str, str]:
     """(Turtle literal, zh text, en text) of a random date at year, month or day precision."""
     year, month, day = rng.randint(first, last), rng.randint(1, 12), rng.randint(1, 28)
@@ -181,7 +191,10 @@ class _Article:
             self._designation(index, topic)
         self._captions()
         text = "\n\n".join(self.paragraphs) + "\n"
-        files = {name: PREFIXES + "\n" + "\n".join(parts) for name, parts in self.files.items()}
+        files = {
+            name: PREFIXES + "\n" + "\n".join(parts) + _statuses(parts)
+            for name, parts in self.files.items()
+        }
         return text, files
 
     def _head(self, topics) -> None:
