@@ -134,7 +134,9 @@ _FACT = re.compile(r"^(\S+) a gk:(?:Designation|Involvement|Observation|Mileston
 def _statuses(parts: list[str]) -> str:
     """Every fact of a file is stated (gk:status), as the shapes ask of the real article's."""
     facts = [m.group(1) for part in parts for m in _FACT.finditer(part)]
-    return "".join(f"\n{fact} gk:status status:stated ." for fact in facts) + ("\n" if facts else "")
+    return "".join(f"\n{fact} gk:status status:stated ." for fact in facts) + (
+        "\n" if facts else ""
+    )
 
 
 def _date(rng: random.Random, first: int, last: int) -> tuple[str, str, str]:
