@@ -45,6 +45,7 @@ PREFIXES = """\
 @prefix role: <https://w3id.org/guian-kg/id/role/> .
 @prefix timeq: <https://w3id.org/guian-kg/id/time/> .
 @prefix status: <https://w3id.org/guian-kg/id/status/> .
+@prefix statement: <https://w3id.org/guian-kg/id/statement/> .
 """
 
 # (slug, zh, en, programme zh, cohort unit zh, cohort unit en, document title zh)

@@ -76,7 +76,7 @@ def test_jsonld_benchmark_runs_in_smoke_mode():
 
 def test_corpus_generator_runs_in_smoke_mode():
     out = _run("benchmarks/corpus.py", "--smoke")
-    assert "articles: 2, seed 0" in out and "1276 per article" in out
+    assert "articles: 2, seed 0" in out and "1696 per article" in out
 
 
 def test_scale_benchmark_runs_in_smoke_mode():

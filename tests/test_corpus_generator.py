@@ -89,7 +89,7 @@ def test_every_article_has_the_same_counts(corpus_module, articles):
         def count(cls, graph=graph) -> int:
             return len(set(graph.subjects(RDF.type, cls)))
 
-        assert len(graph) == corpus_module.TRIPLES_PER_ARTICLE == 1276
+        assert len(graph) == corpus_module.TRIPLES_PER_ARTICLE == 1696
         assert count(GK.Designation) == 10
         assert count(GK.Programme) == 10
         assert count(GK.Involvement) == 20
