@@ -40,7 +40,7 @@ def test_serve_scale_benchmark_runs_in_smoke_mode(kg):
     assert int(rows[0][1]) == len(kg.ontology) + len(kg.data) + len(kg.void), out
     assert 0 < int(rows[1][1]) - int(rows[0][1]) <= len(kg.data), out  # a copy of the data
     assert all(
-        "yes (36 of 36 answered" in line for line in out.splitlines() if line[:6].strip().isdigit()
+        "yes (38 of 38 answered" in line for line in out.splitlines() if line[:6].strip().isdigit()
     ), out
     assert "process start → first 200 on /" in out
 
