@@ -13,7 +13,9 @@ Layout (the corpus layout of issue 9):
 Each article is written text first: its sentences come from templates, and every sentence a fact
 quotes ends with a mark made of the article number and a counter (〔00042-17〕), so that every
 oa:exact occurs exactly once in its own article and in no other. The facts then quote those
-sentences; every gk:statedValue and gk:qualifierText is a part of its quote. The things an
+sentences; every gk:statedValue and gk:qualifierText is a part of its quote. Every fact has a
+gk:status, and every figure a statement node (rdf:Statement) whose narrow quote lies inside the
+figure's sentence quote (gk:sentence), as in the real article. The things an
 article mints (designations, programmes, observations, …) end in -a00042; organisations, places,
 metrics, units and qualifiers are the project's own, so agencies are shared between articles.
 
@@ -29,6 +31,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import random
+import re
 import shutil
 import sys
 import tempfile
@@ -56,7 +59,7 @@ GUIAN_EN = "Gui'an New Area"
 
 
 # Per article: raw triples in its Turtle files (the shared files come on top, once per corpus).
-TRIPLES_PER_ARTICLE = 1195
+TRIPLES_PER_ARTICLE = 1696
 DESIGNATIONS = 10
 OBSERVATIONS_PER_DESIGNATION = (4, 3, 5, 2, 4, 3, 4, 3, 4, 3)  # 35
 MILESTONE_DESIGNATIONS = (1, 3, 6, 9)  # 0-based designation indexes that report a milestone
@@ -127,6 +130,17 @@ def _labels(zh: str, en: str, prop: str = "rdfs:label") -> str:
     return f"{prop} {_lit(zh, 'zh')} , {_lit(en, 'en')}"
 
 
+_FACT = re.compile(r"^(\S+) a gk:(?:Designation|Involvement|Observation|Milestone|Claim) ;", re.M)
+
+
+def _statuses(parts: list[str]) -> str:
+    """Every fact of a file is stated (gk:status), as the shapes ask of the real article's."""
+    facts = [m.group(1) for part in parts for m in _FACT.finditer(part)]
+    return "".join(f"\n{fact} gk:status status:stated ." for fact in facts) + (
+        "\n" if facts else ""
+    )
+
+
 def _date(rng: random.Random, first: int, last: int) -> tuple[str, str, str]:
     """(Turtle literal, zh text, en text) of a random date at year, month or day precision."""
     year, month, day = rng.randint(first, last), rng.randint(1, 12), rng.randint(1, 28)
@@ -181,7 +195,10 @@ class _Article:
             self._designation(index, topic)
         self._captions()
         text = "\n\n".join(self.paragraphs) + "\n"
-        files = {name: PREFIXES + "\n" + "\n".join(parts) for name, parts in self.files.items()}
+        files = {
+            name: PREFIXES + "\n" + "\n".join(parts) + _statuses(parts)
+            for name, parts in self.files.items()
+        }
         return text, files
 
     def _head(self, topics) -> None:
@@ -392,7 +409,22 @@ class _Article:
         lines.append(f"    gk:quote quote:{slug}-{k + 1}{s} .\n")
         out.append("\n".join(lines))
         self.quote(out, f"{slug}-{k + 1}", exact)
+        self._value_statement(out, f"{slug}-{k + 1}", value, m_zh, figure_text)
         return exact
+
+    def _value_statement(self, out: list[str], slug: str, value, metric_zh: str, figure_text: str):
+        """The statement of an observation's value, its narrow quote inside the sentence quote."""
+        s, name = self.suffix, f"observation--{slug}{self.suffix}--value"
+        out.append(
+            f"statement:{name} a rdf:Statement ;\n    rdf:subject observation:{slug}{s} ;\n"
+            f"    rdf:predicate qudt:value ;\n    rdf:object {_value(value)} ;\n"
+            f"    gk:statedForm {_lit(metric_zh)} , {_lit(figure_text.removeprefix('为'))} ;\n"
+            f"    gk:quote quote:{name} ;\n    gk:status status:stated .\n"
+        )
+        out.append(
+            f"quote:{name} a gk:Quote ;\n    oa:exact {_lit(metric_zh + figure_text)} ;\n"
+            f"    gk:sentence quote:{slug}{s} ;\n    dcterms:source {self.article} .\n"
+        )
 
     def _captions(self) -> None:
         out = self.files["article.ttl"]

@@ -44,6 +44,8 @@ PREFIXES = """\
 @prefix quote: <https://w3id.org/guian-kg/id/quote/> .
 @prefix role: <https://w3id.org/guian-kg/id/role/> .
 @prefix timeq: <https://w3id.org/guian-kg/id/time/> .
+@prefix status: <https://w3id.org/guian-kg/id/status/> .
+@prefix statement: <https://w3id.org/guian-kg/id/statement/> .
 """
 
 # (slug, zh, en, programme zh, cohort unit zh, cohort unit en, document title zh)

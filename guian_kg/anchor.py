@@ -24,7 +24,7 @@ _QUOTE, _TYPE, _EXACT, _SOURCE = (
     node(OA.exact),
     node(DCTERMS.source),
 )
-_CITES, _STATED = node(GK.quote), node(GK.statedValue)
+_CITES, _STATED, _SENTENCE = node(GK.quote), node(GK.statedValue), node(GK.sentence)
 _START, _END, _PREFIX, _SUFFIX = (node(OA[name]) for name in ("start", "end", "prefix", "suffix"))
 _INTEGER = node(XSD.integer)
 
@@ -92,7 +92,9 @@ def anchor_quotes(facts: Facts, sources: dict[str, str], pending: Pending | None
             if not facts.describes(quote):
                 pending.quotes[_text(quote)] = _facts_citing(facts, quote)
                 quotes.discard(quote)
-    for quote in sorted(quotes, key=_text):
+    # Sentence-level quotes first: a narrow quote (gk:sentence) is anchored inside its sentence.
+    starts: dict = {}  # quote → its start in its article, once anchored
+    for quote in sorted(quotes, key=lambda q: (bool(facts.objects(q, _SENTENCE)), _text(q))):
         exacts = facts.objects(quote, _EXACT)
         if len(exacts) != 1:
             problems.append(
@@ -110,7 +112,17 @@ def anchor_quotes(facts: Facts, sources: dict[str, str], pending: Pending | None
             )
             continue
         text = sources[articles[0]]
-        hits = find_all(text, exact) if exact else []
+        sentences = facts.objects(quote, _SENTENCE)
+        if sentences:
+            at, why = _within_sentence(facts, quote, sentences, exact, articles[0], starts)
+            if why:
+                problems.append(
+                    f"{_facts_citing(facts, quote)}: quote {_text(quote)} {why}: «{exact}»"
+                )
+                continue
+            hits = [at]
+        else:
+            hits = find_all(text, exact) if exact else []
         if len(hits) != 1:
             elsewhere = [
                 a for a, other in sorted(sources.items()) if a != articles[0] and exact in other
@@ -126,6 +138,7 @@ def anchor_quotes(facts: Facts, sources: dict[str, str], pending: Pending | None
                 why = f"is not in its source {articles[0]}"
             problems.append(f"{_facts_citing(facts, quote)}: quote {_text(quote)} {why}: «{exact}»")
             continue
+        starts[quote] = hits[0]
         found = anchor(text, hits[0], len(exact))
         for prop, name, value in ((_START, "start", found.start), (_END, "end", found.end)):
             stated = facts.objects(quote, prop)
@@ -147,6 +160,27 @@ def anchor_quotes(facts: Facts, sources: dict[str, str], pending: Pending | None
     if problems:
         raise QuoteError("quotes that do not match the source:\n  " + "\n  ".join(problems))
     return len(quotes)
+
+
+def _within_sentence(facts: Facts, quote, sentences, exact: str, article: str, starts: dict):
+    """(start, None) of a narrow quote found exactly once inside its one sentence quote, which is
+    anchored already; else (None, why not). The same words elsewhere in the article do not count."""
+    if len(sentences) != 1:
+        return None, f"names {len(sentences)} gk:sentence quotes, needs 1"
+    sentence = sentences[0]
+    if facts.objects(sentence, _SENTENCE):
+        return None, f"lies in {_text(sentence)}, which is itself a narrow quote: name its sentence"
+    if sentence not in starts:
+        return None, f"lies in {_text(sentence)}, which is not an anchored quote of this article"
+    if [_text(a) for a in facts.objects(sentence, _SOURCE)] != [article]:
+        return None, f"and its sentence {_text(sentence)} name different sources"
+    inside = find_all(facts.objects(sentence, _EXACT)[0].value, exact) if exact else []
+    if len(inside) != 1:
+        where = "is not inside" if not inside else f"occurs {len(inside)} times in"
+        return None, f"{where} its sentence {_text(sentence)}" + (
+            " (lengthen it)" if inside else ""
+        )
+    return starts[sentence] + inside[0], None
 
 
 def _integer(literal) -> int | None:

@@ -24,6 +24,7 @@ INDEXED = frozenset(
         OA.suffix,
         DCTERMS.source,
         GK.quote,
+        GK.sentence,
         GK.statedValue,
         GK.date,
     )

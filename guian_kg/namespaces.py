@@ -61,6 +61,9 @@ class GK(DefinedNamespace):
     measuredGroup: URIRef
     level: URIRef
     quote: URIRef
+    status: URIRef
+    sentence: URIRef
+    statedForm: URIRef
     # units QUDT lacks
     ExaFLOPS: URIRef
     WorkingDay: URIRef

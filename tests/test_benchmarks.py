@@ -40,7 +40,7 @@ def test_serve_scale_benchmark_runs_in_smoke_mode(kg):
     assert int(rows[0][1]) == len(kg.ontology) + len(kg.data) + len(kg.void), out
     assert 0 < int(rows[1][1]) - int(rows[0][1]) <= len(kg.data), out  # a copy of the data
     assert all(
-        "yes (37 of 37 answered" in line for line in out.splitlines() if line[:6].strip().isdigit()
+        "yes (39 of 39 answered" in line for line in out.splitlines() if line[:6].strip().isdigit()
     ), out
     assert "process start → first 200 on /" in out
 
@@ -76,7 +76,7 @@ def test_jsonld_benchmark_runs_in_smoke_mode():
 
 def test_corpus_generator_runs_in_smoke_mode():
     out = _run("benchmarks/corpus.py", "--smoke")
-    assert "articles: 2, seed 0" in out and "1195 per article" in out
+    assert "articles: 2, seed 0" in out and "1696 per article" in out
 
 
 def test_scale_benchmark_runs_in_smoke_mode():

@@ -134,3 +134,52 @@ def test_a_stated_offset_that_disagrees_with_the_text_is_refused():
 def test_a_stated_value_outside_its_quote_is_refused():
     with pytest.raises(QuoteError, match="stated value «27个»"):
         anchor_quotes(facts_of(quote_graph("贵安新区已集聚26个", "27个")), {ARTICLE: TEXT})
+
+
+NARROW = URIRef("https://w3id.org/guian-kg/id/quote/narrow")
+STATEMENT = URIRef("https://w3id.org/guian-kg/id/statement/observation--x--date")
+TWO_YEARS = "2024年，甲局办理5件。2024年，乙局办理7件。"
+
+
+def narrow_graph(sentence: str, narrow: str) -> Graph:
+    """A sentence quote cited by a fact, and a narrow quote inside it cited by a statement."""
+    g = quote_graph(sentence)
+    g.add((NARROW, RDF.type, GK.Quote))
+    g.add((NARROW, OA.exact, Literal(narrow)))
+    g.add((NARROW, DCTERMS.source, URIRef(ARTICLE)))
+    g.add((NARROW, GK.sentence, QUOTE))
+    g.add((STATEMENT, GK.quote, NARROW))
+    return g
+
+
+def test_a_narrow_quote_is_anchored_inside_its_sentence_though_its_words_occur_elsewhere():
+    facts = facts_of(narrow_graph("2024年，乙局办理7件。", "2024年，乙局"))
+    anchor_quotes(facts, {ARTICLE: TWO_YEARS})
+    g = graph_of(facts)
+    start, end = int(g.value(NARROW, OA.start)), int(g.value(NARROW, OA.end))
+    assert (start, end) == (13, 21)
+    assert TWO_YEARS[start:end] == "2024年，乙局"
+    assert int(g.value(QUOTE, OA.start)) == 13
+
+
+def test_a_narrow_quote_outside_its_sentence_is_refused_naming_its_statement():
+    with pytest.raises(QuoteError) as err:
+        anchor_quotes(
+            facts_of(narrow_graph("2024年，乙局办理7件。", "甲局办理5件")), {ARTICLE: TWO_YEARS}
+        )
+    assert f"{STATEMENT}: quote {NARROW} is not inside its sentence {QUOTE}" in str(err.value)
+
+
+def test_a_narrow_quote_found_twice_in_its_sentence_is_refused_as_ambiguous():
+    with pytest.raises(QuoteError) as err:
+        anchor_quotes(facts_of(narrow_graph(TWO_YEARS, "2024年")), {ARTICLE: TWO_YEARS})
+    assert f"{STATEMENT}: quote {NARROW} occurs 2 times in its sentence {QUOTE}" in str(err.value)
+
+
+def test_a_narrow_quote_needs_its_sentence_anchored_in_the_same_article():
+    g = narrow_graph("2024年，乙局办理7件。", "乙局")
+    g.remove((QUOTE, DCTERMS.source, None))
+    g.add((QUOTE, DCTERMS.source, URIRef(OTHER)))
+    with pytest.raises(QuoteError) as err:
+        anchor_quotes(facts_of(g), {ARTICLE: TWO_YEARS, OTHER: TWO_YEARS})
+    assert f"quote {NARROW} and its sentence {QUOTE} name different sources" in str(err.value)

@@ -195,6 +195,26 @@ def test_the_html_page_shows_labels_types_properties_and_the_quote_in_context(se
         assert kg.sources[ARTICLE][start : start + len(exact)] == exact
 
 
+def test_the_html_page_shows_each_value_with_its_own_highlighted_words_and_status(serve_client):
+    html = serve_client.get(
+        "/doc/observation/three-systems-cases-2024-public-security-bureau?lang=en"
+    ).text
+    section = html[html.index('<section class="stated-values">') :]
+    section = section[: section.index("</section>")]
+    rows = re.findall(r"<tr>(.*?)</tr>", section, re.DOTALL)
+    assert len(rows) == 2  # the value and the date
+    value = next(r for r in rows if "39903" in r.split("</td>", 1)[0])
+    # The value's own clause, highlighted inside the four-bureau sentence, with its offsets.
+    assert "<mark>贵安新区公安局办理39903件</mark>" in value
+    assert '<span class="start">2783</span>–<span class="end">2798</span>' in value
+    assert "2024年，贵安新区安全生产监督管理局共办理行政执法案件693件，" in value  # the sentence
+    assert 'href="/id/status/stated"' in value
+    assert (
+        'href="/id/statement/observation--three-systems-cases-2024-public-security-bureau--value"'
+        in value
+    )
+
+
 def test_the_language_switches_by_parameter_then_cookie(serve_client):
     zh = serve_client.get(f"/doc/{PLACE}?lang=zh").text
     assert "<h1>贵安新区</h1>" in zh and '<html lang="zh-Hans">' in zh

@@ -33,6 +33,7 @@ EXTERNAL_CLASSES = {
     SCHEMA.NewsArticle,
     SCHEMA.ImageObject,
     SKOS.Concept,
+    RDF.Statement,
 }
 
 

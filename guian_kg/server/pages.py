@@ -48,6 +48,17 @@ class Evidence:
 
 
 @dataclass
+class StatedValue:
+    """A value of the thing with the words of the article that state it: its statement node
+    (rdf:Statement), whose narrowest quote is shown highlighted in its sentence, and its status."""
+
+    property: Shown
+    value: Shown
+    status: Shown | None
+    words: Evidence
+
+
+@dataclass
 class ResourceView:
     iri: str
     title: str
@@ -57,6 +68,7 @@ class ResourceView:
     properties: list[tuple[Shown, list[Shown]]] = field(default_factory=list)
     incoming: list[tuple[Shown, list[Shown]]] = field(default_factory=list)
     evidence: list[Evidence] = field(default_factory=list)
+    stated: list[StatedValue] = field(default_factory=list)
     more_properties: bool = False  # more than MAX_LINKS: the page shows the first ones
     more_incoming: bool = False
 
@@ -95,8 +107,11 @@ def resource_view(site: Site, thing: URIRef, lang: str) -> ResourceView:
     if site.triples(thing, RDF.type, site.term(GK.Quote), limit=1):
         view.evidence = [_evidence(site, thing, None, shown)]
         return view
+    # Each value's own words: the statements about the thing (its statement nodes).
+    statements = sorted(s for s, p, _ in incoming_triples if p == RDF.subject)
+    view.stated = [_stated_value(site, statement, shown) for statement in statements]
     # The thing's own quotes, then those of every fact that points to it (a designation's figures).
-    pointing = {s for s, _, _ in incoming_triples}
+    pointing = {s for s, _, _ in incoming_triples} - set(statements)
     facts = [thing, *sorted(s for s in pointing if site.triples(s, quote_property, None, limit=1))]
     for fact in facts:
         for _, _, quote in sorted(site.triples(fact, quote_property, None)):
@@ -122,6 +137,16 @@ def _grouped(values: dict[URIRef, list], shown, lang: str) -> list[tuple[Shown, 
         (shown(predicate), [shown(v) for v in sorted(values[predicate], key=value_key)])
         for predicate in sorted(values, key=predicate_key)
     ]
+
+
+def _stated_value(site: Site, statement: URIRef, shown) -> StatedValue:
+    status = site.value(statement, site.term(GK.status))
+    return StatedValue(
+        shown(site.value(statement, RDF.predicate)),
+        shown(site.value(statement, RDF.object)),
+        shown(status) if status is not None else None,
+        _evidence(site, site.value(statement, site.term(GK.quote)), shown(statement), shown),
+    )
 
 
 def _evidence(site: Site, quote: URIRef, fact: Shown | None, shown) -> Evidence:

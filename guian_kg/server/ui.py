@@ -39,6 +39,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "properties": ("属性", "Properties"),
     "incoming": ("指向本资源的链接", "Links to this resource"),
     "evidence": ("原文依据", "Evidence in the source"),
+    "stated_values": ("每个值的原文", "The words behind each value"),
+    "status": ("依据状态", "status"),
     "offsets": ("位置", "offsets"),
     "offsets_note": ("Unicode 码点，终点不含", "Unicode code points, end exclusive"),
     "context_only": (
