@@ -255,6 +255,8 @@ def export(
     Example: guian-kg export --format jsonld --frame designation -o designations.jsonld
 
     Example: guian-kg export -o guian-kg.trig
+
+    Example: guian-kg export --format nanopub -o nanopubs.trig
     """
     from .build import load
     from .iri import check_base
