@@ -13,7 +13,10 @@ with Oxigraph's union view; otherwise the union is copied into the default graph
 no triple is counted twice.
 
 A store folder holds a mark (MARK, with its key): what proves that guian-kg made it, and may
-delete it when the cache keeps more than KEEP stores. The mark also holds the triple count of each
+delete it when the cache keeps more than KEEP stores. A process that opens a store holds a shared
+lock on its mark (flock, held by the kernel until the process ends or closes it), and a store is
+deleted only under an exclusive lock that nobody holds: a running `serve` keeps its store however
+many builds follow. The mark also holds the triple count of each
 graph, counted once when the store is made (counting a million triples again at every start of
 `guian-kg serve` would cost a second).
 
@@ -30,13 +33,14 @@ changed, where loading is as fast) the dump is bulk-loaded.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -48,7 +52,7 @@ if TYPE_CHECKING:
 STORE_THRESHOLD = 16 * 1024 * 1024  # bytes of N-Quads
 MARK = "guian-kg-store.json"
 PREFIX = "store-"
-KEEP = 3  # stores kept in a cache folder (a running server may still read an older one)
+KEEP = 3  # stores kept in a cache folder, besides those a process has open
 UPDATE_AT_MOST = 0.25  # share of the units changed past which the dump is bulk-loaded instead
 
 
@@ -60,15 +64,23 @@ class OpenStore:
     union_view: bool
     # Triples per named graph (by IRI) and in the default graph (""), where they were counted.
     sizes: dict[str, int] | None = None
+    # The mark, open with a shared lock while this object lives (see the module docstring).
+    lock: object = field(default=None, compare=False, repr=False)
 
 
 def open_store(path: Path) -> OpenStore:
     """Open a store made by `ensure_store`, read-only."""
+    try:
+        lock = open(Path(path) / MARK, "rb")  # noqa: SIM115 - held as long as the store is open
+    except OSError:
+        raise OSError(f"{path}: not a store made by guian-kg") from None
+    fcntl.flock(lock, fcntl.LOCK_SH)
     mark = _read_mark(Path(path))
     if mark is None:
+        lock.close()
         raise OSError(f"{path}: not a store made by guian-kg")
     store = ox.Store.read_only(str(Path(path) / "db"))
-    return OpenStore(store, bool(mark["union_view"]), mark.get("sizes"))
+    return OpenStore(store, bool(mark["union_view"]), mark.get("sizes"), lock)
 
 
 def memory_store(nquads: bytes) -> OpenStore:
@@ -300,4 +312,9 @@ def _drop_old_stores(folder: Path, keep: Path) -> None:
     ours = [p for p in folder.glob(f"{PREFIX}*") if p != keep and _read_mark(p) is not None]
     ours.sort(key=lambda p: p.stat().st_mtime, reverse=True)
     for old in ours[KEEP - 1 :]:
-        shutil.rmtree(old, ignore_errors=True)
+        try:
+            with open(old / MARK, "rb") as mark:
+                fcntl.flock(mark, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released when closed
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:  # open in a process (a server, a query), or gone meanwhile: kept
+            continue

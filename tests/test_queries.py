@@ -543,3 +543,23 @@ def test_the_store_cache_touches_no_folder_without_its_mark(tmp_path):
     left = sorted(p.name for p in tmp_path.iterdir())
     assert "store-0000000000000000" in left and (users / "notes.txt").read_text() == "mine"
     assert len([n for n in left if n.startswith("store-") and n != users.name]) == 3  # KEEP
+
+
+def test_a_store_a_process_has_open_is_kept_past_keep_until_it_is_closed(tmp_path):
+    def make(key: str) -> Path:
+        quad = f"<http://e/{key}> <http://e/p> <http://e/o> <http://e/g> .\n".encode()
+        made = ensure_store(key, lambda: quad, tmp_path)
+        os.utime(made, (1000 + len(list(tmp_path.iterdir())),) * 2)  # made in this order
+        return made
+
+    first = make("a")
+    opened = open_store(first)  # as `serve --dist` holds it (a shared lock on its mark)
+    for key in ("b", "c", "d", "e"):
+        make(key)
+    assert first.is_dir()  # past KEEP, but open
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    assert [int(s["n"].value) for s in engine.run(opened, count)] == [1]
+    del opened  # closed: the next build may drop it
+    make("f")
+    assert not first.exists()
+    assert len([p for p in tmp_path.iterdir() if p.name.startswith("store-")]) == 3
