@@ -17,7 +17,7 @@ import json
 import os
 import secrets
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -334,11 +334,15 @@ def _exchange(pfd: int, a: str, b: str) -> bool:
     raise OSError(code, os.strerror(code), b)
 
 
-def _clean_stale_staging(pfd: int, parent: Path, name: str) -> list[str]:
-    """Remove staging folders of `name` that a killed publish left, where a marker or manifest proves them ours."""
+def _clean_stale_staging(
+    pfd: int, parent: Path, name: str, remove: Callable[[int, str], str] | None = None
+) -> list[str]:
+    """Remove staging folders of `name` that a killed publish left, where a marker or manifest
+    proves them ours (`remove`: how one is removed; publish_tree's folders hold subfolders)."""
+    remove = remove or _remove_if_ours
     warnings = []
     for entry in sorted(os.listdir(pfd)):
-        if entry.startswith(f".{name}.new-") and _remove_if_ours(pfd, entry) == "left":
+        if entry.startswith(f".{name}.new-") and remove(pfd, entry) == "left":
             warnings.append(f"left {parent / entry}: it holds files guian-kg did not make")
     return warnings
 

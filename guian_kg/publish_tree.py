@@ -29,6 +29,8 @@ from .publish import (
     MANIFEST,
     STAGING_MARKER,
     Published,
+    _checksum,
+    _clean_stale_staging,
     _exchange,
     _kind,
     _locked,
@@ -62,7 +64,7 @@ def publish_tree(files: dict[str, bytes], out: Path) -> TreePublished:
         raise OutputError(f"cannot create the folder {parent}: {exc.strerror or exc}") from None
     try:
         with _locked(parent) as pfd:
-            warnings = _clean_stale_staging(pfd, parent, name)
+            warnings = _clean_stale_staging(pfd, parent, name, _remove_if_ours)
             state, old = _check(pfd, name, path)
             staging = _new_name(pfd, name)
             try:
@@ -283,15 +285,6 @@ def _delete_listed(fd: int, listing: Listing) -> bool:
     return left
 
 
-def _clean_stale_staging(pfd: int, parent: Path, name: str) -> list[str]:
-    """Remove staging folders of `name` a killed run left, where a marker or manifest proves them ours."""
-    warnings = []
-    for entry in sorted(os.listdir(pfd)):
-        if entry.startswith(f".{name}.new-") and _remove_if_ours(pfd, entry) == "left":
-            warnings.append(f"left {parent / entry}: it holds files guian-kg did not make")
-    return warnings
-
-
 def _remove_if_ours(pfd: int, staging: str) -> str:
     try:
         fd = os.open(staging, _DIR_FLAGS, dir_fd=pfd)
@@ -339,20 +332,6 @@ def _read_listing(fd: int, name: str) -> Listing | None:
 
 def _digest(data: bytes) -> tuple[int, str]:
     return len(data), hashlib.sha256(data).hexdigest()
-
-
-def _checksum(fd: int, name: str) -> tuple[int, str] | None:
-    handle = _open_regular(fd, name)
-    if handle is None:
-        return None
-    try:
-        digest, size = hashlib.sha256(), 0
-        while chunk := os.read(handle, 1 << 20):
-            digest.update(chunk)
-            size += len(chunk)
-        return size, digest.hexdigest()
-    finally:
-        os.close(handle)
 
 
 def _create(fd: int, name: str, data: bytes) -> None:
