@@ -1,6 +1,6 @@
-"""Files guian-kg keeps in its cache folder (the query cache, the enriched units): written whole or
-not at all, and each starting with a mark that proves guian-kg wrote it, so that guian-kg replaces
-or deletes only files that carry it."""
+"""Files guian-kg keeps in its cache folder (the query cache, the enriched units, the sorted runs):
+written whole or not at all, and each starting with a mark that proves guian-kg wrote it, so that
+guian-kg replaces or deletes only files that carry it."""
 
 from __future__ import annotations
 
@@ -36,3 +36,22 @@ def starts_with(path: Path, mark: bytes) -> bool:
         return False
     with os.fdopen(fd, "rb") as handle:
         return stat.S_ISREG(os.fstat(handle.fileno()).st_mode) and handle.read(len(mark)) == mark
+
+
+def is_marked(path: Path, mark: str) -> bool:
+    """Whether `path` is a regular file that starts with `mark`, formatted with its key (its stem)."""
+    return starts_with(path, mark.format(key=path.stem).encode("utf-8"))
+
+
+def prune(folder: Path, suffix: str, used: set[str], mark: str) -> None:
+    """Past twice as many entries (`*{suffix}` files) as this build used, delete those it did not
+    use that carry `mark` (see is_marked); anything else in the folder is left alone."""
+    try:
+        entries = [p for p in folder.glob(f"*{suffix}") if p.stem not in used]
+    except OSError:
+        return
+    if len(entries) + len(used) <= 2 * len(used):
+        return
+    for path in entries:
+        if is_marked(path, mark):
+            path.unlink(missing_ok=True)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .cache_files import starts_with, write_whole
+from .cache_files import is_marked, prune, write_whole
 from .parallel import fork_map
 from .write import Runs, runs_of
 
@@ -32,7 +32,7 @@ def ensure_runs(folder: Path, units: Sequence[bytes], workers: int) -> list[str]
     """The keys of the runs of each unit's N-Triples, sorting (in `workers` processes) those not
     in `folder` yet; None if the folder cannot take them."""
     keys = [run_key(ntriples) for ntriples in units]
-    todo = [i for i, key in enumerate(keys) if not _is_ours(folder / f"{key}.runs")]
+    todo = [i for i, key in enumerate(keys) if not is_marked(folder / f"{key}.runs", _MARK)]
 
     def make(i: int) -> bool:
         return _store(folder / f"{keys[i]}.runs", keys[i], _runs(units[i]))
@@ -40,7 +40,7 @@ def ensure_runs(folder: Path, units: Sequence[bytes], workers: int) -> list[str]
     if not all(fork_map(make, todo, workers if len(todo) >= _PARALLEL_FROM else 1)):
         return None
     if todo:
-        _prune(folder, set(keys))
+        prune(folder, ".runs", set(keys), _MARK)
     return keys
 
 
@@ -73,7 +73,7 @@ def _store(target: Path, key: str, runs: Runs) -> bool:
     body = "".join(f"{line}\n" for part in (runs.lines, runs.ranked) for line in part).encode()
     meta = {"bytes": len(body), "heads": sorted(runs.heads), "lines": len(runs.lines)}
     first = (_MARK.format(key=key) + json.dumps(meta, sort_keys=True) + "\n").encode("utf-8")
-    if (target.exists() or target.is_symlink()) and not _is_ours(target):
+    if (target.exists() or target.is_symlink()) and not is_marked(target, _MARK):
         return False
     return write_whole(target, first + body)
 
@@ -101,25 +101,6 @@ def _read(path: Path, key: str) -> Runs | None:
     if len(lines) != 2 * count:
         return None
     return Runs(lines[:count], lines[count:], set(meta["heads"]))
-
-
-def _prune(folder: Path, used: set[str]) -> None:
-    """Past twice as many entries as this build used, delete ours that it did not use; anything
-    else in the folder is left alone."""
-    try:
-        entries = [p for p in folder.glob("*.runs") if p.stem not in used]
-    except OSError:
-        return
-    if len(entries) + len(used) <= 2 * len(used):
-        return
-    for path in entries:
-        if _is_ours(path):
-            path.unlink(missing_ok=True)
-
-
-def _is_ours(path: Path) -> bool:
-    """Whether `path` is a regular file that starts with the mark of its key."""
-    return starts_with(path, _MARK.format(key=path.stem).encode("utf-8"))
 
 
 @cache

@@ -25,7 +25,7 @@ from rdflib.namespace import DCTERMS, RDF
 
 from . import __version__
 from .anchor import Pending
-from .cache_files import starts_with, write_whole
+from .cache_files import is_marked, prune, write_whole
 from .corpus import Article
 from .enrich import enrich
 from .errors import GuianKGError, InputError
@@ -94,7 +94,7 @@ def enrich_units(
         if folder is not None:
             _store(folder, keys[i], outcome)
     if folder is not None and todo:
-        _prune(folder, set(keys))
+        prune(folder, ".nt", set(keys), _MARK)
     counts.parts = [
         Part(key, unit.article.iri if unit.article else "", _identity(key, result.anchored_in))
         for unit, key, result in zip(units, keys, results, strict=True)
@@ -218,28 +218,9 @@ def _store(folder: Path, key: str, result: Enriched) -> None:
     }
     first = (_MARK.format(key=key) + json.dumps(meta, sort_keys=True) + "\n").encode("utf-8")
     target = folder / f"{key}.nt"
-    if (target.exists() or target.is_symlink()) and not _is_ours(target):
+    if (target.exists() or target.is_symlink()) and not is_marked(target, _MARK):
         return  # never replace what guian-kg did not write
     write_whole(target, first + result.ntriples)
-
-
-def _prune(folder: Path, used: set[str]) -> None:
-    """Past twice as many entries as this build used, delete ours that it did not use (an entry
-    is ours if it carries its mark); anything else in the folder is left alone."""
-    try:
-        entries = [p for p in folder.glob("*.nt") if p.stem not in used]
-    except OSError:
-        return
-    if len(entries) + len(used) <= 2 * len(used):
-        return
-    for path in entries:
-        if _is_ours(path):
-            path.unlink(missing_ok=True)
-
-
-def _is_ours(path: Path) -> bool:
-    """Whether `path` is a regular file that starts with the mark of its key."""
-    return starts_with(path, _MARK.format(key=path.stem).encode("utf-8"))
 
 
 @cache
