@@ -4,6 +4,7 @@ guian-kg replaces or deletes only files that carry it."""
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import tempfile
@@ -55,3 +56,26 @@ def prune(folder: Path, suffix: str, used: set[str], mark: str) -> None:
     for path in entries:
         if is_marked(path, mark):
             path.unlink(missing_ok=True)
+
+
+def read_entry(path: Path, mark: str) -> tuple[dict, bytes] | None:
+    """A cache entry whose first line is `mark` (formatted with its key, the file's stem) and a
+    JSON object whose "bytes" is the length of what follows: (that object, what follows), or None
+    if it is not ours, not a regular file, or cut short."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        first = handle.readline().decode("utf-8", "replace")
+        rest = handle.read()
+    mark = mark.format(key=path.stem)
+    if not first.startswith(mark):
+        return None
+    try:
+        meta = json.loads(first[len(mark) :])
+        if len(rest) != meta["bytes"]:
+            return None
+    except (ValueError, TypeError, KeyError):
+        return None
+    return meta, rest

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from .cache_files import is_marked, prune, write_whole
+from .cache_files import is_marked, prune, read_entry, write_whole
 from .parallel import fork_map
 from .write import Runs, runs_of
 
@@ -48,7 +47,7 @@ def read_runs(folder: Path, keys: Sequence[str]) -> list[Runs] | None:
     """The runs of `keys`, or None if one is missing or not whole."""
     runs = []
     for key in keys:
-        found = _read(folder / f"{key}.runs", key)
+        found = _read(folder / f"{key}.runs")
         if found is None:
             return None
         runs.append(found)
@@ -78,23 +77,11 @@ def _store(target: Path, key: str, runs: Runs) -> bool:
     return write_whole(target, first + body)
 
 
-def _read(path: Path, key: str) -> Runs | None:
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    except OSError:
+def _read(path: Path) -> Runs | None:
+    entry = read_entry(path, _MARK)
+    if entry is None:
         return None
-    with os.fdopen(fd, "rb") as handle:
-        first = handle.readline().decode("utf-8", "replace")
-        body = handle.read()
-    mark = _MARK.format(key=key)
-    if not first.startswith(mark):
-        return None
-    try:
-        meta = json.loads(first[len(mark) :])
-    except ValueError:
-        return None
-    if len(body) != meta["bytes"]:
-        return None
+    meta, body = entry
     lines = body.decode("utf-8").split("\n")
     lines.pop()  # after the last newline
     count = meta["lines"]

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -25,7 +24,7 @@ from rdflib.namespace import DCTERMS, RDF
 
 from . import __version__
 from .anchor import Pending
-from .cache_files import is_marked, prune, write_whole
+from .cache_files import is_marked, prune, read_entry, write_whole
 from .corpus import Article
 from .enrich import enrich
 from .errors import GuianKGError, InputError
@@ -190,23 +189,7 @@ def _cached(folder: Path, key: str, digests: dict[str, str]) -> Enriched | None:
 
 def _entry(folder: Path, key: str) -> tuple[dict, bytes] | None:
     """The cache entry for `key` (what its mark line says, its N-Triples), if it is ours and whole."""
-    try:
-        fd = os.open(folder / f"{key}.nt", os.O_RDONLY | os.O_NOFOLLOW)
-    except OSError:
-        return None
-    with os.fdopen(fd, "rb") as handle:
-        first = handle.readline().decode("utf-8", "replace")
-        rest = handle.read()
-    mark = _MARK.format(key=key)
-    if not first.startswith(mark):
-        return None
-    try:
-        meta = json.loads(first[len(mark) :])
-    except ValueError:
-        return None
-    if len(rest) != meta["bytes"]:
-        return None
-    return meta, rest
+    return read_entry(folder / f"{key}.nt", _MARK)
 
 
 def _store(folder: Path, key: str, result: Enriched) -> None:
