@@ -234,7 +234,7 @@ def test_a_put_redirected_with_307_or_308_is_sent_again_with_its_method_and_body
     assert [r.graph for r in scripted.of("GET", "/real/store")] == list(sent)
     assert scripted.graphs == sent
     assert (
-        "read back 5,413 triples of https://w3id.org/guian-kg/graph/data: identical"
+        "read back 5,461 triples of https://w3id.org/guian-kg/graph/data: identical"
         in result.stderr
     )
 
@@ -319,7 +319,7 @@ def test_a_read_back_that_trickles_says_the_graphs_were_loaded(scripted, runner,
     result = load(runner, scripted, "--timeout", "1", "--retries", "0")
     assert result.exit_code == 3, result.stderr
     assert (
-        "error: the graphs were loaded (the store accepted every PUT: https://w3id.org/guian-kg/graph/ontology (986 triples), https://w3id.org/guian-kg/graph/data (5,413 triples), https://w3id.org/guian-kg/graph/void (144 triples)) but could not be verified: reading back https://w3id.org/guian-kg/graph/ontology: no complete answer"
+        "error: the graphs were loaded (the store accepted every PUT: https://w3id.org/guian-kg/graph/ontology (986 triples), https://w3id.org/guian-kg/graph/data (5,461 triples), https://w3id.org/guian-kg/graph/void (144 triples)) but could not be verified: reading back https://w3id.org/guian-kg/graph/ontology: no complete answer"
         in result.stderr
     )
     assert scripted.graphs == sent
@@ -373,7 +373,7 @@ def test_a_literal_the_store_rewrote_with_its_value_kept_is_a_warning_naming_the
         in result.stderr
     )
     assert result.stderr.count("warning:") == 1
-    assert f"read back 5,413 triples of {DATA}: 1 literal changed by the store" in result.stderr
+    assert f"read back 5,461 triples of {DATA}: 1 literal changed by the store" in result.stderr
     data = json.loads(result.stdout)["graphs"][1]
     assert (data["graph"], data["identical"]) == (DATA, False)
     assert data["changed"] == [{"subject": s, "predicate": p, "sent": o, "stored": stored}]
@@ -395,15 +395,15 @@ def test_a_store_that_rewrites_every_integer_as_a_decimal_gets_one_warning_per_l
     rewritten = {name: body.count(f"^^<{INTEGER}>".encode()) for name, body in sent.items()}
     assert rewritten == {
         "https://w3id.org/guian-kg/graph/ontology": 0,
-        DATA: 586,
+        DATA: 595,
         "https://w3id.org/guian-kg/graph/void": 25,
     }
     report = json.loads(result.stdout)
     assert {g["graph"]: len(g["changed"]) for g in report["graphs"]} == rewritten
     assert result.stderr.count("warning: the store changed a literal:") == 20 + 20
-    for graph, more in ((DATA, 566), ("https://w3id.org/guian-kg/graph/void", 5)):
+    for graph, more in ((DATA, 575), ("https://w3id.org/guian-kg/graph/void", 5)):
         assert f"warning: … and {more} more literals changed in {graph} (--json" in result.stderr
-    assert f"read back 5,413 triples of {DATA}: 586 literals changed by the store" in result.stderr
+    assert f"read back 5,461 triples of {DATA}: 595 literals changed by the store" in result.stderr
 
 
 def test_a_triple_the_store_dropped_fails_the_load_naming_it(scripted, runner, sent):
@@ -413,7 +413,7 @@ def test_a_triple_the_store_dropped_fails_the_load_naming_it(scripted, runner, s
     assert result.exit_code == 3, result.stderr
     assert (
         f"error: the store accepted every graph but does not hold what was sent ({DATA}: sent "
-        f"5,413 triples, read back 5,412; 1 missing: {line.removesuffix(' .')})"
+        f"5,461 triples, read back 5,460; 1 missing: {line.removesuffix(' .')})"
     ) in result.stderr
 
 
@@ -424,7 +424,7 @@ def test_a_triple_the_store_added_fails_the_load_naming_it(scripted, runner):
     result = load(runner, scripted)
     assert result.exit_code == 3, result.stderr
     assert (
-        f'{DATA}: sent 5,413 triples, read back 5,414; 1 not sent: <urn:x:s> <urn:x:p> "stray")'
+        f'{DATA}: sent 5,461 triples, read back 5,462; 1 not sent: <urn:x:s> <urn:x:p> "stray")'
         in result.stderr
     )
 
@@ -510,7 +510,7 @@ def test_counts_that_differ_fail_the_load(scripted, runner):
     scripted.script = lie
     result = load(runner, scripted, "--verify", "counts")
     assert result.exit_code == 3
-    assert f"{DATA}: sent 5,413 triples, the store counts 1" in result.stderr
+    assert f"{DATA}: sent 5,461 triples, the store counts 1" in result.stderr
 
 
 def test_full_verification_is_the_default_up_to_the_limit(scripted, kg, monkeypatch):
@@ -518,7 +518,7 @@ def test_full_verification_is_the_default_up_to_the_limit(scripted, kg, monkeypa
     report = loading.load_into_store(loading.uploads(kg.graphs()), connection(scripted))
     assert [(g.sent, g.verified) for g in report.graphs] == [
         (986, "full"),
-        (5413, "counts"),
+        (5461, "counts"),
         (144, "full"),
     ]
     assert [r.method for r in scripted.requests[3:]] == ["GET", "POST", "GET"]
