@@ -449,3 +449,33 @@ def test_a_run_restricted_to_focus_nodes_gives_their_part_of_the_full_run(
     graph_wide = validate_store(store, shapes, focus={ontology_iri})
     assert results(graph_wide) == [r for r in full if r[0] == ontology_iri]
     assert validate_store(store, shapes, focus=set()).results == []
+
+
+_VALIDATE_100 = """
+import resource, sys
+from pathlib import Path
+resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
+from guian_kg.build import check, load
+from guian_kg.corpus import Corpus
+report = check(load(corpus=Corpus(Path(sys.argv[1])), cache_dir=None))
+print(report.conforms, len(report.results))
+"""
+
+
+def test_a_corpus_of_100_articles_validates_within_4_gib(tmp_path):
+    """A constraint whose query Oxigraph evaluates as a cross product (as SentenceShape's one
+    OPTIONAL group of a quote's and its sentence's offsets was) fails here, not only at scale."""
+    import subprocess
+    import sys
+
+    from conftest import corpus_generator
+
+    corpus_generator().generate(tmp_path / "corpus", 100, seed=0)
+    run = subprocess.run(
+        [sys.executable, "-c", _VALIDATE_100, str(tmp_path / "corpus")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.split() == ["True", "0"]
