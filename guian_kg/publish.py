@@ -113,17 +113,7 @@ def check_replaceable(pfd: int, name: str, path: Path) -> str:
         st = os.stat(name, dir_fd=pfd, follow_symlinks=False)
     except FileNotFoundError:
         return "absent"
-    if stat.S_ISLNK(st.st_mode):
-        raise OutputError(
-            f"refused to replace {path}: it is a symbolic link (to {os.readlink(name, dir_fd=pfd)}) "
-            "and guian-kg never replaces a folder through a link. Nothing was changed. Give the "
-            "folder itself, or another output folder"
-        )
-    if not stat.S_ISDIR(st.st_mode):
-        raise OutputError(
-            f"refused to replace {path}: it is {_kind(st.st_mode)}, not a folder. Nothing was "
-            "changed. Give another output folder"
-        )
+    _refuse_unless_folder(st, pfd, name, path)
     fd = os.open(name, _DIR_FLAGS, dir_fd=pfd)
     try:
         if not os.listdir(fd):
@@ -332,6 +322,22 @@ def _exchange(pfd: int, a: str, b: str) -> bool:
     if code in (errno.ENOSYS, errno.EINVAL):  # an old kernel, or a file system without it
         return False
     raise OSError(code, os.strerror(code), b)
+
+
+def _refuse_unless_folder(st: os.stat_result, pfd: int, name: str, path: Path) -> None:
+    """Raise OutputError, changing nothing, if `name` (in folder `pfd`, shown as `path`) is not a
+    folder: a link (never followed), a file, a FIFO, a device …"""
+    if stat.S_ISLNK(st.st_mode):
+        raise OutputError(
+            f"refused to replace {path}: it is a symbolic link (to {os.readlink(name, dir_fd=pfd)}) "
+            "and guian-kg never replaces a folder through a link. Nothing was changed. Give the "
+            "folder itself, or another output folder"
+        )
+    if not stat.S_ISDIR(st.st_mode):
+        raise OutputError(
+            f"refused to replace {path}: it is {_kind(st.st_mode)}, not a folder. Nothing was "
+            "changed. Give another output folder"
+        )
 
 
 def _clean_stale_staging(

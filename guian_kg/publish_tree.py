@@ -32,11 +32,11 @@ from .publish import (
     _checksum,
     _clean_stale_staging,
     _exchange,
-    _kind,
     _locked,
     _new_name,
     _open_regular,
     _refusal,
+    _refuse_unless_folder,
     _split,
     _write_all,
     manifest_bytes,
@@ -104,16 +104,7 @@ def _check(pfd: int, name: str, path: Path) -> tuple[str, Listing]:
         st = os.stat(name, dir_fd=pfd, follow_symlinks=False)
     except FileNotFoundError:
         return "absent", {}
-    if stat.S_ISLNK(st.st_mode):
-        raise OutputError(
-            f"refused to replace {path}: it is a symbolic link and guian-kg never replaces a "
-            "folder through a link. Nothing was changed. Give the folder itself, or another one"
-        )
-    if not stat.S_ISDIR(st.st_mode):
-        raise OutputError(
-            f"refused to replace {path}: it is {_kind(st.st_mode)}, not a folder. Nothing was "
-            "changed. Give another output folder"
-        )
+    _refuse_unless_folder(st, pfd, name, path)
     fd = os.open(name, _DIR_FLAGS, dir_fd=pfd)
     try:
         if not os.listdir(fd):
