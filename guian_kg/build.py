@@ -336,5 +336,6 @@ def build(
         nquads = files[f"{DUMP_STEM}.nq"]
         parts = store_parts(kg) if base == DEFAULT_BASE else None  # the dump is of kg.store
         store_path = stores.ensure_store(stores.file_key(nquads), lambda: nquads, cache, parts)
+        stores.note_dump(store_path, out / nquads.name)  # `query --data` finds it without hashing
         timings["store on disk"] = time.perf_counter() - started
     return BuildResult(kg, report, published.files, timings, published.warnings, store_path)

@@ -362,9 +362,9 @@ def query(target: str, fmt: str | None, output: Path | None, data: tuple[Path, .
         named(fmt, (*RESULT_FORMATS, *FORMATS), "query")
     stdin = sys.stdin.read() if target == "-" else None
     source, text = queries.resolve(target, stdin)
-    result = queries.run_query(text, source, data)
-    chosen = queries.result_format(result, fmt, output, sys.stdout.isatty())
-    rendered = queries.render(result, chosen)
+    with queries.answer(text, source, data) as result:
+        chosen = queries.result_format(result, fmt, output, sys.stdout.isatty())
+        rendered = queries.render(result, chosen)
     if output:
         from .publish import write_file
 

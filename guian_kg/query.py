@@ -9,9 +9,10 @@ context). CSV and TSV define no boolean: for ASK they hold the single word true 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -83,10 +84,19 @@ def resolve(target: str, stdin_text: str | None = None) -> tuple[str, str]:
     raise InputError(f"no example or file named {target!r}.{hint} `guian-kg examples` lists them.")
 
 
-def run_query(text: str, source: str = "query", data: Sequence[Path] = ()) -> engine.QueryResult:
-    """Run a query on the project's graph, or on the RDF files in `data` if any are given."""
-    store = engine.store_from_files(data) if data else engine.project_store()
-    return engine.run(store, text, source)
+@contextlib.contextmanager
+def answer(
+    text: str, source: str = "query", data: Sequence[Path] = ()
+) -> Iterator[engine.QueryResult]:
+    """The result of a query on the project's graph, or on the RDF files in `data` if any are
+    given; its store stays open (and an on-disk store locked against deletion by a build, see
+    guian_kg.store) until the block ends, however lazily the result is read."""
+    if data:
+        result, store = engine.run_on_files(data, text, source)
+    else:
+        store = engine.project_store()
+        result = engine.run(store, text, source)
+    yield result  # `store` lives in this frame until the block ends
 
 
 def kind(result: engine.QueryResult) -> str:

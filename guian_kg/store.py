@@ -29,10 +29,17 @@ brought to the new dump's. It is kept only if what it holds reads back right: th
 every named graph counted as in the graph the dump was written from, and every statement about
 each subject the update touched the same in both; otherwise (and past UPDATE_AT_MOST of the units
 changed, where loading is as fast) the dump is bulk-loaded.
+
+Finding the store of a dump file means hashing the file (a third of a cold `guian-kg query` on a
+400 MB dump). So a store also notes the dump files it was made for (DUMPS: each file's device,
+inode, size and mtime), and `hinted_store` finds it by that note at once; the note is a hint and
+no more (a file can change and keep all four), so whoever uses it checks the file's checksum
+against the store's key before trusting anything read from the store.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import json
@@ -52,6 +59,7 @@ if TYPE_CHECKING:
 STORE_THRESHOLD = 16 * 1024 * 1024  # bytes of N-Quads
 MARK = "guian-kg-store.json"
 PREFIX = "store-"
+DUMPS = "dumps"  # a store folder's notes of the dump files it holds (note_dump)
 KEEP = 3  # stores kept in a cache folder, besides those a process has open
 UPDATE_AT_MOST = 0.25  # share of the units changed past which the dump is bulk-loaded instead
 
@@ -104,6 +112,49 @@ def file_key(path: Path) -> str:
         while chunk := handle.read(1 << 20):
             digest.update(chunk)
     return digest.hexdigest()[:32]
+
+
+def key_of(store: Path) -> str:
+    """The key of a store folder made by `ensure_store`."""
+    return Path(store).name.removeprefix(PREFIX)
+
+
+def _fingerprint(path: Path) -> str:
+    st = os.stat(path)
+    return f"{st.st_dev}-{st.st_ino}-{st.st_size}-{st.st_mtime_ns}"
+
+
+def note_dump(store: Path, dump: Path) -> None:
+    """Note in `store` (ours: it carries our mark) that it holds the dump file `dump`, for
+    `hinted_store`; a cache that cannot take the note goes without it."""
+    if _read_mark(Path(store)) is None:
+        return
+    try:
+        name = _fingerprint(dump)
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(Path(store) / DUMPS)
+        folder = os.open(Path(store) / DUMPS, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+        try:
+            os.close(os.open(name, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o644, dir_fd=folder))
+        finally:
+            os.close(folder)
+    except OSError:
+        return
+
+
+def hinted_store(folder: Path, dump: Path) -> Path | None:
+    """The store in `folder` that notes the dump file `dump` as it is now (device, inode, size,
+    mtime), or None. A hint only: check `file_key(dump) == key_of(store)` before trusting it."""
+    try:
+        name = _fingerprint(dump)
+        stores = sorted(Path(folder).glob(f"{PREFIX}*"))
+    except OSError:
+        return None
+    for path in stores:
+        noted = path / DUMPS / name
+        if noted.is_file() and not noted.is_symlink() and _read_mark(path) is not None:
+            return path
+    return None
 
 
 @dataclass(frozen=True)

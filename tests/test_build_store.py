@@ -4,12 +4,15 @@ parsing the dump into memory again."""
 
 from __future__ import annotations
 
+import fcntl
+import os
+
 import pyoxigraph as ox
 import pytest
 
 from guian_kg import store as stores
 from guian_kg.build import build
-from guian_kg.query import run_query
+from guian_kg.query import answer
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
 
@@ -33,12 +36,54 @@ def test_the_build_makes_the_store_of_its_dump(built, tmp_path):
 def test_query_opens_the_store_the_build_made_for_a_large_dump(built, tmp_path, monkeypatch):
     monkeypatch.setattr(stores, "STORE_THRESHOLD", 1024)  # the project's dump counts as large
     before = sorted((tmp_path / "cache").glob("store-*"))
-    (row,) = run_query(COUNT, data=[tmp_path / "dist" / "guian-kg.nq"])
+    with answer(COUNT, data=[tmp_path / "dist" / "guian-kg.nq"]) as result:
+        (row,) = result
     assert int(row["n"].value) == len(built.kg.store)
     assert sorted((tmp_path / "cache").glob("store-*")) == before == [built.store]
 
 
+def test_the_build_notes_its_dump_in_its_store(built, tmp_path):
+    dump = tmp_path / "dist" / "guian-kg.nq"
+    assert stores.hinted_store(tmp_path / "cache", dump) == built.store
+    other = tmp_path / "other.nq"
+    other.write_bytes(dump.read_bytes())  # the same bytes, another file: no note of it
+    assert stores.hinted_store(tmp_path / "cache", other) is None
+
+
+def test_a_dump_changed_in_place_is_not_answered_from_its_noted_store(built, tmp_path, monkeypatch):
+    """The note of a dump (device, inode, size, mtime) survives a change that keeps all four: the
+    query is answered only once the dump's checksum is the noted store's key."""
+    monkeypatch.setattr(stores, "STORE_THRESHOLD", 1024)
+    dump = tmp_path / "dist" / "guian-kg.nq"
+    before = dump.stat()
+    data = dump.read_bytes()
+    assert data.count(b'"39903"^^') == 2  # the value and its statement's object
+    with open(dump, "r+b") as handle:  # the same inode, the same size
+        handle.write(data.replace(b'"39903"^^', b'"39904"^^'))
+    os.utime(dump, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert stores.hinted_store(tmp_path / "cache", dump) == built.store  # the note still holds
+    asked = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p 39904 } }"
+    with answer(asked, data=[dump]) as result:
+        (row,) = result
+    assert int(row["n"].value) == 2
+    changed = tmp_path / "cache" / f"store-{stores.file_key(dump)}"
+    assert stores.hinted_store(tmp_path / "cache", dump) in (changed, built.store)
+    assert (changed / stores.DUMPS).is_dir()  # the changed dump's own store notes it too
+
+
+def test_the_store_stays_locked_while_the_answer_is_read(built, tmp_path, monkeypatch):
+    monkeypatch.setattr(stores, "STORE_THRESHOLD", 1024)
+    with answer(COUNT, data=[tmp_path / "dist" / "guian-kg.nq"]) as result:
+        with open(built.store / stores.MARK, "rb") as mark, pytest.raises(BlockingIOError):
+            fcntl.flock(mark, fcntl.LOCK_EX | fcntl.LOCK_NB)  # what dropping an old store takes
+        (row,) = result
+    assert int(row["n"].value) == len(built.kg.store)
+    with open(built.store / stores.MARK, "rb") as mark:
+        fcntl.flock(mark, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released with the answer
+
+
 def test_a_small_dump_is_parsed_into_memory(built, tmp_path):
-    (row,) = run_query(COUNT, data=[tmp_path / "dist" / "guian-kg.nq"])
+    with answer(COUNT, data=[tmp_path / "dist" / "guian-kg.nq"]) as result:
+        (row,) = result
     assert int(row["n"].value) == len(built.kg.store)
     assert sorted((tmp_path / "cache").glob("store-*")) == [built.store]  # none made for it
