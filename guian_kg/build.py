@@ -17,6 +17,7 @@ from rdflib import Graph, URIRef
 from . import default_cache_dir, incremental, jsonld, resources
 from . import store as stores
 from .anchor import Pending, check_pending
+from .cache_files import scratch_folder
 from .corpus import Corpus, is_corpus
 from .dump_runs import ensure_runs, read_runs
 from .errors import InputError, ValidationFailed
@@ -323,8 +324,7 @@ def build(
     if not report.conforms:
         raise ValidationFailed(report.text(), len(report.results))
     cache = default_cache_dir()
-    cache.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=".dist-", dir=cache) as folder:
+    with scratch_folder(cache, ".dist-") as folder:  # a killed build's is deleted by the next
         started = time.perf_counter()
         files = write_dump_files(kg, Path(folder), base)
         timings["serialize"] = time.perf_counter() - started

@@ -1,14 +1,27 @@
 """Files guian-kg keeps in its cache folder (the query cache, the enriched units, the sorted runs):
 written whole or not at all, and each starting with a mark that proves guian-kg wrote it, so that
-guian-kg replaces or deletes only files that carry it."""
+guian-kg replaces or deletes only files that carry it.
+
+Scratch folders (a build's files before they are published, a store before it is complete) are
+marked too, and locked while their process works in them (`flock` on the folder, which the kernel
+lets go of when the process ends, however it ends): one left by a killed process is marked and
+unlocked, and the next to make a scratch folder of its kind deletes it.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
+import shutil
 import stat
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
+
+SCRATCH_MARK = ".guian-kg-scratch"  # in a scratch folder, made once its process holds the lock
+_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
 
 
 def write_whole(target: Path, data: bytes) -> bool:
@@ -79,3 +92,59 @@ def read_entry(path: Path, mark: str) -> tuple[dict, bytes] | None:
     except (ValueError, TypeError, KeyError):
         return None
     return meta, rest
+
+
+@contextlib.contextmanager
+def scratch_folder(folder: Path, prefix: str) -> Iterator[Path]:
+    """A new folder `prefix*` in `folder`, marked and locked until the block ends, then deleted
+    (unless moved away meanwhile: `unmark` it first). Leftovers of `prefix` go first (see above)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    sweep_scratch(folder, prefix)
+    path = Path(tempfile.mkdtemp(prefix=prefix, dir=folder))
+    fd = os.open(path, _DIR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        os.close(os.open(SCRATCH_MARK, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600, dir_fd=fd))
+        yield path
+    finally:
+        with contextlib.suppress(OSError):
+            if _same_folder(path, fd):  # not moved away, nor replaced by another
+                shutil.rmtree(path)
+        os.close(fd)
+
+
+def unmark(scratch: Path) -> None:
+    """Take the mark out of a scratch folder that is to be kept (moved to its place)."""
+    (scratch / SCRATCH_MARK).unlink()
+
+
+def sweep_scratch(folder: Path, prefix: str) -> None:
+    """Delete the scratch folders `prefix*` in `folder` that carry the mark and that no process
+    holds locked (left by a killed process); anything else is left alone."""
+    try:
+        names = [p.name for p in folder.glob(f"{prefix}*")]
+        parent = os.open(folder, _DIR)
+    except OSError:
+        return
+    try:
+        for name in names:
+            with contextlib.suppress(OSError):
+                fd = os.open(name, _DIR, dir_fd=parent)
+                try:
+                    if not stat.S_ISREG(
+                        os.stat(SCRATCH_MARK, dir_fd=fd, follow_symlinks=False).st_mode
+                    ):
+                        continue
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # BlockingIOError: in use
+                    if _same_folder(name, fd, parent):
+                        shutil.rmtree(name, dir_fd=parent)
+                finally:
+                    os.close(fd)
+    finally:
+        os.close(parent)
+
+
+def _same_folder(path: Path | str, fd: int, dir_fd: int | None = None) -> bool:
+    """Whether `path` (not followed if a link) is still the folder open as `fd`."""
+    st, held = os.stat(path, dir_fd=dir_fd, follow_symlinks=False), os.fstat(fd)
+    return stat.S_ISDIR(st.st_mode) and (st.st_dev, st.st_ino) == (held.st_dev, held.st_ino)

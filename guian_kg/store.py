@@ -45,13 +45,14 @@ import hashlib
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
+
+from .cache_files import scratch_folder, unmark
 
 if TYPE_CHECKING:
     from .write import Runs
@@ -177,9 +178,7 @@ def ensure_store(key: str, nquads, folder: Path, parts: StoreParts | None = None
     target = Path(folder) / f"{PREFIX}{key}"
     if _read_mark(target, key) is not None:
         return target
-    folder.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{PREFIX}tmp-", dir=folder))  # ours, whole
-    try:
+    with scratch_folder(folder, f".{PREFIX}tmp-") as staging:  # a killed build's: deleted here
         updated = _updated(folder, staging / "db", parts) if parts else None
         if updated is not None:
             store, union_view, sizes = updated
@@ -201,6 +200,7 @@ def ensure_store(key: str, nquads, folder: Path, parts: StoreParts | None = None
             mark |= {"data_graph": parts.data_graph, "runs": parts.runs}
             mark["made"] = "updated" if updated is not None else "loaded"
         (staging / MARK).write_text(json.dumps(mark, sort_keys=True) + "\n", encoding="ascii")
+        unmark(staging)
         try:
             os.rename(staging, target)
         except (
@@ -208,10 +208,6 @@ def ensure_store(key: str, nquads, folder: Path, parts: StoreParts | None = None
         ):  # another process made it meanwhile (or a folder of someone else's is there)
             if _read_mark(target, key) is None:
                 raise
-            shutil.rmtree(staging)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     _drop_old_stores(folder, target)
     return target
 
