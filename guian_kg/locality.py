@@ -21,7 +21,7 @@ from rdflib.plugins.sparql import algebra as rdflib_algebra
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Node
 
-from . import sparql_constraints
+from . import query_analyses, sparql_constraints
 from .sparql_constraints import FREE, PER_NODE, SparqlConstraint
 
 # Parameters that read nothing beyond the value nodes themselves and the path's own triples.
@@ -138,6 +138,11 @@ def local_root(constraint: SparqlConstraint) -> str | None:
 
 @lru_cache(maxsize=256)
 def _query_is_local(query: str, root: str) -> bool:
+    shipped = query_analyses.known(query)
+    return shipped["local"][root] if shipped is not None else query_is_local(query, root)
+
+
+def query_is_local(query: str, root: str) -> bool:
     """Whether every triple pattern of the query reads near `root` (see the module docstring)."""
     try:
         pattern = sparql_constraints.algebra(query).p

@@ -20,6 +20,8 @@ from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Node
 
+from . import query_analyses
+
 THIS = Variable("this")
 WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)  # where a restriction of ?value goes
 TARGETS = (SH.targetNode, SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf)
@@ -161,6 +163,12 @@ def algebra(query: str) -> CompValue:
 @lru_cache(maxsize=256)
 def _binding(query: str) -> str | None:
     """How to bind $this in this query; None for queries that stay with pySHACL."""
+    shipped = query_analyses.known(query)
+    return shipped["binding"] if shipped is not None else binding_of(query)
+
+
+def binding_of(query: str) -> str | None:
+    """`_binding` worked out from the query's algebra."""
     try:
         parsed = algebra(query)
         # rdflib knows rdf:, rdfs:, xsd: … undeclared; Oxigraph, like SHACL, only declared ones.

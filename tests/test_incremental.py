@@ -179,7 +179,7 @@ SPARQL_LOCALITY = {
 def test_what_a_sparql_constraint_reads_inside_exists_counts(case):
     where, local = SPARQL_LOCALITY[case]
     query = f"PREFIX ex: <http://example.org/> SELECT ?value WHERE {where}"
-    assert locality._query_is_local(query, "value") is local
+    assert locality.query_is_local(query, "value") is local
 
 
 NOT_LOCAL = {

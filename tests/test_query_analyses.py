@@ -1,0 +1,43 @@
+"""The analyses of the project's SHACL-SPARQL queries shipped with the package
+(guian_kg/query_analyses.json) are what the current code works out; `pytest --update-expected`
+writes them anew."""
+
+from __future__ import annotations
+
+from guian_kg import locality, query_analyses, sparql_constraints
+from guian_kg.build import shapes_graph
+
+ROOTS = ("this", "value")
+
+
+def test_the_shipped_analyses_are_what_the_code_works_out(request, monkeypatch):
+    asked: list[str] = []
+    original = sparql_constraints.binding_of
+    monkeypatch.setattr(query_analyses, "known", lambda query: None)
+    monkeypatch.setattr(sparql_constraints, "binding_of", lambda q: asked.append(q) or original(q))
+    sparql_constraints._binding.cache_clear()
+    try:
+        sparql_constraints.split(shapes_graph())
+    finally:
+        sparql_constraints._binding.cache_clear()
+    assert len(asked) == 16  # the project's sh:sparql constraints
+    computed = {
+        query_analyses.query_key(q): {
+            "binding": original(q),
+            "local": {root: locality.query_is_local(q, root) for root in ROOTS},
+        }
+        for q in asked
+    }
+    if request.config.getoption("--update-expected"):
+        query_analyses.write(computed)
+    shipped = query_analyses.read()
+    assert shipped["code"] == query_analyses.code_checksum(), "run pytest --update-expected"
+    if shipped["parsers"] == query_analyses.parsers():  # other releases: the file is not used
+        assert shipped["queries"] == computed
+
+
+def test_a_query_not_shipped_is_analysed_where_it_runs():
+    query = "SELECT $this WHERE { $this <urn:p> ?o . ?o <urn:q> ?r }"
+    assert query_analyses.known(query) is None
+    assert sparql_constraints._binding(query) == sparql_constraints.FREE
+    assert locality._query_is_local(query, "this") is True
