@@ -16,6 +16,7 @@ import re
 from urllib.parse import urlsplit
 
 from .formats import FORMATS
+from .server.negotiation import DOCUMENT_FORMATS
 from .void import DUMP_STEM
 
 HTACCESS = ".htaccess"
@@ -31,8 +32,29 @@ def _path_of(target: str | None) -> str:
     return path if path.endswith("/") else path + "/"
 
 
-def htaccess(ontology_version: str, target: str | None = None) -> str:
+def _links(root: str, base: str) -> str:
+    """The `Header` lines giving a document `serve`'s Link header: each format's path on this host,
+    the published document (canonical) and, but for a named graph, what it is about. The rules
+    name the document in GK_DOC and its subject in GK_ABOUT (paths under the root and the base)."""
+    alternates = ", ".join(
+        [
+            f'<{root}%{{GK_DOC}}e.{f.extension}>; rel="alternate"; type="{f.media_type}"'
+            for f in DOCUMENT_FORMATS
+        ]
+        + [f'<{root}%{{GK_DOC}}e.html>; rel="alternate"; type="text/html"']
+    ).replace('"', '\\"')
+    canonical = f'<{base}%{{GK_DOC}}e>; rel=\\"canonical\\"'
+    about = f'<{base}%{{GK_ABOUT}}e>; rel=\\"about\\"'
+    return (
+        f'Header set Link "{alternates}, {canonical}, {about}" env=GK_ABOUT\n'
+        f'Header set Link "{alternates}, {canonical}" '
+        '"expr=-n %{ENV:GK_DOC} && -z %{ENV:GK_ABOUT}"'
+    )
+
+
+def htaccess(ontology_version: str, base: str, target: str | None = None) -> str:
     """The site's `.htaccess` (Apache 2.4: mod_rewrite, mod_headers, mod_negotiation, mod_mime)."""
+    root = _path_of(target)
     types = "\n".join(
         f"AddType {f.media_type} .{f.extension}"
         for f in FORMATS
@@ -53,22 +75,59 @@ AddCharset utf-8 .html .ttl .nt .rdf .rq .css .xml
 <Files "designations.schema.json">
 ForceType application/schema+json
 </Files>
+# Pages: NAME.html in Chinese, NAME.en.html in English (as their type maps say). Accept-Language
+# weighs them; where it names neither (or both equally), Chinese, as in `serve`.
+AddLanguage en .en
+<FilesMatch "\\.html$">
+DefaultLanguage zh
+</FilesMatch>
+LanguagePriority zh en
+ForceLanguagePriority Prefer Fallback
 Header always set Access-Control-Allow-Origin "*"
 Header always set X-Content-Type-Options "nosniff"
 
 RewriteEngine On
-RewriteBase {_path_of(target)}
+RewriteBase {root}
+
+# The page's language: the `lang` cookie, else ?lang= (which wins), as in `serve`.
+RewriteCond %{{HTTP_COOKIE}} (?:^|;\\s*)lang=(zh|en)(?:;|$)
+RewriteRule ^ - [E=prefer-language:%1]
+RewriteCond %{{QUERY_STRING}} (?:^|&)lang=(zh|en)(?:&|$)
+RewriteRule ^ - [E=prefer-language:%1,E=GK_LANG:%1]
+<FilesMatch "\\.html$">
+Header set Set-Cookie "lang=%{{GK_LANG}}e; Max-Age=31536000; Path={root}; SameSite=lax" env=GK_LANG
+</FilesMatch>
+
+# A document's Link header: GK_DOC names it, GK_ABOUT its subject (none for a named graph; the
+# home page, whose RDF is VoID's, names neither in its page and no subject in its RDF). The home
+# page's variant is two internal redirects after GK_HOME is set, three for plain JSON.
+RewriteRule ^(doc/([^/]+)/([^/.]+))(\\.[a-z.]+)?$ - [E=GK_DOC:$1,E=GK_ABOUT:id/$2/$3]
+RewriteRule ^(ontology)(\\.[a-z]+|/[^/]+)?$ - [E=GK_DOC:ontology,E=GK_ABOUT:ontology]
+RewriteRule ^$ index.var [E=GK_HOME:1,L]
+RewriteCond %{{ENV:REDIRECT_REDIRECT_GK_HOME}}%{{ENV:REDIRECT_REDIRECT_REDIRECT_GK_HOME}} !=1
+RewriteRule ^(void(\\.[a-z]+)?|\\.well-known/void)$ - [E=GK_DOC:void,E=GK_ABOUT:dataset]
+RewriteCond %{{ENV:REDIRECT_REDIRECT_GK_HOME}}%{{ENV:REDIRECT_REDIRECT_REDIRECT_GK_HOME}} =1
+RewriteRule ^void\\.[a-z]+$ - [E=GK_DOC:void]
+RewriteRule ^(graph/[^/.]+)(\\.[a-z]+)?$ - [E=GK_DOC:$1]
+{_links(root, base)}
 
 # A thing, and the dump without a format: negotiated as the document (or the dumps) are, marked
-# GK_SEE_OTHER; the variant chosen (two internal redirects later) is answered with a 303 to it.
+# GK_SEE_OTHER; the variant chosen (two internal redirects later) is answered with a 303 to it,
+# a page (in either language) to the document's own path, which `serve` answers with a page.
 RewriteRule ^id/([^/]+)/([^/.]+)$ doc/$1/$2.var [E=GK_SEE_OTHER:1,L]
 RewriteRule ^download/{DUMP_STEM}$ download/{DUMP_STEM}.var [E=GK_SEE_OTHER:1,L]
 RewriteCond %{{ENV:REDIRECT_REDIRECT_GK_SEE_OTHER}} =1
-RewriteRule ^(doc/[^/]+/[^/.]+)\\.html$ $1 [R=303,L]
+RewriteRule ^(doc/[^/]+/[^/.]+)(\\.en)?\\.html$ $1 [R=303,L,E=GK_DESCRIBEDBY:$1]
+RewriteCond %{{ENV:REDIRECT_REDIRECT_GK_SEE_OTHER}} =1
+RewriteRule ^((doc/[^/]+/[^/.]+)\\.json)$ $2.jsonld [R=303,L,E=GK_DESCRIBEDBY:$2]
+RewriteCond %{{ENV:REDIRECT_REDIRECT_GK_SEE_OTHER}} =1
+RewriteRule ^(doc/[^/]+/[^/.]+)\\.[a-z]+$ $0 [R=303,L,E=GK_DESCRIBEDBY:$1]
 RewriteCond %{{ENV:REDIRECT_REDIRECT_GK_SEE_OTHER}} =1
 RewriteRule ^(.+)\\.json$ $1.jsonld [R=303,L]
 RewriteCond %{{ENV:REDIRECT_REDIRECT_GK_SEE_OTHER}} =1
 RewriteRule ^(.+)$ $1 [R=303,L]
+# A thing's 303 names its document (rel="describedby"), as `serve`'s does.
+Header always set Link "<{root}%{{GK_DESCRIBEDBY}}e>; rel=\\"describedby\\"" env=GK_DESCRIBEDBY
 
 # Plain JSON, chosen by a type map: the JSON-LD document, as application/json.
 RewriteCond %{{ENV:REDIRECT_STATUS}} =200
@@ -82,7 +141,9 @@ ForceType application/json
 RewriteRule ^\\.well-known/void$ void.var [L]
 RewriteRule ^ontology/{re.escape(ontology_version)}$ ontology.var [L]
 RewriteRule ^dataset(/.*)?$ void [R=303,L]
+# (Only a path that names no folder: `ontology/x` is not `ontology.var` with a path info.)
 RewriteCond %{{REQUEST_FILENAME}}.var -f
+RewriteCond %{{PATH_INFO}} =""
 RewriteRule ^(.+)$ $1.var [L]
 """
 
@@ -164,10 +225,10 @@ RewriteRule ^(.*)$ {target}$1 [R=302,L]
 """
 
 
-def rule_files(ontology_version: str, target: str | None) -> dict[str, bytes]:
+def rule_files(ontology_version: str, base: str, target: str | None) -> dict[str, bytes]:
     """The rules the site carries: its `.htaccess`, the nginx snippet and, with a target, w3id's."""
     files = {
-        HTACCESS: htaccess(ontology_version, target).encode("utf-8"),
+        HTACCESS: htaccess(ontology_version, base, target).encode("utf-8"),
         NGINX: nginx(target).encode("utf-8"),
     }
     if target:
