@@ -1,5 +1,5 @@
-"""The web server rules of the static site (guian_kg/static_site.py): an Apache `.htaccess`, an nginx
-snippet, and the `.htaccess` that w3id.org's repository needs for `guian-kg/`.
+"""The web server rules of the static site (guian_kg/static_site.py): an Apache `.htaccess`, nginx's
+(guian_kg/nginx_rules.py), and the `.htaccess` that w3id.org's repository needs for `guian-kg/`.
 
 Apache answers as `guian-kg serve` does by letting mod_negotiation choose: every negotiated path has
 a type map (`NAME.var`) listing its variants in the server's order, so Accept's q-values,
@@ -16,11 +16,11 @@ import re
 from urllib.parse import urlsplit
 
 from .formats import FORMATS
+from .nginx_rules import NGINX_HTTP, NGINX_SERVER, http_conf, server_conf
 from .server.negotiation import DOCUMENT_FORMATS
 from .void import DUMP_STEM
 
 HTACCESS = ".htaccess"
-NGINX = "rules/nginx.conf"
 W3ID = "rules/w3id.org-guian-kg.htaccess"  # guian-kg/.htaccess in perma-id/w3id.org
 
 
@@ -148,61 +148,6 @@ RewriteRule ^(.+)$ $1.var [L]
 """
 
 
-def nginx(target: str | None = None) -> str:
-    """An nginx `server` snippet for the site (nginx reads Accept with regular expressions only)."""
-    root = _path_of(target)
-    return f"""\
-# guian-kg static site behind nginx: include inside a `server {{}}` whose `root` holds the site
-# at {root}. Made by `guian-kg site`.
-# nginx cannot weigh q-values: the first of these types that Accept names wins, in the order
-# `guian-kg serve` offers them; text/html, */* or nothing gives the page. Apache's .htaccess
-# (type maps) answers as `serve` does; use it where you can (README "Publishing without a server").
-map $http_accept $guian_kg_ext {{
-    default "";
-    "~*text/html" "";
-    "~*text/turtle" ".ttl";
-    "~*application/n-triples" ".nt";
-    "~*application/ld\\+json" ".jsonld";
-    "~*application/rdf\\+xml" ".rdf";
-    "~*application/json" ".jsonld";
-}}
-map $guian_kg_ext $guian_kg_page {{
-    default $guian_kg_ext;
-    "" ".html";
-}}
-types {{
-    text/turtle ttl;
-    application/n-triples nt;
-    application/n-quads nq;
-    application/trig trig;
-    application/ld+json jsonld;
-    application/rdf+xml rdf;
-    text/plain rq;
-    text/html html;
-    text/css css;
-    application/xml xml;
-    application/json json;
-}}
-charset utf-8;
-charset_types text/html text/turtle application/n-triples application/rdf+xml text/css;
-add_header Access-Control-Allow-Origin "*" always;
-add_header Vary "Accept" always;
-location ~ ^{root}id/([^/]+)/([^/.]+)$ {{
-    if (!-f $document_root{root}doc/$1/$2.html) {{ return 404; }}
-    return 303 {root}doc/$1/$2$guian_kg_ext$is_args$args;
-}}
-location ~ ^{root}(doc/[^/]+/[^/.]+|ontology|void|graph/[^/.]+)$ {{
-    try_files /$1$guian_kg_page =404;
-}}
-location = {root}.well-known/void {{
-    try_files /void$guian_kg_page =404;
-}}
-location = {root} {{
-    try_files /index$guian_kg_page =404;
-}}
-"""
-
-
 def w3id(target: str) -> str:
     """The `.htaccess` for `guian-kg/` in the w3id.org repository, sending every IRI to `target`.
 
@@ -226,10 +171,11 @@ RewriteRule ^(.*)$ {target}$1 [R=302,L]
 
 
 def rule_files(ontology_version: str, base: str, target: str | None) -> dict[str, bytes]:
-    """The rules the site carries: its `.htaccess`, the nginx snippet and, with a target, w3id's."""
+    """The rules the site carries: its `.htaccess`, nginx's two includes and, with a target, w3id's."""
     files = {
         HTACCESS: htaccess(ontology_version, base, target).encode("utf-8"),
-        NGINX: nginx(target).encode("utf-8"),
+        NGINX_HTTP: http_conf(base, _path_of(target)).encode("utf-8"),
+        NGINX_SERVER: server_conf(ontology_version, _path_of(target)).encode("utf-8"),
     }
     if target:
         files[W3ID] = w3id(target).encode("utf-8")

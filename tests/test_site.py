@@ -69,6 +69,7 @@ def test_every_thing_has_its_documents_and_its_type_map(files, kg):
         assert name in files
     assert files["context.jsonld"] and files["download/guian-kg.nq"]
     assert "rules/w3id.org-guian-kg.htaccess" in files and ".htaccess" in files
+    assert "rules/nginx-http.conf" in files and "rules/nginx.conf" in files
 
 
 def test_no_page_links_outside_the_folder_or_to_a_file_it_lacks(files):
