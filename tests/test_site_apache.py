@@ -51,7 +51,8 @@ APACHE_DIFFERS = {
     ),
 }
 PATHS = ["/", "/ontology", "/void", "/.well-known/void", "/graph/void", "/download/guian-kg"]
-LANGUAGES = [header for header, _ in LANGUAGE_TABLE]
+# serve's table, and a tag no type map lists (Apache matches zh-Hans to it, not zh-Hans-CN).
+LANGUAGES = [*(header for header, _ in LANGUAGE_TABLE), "zh-Hans-CN, en;q=0.5"]
 # Where Apache chooses a page's language otherwise than `serve` (README): Accept-Language → the
 # language of Apache's page.
 APACHE_LANGUAGE_DIFFERS = {
@@ -60,6 +61,8 @@ APACHE_LANGUAGE_DIFFERS = {
     "fr, en-GB, zh": "zh",
     # Apache reads a q-value it cannot parse as 1; serve drops the range.
     "en;q=2, zh;q=0.5": "en",
+    # A regional tag the type maps do not list: Apache finds no zh in it (serve: zh-* is zh).
+    "zh-Hans-CN, en;q=0.5": "en",
 }
 PAGES = ["/id/place/guian-new-area", "/doc/place/guian-new-area", "/", "/ontology", "/graph/data"]
 
