@@ -89,11 +89,13 @@ Header always set X-Content-Type-Options "nosniff"
 RewriteEngine On
 RewriteBase {root}
 
-# The page's language: the `lang` cookie, else ?lang= (which wins), as in `serve`.
+# The page's language: ?lang=, else the `lang` cookie, as in `serve`: mod_negotiation reads it
+# as the only language accepted (its prefer-language would also set aside the RDF variants).
 RewriteCond %{{HTTP_COOKIE}} (?:^|;\\s*)lang=(zh|en)(?:;|$)
-RewriteRule ^ - [E=prefer-language:%1]
+RewriteRule ^ - [E=GK_PAGE_LANG:%1]
 RewriteCond %{{QUERY_STRING}} (?:^|&)lang=(zh|en)(?:&|$)
-RewriteRule ^ - [E=prefer-language:%1,E=GK_LANG:%1]
+RewriteRule ^ - [E=GK_PAGE_LANG:%1,E=GK_LANG:%1]
+RequestHeader set Accept-Language "%{{GK_PAGE_LANG}}e" env=GK_PAGE_LANG
 <FilesMatch "\\.html$">
 Header set Set-Cookie "lang=%{{GK_LANG}}e; Max-Age=31536000; Path={root}; SameSite=lax" env=GK_LANG
 </FilesMatch>

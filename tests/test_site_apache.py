@@ -64,6 +64,18 @@ APACHE_LANGUAGE_DIFFERS = {
     # A regional tag the type maps do not list: Apache finds no zh in it (serve: zh-* is zh).
     "zh-Hans-CN, en;q=0.5": "en",
 }
+# (?lang=, the lang cookie, Accept-Language), and the requests they are tried with.
+LANG_CHOICES = [
+    ("?lang=en", None, "zh"),
+    ("", "en", "zh"),
+    ("?lang=zh", "en", "en"),
+    ("", "zh", "en"),
+]
+PAGE_ACCEPTS = [
+    (path, accept)
+    for path in ("/id/place/guian-new-area", "/doc/place/guian-new-area", "/")
+    for accept in ("text/html", "text/turtle, text/html;q=0.5", "*/*")
+]
 PAGES = ["/id/place/guian-new-area", "/doc/place/guian-new-area", "/", "/ontology", "/graph/data"]
 
 
@@ -188,12 +200,14 @@ def _media_type(response: httpx.Response) -> str | None:
     return response.headers["content-type"]
 
 
-def page_language(root: str, path: str, header: str | None, cookie: str | None = None) -> tuple:
-    """A browser's request for `path` (Accept: text/html) with Accept-Language `header` (None:
-    none) and a `lang` cookie: (status, the 303's target under `root`, the page's status,
-    Content-Language and the `lang` cookie it sets)."""
+def page_language(
+    root: str, path: str, header: str | None, cookie: str | None = None, accept: str = "text/html"
+) -> tuple:
+    """A browser's request for `path` with Accept-Language `header` (None: none) and a `lang`
+    cookie: (status, the 303's target under `root`, the final status, Content-Language and
+    Content-Type, and the `lang` cookie it sets)."""
     headers = {
-        "accept": "text/html",
+        "accept": accept,
         "accept-language": header,
         "cookie": cookie and f"lang={cookie}",
     }
@@ -213,6 +227,7 @@ def page_language(root: str, path: str, header: str | None, cookie: str | None =
         target,
         final.status_code,
         final.headers.get("content-language"),
+        final.headers.get("content-type"),
         cookie_set and cookie_set.group(1),
     )
 
@@ -277,18 +292,15 @@ def test_pages_follow_accept_language_in_apache_as_in_serve(hosted, header):
 
 
 def test_lang_and_its_cookie_choose_the_page_in_apache_as_in_serve(hosted):
-    """?lang= wins over the cookie, which wins over Accept-Language; ?lang= sets the cookie."""
-    for query, cookie, header in [
-        ("?lang=en", None, "zh"),
-        ("", "en", "zh"),
-        ("?lang=zh", "en", "en"),
-        ("", "zh", "en"),
-    ]:
-        for path in ("/id/place/guian-new-area", "/doc/place/guian-new-area"):
-            served = page_language(hosted["serve"], path + query, header, cookie)
-            static = page_language(hosted["site"], path + query, header, cookie)
-            assert static == served, f"{path}{query}, cookie {cookie}, Accept-Language {header}"
-            assert static[3] == (query[-2:] or cookie)
+    """?lang= wins over the cookie, which wins over Accept-Language; ?lang= sets the cookie; none
+    of them changes the format Accept chooses."""
+    for query, cookie, header in LANG_CHOICES:
+        for path, accept in PAGE_ACCEPTS:
+            served = page_language(hosted["serve"], path + query, header, cookie, accept)
+            static = page_language(hosted["site"], path + query, header, cookie, accept)
+            assert static == served, f"{path}{query}, cookie {cookie}, {header}, {accept}"
+            if accept == "text/html":
+                assert static[3] == (query[-2:] or cookie)
 
 
 def test_every_answer_carries_serves_link_header_in_apache(hosted):

@@ -20,7 +20,9 @@ from conftest import ServeProcess, stop_process
 from test_site_apache import (
     ACCEPTS,
     APACHE_DIFFERS,
+    LANG_CHOICES,
     LANGUAGES,
+    PAGE_ACCEPTS,
     PAGES,
     answer,
     free_port,
@@ -202,16 +204,11 @@ def test_pages_follow_accept_language_in_nginx_as_in_serve(hosted, header):
 
 
 def test_lang_and_its_cookie_choose_the_page_in_nginx_as_in_serve(hosted):
-    for query, cookie, header in [
-        ("?lang=en", None, "zh"),
-        ("", "en", "zh"),
-        ("?lang=zh", "en", "en"),
-        ("", "zh", "en"),
-    ]:
-        for path in ("/id/place/guian-new-area", "/doc/place/guian-new-area"):
-            served = page_language(hosted["serve"], path + query, header, cookie)
-            static = page_language(hosted["site"], path + query, header, cookie)
-            assert static == served, f"{path}{query}, cookie {cookie}, Accept-Language {header}"
+    for query, cookie, header in LANG_CHOICES:
+        for path, accept in PAGE_ACCEPTS:
+            served = page_language(hosted["serve"], path + query, header, cookie, accept)
+            static = page_language(hosted["site"], path + query, header, cookie, accept)
+            assert static == served, f"{path}{query}, cookie {cookie}, {header}, {accept}"
 
 
 def test_every_answer_carries_serves_link_header_in_nginx(hosted):
