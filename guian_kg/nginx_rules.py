@@ -23,6 +23,9 @@ NGINX_HTTP = "rules/nginx-http.conf"
 NGINX_SERVER = "rules/nginx.conf"
 
 _LEVELS = ("1", *(f"0.{d}" for d in range(9, 0, -1)))
+# The expressions take time in proportion to the header's length, 50 ms for nginx's 8 KB: a longer
+# header is not read (406; for Accept-Language, Chinese). Real ones are a few hundred characters.
+MAX_HEADER = 1024
 _PARAMETERS = r"(?:;(?!\s*q\s*=)[^,;]*)*"  # a range's parameters before its q
 _EXTENSIONS = r"(?:;[^,]*)?"  # accept-extensions, after the q
 
@@ -52,8 +55,13 @@ def _at(chain: list[str], level: str) -> str:
 def _map(source: str, variable: str, offers: list[tuple[list[str], str]], empty: str) -> str:
     """A map from `source` to the value of the first offer the header prefers (offers in `serve`'s
     order); an empty or absent header gives `empty` (nginx maps an empty value to the default
-    without trying the expressions), a header that accepts none of them ""."""
-    lines = [f"map {source} ${variable} {{", f'    default "{empty}";']
+    without trying the expressions), a header that accepts none of them, or longer than
+    MAX_HEADER, ""."""
+    lines = [
+        f"map {source} ${variable} {{",
+        f'    default "{empty}";',
+        f'    "~^.{{{MAX_HEADER + 1}}}" "";',
+    ]
     for level in _LEVELS:
         lines += [f'    "~*^{_at(chain, level)}" "{value}";' for chain, value in offers]
     return "\n".join([*lines, '    "~." "";', "}"])

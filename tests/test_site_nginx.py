@@ -32,9 +32,13 @@ from test_site_apache import (
     sample,
 )
 
+from guian_kg.nginx_rules import MAX_HEADER
+
 pytestmark = pytest.mark.integration
 
 NGINX = "/usr/sbin/nginx"
+LONG_ACCEPT = ", ".join(["text/turtle", *["application/x-other"] * 50])
+assert len(LONG_ACCEPT) > MAX_HEADER
 # Where nginx's regular expressions choose otherwise than `serve` (README "Publishing without a
 # server"): Accept header → (the 303's target for /id/place/guian-new-area, status).
 NGINX_DIFFERS = {
@@ -42,6 +46,8 @@ NGINX_DIFFERS = {
     "text/turtle;q=0.9, application/n-triples;q=0.95": ("/doc/place/guian-new-area.ttl", 303),
     # A header naming nothing valid: serve reads it as */* (the page), nginx finds nothing (406).
     "garbage": (None, 406),
+    # A header longer than MAX_HEADER is not read (serve: Turtle).
+    LONG_ACCEPT: (None, 406),
 }
 # Where nginx chooses a page's language otherwise than `serve`: Accept-Language → nginx's.
 NGINX_LANGUAGE_DIFFERS = {
@@ -52,6 +58,7 @@ NGINX_LANGUAGE_DIFFERS = {
 
 CONFIG = """\
 daemon off;
+pcre_jit on;
 pid {root}/nginx.pid;
 error_log {root}/error.log;
 events {{ }}
@@ -136,7 +143,9 @@ def test_every_iri_answers_in_nginx_as_serve_answers_it(hosted, accept):
         assert static == served, f"{path} with Accept {accept!r}"
 
 
-@pytest.mark.parametrize("accept", sorted(NGINX_DIFFERS))
+@pytest.mark.parametrize(
+    "accept", sorted(NGINX_DIFFERS), ids=[a[:40] for a in sorted(NGINX_DIFFERS)]
+)
 def test_where_nginx_chooses_otherwise_it_answers_as_the_readme_says(hosted, accept):
     target, status = NGINX_DIFFERS[accept]
     static = answer(hosted["site"], "/id/place/guian-new-area", accept)
