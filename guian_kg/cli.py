@@ -557,7 +557,7 @@ def site(out: Path, base: str | None, target: str | None, dist: Path | None) -> 
     Every thing under {base}id/ gets its documents (HTML in zh and en, Turtle, N-Triples,
     JSON-LD, RDF/XML) at the paths `guian-kg serve` uses, with the home page, the ontology,
     VoID, the examples with their results, the dumps, a sitemap, an Apache .htaccess (303s and
-    content negotiation as `serve` answers), an nginx snippet and, with --target, the .htaccess
+    content negotiation as `serve` answers), nginx's two includes and, with --target, the .htaccess
     for w3id.org. A rebuild rewrites only the files whose bytes changed.
 
     Example: guian-kg site --out site --dist dist --target https://kg.example.org/

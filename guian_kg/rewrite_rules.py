@@ -1,5 +1,5 @@
-"""The web server rules of the static site (guian_kg/static_site.py): an Apache `.htaccess`, an nginx
-snippet, and the `.htaccess` that w3id.org's repository needs for `guian-kg/`.
+"""The web server rules of the static site (guian_kg/static_site.py): an Apache `.htaccess`, nginx's
+(guian_kg/nginx_rules.py), and the `.htaccess` that w3id.org's repository needs for `guian-kg/`.
 
 Apache answers as `guian-kg serve` does by letting mod_negotiation choose: every negotiated path has
 a type map (`NAME.var`) listing its variants in the server's order, so Accept's q-values,
@@ -16,10 +16,11 @@ import re
 from urllib.parse import urlsplit
 
 from .formats import FORMATS
+from .nginx_rules import NGINX_HTTP, NGINX_SERVER, http_conf, server_conf
+from .server.negotiation import DOCUMENT_FORMATS
 from .void import DUMP_STEM
 
 HTACCESS = ".htaccess"
-NGINX = "rules/nginx.conf"
 W3ID = "rules/w3id.org-guian-kg.htaccess"  # guian-kg/.htaccess in perma-id/w3id.org
 
 
@@ -31,8 +32,29 @@ def _path_of(target: str | None) -> str:
     return path if path.endswith("/") else path + "/"
 
 
-def htaccess(ontology_version: str, target: str | None = None) -> str:
+def _links(root: str, base: str) -> str:
+    """The `Header` lines giving a document `serve`'s Link header: each format's path on this host,
+    the published document (canonical) and, but for a named graph, what it is about. The rules
+    name the document in GK_DOC and its subject in GK_ABOUT (paths under the root and the base)."""
+    alternates = ", ".join(
+        [
+            f'<{root}%{{GK_DOC}}e.{f.extension}>; rel="alternate"; type="{f.media_type}"'
+            for f in DOCUMENT_FORMATS
+        ]
+        + [f'<{root}%{{GK_DOC}}e.html>; rel="alternate"; type="text/html"']
+    ).replace('"', '\\"')
+    canonical = f'<{base}%{{GK_DOC}}e>; rel=\\"canonical\\"'
+    about = f'<{base}%{{GK_ABOUT}}e>; rel=\\"about\\"'
+    return (
+        f'Header set Link "{alternates}, {canonical}, {about}" env=GK_ABOUT\n'
+        f'Header set Link "{alternates}, {canonical}" '
+        '"expr=-n %{ENV:GK_DOC} && -z %{ENV:GK_ABOUT}"'
+    )
+
+
+def htaccess(ontology_version: str, base: str, target: str | None = None) -> str:
     """The site's `.htaccess` (Apache 2.4: mod_rewrite, mod_headers, mod_negotiation, mod_mime)."""
+    root = _path_of(target)
     types = "\n".join(
         f"AddType {f.media_type} .{f.extension}"
         for f in FORMATS
@@ -53,22 +75,61 @@ AddCharset utf-8 .html .ttl .nt .rdf .rq .css .xml
 <Files "designations.schema.json">
 ForceType application/schema+json
 </Files>
+# Pages: NAME.html in Chinese, NAME.en.html in English (as their type maps say). Accept-Language
+# weighs them; where it names neither (or both equally), Chinese, as in `serve`.
+AddLanguage en .en
+<FilesMatch "\\.html$">
+DefaultLanguage zh
+</FilesMatch>
+LanguagePriority zh en
+ForceLanguagePriority Prefer Fallback
 Header always set Access-Control-Allow-Origin "*"
 Header always set X-Content-Type-Options "nosniff"
 
 RewriteEngine On
-RewriteBase {_path_of(target)}
+RewriteBase {root}
+
+# The page's language: ?lang=, else the `lang` cookie, as in `serve`: mod_negotiation reads it
+# as the only language accepted (its prefer-language would also set aside the RDF variants).
+RewriteCond %{{HTTP_COOKIE}} (?:^|;\\s*)lang=(zh|en)(?:;|$)
+RewriteRule ^ - [E=GK_PAGE_LANG:%1]
+RewriteCond %{{QUERY_STRING}} (?:^|&)lang=(zh|en)(?:&|$)
+RewriteRule ^ - [E=GK_PAGE_LANG:%1,E=GK_LANG:%1]
+RequestHeader set Accept-Language "%{{GK_PAGE_LANG}}e" env=GK_PAGE_LANG
+<FilesMatch "\\.html$">
+Header set Set-Cookie "lang=%{{GK_LANG}}e; Max-Age=31536000; Path={root}; SameSite=lax" env=GK_LANG
+</FilesMatch>
+
+# A document's Link header: GK_DOC names it, GK_ABOUT its subject (none for a named graph; the
+# home page, whose RDF is VoID's, names neither in its page and no subject in its RDF). The home
+# page's variant is two internal redirects after GK_HOME is set, three for plain JSON.
+RewriteRule ^(doc/([^/]+)/([^/.]+))(\\.[a-z.]+)?$ - [E=GK_DOC:$1,E=GK_ABOUT:id/$2/$3]
+RewriteRule ^(ontology)(\\.[a-z]+|/[^/]+)?$ - [E=GK_DOC:ontology,E=GK_ABOUT:ontology]
+RewriteRule ^$ index.var [E=GK_HOME:1,L]
+RewriteCond %{{ENV:REDIRECT_REDIRECT_GK_HOME}}%{{ENV:REDIRECT_REDIRECT_REDIRECT_GK_HOME}} !=1
+RewriteRule ^(void(\\.[a-z]+)?|\\.well-known/void)$ - [E=GK_DOC:void,E=GK_ABOUT:dataset]
+RewriteCond %{{ENV:REDIRECT_REDIRECT_GK_HOME}}%{{ENV:REDIRECT_REDIRECT_REDIRECT_GK_HOME}} =1
+RewriteRule ^void\\.[a-z]+$ - [E=GK_DOC:void]
+RewriteRule ^(graph/[^/.]+)(\\.[a-z]+)?$ - [E=GK_DOC:$1]
+{_links(root, base)}
 
 # A thing, and the dump without a format: negotiated as the document (or the dumps) are, marked
-# GK_SEE_OTHER; the variant chosen (two internal redirects later) is answered with a 303 to it.
+# GK_SEE_OTHER; the variant chosen (two internal redirects later) is answered with a 303 to it,
+# a page (in either language) to the document's own path, which `serve` answers with a page.
 RewriteRule ^id/([^/]+)/([^/.]+)$ doc/$1/$2.var [E=GK_SEE_OTHER:1,L]
 RewriteRule ^download/{DUMP_STEM}$ download/{DUMP_STEM}.var [E=GK_SEE_OTHER:1,L]
 RewriteCond %{{ENV:REDIRECT_REDIRECT_GK_SEE_OTHER}} =1
-RewriteRule ^(doc/[^/]+/[^/.]+)\\.html$ $1 [R=303,L]
+RewriteRule ^(doc/[^/]+/[^/.]+)(\\.en)?\\.html$ $1 [R=303,L,E=GK_DESCRIBEDBY:$1]
+RewriteCond %{{ENV:REDIRECT_REDIRECT_GK_SEE_OTHER}} =1
+RewriteRule ^((doc/[^/]+/[^/.]+)\\.json)$ $2.jsonld [R=303,L,E=GK_DESCRIBEDBY:$2]
+RewriteCond %{{ENV:REDIRECT_REDIRECT_GK_SEE_OTHER}} =1
+RewriteRule ^(doc/[^/]+/[^/.]+)\\.[a-z]+$ $0 [R=303,L,E=GK_DESCRIBEDBY:$1]
 RewriteCond %{{ENV:REDIRECT_REDIRECT_GK_SEE_OTHER}} =1
 RewriteRule ^(.+)\\.json$ $1.jsonld [R=303,L]
 RewriteCond %{{ENV:REDIRECT_REDIRECT_GK_SEE_OTHER}} =1
 RewriteRule ^(.+)$ $1 [R=303,L]
+# A thing's 303 names its document (rel="describedby"), as `serve`'s does.
+Header always set Link "<{root}%{{GK_DESCRIBEDBY}}e>; rel=\\"describedby\\"" env=GK_DESCRIBEDBY
 
 # Plain JSON, chosen by a type map: the JSON-LD document, as application/json.
 RewriteCond %{{ENV:REDIRECT_STATUS}} =200
@@ -82,63 +143,10 @@ ForceType application/json
 RewriteRule ^\\.well-known/void$ void.var [L]
 RewriteRule ^ontology/{re.escape(ontology_version)}$ ontology.var [L]
 RewriteRule ^dataset(/.*)?$ void [R=303,L]
+# (Only a path that names no folder: `ontology/x` is not `ontology.var` with a path info.)
 RewriteCond %{{REQUEST_FILENAME}}.var -f
+RewriteCond %{{PATH_INFO}} =""
 RewriteRule ^(.+)$ $1.var [L]
-"""
-
-
-def nginx(target: str | None = None) -> str:
-    """An nginx `server` snippet for the site (nginx reads Accept with regular expressions only)."""
-    root = _path_of(target)
-    return f"""\
-# guian-kg static site behind nginx: include inside a `server {{}}` whose `root` holds the site
-# at {root}. Made by `guian-kg site`.
-# nginx cannot weigh q-values: the first of these types that Accept names wins, in the order
-# `guian-kg serve` offers them; text/html, */* or nothing gives the page. Apache's .htaccess
-# (type maps) answers as `serve` does; use it where you can (README "Publishing without a server").
-map $http_accept $guian_kg_ext {{
-    default "";
-    "~*text/html" "";
-    "~*text/turtle" ".ttl";
-    "~*application/n-triples" ".nt";
-    "~*application/ld\\+json" ".jsonld";
-    "~*application/rdf\\+xml" ".rdf";
-    "~*application/json" ".jsonld";
-}}
-map $guian_kg_ext $guian_kg_page {{
-    default $guian_kg_ext;
-    "" ".html";
-}}
-types {{
-    text/turtle ttl;
-    application/n-triples nt;
-    application/n-quads nq;
-    application/trig trig;
-    application/ld+json jsonld;
-    application/rdf+xml rdf;
-    text/plain rq;
-    text/html html;
-    text/css css;
-    application/xml xml;
-    application/json json;
-}}
-charset utf-8;
-charset_types text/html text/turtle application/n-triples application/rdf+xml text/css;
-add_header Access-Control-Allow-Origin "*" always;
-add_header Vary "Accept" always;
-location ~ ^{root}id/([^/]+)/([^/.]+)$ {{
-    if (!-f $document_root{root}doc/$1/$2.html) {{ return 404; }}
-    return 303 {root}doc/$1/$2$guian_kg_ext$is_args$args;
-}}
-location ~ ^{root}(doc/[^/]+/[^/.]+|ontology|void|graph/[^/.]+)$ {{
-    try_files /$1$guian_kg_page =404;
-}}
-location = {root}.well-known/void {{
-    try_files /void$guian_kg_page =404;
-}}
-location = {root} {{
-    try_files /index$guian_kg_page =404;
-}}
 """
 
 
@@ -164,11 +172,12 @@ RewriteRule ^(.*)$ {target}$1 [R=302,L]
 """
 
 
-def rule_files(ontology_version: str, target: str | None) -> dict[str, bytes]:
-    """The rules the site carries: its `.htaccess`, the nginx snippet and, with a target, w3id's."""
+def rule_files(ontology_version: str, base: str, target: str | None) -> dict[str, bytes]:
+    """The rules the site carries: its `.htaccess`, nginx's two includes and, with a target, w3id's."""
     files = {
-        HTACCESS: htaccess(ontology_version, target).encode("utf-8"),
-        NGINX: nginx(target).encode("utf-8"),
+        HTACCESS: htaccess(ontology_version, base, target).encode("utf-8"),
+        NGINX_HTTP: http_conf(base, _path_of(target)).encode("utf-8"),
+        NGINX_SERVER: server_conf(ontology_version, _path_of(target)).encode("utf-8"),
     }
     if target:
         files[W3ID] = w3id(target).encode("utf-8")

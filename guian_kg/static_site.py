@@ -40,6 +40,12 @@ from .void import DUMP_STEM
 from .write import serialize_dataset, serialize_graph
 
 TYPE_MAP = ".var"  # the suffix of a type map (AddHandler type-map .var in the .htaccess)
+# The language tags a page's variant declares in its type map: its language and the commonest
+# regional forms, since Apache matches `zh-CN` in Accept-Language to `zh-CN` only (serve to zh).
+LANGUAGE_TAGS = {
+    "zh": "zh, zh-CN, zh-TW, zh-HK, zh-SG, zh-MO, zh-Hans, zh-Hant",
+    "en": "en, en-US, en-GB, en-AU, en-CA, en-IE, en-IN, en-NZ, en-SG, en-ZA",
+}
 RESOURCES_PER_TASK = 64  # things rendered by one task of a worker process
 
 
@@ -87,6 +93,7 @@ def _relative(path: str, folder: str, lang: str) -> str:
 class Variant:
     uri: str  # relative to the type map
     media_type: str
+    language: str = ""  # a page's (zh, en): Apache weighs it by Accept-Language (LANGUAGE_TAGS)
 
 
 def type_map(variants: Iterable[Variant]) -> bytes:
@@ -95,21 +102,28 @@ def type_map(variants: Iterable[Variant]) -> bytes:
     Apache compares Accept's q-values first; between equally acceptable variants it compares
     languages, levels, charsets, encodings, then lengths, and keeps the first listed. Every
     variant declares the same charset and the same length, so a tie goes to the first listed: the
-    type `serve` offers first.
+    type `serve` offers first. A page's variants name their language, which Apache weighs next.
     """
     blocks = [
-        f"URI: {v.uri}\nContent-Type: {v.media_type}; charset=utf-8\nContent-Length: 0\n"
+        f"URI: {v.uri}\nContent-Type: {v.media_type}; charset=utf-8\n"
+        + (f"Content-Language: {LANGUAGE_TAGS[v.language]}\n" if v.language else "")
+        + "Content-Length: 0\n"
         for v in variants
     ]
     return ("\n".join(blocks)).encode("utf-8")
 
 
 def document_variants(stem: str, html: str | None = None, extra=()) -> list[Variant]:
-    """HTML (the page `html`, else STEM.html), the RDF formats, plain JSON (as JSON-LD), `extra`."""
+    """HTML (the page `html`, else STEM.html, in Chinese; its English twin), the RDF formats,
+    plain JSON (as JSON-LD), `extra`."""
     rdf = [Variant(f"{stem}.{f.extension}", f.media_type) for f in DOCUMENT_FORMATS]
     extra_variants = [Variant(f"{stem}.{f.extension}", f.media_type) for f in extra]
+    page = (html or f"{stem}.html").removesuffix(".html")  # in zh; NAME.en.html in en
     return [
-        Variant(html or f"{stem}.html", HTML),
+        *(
+            Variant(f"{page}{'' if lang == 'zh' else '.' + lang}.html", HTML, lang)
+            for lang in LANGS
+        ),
         *rdf,
         Variant(f"{stem}.json", JSON),
         *extra_variants,
@@ -341,7 +355,7 @@ def site_files(
     ):
         files.update(part)
     files["sitemap.xml"] = writer.sitemap(files)
-    files.update(rule_files(writer.ontology_version, target))
+    files.update(rule_files(writer.ontology_version, site.base, target))
     return dict(sorted(files.items()))
 
 

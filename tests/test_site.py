@@ -18,7 +18,7 @@ from guian_kg.errors import OutputError
 from guian_kg.publish import MANIFEST
 from guian_kg.publish_tree import publish_tree
 from guian_kg.server.site import load_site
-from guian_kg.static_site import page_file, relative_url, site_files, thing_count
+from guian_kg.static_site import LANGUAGE_TAGS, page_file, relative_url, site_files, thing_count
 
 PAST = 1_000_000_000  # an mtime long ago: a file written again gets a new one
 
@@ -58,13 +58,18 @@ def test_every_thing_has_its_documents_and_its_type_map(files, kg):
         stem = "doc/" + iri[len("https://w3id.org/guian-kg/id/") :]
         for suffix in (".html", ".en.html", ".ttl", ".nt", ".jsonld", ".rdf", ".var"):
             assert stem + suffix in files
-    assert files["doc/place/guian-new-area.var"].decode().split("\n\n")[0] == (
-        "URI: guian-new-area.html\nContent-Type: text/html; charset=utf-8\nContent-Length: 0"
-    )
+    assert files["doc/place/guian-new-area.var"].decode().split("\n\n")[:3] == [
+        "URI: guian-new-area.html\nContent-Type: text/html; charset=utf-8\n"
+        f"Content-Language: {LANGUAGE_TAGS['zh']}\nContent-Length: 0",
+        "URI: guian-new-area.en.html\nContent-Type: text/html; charset=utf-8\n"
+        f"Content-Language: {LANGUAGE_TAGS['en']}\nContent-Length: 0",
+        "URI: guian-new-area.ttl\nContent-Type: text/turtle; charset=utf-8\nContent-Length: 0",
+    ]
     for name in ("index.html", "ontology.ttl", "void.jsonld", "examples.en.html", "sitemap.xml"):
         assert name in files
     assert files["context.jsonld"] and files["download/guian-kg.nq"]
     assert "rules/w3id.org-guian-kg.htaccess" in files and ".htaccess" in files
+    assert "rules/nginx-http.conf" in files and "rules/nginx.conf" in files
 
 
 def test_no_page_links_outside_the_folder_or_to_a_file_it_lacks(files):

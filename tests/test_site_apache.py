@@ -21,7 +21,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 import httpx
 import pytest
 from conftest import ServeProcess, stop_process
-from test_serve_negotiation import ACCEPT_TABLE, NOT_ACCEPTABLE
+from test_serve_negotiation import ACCEPT_TABLE, LANGUAGE_TABLE, NOT_ACCEPTABLE
 from test_serve_process import ARTIFACTS, browse
 
 from guian_kg.server.negotiation import HTML_FIRST
@@ -51,6 +51,32 @@ APACHE_DIFFERS = {
     ),
 }
 PATHS = ["/", "/ontology", "/void", "/.well-known/void", "/graph/void", "/download/guian-kg"]
+# serve's table, and a tag no type map lists (Apache matches zh-Hans to it, not zh-Hans-CN).
+LANGUAGES = [*(header for header, _ in LANGUAGE_TABLE), "zh-Hans-CN, en;q=0.5"]
+# Where Apache chooses a page's language otherwise than `serve` (README): Accept-Language → the
+# language of Apache's page.
+APACHE_LANGUAGE_DIFFERS = {
+    # Equal q-values: Apache takes the first of its LanguagePriority (zh), serve the first written.
+    "en, zh": "zh",
+    "fr, en-GB, zh": "zh",
+    # Apache reads a q-value it cannot parse as 1; serve drops the range.
+    "en;q=2, zh;q=0.5": "en",
+    # A regional tag the type maps do not list: Apache finds no zh in it (serve: zh-* is zh).
+    "zh-Hans-CN, en;q=0.5": "en",
+}
+# (?lang=, the lang cookie, Accept-Language), and the requests they are tried with.
+LANG_CHOICES = [
+    ("?lang=en", None, "zh"),
+    ("", "en", "zh"),
+    ("?lang=zh", "en", "en"),
+    ("", "zh", "en"),
+]
+PAGE_ACCEPTS = [
+    (path, accept)
+    for path in ("/id/place/guian-new-area", "/doc/place/guian-new-area", "/")
+    for accept in ("text/html", "text/turtle, text/html;q=0.5", "*/*")
+]
+PAGES = ["/id/place/guian-new-area", "/doc/place/guian-new-area", "/", "/ontology", "/graph/data"]
 
 
 def apache() -> str:
@@ -174,6 +200,52 @@ def _media_type(response: httpx.Response) -> str | None:
     return response.headers["content-type"]
 
 
+def page_language(
+    root: str, path: str, header: str | None, cookie: str | None = None, accept: str = "text/html"
+) -> tuple:
+    """A browser's request for `path` with Accept-Language `header` (None: none) and a `lang`
+    cookie: (status, the 303's target under `root`, the final status, Content-Language and
+    Content-Type, and the `lang` cookie it sets)."""
+    headers = {
+        "accept": accept,
+        "accept-language": header,
+        "cookie": cookie and f"lang={cookie}",
+    }
+    headers = {name: value for name, value in headers.items() if value is not None}
+    with httpx.Client(timeout=30, headers=headers) as client:
+        first = client.get(root + path[1:])
+        target = None
+        if first.status_code == 303:
+            location = urljoin(root + path[1:], first.headers["location"])
+            target = "/" + location[len(root) :]
+            final = client.get(location)
+        else:
+            final = first
+    cookie_set = re.match(r"lang=(\w+)", final.headers.get("set-cookie", ""))
+    return (
+        first.status_code,
+        target,
+        final.status_code,
+        final.headers.get("content-language"),
+        final.headers.get("content-type"),
+        cookie_set and cookie_set.group(1),
+    )
+
+
+def link_headers(root: str, path: str, accept: str | None) -> list[str | None]:
+    """The Link headers of the answer to `path` and, after a 303, of its target; this host's
+    paths written from its root, as on `serve`."""
+    first = get(root + path[1:], accept)
+    answers = [first]
+    if first.status_code == 303:
+        answers.append(get(urljoin(root + path[1:], first.headers["location"]), accept))
+    prefix = urlsplit(root).path
+    return [
+        r.headers["link"].replace(f"<{prefix}", "</") if "link" in r.headers else None
+        for r in answers
+    ]
+
+
 def sample(site: Path) -> list[str]:
     """A few things of different kinds, and every negotiated path that is not a thing."""
     every = things(site)
@@ -208,8 +280,47 @@ def test_where_apache_chooses_otherwise_it_answers_as_the_readme_says(hosted, ac
     assert served[1] != target
 
 
+@pytest.mark.parametrize("header", LANGUAGES, ids=[str(h) for h in LANGUAGES])
+def test_pages_follow_accept_language_in_apache_as_in_serve(hosted, header):
+    for path in PAGES:
+        served = page_language(hosted["serve"], path, header)
+        static = page_language(hosted["site"], path, header)
+        if header in APACHE_LANGUAGE_DIFFERS:
+            assert static[3] == APACHE_LANGUAGE_DIFFERS[header] != served[3], path
+            continue
+        assert static == served, f"{path} with Accept-Language {header!r}"
+
+
+def test_lang_and_its_cookie_choose_the_page_in_apache_as_in_serve(hosted):
+    """?lang= wins over the cookie, which wins over Accept-Language; ?lang= sets the cookie; none
+    of them changes the format Accept chooses."""
+    for query, cookie, header in LANG_CHOICES:
+        for path, accept in PAGE_ACCEPTS:
+            served = page_language(hosted["serve"], path + query, header, cookie, accept)
+            static = page_language(hosted["site"], path + query, header, cookie, accept)
+            assert static == served, f"{path}{query}, cookie {cookie}, {header}, {accept}"
+            if accept == "text/html":
+                assert static[3] == (query[-2:] or cookie)
+
+
+def test_every_answer_carries_serves_link_header_in_apache(hosted):
+    """The 303 names the document (describedby); a document its formats, itself and its subject."""
+    for path in sample(hosted["root"] / "site"):
+        for accept in ("text/html", "text/turtle", "application/json", None):
+            served = link_headers(hosted["serve"], path, accept)
+            assert link_headers(hosted["site"], path, accept) == served, f"{path} {accept}"
+    assert link_headers(hosted["site"], "/id/place/guian-new-area", "text/turtle")[0] == (
+        '</doc/place/guian-new-area>; rel="describedby"'
+    )
+
+
 def test_unknown_iris_are_404_in_both(hosted):
-    for path in ("/id/place/no-such-place", "/doc/place/no-such-place", "/doc/place/x.xyz"):
+    for path in (
+        "/id/place/no-such-place",
+        "/doc/place/no-such-place",
+        "/doc/place/x.xyz",
+        "/ontology/no-such-version",
+    ):
         assert answer(hosted["serve"], path, "text/turtle")[0] == 404
         assert answer(hosted["site"], path, "text/turtle")[0] == 404
 
