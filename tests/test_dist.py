@@ -298,3 +298,28 @@ def test_a_runs_file_guian_kg_did_not_write_is_neither_read_nor_replaced(tmp_pat
     cut = foreign.read_bytes()[:-1]  # ours, but not whole: not read
     foreign.write_bytes(cut)
     assert read_runs(tmp_path, [key]) is None
+
+
+def test_the_description_counts_the_union_of_ontology_and_data(kg):
+    """VoID's statistics (guian_kg.void) are those of the union of the ontology and data graphs as
+    a set: a statement in both counts once."""
+    from rdflib.namespace import VOID
+
+    from guian_kg.build import KnowledgeGraph
+    from guian_kg.void import describe
+
+    data = Graph()
+    data += kg.data
+    for triple in sorted(kg.ontology)[:40]:  # the data repeats some of the ontology's statements
+        data.add(triple)
+    store = KnowledgeGraph.of(kg.ontology, data, Graph(), kg.sources).store
+    void, dataset = describe(store, kg.sources), Iris().dataset
+    counted = (VOID.triples, VOID.distinctSubjects, VOID.distinctObjects, VOID.properties)
+    union = kg.ontology + data
+    assert len(union) == len(kg.ontology) + len(kg.data)  # the 40 counted once
+    assert {p: int(void.value(dataset, p)) for p in counted} == {
+        VOID.triples: len(union),
+        VOID.distinctSubjects: len(set(union.subjects())),
+        VOID.distinctObjects: len(set(union.objects())),
+        VOID.properties: len(set(union.predicates())),
+    }
