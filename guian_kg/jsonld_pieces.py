@@ -15,8 +15,9 @@ did), and makes again exactly the pieces that read one of their subjects or look
 one of their objects; the others are taken as they were. Every statement in one graph and not in
 the other is among those lines (a unit with the same key holds the same statements), so a piece
 taken as it was reads the same statements as before and is the same text. A change of the code,
-the frames, the context, the base or the ontology (which framed objects read) makes them whole
-again, as does a blank node among the changed statements (a store relabels blank nodes).
+the frames, the context or the ontology (which framed objects read) makes them all again, as does
+a blank node among the changed statements (a store relabels blank nodes). Pieces are kept for
+dumps under the default base only (the build's runs are).
 """
 
 from __future__ import annotations
