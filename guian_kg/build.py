@@ -14,7 +14,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
-from . import default_cache_dir, incremental, jsonld, resources
+from . import default_cache_dir, incremental, jsonld, jsonld_pieces, resources
 from . import store as stores
 from .anchor import Pending, check_pending
 from .cache_files import scratch_folder
@@ -235,9 +235,25 @@ def write_dump_files(kg: KnowledgeGraph, folder: Path, base: str = DEFAULT_BASE)
         if group in ("nq trig", "nt ttl"):
             written = write_dumps(_runs(kg, store, base), folder, base, group.split())
             return {path.name: path for path in written.values()}
+        if group == "jsonld" and base == DEFAULT_BASE:  # made again only where it changed
+            jsonld_pieces.write_compacted(store, folder / f"{DUMP_STEM}.jsonld", _pieces(kg))
+            return {f"{DUMP_STEM}.jsonld": folder / f"{DUMP_STEM}.jsonld"}
         if group == "jsonld":
             everything = store.quads_for_pattern(None, None, None, None)
             return _written(folder, {f"{DUMP_STEM}.jsonld": jsonld.compact_quads(everything, base)})
+        small = {
+            "designations.schema.json": jsonld.schema_file(base),
+            "context.jsonld": jsonld.context_file(base),
+            "void.ttl": serialize_quads(
+                store.quads_for_pattern(None, None, None, node(iris.graph("void"))), "ttl", base
+            ),
+        }
+        if base == DEFAULT_BASE:
+            jsonld_pieces.write_designations(store, folder / "designations.jsonld", _pieces(kg))
+            return {
+                "designations.jsonld": folder / "designations.jsonld",
+                **_written(folder, small),
+            }
         # For web pages: one object per designation, its programme, organisations and facts
         # nested; the ontology gives the labels of concepts.
         data = node(iris.graph("data"))
@@ -247,16 +263,7 @@ def write_dump_files(kg: KnowledgeGraph, folder: Path, base: str = DEFAULT_BASE)
             store.quads_for_pattern(None, None, None, data),
         )
         designations = jsonld.frame_quads(web, "designation", base, distinct=True)
-        void = store.quads_for_pattern(None, None, None, node(iris.graph("void")))
-        return _written(
-            folder,
-            {
-                "designations.jsonld": designations,
-                "designations.schema.json": jsonld.schema_file(base),
-                "context.jsonld": jsonld.context_file(base),
-                "void.ttl": serialize_quads(void, "ttl", base),
-            },
-        )
+        return _written(folder, {"designations.jsonld": designations, **small})
 
     files: dict[str, Path] = {}
     for made in fork_map(make, DUMP_GROUPS, available_cores()):
@@ -275,6 +282,14 @@ def _runs(kg: KnowledgeGraph, store: ox.Store, base: str) -> dict[str, list[Runs
         **graph_runs(store, skip={str(data)}),
         str(data): units + ([runs_of(shortcuts)] if shortcuts else []),
     }
+
+
+def _pieces(kg: KnowledgeGraph) -> jsonld_pieces.Parts | None:
+    """Where the JSON-LD dumps' pieces are kept, and what the data graph is made of (its units'
+    cached runs); None when load made no runs."""
+    if kg.runs is None or kg.cache_dir is None:
+        return None
+    return jsonld_pieces.Parts(kg.cache_dir / "jsonld", *kg.runs)
 
 
 def _written(folder: Path, texts: dict[str, str | bytes]) -> dict[str, Path]:

@@ -31,7 +31,7 @@ import pyoxigraph as ox
 from . import DEFAULT_BASE
 from .errors import GuianKGError
 from .iri import Iris
-from .json_text import dump_sorted
+from .json_text import Raw, dump_sorted, dump_value
 from .resources import context_path
 
 ContextMode = Literal["embed", "iri"]
@@ -427,12 +427,17 @@ def literal_shape(literal: ox.Literal) -> tuple[str, Any]:
 
 
 def compact_quads(
-    quads: Iterable[ox.Quad], base: str = DEFAULT_BASE, context: ContextMode = "embed"
+    quads: Iterable[ox.Quad],
+    base: str = DEFAULT_BASE,
+    context: ContextMode = "embed",
+    written: dict[str, str] | None = None,
 ) -> str:
     """JSON text of the quads compacted with the project context under `base` (embedded or by IRI).
 
     The same bytes as `jsonld.dumps` of the PyLD compaction: keys sorted, arrays sorted as
-    `jsonld._stable` sorts them (nodes by id, other values by their JSON).
+    `jsonld._stable` sorts them (nodes by id, other values by their JSON). `written`: named
+    graphs (by IRI; none of them in `quads`) whose nodes are given as JSON text already, their
+    `graph_pieces` joined with NODE_SEPARATOR.
     """
     if context not in ("embed", "iri"):
         raise CompactionUnsupported(f"unknown context mode {context!r}; choose embed or iri")
@@ -441,7 +446,15 @@ def compact_quads(
     gc.disable()  # millions of small dicts and lists, no cycles: the collector would only rescan them
     try:
         document.add_all(quads)
+        for name in written or {}:
+            if name in document.graphs:
+                raise CompactionUnsupported(f"graph {name} given both as quads and as text")
+            document.graphs[name] = {}
         top = document.top()
+        given = {document.c.compact_id(name): Raw(text) for name, text in (written or {}).items()}
+        for node in top:
+            if node[document.id_key] in given and "@graph" in node:
+                node["@graph"] = [given[node[document.id_key]]]
         # PyLD leaves a lone named graph's node at the top level rather than in a @graph of one
         doc = top[0] if len(top) == 1 and "@graph" in top[0] else {"@graph": top}
         doc["@context"] = jsonld_context(base) if context == "embed" else context_iri(base)
@@ -449,6 +462,34 @@ def compact_quads(
     finally:
         if collecting:
             gc.enable()
+
+
+NODE_INDENT = "\n        "  # of a node in a named graph's @graph, in a document of several graphs
+NODE_SEPARATOR = "," + NODE_INDENT
+
+
+def graph_pieces(quads: Iterable[ox.Quad], base: str = DEFAULT_BASE) -> list[tuple[str, str, str]]:
+    """(subject, compact id, JSON text) of each node the quads (of one named graph) make, sorted by
+    id as the compacted document orders them; the text is the node's in a document of several
+    graphs (`compact_quads`'s `written`). A node depends on its subject's statements alone."""
+    document = _Document(compactor(base))
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        document.add_all(quads)
+        if len(document.graphs) > 1 or None in document.graphs:
+            raise CompactionUnsupported("pieces of one named graph only")
+        nodes = next(iter(document.graphs.values()), {})
+        id_key = document.id_key
+        pieces = [(s, n[id_key], dump_value(n, NODE_INDENT)) for s, n in nodes.items()]
+    finally:
+        if collecting:
+            gc.enable()
+    return sorted(pieces, key=_second)
+
+
+def _second(piece: tuple) -> str:
+    return piece[1]
 
 
 @cache

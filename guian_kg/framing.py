@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -40,7 +41,7 @@ from .compaction import (
     literal_shape,
 )
 from .errors import InputError
-from .json_text import dump_sorted
+from .json_text import Raw, dump_sorted, dump_value
 
 FRAMES: tuple[str, ...] = ("designation", "organization", "observation")
 FRAMES_DIR = Path(__file__).resolve().parent / "frames"
@@ -158,6 +159,28 @@ class _Framer:
             else:
                 self.properties.setdefault(subject, {}).setdefault(p, []).append((None, o.value))
                 self.pointing.setdefault((p, o.value), []).append(subject)
+        self.read: set[str] | None = None  # where given, the nodes whose statements were read
+        self.reversed: set[tuple[str, str]] | None = None  # and the reverse links looked up
+
+    def frame_one(self, node_id: str, frame: Frame) -> tuple[dict, set[str], set[tuple[str, str]]]:
+        """The top-level object of `node_id`, the nodes whose statements it read, and the
+        (property, node) pairs whose subjects it looked up: all it depends on (JSON-LD's framing
+        embeds by the statements it finds, whatever their order)."""
+        self.read, self.reversed = set(), set()
+        try:
+            return self.node(node_id, frame, False), self.read, self.reversed
+        finally:
+            self.read = self.reversed = None
+
+    def _statements(self, node_id: str) -> tuple[list[str] | None, dict]:
+        if self.read is not None:
+            self.read.add(node_id)
+        return self.types.get(node_id), self.properties.get(node_id, {})
+
+    def _pointing(self, predicate: str, node_id: str) -> Iterable[str]:
+        if self.reversed is not None:
+            self.reversed.add((predicate, node_id))
+        return self.pointing.get((predicate, node_id), ())
 
     def matches(self, frame: Frame) -> list[str]:
         wanted = set(frame.types)
@@ -171,12 +194,12 @@ class _Framer:
             raise CompactionUnsupported("a node value under a frame without @embed (@once)")
         self.stack.append(node_id)
         out: dict[str, Any] = {self.id_key: self.c.compact_id(node_id)}
-        types = self.types.get(node_id)
+        types, properties = self._statements(node_id)
         if types:
             compacted = [self.c.compact_vocab(t) for t in types]
             single = len(compacted) == 1 and not self.c.types_as_set
             out[self.type_key] = compacted[0] if single else compacted
-        for predicate, values in self.properties.get(node_id, {}).items():
+        for predicate, values in properties.items():
             if frame.explicit and predicate not in frame.properties:
                 continue
             sub = frame.properties.get(predicate) or frame.implicit()
@@ -187,7 +210,7 @@ class _Framer:
                     self._add_literal(out, predicate, shape, value)
         for predicate, sub in frame.reverse.items():
             # PyLD frames reverse matches with its parent's `embedded` (a typo there: 'embeded')
-            for subject in self.pointing.get((predicate, node_id), ()):
+            for subject in self._pointing(predicate, node_id):
                 key, term = self.c.reverse_property(predicate)
                 add_value(
                     out, key, self.node(subject, sub, embedded) or self._ref(subject), term.as_set
@@ -220,6 +243,134 @@ class _Framer:
         add_value(out, key, value, as_set)
 
 
+class _StoreFramer(_Framer):
+    """The same framing, each node's statements and reverse links looked up in a store (graphs
+    merged) as it is reached: for framing a few nodes of a large graph."""
+
+    def __init__(self, store: ox.Store, graphs: Iterable[ox.NamedNode], c: Compactor):
+        self.c = c
+        self.id_key, self.type_key = c.alias("@id"), c.alias("@type")
+        self.stack = []
+        self.read = self.reversed = None
+        self.store, self.graphs = store, tuple(graphs)
+        self.nodes: dict[str, tuple[list[str] | None, dict]] = {}
+
+    def _statements(self, node_id: str) -> tuple[list[str] | None, dict]:
+        if self.read is not None:
+            self.read.add(node_id)
+        found = self.nodes.get(node_id)
+        if found is None:
+            types: list[str] = []
+            properties: dict[str, list[tuple[str | None, Any]]] = {}
+            seen = set()
+            for graph in self.graphs:
+                for quad in self.store.quads_for_pattern(ox.NamedNode(node_id), None, None, graph):
+                    p, o = quad.predicate.value, quad.object
+                    if type(o) is ox.BlankNode:
+                        raise CompactionUnsupported(f"framing a blank node: {quad}")
+                    if (p, o) in seen:
+                        continue
+                    seen.add((p, o))
+                    if type(o) is ox.Literal:
+                        properties.setdefault(p, []).append(literal_shape(o))
+                    elif p == _RDF_TYPE:
+                        types.append(o.value)
+                    else:
+                        properties.setdefault(p, []).append((None, o.value))
+            found = self.nodes[node_id] = (types or None, properties)
+        return found
+
+    def _pointing(self, predicate: str, node_id: str) -> Iterable[str]:
+        if self.reversed is not None:
+            self.reversed.add((predicate, node_id))
+        subjects: dict[str, None] = {}
+        for graph in self.graphs:
+            pattern = (None, ox.NamedNode(predicate), ox.NamedNode(node_id), graph)
+            for quad in self.store.quads_for_pattern(*pattern):
+                if type(quad.subject) is not ox.NamedNode:
+                    raise CompactionUnsupported(f"framing a blank node: {quad}")
+                subjects[quad.subject.value] = None
+        return subjects
+
+    def matching(self, node_ids: Iterable[str], frame: Frame) -> list[str]:
+        """Those of `node_ids` the frame matches, sorted."""
+        wanted = set(frame.types)
+        return sorted(n for n in set(node_ids) if wanted.intersection(self._types(n)))
+
+    def _types(self, node_id: str) -> list[str]:
+        pattern = (ox.NamedNode(node_id), ox.NamedNode(_RDF_TYPE), None)
+        return [
+            q.object.value for g in self.graphs for q in self.store.quads_for_pattern(*pattern, g)
+        ]
+
+
+@dataclass
+class Piece:
+    """One top-level object of a framed document: its compact id, its JSON text (at the indent
+    of the document's @graph, see `framed_document`), and what it was framed from: the nodes
+    whose statements it read and the (property, node) pairs whose subjects it looked up."""
+
+    node: str
+    id: str
+    text: str
+    read: set[str]
+    reversed: set[tuple[str, str]]
+
+
+ITEM_INDENT = "\n    "  # of an object in a framed document's @graph
+
+
+def frame_pieces(
+    quads: Iterable[ox.Quad], name: str, base: str = DEFAULT_BASE, distinct: bool = False
+) -> list[Piece]:
+    """Every top-level object of the framed document `name` of the quads' statements (graphs
+    merged), in the document's order (`frame_quads` is `framed_document` of their texts)."""
+    c = frame_compactor(name, base)
+    frame = read_frame(load_frame_document(name), c)
+    with _no_collection():
+        framer = _Framer(quads, c, distinct)
+        pieces = [_piece(framer, node_id, frame) for node_id in framer.matches(frame)]
+    return sorted(pieces, key=_by_id)
+
+
+def frame_store_pieces(
+    store: ox.Store,
+    graphs: Iterable[ox.NamedNode],
+    node_ids: Iterable[str],
+    name: str,
+    base: str = DEFAULT_BASE,
+) -> list[Piece]:
+    """The top-level objects of `node_ids` that the frame matches, as `frame_pieces` frames them
+    from the statements of the store's `graphs` (merged), reading only what they embed."""
+    c = frame_compactor(name, base)
+    frame = read_frame(load_frame_document(name), c)
+    framer = _StoreFramer(store, graphs, c)
+    return sorted((_piece(framer, n, frame) for n in framer.matching(node_ids, frame)), key=_by_id)
+
+
+def _by_id(piece: Piece) -> str:
+    return piece.id
+
+
+def _piece(framer: _Framer, node_id: str, frame: Frame) -> Piece:
+    out, read, reversed_ = framer.frame_one(node_id, frame)
+    return Piece(node_id, out[framer.id_key], dump_value(out, ITEM_INDENT), read, reversed_)
+
+
+def framed_document(
+    texts: Iterable[str], name: str, base: str = DEFAULT_BASE, context: ContextMode = "iri"
+) -> str:
+    """JSON text of the framed document `name` whose top-level objects are `texts` (pieces'
+    texts, in the order of their ids)."""
+    if context not in ("embed", "iri"):
+        raise CompactionUnsupported(f"unknown context mode {context!r}; choose embed or iri")
+    joined = ("," + ITEM_INDENT).join(texts)
+    graph = [Raw(joined)] if joined else []
+    return dump_sorted(
+        {"@context": frame_context(name, base, context), "@graph": graph}, unsorted=("@context",)
+    )
+
+
 def frame_quads(
     quads: Iterable[ox.Quad],
     name: str,
@@ -232,15 +383,17 @@ def frame_quads(
     `distinct`: no statement comes twice (in two graphs), so none need be remembered."""
     if context not in ("embed", "iri"):
         raise CompactionUnsupported(f"unknown context mode {context!r}; choose embed or iri")
-    c = frame_compactor(name, base)
-    frame = read_frame(load_frame_document(name), c)
+    pieces = frame_pieces(quads, name, base, distinct)
+    return framed_document((p.text for p in pieces), name, base, context)
+
+
+@contextmanager
+def _no_collection() -> Iterator[None]:
+    """The garbage collector off: many small objects, no cycles (see compaction.compact_quads)."""
     collecting = gc.isenabled()
-    gc.disable()  # many small objects, no cycles (see compaction.compact_quads)
+    gc.disable()
     try:
-        framer = _Framer(quads, c, distinct)
-        top = [framer.node(node_id, frame, False) for node_id in framer.matches(frame)]
-        context_value = frame_context(name, base, context)
-        return dump_sorted({"@context": context_value, "@graph": top}, unsorted=("@context",))
+        yield
     finally:
         if collecting:
             gc.enable()

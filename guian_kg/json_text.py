@@ -50,6 +50,18 @@ def stable(value: Any) -> Any:
     return value
 
 
+class Raw(str):
+    """JSON text written as it is: pieces of a document written before (`dump_value`)."""
+
+
+def dump_value(value: Any, indent: str) -> str:
+    """The JSON text `dump_sorted` writes for `value` where it stands at `indent` (a newline and
+    the spaces before the line that holds it)."""
+    out: list[str] = []
+    _write(value, out, indent, True)
+    return "".join(out)
+
+
 def dump_sorted(doc: dict, unsorted: tuple[str, ...] = ()) -> str:
     """`json.dumps(stable(doc), ensure_ascii=False, indent=2, sort_keys=True)` and a newline,
     written directly (json's indenting encoder is pure Python and several times slower); the
@@ -101,5 +113,7 @@ def _write(value: Any, out: list[str], indent: str, ordered: bool) -> None:
                 out.append("," + inner)
             _write(item, out, inner, ordered)
         out.append(indent + "]")
+    elif kind is Raw:
+        out.append(value)
     else:  # numbers, booleans, null: as json.dumps writes them
         out.append(json.dumps(value))

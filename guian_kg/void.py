@@ -116,12 +116,21 @@ def describe(store: ox.Store, sources: dict[str, str]) -> Graph:
 
 def _statistics(g: Graph, ds: URIRef, store: ox.Store, iris: Iris) -> None:
     """VoID statistics of the union of the ontology and data graphs (a set: a triple in both counts once)."""
-    union = f"FROM <{iris.graph('ontology')}> FROM <{iris.graph('data')}>"
+    ontology, data = iris.graph("ontology"), iris.graph("data")
+    union = f"FROM <{ontology}> FROM <{data}>"
     entity_prefix = f"{iris.base}id/"
+    # The triples of the union counted as each graph's, less those in both (a join over the small
+    # ontology): a DISTINCT over the whole union took as long as the other counts together.
+    ((triples,),) = store.query(
+        f"""SELECT ((?o + ?d - ?both) AS ?triples) {{
+              {{ SELECT (COUNT(*) AS ?o) {{ GRAPH <{ontology}> {{ ?s ?p ?v }} }} }}
+              {{ SELECT (COUNT(*) AS ?d) {{ GRAPH <{data}> {{ ?s ?p ?v }} }} }}
+              {{ SELECT (COUNT(*) AS ?both) {{ GRAPH <{ontology}> {{ ?s ?p ?v }}
+                                              GRAPH <{data}> {{ ?s ?p ?v }} }} }} }}"""
+    )
     (counts,) = store.query(
-        f"""SELECT (COUNT(*) AS ?triples) (COUNT(DISTINCT ?s) AS ?subjects)
-                   (COUNT(DISTINCT ?o) AS ?objects) (COUNT(DISTINCT ?p) AS ?properties)
-            {union} WHERE {{ SELECT DISTINCT ?s ?p ?o {{ ?s ?p ?o }} }}"""
+        f"""SELECT (COUNT(DISTINCT ?s) AS ?subjects) (COUNT(DISTINCT ?o) AS ?objects)
+                   (COUNT(DISTINCT ?p) AS ?properties) {union} WHERE {{ ?s ?p ?o }}"""
     )
     (entities,) = store.query(
         f"""SELECT (COUNT(DISTINCT ?s) AS ?n) {union}
@@ -136,7 +145,7 @@ def _statistics(g: Graph, ds: URIRef, store: ox.Store, iris: Iris) -> None:
         )
     }
     for prop, value in (
-        (VOID.triples, counts["triples"]),
+        (VOID.triples, triples),
         (VOID.entities, entities["n"]),
         (VOID.distinctSubjects, counts["subjects"]),
         (VOID.distinctObjects, counts["objects"]),

@@ -15,6 +15,7 @@ from rdflib import BNode, Dataset, Graph, Literal
 from rdflib.compare import isomorphic
 from rdflib.namespace import XSD
 
+from guian_kg.cache_files import read_entry
 from guian_kg.iri import Iris
 from guian_kg.store import MARK, open_store
 
@@ -159,6 +160,32 @@ CHANGES = {
             "prov:agent organization:mohurd ;",
         ),
     ),
+    # the framed designations of other articles embed the organisation, now nested elsewhere
+    "an article nests a shared organisation": (
+        None,
+        (
+            "articles/synthetic-00002/article.ttl",
+            None,
+            "\norganization:mohurd org:subOrganizationOf organization:state-council .\n",
+        ),
+    ),
+    "an article labels a shared organisation": (
+        None,
+        (
+            "articles/synthetic-00002/article.ttl",
+            None,
+            '\norganization:nea skos:altLabel "能源局"@zh .\n',
+        ),
+    ),
+    # the facts of a designation are a reverse link (^gk:designation) in the framed designations
+    "a fact moves to another article's designation": (
+        None,
+        (
+            "articles/synthetic-00002/designations/01-all-for-one-tourism-zone.ttl",
+            "gk:designation designation:all-for-one-tourism-zone-a00002 ;",
+            "gk:designation designation:all-for-one-tourism-zone-a00001 ;",
+        ),
+    ),
     "an added article": ("synthetic-00003", None),
     "a removed article": (None, "synthetic-00003"),
     "a changed shared file": (
@@ -169,6 +196,9 @@ CHANGES = {
 NEW_RUNS = {
     "a changed article": 1,
     "a changed agent": 1,
+    "an article nests a shared organisation": 1,
+    "an article labels a shared organisation": 1,
+    "a fact moves to another article's designation": 1,
     "an added article": 1,
     "a removed article": 0,
     "a changed shared file": 1,
@@ -193,7 +223,8 @@ def test_a_rebuild_publishes_the_bytes_of_a_cold_build_and_updates_its_store(
     three_articles, tmp_path, monkeypatch, change
 ):
     """The rebuild sorts the changed unit alone (one new entry in the cache of runs, none for a
-    removed article) and publishes the very bytes a build with an empty cache publishes."""
+    removed article), makes the JSON-LD dumps again from the pieces of the first build
+    (guian_kg.jsonld_pieces) and publishes the very bytes a build with an empty cache publishes."""
     import shutil
 
     from guian_kg.build import build
@@ -215,11 +246,17 @@ def test_a_rebuild_publishes_the_bytes_of_a_cold_build_and_updates_its_store(
     else:
         path, old, new = edit
         text = (corpus / path).read_text(encoding="utf-8")
-        assert old in text
-        (corpus / path).write_text(text.replace(old, new), encoding="utf-8")
+        assert old is None or old in text
+        changed = text + new if old is None else text.replace(old, new, 1)
+        (corpus / path).write_text(changed, encoding="utf-8")
     rebuilt = build(tmp_path / "dist", corpus=Corpus(corpus))
     assert len(set((tmp_path / "cache" / "runs").iterdir()) - runs) == NEW_RUNS[change]
     assert rebuilt.kg.runs is not None
+    pieces = tmp_path / "cache" / "jsonld"
+    assert sorted(p.name for p in pieces.iterdir()) == ["compacted.pieces", "designations.pieces"]
+    for record in pieces.iterdir():  # the pieces of this build, kept for the next
+        meta, _ = read_entry(record, "# guian-kg jsonld pieces {key} ")
+        assert meta["runs"] == rebuilt.kg.runs[1]
 
     monkeypatch.setenv("GUIAN_KG_CACHE_DIR", str(tmp_path / "cold-cache"))
     cold = build(tmp_path / "cold", corpus=Corpus(corpus))
@@ -261,3 +298,28 @@ def test_a_runs_file_guian_kg_did_not_write_is_neither_read_nor_replaced(tmp_pat
     cut = foreign.read_bytes()[:-1]  # ours, but not whole: not read
     foreign.write_bytes(cut)
     assert read_runs(tmp_path, [key]) is None
+
+
+def test_the_description_counts_the_union_of_ontology_and_data(kg):
+    """VoID's statistics (guian_kg.void) are those of the union of the ontology and data graphs as
+    a set: a statement in both counts once."""
+    from rdflib.namespace import VOID
+
+    from guian_kg.build import KnowledgeGraph
+    from guian_kg.void import describe
+
+    data = Graph()
+    data += kg.data
+    for triple in sorted(kg.ontology)[:40]:  # the data repeats some of the ontology's statements
+        data.add(triple)
+    store = KnowledgeGraph.of(kg.ontology, data, Graph(), kg.sources).store
+    void, dataset = describe(store, kg.sources), Iris().dataset
+    counted = (VOID.triples, VOID.distinctSubjects, VOID.distinctObjects, VOID.properties)
+    union = kg.ontology + data
+    assert len(union) == len(kg.ontology) + len(kg.data)  # the 40 counted once
+    assert {p: int(void.value(dataset, p)) for p in counted} == {
+        VOID.triples: len(union),
+        VOID.distinctSubjects: len(set(union.subjects())),
+        VOID.distinctObjects: len(set(union.objects())),
+        VOID.properties: len(set(union.predicates())),
+    }

@@ -3,10 +3,12 @@ and its report is the full validation's: the same verdict, the same results."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from conftest import corpus_generator
 from rdflib import Graph
@@ -217,3 +219,119 @@ def test_a_record_of_another_form_is_validated_whole_and_replaced(clean, tmp_pat
     report = check(load(corpus=Corpus(tmp_path / "corpus"), cache_dir=tmp_path / "cache"))
     assert report.units == (ARTICLES + 1, ARTICLES + 1)
     assert record.read_bytes() == (clean / "cache" / incremental.RECORD).read_bytes()
+
+
+# ---------------------------------------------------------------- the JSON-LD dumps, piece by piece
+
+# What an edit of article 2 changes in the JSON-LD (guian_kg.jsonld_pieces), and the node whose
+# statements it changes: a designation is framed again exactly when its object embeds that node.
+NESTED = "organization:mohurd"  # an agent of designations of articles 1 and 3 as well
+JSONLD_CHANGES = {
+    # an article states where a shared organisation sits: its nesting moves in other articles
+    "an article nests a shared organisation": (
+        "article.ttl",
+        None,
+        f"\n{NESTED} org:subOrganizationOf organization:state-council .\n",
+        NESTED,
+    ),
+    "an article labels a shared organisation": (
+        "article.ttl",
+        None,
+        '\norganization:nea skos:altLabel "能源局"@zh .\n',
+        "organization:nea",
+    ),
+    # the facts of a designation are a reverse link (^gk:designation): one moves to another's
+    "a fact moves to another article's designation": (
+        "designations/01-all-for-one-tourism-zone.ttl",
+        "gk:designation designation:all-for-one-tourism-zone-a00002 ;",
+        "gk:designation designation:all-for-one-tourism-zone-a00001 ;",
+        "observation:all-for-one-tourism-zone-1-a00002",
+    ),
+    "an article's own description": (
+        "article.ttl",
+        "for the benchmarks.",
+        "changed.",
+        "article:synthetic-00002",
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def three_articles(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("three-articles")
+    corpus_generator().generate(out, 3, seed=5)
+    return out
+
+
+def _jsonld(kg, folder: Path, parts) -> tuple[tuple | None, tuple | None, bytes, bytes]:
+    """(compacted pieces made, framed pieces made, guian-kg.jsonld, designations.jsonld)."""
+    from guian_kg.jsonld_pieces import write_compacted, write_designations
+
+    folder.mkdir()
+    made = write_compacted(kg.store, folder / "c.jsonld", parts)
+    framed = write_designations(kg.store, folder / "d.jsonld", parts)
+    return made, framed, (folder / "c.jsonld").read_bytes(), (folder / "d.jsonld").read_bytes()
+
+
+def _embedding(document: bytes, node_id: str) -> set[str]:
+    """The designations whose object in a designations.jsonld embeds the node `node_id` (an
+    object of its own, not a reference by id)."""
+
+    def embeds(value) -> bool:
+        if isinstance(value, list):
+            return any(embeds(v) for v in value)
+        if isinstance(value, dict):
+            return value.get("id") == node_id or any(embeds(v) for v in value.values())
+        return False
+
+    return {d["id"] for d in json.loads(document)["@graph"] if embeds(d)}
+
+
+@pytest.mark.parametrize("change", sorted(JSONLD_CHANGES))
+def test_a_rebuild_makes_again_the_json_ld_pieces_that_read_what_changed(
+    three_articles, tmp_path, change
+):
+    from guian_kg.build import _pieces
+
+    path, old, new, changed = JSONLD_CHANGES[change]
+    corpus, cache = tmp_path / "corpus", tmp_path / "cache"
+    shutil.copytree(three_articles, corpus)
+    kg = load(corpus=Corpus(corpus), cache_dir=cache, dump_runs=True)
+    made, framed, _, before = _jsonld(kg, tmp_path / "first", _pieces(kg))
+    data = ox.NamedNode("https://w3id.org/guian-kg/graph/data")
+    subjects = len({q.subject for q in kg.store.quads_for_pattern(None, None, None, data)})
+    assert made == (subjects, subjects) and framed == (30, 30)  # all made: no record yet
+    target = article(corpus, 2) / path
+    if old is None:
+        target.write_text(target.read_text(encoding="utf-8") + new, encoding="utf-8")
+    else:
+        edit(target, re.escape(old), new)
+    kg = load(corpus=Corpus(corpus), cache_dir=cache, dump_runs=True)
+    rebuilt = _jsonld(kg, tmp_path / "rebuilt", _pieces(kg))
+    cold = _jsonld(kg, tmp_path / "cold", None)
+    assert rebuilt[2:] == cold[2:]  # the very bytes of the whole documents
+    assert cold[:2] == (None, (30, 30))  # no pieces kept: all made
+    assert rebuilt[0] == (1, made[1])  # the node of the changed subject alone
+    reframed = _embedding(before, changed) | _embedding(cold[3], changed)
+    assert rebuilt[1] == (len(reframed), 30)
+    # a shared organisation is embedded by designations of other articles; an article by none
+    shared = change.startswith(("an article nests", "an article labels"))
+    assert len(reframed) < 30 and (len(reframed) > 2) is shared
+    others = {d for d in reframed if not d.endswith("-a00002")}  # designations of other articles
+    assert bool(others) is (change != "an article's own description")
+
+
+def test_a_record_of_json_ld_pieces_guian_kg_did_not_write_is_neither_read_nor_replaced(
+    three_articles, tmp_path
+):
+    from guian_kg.build import _pieces
+
+    kg = load(corpus=Corpus(three_articles), cache_dir=tmp_path / "cache", dump_runs=True)
+    foreign = tmp_path / "cache" / "jsonld" / "designations.pieces"
+    foreign.parent.mkdir(parents=True)
+    foreign.write_bytes(b"someone else's notes\n")
+    made = _jsonld(kg, tmp_path / "first", _pieces(kg))
+    assert made[1] == (30, 30) and foreign.read_bytes() == b"someone else's notes\n"
+    again = _jsonld(kg, tmp_path / "again", _pieces(kg))
+    assert again[0] == (0, made[0][1])  # the compacted graph's record serves
+    assert again[1] == (30, 30) and again[2:] == made[2:]

@@ -1,0 +1,413 @@
+"""The JSON-LD files of dist/ (the compacted graph, the framed designations) made again from the
+pieces of the previous build, where only a few articles changed.
+
+Both documents are sorted lists of pieces: `guian-kg.jsonld` holds a node per subject of the data
+graph (its text depends on that subject's statements alone, compaction.graph_pieces), beside the
+small ontology and description graphs; `designations.jsonld` holds an object per designation
+(framing.Piece), which depends on the statements of the nodes it read and on the subjects of the
+reverse links it looked up, and on nothing else (framing embeds by what it finds, in any order).
+
+A record (CACHE/jsonld/NAME.pieces, marked as guian-kg's) keeps each piece's text with what it
+depends on, and what the data graph was made of: its units' cached runs (dump_runs, keyed by
+content) and the shortcuts made on the whole graph. The next build finds every statement that may
+differ since (the lines of the units that changed, before and after, and of the shortcuts that
+did), and makes again exactly the pieces that read one of their subjects or looked up a link to
+one of their objects; the others are taken as they were. Every statement in one graph and not in
+the other is among those lines (a unit with the same key holds the same statements), so a piece
+taken as it was reads the same statements as before and is the same text. A change of the code,
+the frames, the context or the ontology (which framed objects read) makes them all again, as does
+a blank node among the changed statements (a store relabels blank nodes). Pieces are kept for
+dumps under the default base only (the build's runs are).
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import itertools
+import json
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import BinaryIO
+
+import pyoxigraph as ox
+
+from .cache_files import is_marked, read_entry
+from .compaction import NODE_SEPARATOR, compact_quads, compactor, graph_pieces
+from .dump_runs import read_runs
+from .framing import (
+    ITEM_INDENT,
+    frame_compactor,
+    frame_pieces,
+    frame_store_pieces,
+    framed_document,
+)
+from .iri import DEFAULT_BASE, Iris
+from .shortcuts import shortcut_ntriples
+
+_MARK = "# guian-kg jsonld pieces {key} "
+_FRAME = "designation"
+
+
+@dataclass(frozen=True)
+class Parts:
+    """What the build's data graph is made of (its units' cached runs), and where the pieces are kept."""
+
+    cache: Path  # CACHE/jsonld
+    runs_folder: Path
+    runs: Sequence[str]
+
+
+@dataclass
+class _Record:
+    """Pieces in the document's order: each one's node (the subject of a compacted node, or the
+    designation of a framed object), its text, and (framed) what it depends on.
+
+    `body` joined with `separator` is what the document holds between its head and its tail: the
+    texts joined with the separator (one buffer for a record read back). `deps` holds, for each piece, the nodes whose statements it
+    read and the flat (property, node) pairs whose subjects it looked up, as indices in `table`.
+    """
+
+    fingerprint: str
+    runs: list[str]
+    shortcuts: list[str]
+    nodes: list[str]
+    sizes: list[int]
+    body: list[bytes | memoryview]
+    separator: bytes
+    table: list[str] = field(default_factory=list)
+    deps: list[list[list[int]]] = field(default_factory=list)
+
+
+@dataclass
+class _New:
+    """A piece made in this build."""
+
+    node: str
+    text: bytes
+    read: Iterable[str] = ()
+    reversed: Iterable[tuple[str, str]] = ()
+
+
+def write_compacted(store: ox.Store, path: Path, parts: Parts | None) -> tuple[int, int] | None:
+    """Write guian-kg.jsonld (`compact_quads` of the store, under the default base) to `path`,
+    its data graph's nodes from the previous build's pieces where they serve: (nodes made, nodes
+    of the data graph), or None where it is compacted whole, without pieces."""
+    data = ox.NamedNode(str(Iris().graph("data")))
+    everything = store.quads_for_pattern(None, None, None, None)
+    if parts is None or not _three_graphs(store):
+        _write_text(path, compact_quads(everything))
+        return None
+    shortcuts = _shortcut_lines(store, data)
+    fingerprint = _fingerprint("compacted", store)
+    old = _read(parts.cache / "compacted.pieces", fingerprint, _NODE_SEPARATOR, False)
+    changes = _changes(parts, old, shortcuts) if old else None
+    if changes is None:
+        if _has_blank_nodes(store, data):  # the store's labels are no piece's to keep
+            _write_text(path, compact_quads(everything))
+            return None
+        old = _empty(fingerprint, _NODE_SEPARATOR)
+        subjects: Iterable[str] = ()
+        quads: Iterable[ox.Quad] = store.quads_for_pattern(None, None, None, data)
+    else:
+        subjects = changes[0]
+        quads = itertools.chain.from_iterable(
+            store.quads_for_pattern(ox.NamedNode(s), None, None, data) for s in sorted(subjects)
+        )
+    new = [_New(s, text.encode("utf-8")) for s, _, text in graph_pieces(quads)]
+    drop = {i for i, n in enumerate(old.nodes) if n in subjects} if subjects else set()
+    record = _rejoined(old, drop, new, compactor(DEFAULT_BASE).compact_id, parts, shortcuts)
+    if not record.nodes:  # no data node (load refuses such a graph): nothing to put in place
+        _write_text(path, compact_quads(everything))
+        return None
+    others = [g for g in store.named_graphs() if g != data]
+    rest = itertools.chain.from_iterable(
+        store.quads_for_pattern(None, None, None, g) for g in others
+    )
+    _publish(path, compact_quads(rest, written={data.value: "\0"}), record, parts, "compacted")
+    return len(new), len(record.nodes)
+
+
+def write_designations(store: ox.Store, path: Path, parts: Parts | None) -> tuple[int, int]:
+    """Write designations.jsonld (the designation frame of the data and ontology graphs, under
+    the default base) to `path`, reframing only the designations whose embedded nodes changed
+    since the previous build where its pieces serve; (objects framed, objects)."""
+    iris = Iris()
+    data, ontology = (ox.NamedNode(str(iris.graph(n))) for n in ("data", "ontology"))
+    fingerprint = _fingerprint("designations", store)
+    old = (
+        _read(parts.cache / "designations.pieces", fingerprint, _ITEM_SEPARATOR, True)
+        if parts
+        else None
+    )
+    shortcuts = _shortcut_lines(store, data) if parts else []
+    changes = _changes(parts, old, shortcuts) if parts and old else None
+    drop: set[int] = set()
+    if changes is None:
+        old = _empty(fingerprint, _ITEM_SEPARATOR)
+        web = itertools.chain(  # each statement once: a statement in both graphs from data
+            (
+                q
+                for q in store.quads_for_pattern(None, None, None, ontology)
+                if ox.Quad(q.subject, q.predicate, q.object, data) not in store
+            ),
+            store.quads_for_pattern(None, None, None, data),
+        )
+        made = frame_pieces(web, _FRAME, DEFAULT_BASE, distinct=True)
+    else:
+        subjects, pairs = changes
+        index = {name: i for i, name in enumerate(old.table)}
+        read = {index[s] for s in subjects if s in index}
+        linked = {(index[p], index[o]) for p, o in pairs if p in index and o in index}
+        todo = set(subjects)
+        for i, (node_read, node_linked) in enumerate(old.deps):
+            if not read.isdisjoint(node_read) or (
+                linked
+                and not linked.isdisjoint(zip(node_linked[::2], node_linked[1::2], strict=True))
+            ):
+                drop.add(i)
+                todo.add(old.nodes[i])
+        made = frame_store_pieces(store, (ontology, data), todo, _FRAME, DEFAULT_BASE)
+    new = [_New(p.node, p.text.encode("utf-8"), p.read, p.reversed) for p in made]
+    compact_id = frame_compactor(_FRAME, DEFAULT_BASE).compact_id
+    record = _rejoined(old, drop, new, compact_id, parts, shortcuts)
+    if not record.nodes:
+        _write_text(path, framed_document([], _FRAME))
+    else:
+        _publish(path, framed_document(["\0"], _FRAME), record, parts, "designations")
+    return len(new), len(record.nodes)
+
+
+_NODE_SEPARATOR = NODE_SEPARATOR.encode("utf-8")
+_ITEM_SEPARATOR = ("," + ITEM_INDENT).encode("utf-8")
+
+
+def _empty(fingerprint: str, separator: bytes) -> _Record:
+    return _Record(fingerprint, [], [], [], [], [], separator)
+
+
+def _rejoined(
+    old: _Record,
+    drop: set[int],
+    new: list[_New],
+    compact_id: Callable[[str], str],
+    parts: Parts | None,
+    shortcuts: list[str],
+) -> _Record:
+    """The record of this build: `old`'s pieces but those in `drop`, with `new` put in their places
+    by compact id (the document's order); its body the kept runs of `old`'s body and the new texts."""
+
+    def place(piece: _New) -> tuple[int, str]:
+        key = compact_id(piece.node)
+        return bisect.bisect_left(
+            range(len(old.nodes)), key, key=lambda i: compact_id(old.nodes[i])
+        ), key
+
+    tracked = bool(old.deps) or any(p.read for p in new)  # framed objects depend on more
+    table = list(old.table)
+    index = {name: i for i, name in enumerate(table)} if tracked and new else {}
+
+    def ids(values: Iterable[str]) -> list[int]:
+        found = []
+        for value in values:
+            i = index.get(value)
+            if i is None:
+                i = index[value] = len(table)
+                table.append(value)
+            found.append(i)
+        return found
+
+    runs = list(parts.runs) if parts else []
+    if not old.nodes:  # new pieces come sorted by compact id (framing, compaction)
+        deps = [[ids(p.read), ids(itertools.chain(*p.reversed))] for p in new] if tracked else []
+        nodes, sizes = [p.node for p in new], [len(p.text) for p in new]
+        body = [p.text for p in new]
+        return _Record(
+            old.fingerprint, runs, shortcuts, nodes, sizes, body, old.separator, table, deps
+        )
+    placed = sorted((*place(p), k) for k, p in enumerate(new))
+    whole = old.body[0]  # a record read back is one buffer
+    at = [0]  # where each old piece starts in it
+    for size in old.sizes:
+        at.append(at[-1] + size + len(old.separator))
+
+    nodes: list[str] = []
+    sizes: list[int] = []
+    deps: list[list[list[int]]] = []
+    segments: list[bytes | memoryview] = []
+    start = 0
+
+    def keep(end: int) -> None:  # old pieces start … end-1, but those dropped
+        run = None
+        for i in range(start, end):
+            if i in drop:
+                if run is not None:
+                    segments.append(whole[at[run] : at[i] - len(old.separator)])
+                    run = None
+            elif run is None:
+                run = i
+        if run is not None:
+            segments.append(whole[at[run] : at[end] - len(old.separator)])
+        kept = [i for i in range(start, end) if i not in drop] if drop else range(start, end)
+        nodes.extend(old.nodes[i] for i in kept)
+        sizes.extend(old.sizes[i] for i in kept)
+        if old.deps:
+            deps.extend(old.deps[i] for i in kept)
+
+    for position, _, k in placed:
+        keep(position)
+        start = position
+        piece = new[k]
+        segments.append(piece.text)
+        nodes.append(piece.node)
+        sizes.append(len(piece.text))
+        if tracked:
+            deps.append([ids(piece.read), ids(itertools.chain.from_iterable(piece.reversed))])
+    keep(len(old.nodes))
+    return _Record(
+        old.fingerprint, runs, shortcuts, nodes, sizes, segments, old.separator, table, deps
+    )
+
+
+def _three_graphs(store: ox.Store) -> bool:
+    """Whether the store holds the build's three named graphs and nothing in the default graph (the
+    shape whose data nodes stand at compaction.NODE_INDENT)."""
+    iris = Iris()
+    names = {ox.NamedNode(str(iris.graph(n))) for n in ("ontology", "data", "void")}
+    default = next(store.quads_for_pattern(None, None, None, ox.DefaultGraph()), None)
+    return set(store.named_graphs()) == names and default is None
+
+
+def _has_blank_nodes(store: ox.Store, graph: ox.NamedNode) -> bool:
+    query = f"ASK {{ GRAPH <{graph.value}> {{ ?s ?p ?o FILTER (isBlank(?s) || isBlank(?o)) }} }}"
+    return bool(store.query(query))
+
+
+def _shortcut_lines(store: ox.Store, data: ox.NamedNode) -> list[str]:
+    return sorted(filter(None, shortcut_ntriples(store, data).split("\n")))
+
+
+def _changes(
+    parts: Parts, old: _Record, shortcuts: list[str]
+) -> tuple[set[str], set[tuple[str, str]]] | None:
+    """The subjects, and the (property, object) pairs, of every statement of the data graph that
+    may have come or gone since the record; None where they cannot be known (a unit's runs no
+    longer cached) or name a blank node."""
+    before, now = set(old.runs), set(parts.runs)
+    removed = read_runs(parts.runs_folder, sorted(before - now))
+    added = read_runs(parts.runs_folder, sorted(now - before))
+    if removed is None or added is None:
+        return None
+    lines = {line for runs in removed for line in runs.lines}
+    lines ^= {line for runs in added for line in runs.lines}
+    lines |= set(old.shortcuts) ^ set(shortcuts)
+    subjects, pairs = set(), set()
+    text = "".join(f"{line}\n" for line in lines).encode("utf-8")
+    for triple in ox.parse(text, format=ox.RdfFormat.N_TRIPLES):
+        s, p, o = triple.subject, triple.predicate, triple.object
+        if type(s) is not ox.NamedNode or type(o) is ox.BlankNode:
+            return None
+        subjects.add(s.value)
+        if type(o) is ox.NamedNode:
+            pairs.add((p.value, o.value))
+    return subjects, pairs
+
+
+def _write_text(path: Path, text: str) -> None:
+    path.write_bytes(text.encode("utf-8"))
+
+
+def _publish(path: Path, document: str, record: _Record, parts: Parts | None, name: str) -> None:
+    """Write `document` to `path` with its one "\\0" (JSON text escapes a NUL) replaced by the
+    record's pieces; then replace the record NAME.pieces in the cache (only a file guian-kg
+    wrote, or none): its mark and a line of JSON (what the data graph was made of, each piece's
+    node, size and dependencies), then the pieces as the document holds them."""
+    head, tail = document.encode("utf-8").split(b"\0")
+    with open(path, "wb") as handle:
+        handle.write(head)
+        _write_body(handle, record)
+        handle.write(tail)
+    if parts is None:
+        return
+    target = parts.cache / f"{name}.pieces"
+    if (target.exists() or target.is_symlink()) and not is_marked(target, _MARK):
+        return
+    meta = {
+        "bytes": sum(record.sizes) + len(record.separator) * (len(record.sizes) - 1),
+        "deps": record.deps,
+        "fingerprint": record.fingerprint,
+        "nodes": "\n".join(record.nodes),
+        "runs": record.runs,
+        "shortcuts": "\n".join(record.shortcuts),
+        "sizes": record.sizes,
+        "table": "\n".join(record.table),
+    }
+    first = (_MARK.format(key=name) + json.dumps(meta, sort_keys=True) + "\n").encode("utf-8")
+    tmp = parts.cache / f".tmp-{name}-{os.getpid()}.pieces"
+    try:
+        parts.cache.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as handle:
+            handle.write(first)
+            _write_body(handle, record)
+        os.replace(tmp, target)
+    except OSError:  # a cache that cannot be written is skipped
+        tmp.unlink(missing_ok=True)
+
+
+def _write_body(handle: BinaryIO, record: _Record) -> None:
+    for start in range(0, len(record.body), 4096):
+        if start:
+            handle.write(record.separator)
+        handle.write(record.separator.join(record.body[start : start + 4096]))
+
+
+def _read(path: Path, fingerprint: str, separator: bytes, tracked: bool) -> _Record | None:
+    """The record at `path` if it is ours, whole and made with `fingerprint` (`tracked`: with
+    the dependencies of every piece)."""
+    entry = read_entry(path, _MARK)
+    if entry is None or entry[0].get("fingerprint") != fingerprint:
+        return None
+    meta, body = entry
+
+    def lines(text: str) -> list[str]:
+        return text.split("\n") if text else []
+
+    nodes, sizes = lines(meta["nodes"]), meta["sizes"]
+    if len(sizes) != len(nodes) or len(meta["deps"]) != (len(nodes) if tracked else 0):
+        return None
+    return _Record(
+        fingerprint,
+        meta["runs"],
+        lines(meta["shortcuts"]),
+        nodes,
+        sizes,
+        [memoryview(body)],
+        separator,
+        lines(meta["table"]),
+        meta["deps"],
+    )
+
+
+def _fingerprint(name: str, store: ox.Store) -> str:
+    """The code, frames, context and pyoxigraph that make the pieces, and (for the framed
+    designations, which read it) the ontology graph."""
+    digest = hashlib.sha256(f"{name}\0{_code()}".encode())
+    if name == "designations":
+        ontology = ox.NamedNode(str(Iris().graph("ontology")))
+        quads = store.quads_for_pattern(None, None, None, ontology)
+        digest.update("".join(sorted(f"{q.triple} .\n" for q in quads)).encode("utf-8"))
+    return digest.hexdigest()
+
+
+@cache
+def _code() -> str:
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256(f"pyoxigraph {ox.__version__}".encode("ascii"))
+    files = ["jsonld_pieces.py", "compaction.py", "framing.py", "json_text.py", "context.jsonld"]
+    files += [f"frames/{p.name}" for p in sorted((here / "frames").glob("*.jsonld"))]
+    for name in files:
+        digest.update(f"\0{name}\0".encode() + (here / name).read_bytes())
+    return digest.hexdigest()
