@@ -11,7 +11,9 @@ Pipelines (one function each, in PIPELINES):
   dumps once (counted in "dump"), the on-disk store made), then a rebuild after one statement of
   one article changed (the caches warm: only that article is read and sorted again, the previous
   on-disk store updated), then the cold query, `guian-kg query FILE --data` on the N-Quads dump.
-  "largest dump worker peak" is the largest peak RSS of the build's worker processes.
+  "largest dump worker peak" is the largest peak RSS of the build's worker processes; "peak MB
+  after each build step" the build process's peak RSS after loading, validating, dumping and
+  making the on-disk store (the rebuild comes after them).
 - bare: pyoxigraph alone: parse the same Turtle into a Store (ontology and data graphs), dump the
   same four formats, bulk-load an on-disk store, and a cold python script that opens it read-only
   and runs the same query.
@@ -119,19 +121,24 @@ def current(corpus: Path, work: Path, phases: set[str]) -> dict[str, object]:
         times["enrich"] = timings["enrich"]  # read, anchor and enrich each article
         times["dump"] = timings["runs"]  # each article's statements sorted for the dumps
         info["triples built"] = len(kg.store)
+        peaks = {"load": _peak_mb()}  # the process's peak RSS so far, after each step
         if "validate" in phases:
             report = _timed(times, "validate", lambda: check(kg))
             info["conforms"] = "yes" if report.conforms else f"NO ({len(report.results)} results)"
+            peaks["validate"] = _peak_mb()
         if "dump" in phases:
             dist = work / "current-dist"
             dist.mkdir()
             nquads = _timed(times, "dump", lambda: write_dump_files(kg, dist))["guian-kg.nq"]
             # As `guian-kg build` does: the on-disk store of the dump, which `query` then opens.
             parts = store_parts(kg)
+            peaks["dump"] = _peak_mb()
             _timed(
                 times, "store", lambda: ensure_store(file_key(nquads), lambda: nquads, cache, parts)
             )
+            peaks["store"] = _peak_mb()
             info["largest dump worker peak MB"] = _children_peak_mb()
+        info["peak MB after each build step"] = " ".join(f"{k} {v}" for k, v in peaks.items())
         del kg
         if "rebuild" in phases:
             # One article changed (a statement of one file): only it is read, anchored and sorted again.
@@ -187,6 +194,10 @@ def current(corpus: Path, work: Path, phases: set[str]) -> dict[str, object]:
 def _made(store: Path) -> str:
     """How the build's on-disk store was made: "updated" from the previous one, or "loaded"."""
     return json.loads((store / "guian-kg-store.json").read_text(encoding="ascii"))["made"]
+
+
+def _peak_mb() -> int:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
 def _children_peak_mb() -> int:

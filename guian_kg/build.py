@@ -19,7 +19,7 @@ from . import store as stores
 from .anchor import Pending, check_pending
 from .cache_files import scratch_folder
 from .corpus import Corpus, is_corpus
-from .dump_runs import ensure_runs, read_runs
+from .dump_runs import ensure_runs, map_runs
 from .errors import InputError, ValidationFailed
 from .iri import DEFAULT_BASE, Iris, check_base, rebase_graph, rebase_quad
 from .namespaces import OA
@@ -273,7 +273,7 @@ def write_dump_files(kg: KnowledgeGraph, folder: Path, base: str = DEFAULT_BASE)
 
 def _runs(kg: KnowledgeGraph, store: ox.Store, base: str) -> dict[str, list[Runs]]:
     """Each graph's runs: the data graph's from its units' cached runs where they serve."""
-    units = read_runs(*kg.runs) if kg.runs is not None and base == DEFAULT_BASE else None
+    units = map_runs(*kg.runs) if kg.runs is not None and base == DEFAULT_BASE else None
     if units is None:
         return graph_runs(store)
     data = node(Iris().graph("data"))

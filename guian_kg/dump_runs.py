@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+import mmap
+import os
+import stat
+from collections.abc import Iterator, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -54,6 +57,19 @@ def read_runs(folder: Path, keys: Sequence[str]) -> list[Runs] | None:
     return runs
 
 
+def map_runs(folder: Path, keys: Sequence[str]) -> list[Runs] | None:
+    """The runs of `keys` as `read_runs` gives them, each part read from a map of its entry as it
+    is iterated (the dumps merge a line of each unit at a time: no unit's text is held whole), or
+    None if one is missing or not whole."""
+    runs = []
+    for key in keys:
+        found = _map(folder / f"{key}.runs")
+        if found is None:
+            return None
+        runs.append(found)
+    return runs
+
+
 def run_key(ntriples: bytes) -> str:
     digest = hashlib.sha256(_code_fingerprint().encode("ascii"))
     digest.update(ntriples)
@@ -88,6 +104,62 @@ def _read(path: Path) -> Runs | None:
     if len(lines) != 2 * count:
         return None
     return Runs(lines[:count], lines[count:], set(meta["heads"]))
+
+
+def _map(path: Path) -> Runs | None:
+    """An entry as _read checks it, its parts mapped (the map keeps the bytes it maps, should the
+    entry be replaced or pruned meanwhile)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode) or os.fstat(fd).st_size == 0:
+            return None
+        data = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):
+        return None
+    finally:
+        os.close(fd)
+    start = data.find(b"\n") + 1
+    mark = _MARK.format(key=path.stem).encode("utf-8")
+    if not start or data[: len(mark)] != mark:
+        return None
+    try:
+        meta = json.loads(data[len(mark) : start])
+        count, size, heads = int(meta["lines"]), int(meta["bytes"]), set(meta["heads"])
+    except (ValueError, KeyError, TypeError):
+        return None
+    # A ranked line is its line with one character (the rank) more: the parts are (size - count)
+    # / 2 and (size + count) / 2 bytes long, each ending with a newline.
+    cut = start + (size - count) // 2
+    if len(data) - start != size or count < 0 or (size - count) % 2 or (count == 0) != (size == 0):
+        return None
+    if count and (data[cut - 1] != 10 or data[-1] != 10):
+        return None
+    return Runs(_Lines(data, start, cut), _Lines(data, cut, len(data)), heads)
+
+
+class _Lines:
+    """The lines of one part of a mapped entry, decoded as they are iterated (again at each
+    iteration); the pages read are given back to the system as the iteration goes on."""
+
+    def __init__(self, data: mmap.mmap, start: int, end: int):
+        self._data, self._start, self._end = data, start, end
+
+    def __iter__(self) -> Iterator[str]:
+        data, position, end = self._data, self._start, self._end
+        while position < end:
+            # The whole lines of the next block (a part ends with a newline, checked by _map).
+            cut = data.rfind(b"\n", position, min(position + _BLOCK, end)) + 1
+            cut = cut or data.find(b"\n", position, end) + 1  # a line longer than a block
+            yield from data[position : cut - 1].decode("utf-8").split("\n")
+            page = position - position % mmap.PAGESIZE
+            data.madvise(mmap.MADV_DONTNEED, page, cut - cut % mmap.PAGESIZE - page)
+            position = cut
+
+
+_BLOCK = 1 << 16  # bytes of a part decoded at a time, then given back to the system
 
 
 @cache

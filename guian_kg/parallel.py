@@ -18,11 +18,14 @@ def available_cores() -> int:
     return len(os.sched_getaffinity(0))
 
 
-def fork_map(function: Callable[[Any], Any], items: Sequence, workers: int) -> list:
+def fork_map(
+    function: Callable[[Any], Any], items: Sequence, workers: int, chunksize: int | None = None
+) -> list:
     """[function(item) for item in items], in `workers` forked processes (in this one if 1).
 
     `function` may be a closure: the workers inherit it as they inherit everything else. What it
-    returns (or raises) is pickled back to this process.
+    returns (or raises) is pickled back to this process. Items go to the workers `chunksize` at a
+    time as they become free (by default an eighth of a worker's share).
     """
     if workers <= 1 or len(items) <= 1:
         return [function(item) for item in items]
@@ -30,7 +33,7 @@ def fork_map(function: Callable[[Any], Any], items: Sequence, workers: int) -> l
     _TASK = function
     try:
         with ProcessPoolExecutor(min(workers, len(items)), mp_context=get_context("fork")) as pool:
-            chunks = max(1, len(items) // (workers * 8))
+            chunks = chunksize or max(1, len(items) // (workers * 8))
             return list(pool.map(_call, items, chunksize=chunks))
     finally:
         _TASK = None

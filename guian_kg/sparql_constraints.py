@@ -417,18 +417,45 @@ def evaluate(
     focus_cache: dict[Node, set] = {}
     for constraint in constraints:
         root = around.get(constraint) if around is not None else "this"
-        if root == "value":
-            constraint = _with_values(constraint, only)
-        focus: set = set()
-        for source in constraint.sources:
-            if source not in focus_cache:
-                focus_cache[source] = copy.focus_nodes(shapes, source)
-            focus |= focus_cache[source]
-        if only is not None and root == "this":
-            focus &= only
-        for this, row in _rows(constraint, copy.store, focus):
-            _write(report, constraint, copy, this, row, shapes, sources)
+        found = solutions(constraint, shapes, copy, only, root, focus_cache)
+        write(report, constraint, found, shapes, copy, sources)
     return report
+
+
+def solutions(
+    constraint: SparqlConstraint,
+    shapes: Graph,
+    copy: OxigraphCopy,
+    only: set | None,
+    root: str | None,
+    focus_cache: dict[Node, set],
+) -> list[tuple]:
+    """(focus node, solution as a dict of Oxigraph terms) for each distinct solution of the
+    constraint, as `evaluate` reads `only` and `root`; `focus_cache` keeps each shape's focus nodes
+    for the next constraint."""
+    if root == "value":
+        constraint = _with_values(constraint, only)
+    focus: set = set()
+    for source in constraint.sources:
+        if source not in focus_cache:
+            focus_cache[source] = copy.focus_nodes(shapes, source)
+        focus |= focus_cache[source]
+    if only is not None and root == "this":
+        focus &= only
+    return list(_rows(constraint, copy.store, focus))
+
+
+def write(
+    report: Graph,
+    constraint: SparqlConstraint,
+    found: Iterable[tuple],
+    shapes: Graph,
+    copy: OxigraphCopy,
+    sources: Sequence[Graph],
+) -> None:
+    """The constraint's `solutions` as validation results in `report`."""
+    for this, row in found:
+        _write(report, constraint, copy, this, row, shapes, sources)
 
 
 def _with_values(constraint: SparqlConstraint, nodes: set) -> SparqlConstraint:

@@ -9,7 +9,7 @@ constraints with pySHACL and the SHACL-SPARQL constraints on Oxigraph (sparql_co
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Literal as Choice
 
@@ -21,6 +21,7 @@ from rdflib.term import Node
 from . import locality, shacl_sparql, sparql_constraints
 from .errors import InputError
 from .namespaces import shorten
+from .parallel import available_cores, fork_map
 from .write import serialize_graph
 
 ENGINES = ("split", "pyshacl", "oxigraph")
@@ -127,6 +128,7 @@ def validate_store(
     shapes: Graph,
     focus: Collection[str] | None = None,
     around: Collection[str] | None = None,
+    workers: int | None = None,
 ) -> Report:
     """Validate the union of the store's graphs (data and ontology) against `shapes` on Oxigraph.
 
@@ -135,15 +137,17 @@ def validate_store(
     `around` (IRIs: the nodes a change touched, guian_kg.incremental) runs the local constraints
     (guian_kg.locality) for those nodes alone and the others whole; it raises NotLocal before
     running anything when the core shapes are not local or Oxigraph cannot run them all.
+    `workers` processes run the checks (by default one per core for a large store, else none:
+    this process), each on the store it inherits; the report is the same whatever their number.
     """
     copy = sparql_constraints.OxigraphCopy(store, {})
     if around is not None:
         try:
-            return _on_oxigraph(copy, shapes, around, [], local=True)
+            return _on_oxigraph(copy, shapes, around, [], local=True, workers=workers)
         except shacl_sparql.Unsupported as unsupported:
             raise NotLocal(str(unsupported)) from None
     try:
-        return _on_oxigraph(copy, shapes, focus, [])
+        return _on_oxigraph(copy, shapes, focus, [], workers=workers)
     except shacl_sparql.Unsupported:
         graph = Graph()
         graph.addN(
@@ -164,9 +168,11 @@ def _on_oxigraph(
     focus: Collection[str] | None,
     sources: Sequence[Graph],
     local: bool = False,
+    workers: int | None = 1,
 ) -> Report:
     """Every constraint on Oxigraph: the core ones compiled to SPARQL, the SHACL-SPARQL ones as
-    sparql_constraints runs them; raises shacl_sparql.Unsupported before running anything.
+    sparql_constraints runs them, in `workers` processes (None: _run_checks chooses); raises
+    shacl_sparql.Unsupported before running anything.
 
     `local`: `focus` holds the nodes a change touched, and only the results that can differ from
     a graph without any (locality) are looked for.
@@ -185,31 +191,43 @@ def _on_oxigraph(
     ):
         raise shacl_sparql.Unsupported("a literal Oxigraph rewrote is read by its lexical form")
     only = None if focus is None else {_ox_node(name) for name in focus}
-    report_graph = Graph()
-    report_node = BNode()
-    report_graph.add((report_node, RDF.type, SH.ValidationReport))
     values = ""
     if only is not None and all(isinstance(n, ox.NamedNode) for n in only):
         values = "VALUES ?this { " + " ".join(str(n) for n in sorted(only, key=str)) + " }"
-    for check in plan.checks:
+    around = {c: locality.local_root(c) for c in constraints} if local else None
+    focus_cache: dict[Node, set] = {}  # each shape's focus nodes, per process
+
+    def run(task: tuple[str, int]) -> list[tuple]:
+        """What one check (core or SHACL-SPARQL) finds: Oxigraph terms, written up by the caller."""
+        kind, number = task
+        if kind == "sparql":
+            constraint = constraints[number]
+            root = around.get(constraint) if around is not None else "this"
+            return sparql_constraints.solutions(constraint, shapes, copy, only, root, focus_cache)
+        check = plan.checks[number]
         query = (
             "SELECT DISTINCT ?src ?this ?value ?key WHERE { "
             f"{shacl_sparql.focus_pattern(core, check.sources)} {values} {check.pattern} }}"
         )
-        for row in copy.store.query(query, use_default_graph_as_union=True):
-            if only is not None and row["this"] not in only:
-                continue
-            value = row["value"]
-            _add_result(
-                report_graph,
-                report_node,
-                check,
-                copy.term(row["this"]),
-                None if value is None else copy.term(value),
-                shapes,
-            )
-    around = {c: locality.local_root(c) for c in constraints} if local else None
-    found = sparql_constraints.evaluate(constraints, shapes, copy, sources, only, around)
+        return [
+            (row["this"], row["value"])
+            for row in copy.store.query(query, use_default_graph_as_union=True)
+            if only is None or row["this"] in only
+        ]
+
+    tasks = [("core", i) for i in range(len(plan.checks))]
+    tasks += [("sparql", i) for i in range(len(constraints))]
+    found_by = _run_checks(run, tasks, copy.store, workers)
+    report_graph = Graph()
+    report_node = BNode()
+    report_graph.add((report_node, RDF.type, SH.ValidationReport))
+    for i, check in enumerate(plan.checks):  # written in the order one process finds them
+        for this, value in found_by[("core", i)]:
+            term = None if value is None else copy.term(value)
+            _add_result(report_graph, report_node, check, copy.term(this), term, shapes)
+    found = Graph()
+    for i, constraint in enumerate(constraints):
+        sparql_constraints.write(found, constraint, found_by[("sparql", i)], shapes, copy, sources)
     for result in found.subjects(RDF.type, SH.ValidationResult):
         report_graph.add((report_node, SH.result, result))
     report_graph += found
@@ -219,6 +237,23 @@ def _on_oxigraph(
     report = _report(conforms, report_graph, "oxigraph")
     report.core_engine = "oxigraph"
     return report
+
+
+# A store this large is validated by one process per core (forked: each inherits the store, shared
+# copy-on-write, and takes the next check as it becomes free); a smaller one by this process, where
+# starting workers costs more than it saves. The SHACL-SPARQL constraints go first: they are the
+# slow ones (at 300 articles, 0.6 to 1.4 s each of the 16 s; a core check 0.4 s at most).
+_PARALLEL_FROM = 100_000  # quads
+
+
+def _run_checks(
+    run: Callable[[tuple[str, int]], list], tasks: list[tuple[str, int]], store, workers
+) -> dict[tuple[str, int], list]:
+    """Each task's findings, the slow ones started first so that none is left to run alone."""
+    if workers is None:
+        workers = available_cores() if len(store) >= _PARALLEL_FROM else 1
+    order = sorted(tasks, key=lambda task: task[0] != "sparql")  # the slow ones: see _PARALLEL_FROM
+    return dict(zip(order, fork_map(run, order, workers, chunksize=1), strict=True))
 
 
 def _add_result(
@@ -269,7 +304,13 @@ def _report(conforms: bool, report_graph: Graph, sparql_engine: str) -> Report:
     results = [
         _result(report_graph, node) for node in report_graph.subjects(SH.resultSeverity, None)
     ]
-    results.sort(key=lambda r: (r.focus, r.path or "", r.constraint, r.value or ""))
+    # Every field in the key: results that tie on the first ones come in one order, not in the
+    # order of the report graph (which follows its blank nodes' random labels).
+    results.sort(
+        key=lambda r: (
+            (r.focus, r.path or "", r.constraint, r.value or "", r.shape, r.severity, *r.messages)
+        )
+    )
     return Report(conforms, report_graph, results, sparql_engine)
 
 

@@ -117,10 +117,11 @@ def store_dumps(
 @dataclass
 class Runs:
     """Statements as N-Triples lines sorted twice: as text (the order of N-Triples and N-Quads)
-    and by `ranked` line (the order of Turtle and TriG); `heads` says which prefixes they use."""
+    and by `ranked` line (the order of Turtle and TriG); `heads` says which prefixes they use.
+    Lists, or the parts of a cache entry read again at each iteration (dump_runs.map_runs)."""
 
-    lines: list[str]
-    ranked: list[str]
+    lines: Iterable[str]
+    ranked: Iterable[str]
     heads: set[str]
 
 

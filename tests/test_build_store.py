@@ -87,3 +87,26 @@ def test_a_small_dump_is_parsed_into_memory(built, tmp_path):
         (row,) = result
     assert int(row["n"].value) == len(built.kg.store)
     assert sorted((tmp_path / "cache").glob("store-*")) == [built.store]  # none made for it
+
+
+def test_a_dump_bulk_loaded_in_batches_of_lines_makes_the_store_of_the_whole_file(
+    tmp_path, monkeypatch
+):
+    """The store is bulk-loaded a batch of lines at a time (the loader holds a batch in memory):
+    a blank node whose statements fall in two batches stays one node."""
+    lines = [
+        '_:b1 <http://e/p> "一" <http://e/g> .',
+        "<http://e/s> <http://e/q> _:b1 <http://e/g> .",
+        '_:b1 <http://e/p> "二"@zh <http://e/g> .',
+        "_:b2 <http://e/p> _:b1 <http://e/h> .",
+        '<http://e/s> <http://e/r> "3"^^<http://www.w3.org/2001/XMLSchema#integer> <http://e/h> .',
+    ]
+    dump = tmp_path / "dump.nq"
+    dump.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    monkeypatch.setattr(stores, "_BULK_LINES", 2)
+    stored = stores.open_store(stores.ensure_store("k", lambda: dump, tmp_path / "cache")).store
+    assert set(stored) == set(ox.parse(dump.read_bytes(), format=ox.RdfFormat.N_QUADS))
+    linked = (
+        "SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?x <http://e/p> ?v . <http://e/s> <http://e/q> ?x } }"
+    )
+    assert [int(row["n"].value) for row in stored.query(linked)] == [2]

@@ -280,6 +280,33 @@ def test_dumps_made_from_the_store_equal_those_merged_from_the_runs(three_articl
     assert dump_files(merged) == dump_files(whole)
 
 
+def test_mapped_runs_give_the_lines_of_the_entry_at_each_iteration(tmp_path):
+    """The dumps merge the runs mapped from their entries (dump_runs.map_runs), a line at a time:
+    the same lines as the entry read whole, also past the pages given back as they are read,
+    after the entry was pruned, and nothing from an entry cut short."""
+    from guian_kg.dump_runs import ensure_runs, map_runs, read_runs
+
+    ntriples = "".join(
+        f'<http://example.org/s{i % 997}> <http://example.org/p{i % 7}> "值 {i}"@zh .\n'
+        f"<http://example.org/s{i}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://example.org/C> .\n"
+        for i in range(3000)
+    ).encode()
+    (key,) = ensure_runs(tmp_path, [ntriples], workers=1)
+    (whole,) = read_runs(tmp_path, [key])
+    (mapped,) = map_runs(tmp_path, [key])
+    assert len(whole.lines) == 6000 and mapped.heads == whole.heads
+    entry = tmp_path / f"{key}.runs"
+    assert entry.stat().st_size > 4 * 65536  # the parts are given back a page range at a time
+    for _ in range(2):
+        assert list(mapped.lines) == whole.lines and list(mapped.ranked) == whole.ranked
+    data = entry.read_bytes()
+    entry.unlink()  # a concurrent build pruned it: the map still holds its bytes
+    assert list(mapped.ranked) == whole.ranked
+    entry.write_bytes(data[:-1])
+    assert map_runs(tmp_path, [key]) is None and read_runs(tmp_path, [key]) is None
+    assert map_runs(tmp_path, ["0" * 32]) is None
+
+
 def test_a_runs_file_guian_kg_did_not_write_is_neither_read_nor_replaced(tmp_path):
     from guian_kg.dump_runs import ensure_runs, read_runs, run_key
 

@@ -479,3 +479,19 @@ def test_a_corpus_of_100_articles_validates_within_4_gib(tmp_path):
     )
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.split() == ["True", "0"]
+
+
+def test_checks_run_in_worker_processes_give_the_report_of_one_process(broken_project, kg, shapes):
+    """validate_store forks workers that each run a share of the checks: the report (text, JSON,
+    results in order) is byte for byte the one a single process writes, also restricted to focus
+    nodes and around the nodes a change touched (incremental)."""
+    store = store_of(broken_project, kg.ontology)
+    serial = validate_store(store, shapes, workers=1)
+    assert len(serial.results) > 100
+    nodes = sorted({r.focus for r in serial.results})[::5]
+    for options in ({}, {"focus": set(nodes)}, {"around": set(nodes)}):
+        one = serial if not options else validate_store(store, shapes, workers=1, **options)
+        forked = validate_store(store, shapes, workers=2, **options)
+        assert one.results and one.core_engine == forked.core_engine == "oxigraph"
+        assert (forked.text(), forked.json()) == (one.text(), one.json()), options
+        assert forked.results == one.results
