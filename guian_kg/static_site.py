@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import functools
 import posixpath
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
 from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
 
@@ -27,6 +29,7 @@ from rdflib.namespace import OWL
 from .formats import DUMP_FORMATS, get_format
 from .iri import GRAPH_NAMES
 from .parallel import available_cores, fork_map
+from .publish_tree import TreePublished, publish_tree
 from .rewrite_rules import rule_files
 from .server import render
 from .server.negotiation import DOCUMENT_FORMATS, HTML, JSON, QUAD_FORMATS
@@ -272,10 +275,9 @@ class SiteWriter:
         return {"kind": "graph", "names": ["subject", "predicate", "object"], "rows": triples}
 
     def downloads(self) -> dict[str, bytes]:
-        """The dumps (and the type map of `download/guian-kg`), the context, the stylesheet."""
+        """The context, the stylesheet and the type map of `download/guian-kg` (the dumps: `dumps`)."""
         site = self.site
-        files = {f"download/{name}": site.download(name) for name in sorted(site.downloads)}
-        files["context.jsonld"] = site.download("context.jsonld")
+        files = {"context.jsonld": site.download("context.jsonld")}
         files["static/style.css"] = (HERE / "static" / "style.css").read_bytes()
         dumps = [get_format(n) for n in DUMP_FORMATS if f"{DUMP_STEM}.{n}" in site.downloads]
         quads_first = sorted(dumps, key=lambda f: not f.quads)
@@ -284,6 +286,11 @@ class SiteWriter:
             variants.append(Variant(f"{DUMP_STEM}.json", JSON))
         files[f"download/{DUMP_STEM}{TYPE_MAP}"] = type_map(variants)
         return files
+
+    def dumps(self) -> Iterator[dict[str, bytes]]:
+        """The dumps under download/, one at a time (each may be as large as the graph)."""
+        for name in sorted(self.site.downloads):
+            yield {f"download/{name}": self.site.download(name)}
 
     def sitemap(self, files: Iterable[str]) -> bytes:
         """sitemap.xml: every HTML page, at the target (else under the base)."""
@@ -301,36 +308,58 @@ class SiteWriter:
         ).encode("utf-8")
 
 
-def thing_files(
-    writer: SiteWriter, workers: int | None = None, progress: Callable[[int], None] | None = None
-) -> dict[str, bytes]:
-    """The documents and type maps of every thing, rendered in `workers` forked processes."""
+class Sink(Protocol):
+    """Where the site's files go, batch by batch: a publish_tree.Staging (into the folder) or
+    Files (in memory). `write` may run in a forked worker; `record` takes what it returned."""
+
+    listing: Mapping[str, object]  # the files recorded so far, by path
+
+    def write(self, files: dict[str, bytes]) -> object: ...
+
+    def record(self, written) -> None: ...
+
+    def add(self, files: dict[str, bytes]) -> None: ...
+
+
+class Files(dict):
+    """The files of a site in memory, path → bytes: for a small graph (the tests)."""
+
+    @property
+    def listing(self) -> dict[str, bytes]:
+        return self
+
+    def write(self, files: dict[str, bytes]) -> dict[str, bytes]:
+        return files
+
+    def record(self, written: dict[str, bytes]) -> None:
+        self.update(written)
+
+    def add(self, files: dict[str, bytes]) -> None:
+        self.update(files)
+
+
+def write_things(writer: SiteWriter, sink: Sink, workers: int | None = None) -> None:
+    """The documents and type maps of every thing, rendered and written by `workers` forked
+    processes, RESOURCES_PER_TASK things a batch: no process holds more than a batch."""
     things = writer.things()
     chunks = [things[i : i + RESOURCES_PER_TASK] for i in range(0, len(things), RESOURCES_PER_TASK)]
 
-    def render_chunk(chunk: list[str]) -> dict[str, bytes]:
+    def write_chunk(chunk: list[str]):
         files: dict[str, bytes] = {}
         for iri in chunk:
             files.update(writer.thing(iri))
-        return files
+        return sink.write(files)
 
-    files: dict[str, bytes] = {}
-    for part in fork_map(render_chunk, chunks, workers or available_cores()):
-        files.update(part)
-        if progress is not None:
-            progress(len(files))
-    return files
+    for written in fork_map(write_chunk, chunks, workers or available_cores()):
+        sink.record(written)
 
 
-def site_files(
-    site: Site,
-    target: str | None = None,
-    workers: int | None = None,
-    progress: Callable[[int], None] | None = None,
-) -> dict[str, bytes]:
-    """Every file of the static site of `site`: relative path → bytes, sorted by path."""
+def write_site(
+    site: Site, sink: Sink, target: str | None = None, workers: int | None = None
+) -> None:
+    """Every file of the static site of `site`, into `sink`."""
     writer = SiteWriter(site, target)
-    files = thing_files(writer, workers, progress)
+    write_things(writer, sink, workers)
     for part in (
         writer.home(),
         writer.void(),
@@ -339,10 +368,28 @@ def site_files(
         writer.examples(),
         writer.downloads(),
     ):
-        files.update(part)
-    files["sitemap.xml"] = writer.sitemap(files)
-    files.update(rule_files(writer.ontology_version, target))
+        sink.add(part)
+    for dump in writer.dumps():
+        sink.add(dump)
+    sink.add({"sitemap.xml": writer.sitemap(sink.listing)})
+    sink.add(rule_files(writer.ontology_version, target))
+
+
+def site_files(
+    site: Site, target: str | None = None, workers: int | None = None
+) -> dict[str, bytes]:
+    """Every file of the static site of `site` in memory: relative path → bytes, sorted by path."""
+    files = Files()
+    write_site(site, files, target, workers)
     return dict(sorted(files.items()))
+
+
+def publish_site(
+    site: Site, out: Path, target: str | None = None, workers: int | None = None
+) -> TreePublished:
+    """Write the static site of `site` into folder `out` (publish_tree: only a folder guian-kg
+    made is replaced, atomically), each batch of files straight into the staging folder."""
+    return publish_tree(lambda staging: write_site(site, staging, target, workers), out)
 
 
 def thing_count(files: Iterable[str]) -> int:
