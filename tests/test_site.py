@@ -15,10 +15,16 @@ from pathlib import Path
 import pytest
 
 from guian_kg.errors import OutputError
-from guian_kg.publish import MANIFEST
+from guian_kg.publish import MANIFEST, STAGING_MARKER
 from guian_kg.publish_tree import publish_tree
 from guian_kg.server.site import load_site
-from guian_kg.static_site import page_file, relative_url, site_files, thing_count
+from guian_kg.static_site import (
+    page_file,
+    publish_site,
+    relative_url,
+    site_files,
+    thing_count,
+)
 
 PAST = 1_000_000_000  # an mtime long ago: a file written again gets a new one
 
@@ -123,6 +129,63 @@ def test_a_rebuild_writes_only_the_files_whose_bytes_changed(files, tmp_path):
     on_disk = {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()}
     assert on_disk == {*changed, MANIFEST}
     assert [p.name for p in tmp_path.iterdir()] == ["site"]  # no staging folder left
+
+
+def test_the_site_written_by_workers_into_its_folder_holds_the_same_bytes(files, kg, tmp_path):
+    """publish_site streams each batch into the staging folder from the workers that render it:
+    the folder holds exactly the files site_files renders in memory."""
+    published = publish_site(load_site(kg), tmp_path / "site", "https://kg.example.org/data/", 2)
+    assert published.names == sorted(files) and published.written == len(files)
+    on_disk = {
+        str(p.relative_to(tmp_path / "site")): p.read_bytes()
+        for p in (tmp_path / "site").rglob("*")
+        if p.is_file() and p.name != MANIFEST
+    }
+    assert on_disk == files
+
+
+def test_a_failure_halfway_through_the_batches_leaves_nothing_and_the_old_folder(tmp_path):
+    out = tmp_path / "site"
+    publish_tree({"index.html": b"old\n"}, out)
+
+    def fill(staging):
+        staging.add({"index.html": b"new\n", "doc/place/a.html": b"a\n"})
+        staging.add({"doc/place/b.html": b"b\n"})
+        raise RuntimeError("the renderer failed")
+
+    with pytest.raises(RuntimeError, match="renderer failed"):
+        publish_tree(fill, out)
+    assert [p.name for p in tmp_path.iterdir()] == ["site"]
+    assert sorted(p.name for p in out.iterdir()) == [MANIFEST, "index.html"]
+    assert (out / "index.html").read_bytes() == b"old\n"
+
+
+def test_a_killed_publish_s_staging_is_removed_by_the_names_its_marker_grew(tmp_path):
+    """The marker gets a line per batch before the batch's files exist; a line cut short by the
+    kill names files not made yet. A file it does not name keeps the folder (and is kept)."""
+    for case in ("killed", "with-a-users-file"):
+        staging = tmp_path / f".site.new-{case}"
+        (staging / "doc/place").mkdir(parents=True)
+        (staging / "index.html").write_text("home")
+        (staging / "doc/place/a.html").write_text("a")
+        lines = [
+            '{"guian-kg-staging": 1, "files": []}',
+            '{"guian-kg-staging": 1, "files": ["index.html"]}',
+            '{"guian-kg-staging": 1, "files": ["doc/place/a.html"]}',
+            '{"guian-kg-staging": 1, "files": ["doc/pl',
+        ]
+        (staging / STAGING_MARKER).write_text("\n".join(lines))
+        if case == "with-a-users-file":
+            (staging / "doc/place/mine.txt").write_text("mine")
+    published = publish_tree({"index.html": b"new\n"}, tmp_path / "site")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.new-with-a-users-file", "site"]
+    left = tmp_path / ".site.new-with-a-users-file"
+    assert [str(p.relative_to(left)) for p in left.rglob("*")] == [
+        "doc",
+        "doc/place",
+        "doc/place/mine.txt",
+    ]
+    assert published.warnings == [f"left {left}: it holds files guian-kg did not make"]
 
 
 def test_the_same_graph_gives_the_same_bytes_whatever_the_hash_seed(tmp_path):
