@@ -17,6 +17,7 @@ import functools
 import posixpath
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import parse_qs
@@ -26,7 +27,8 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL
 
-from .formats import DUMP_FORMATS, get_format
+from .compaction import compact_quads
+from .formats import DUMP_FORMATS, RDFFormat, get_format
 from .iri import GRAPH_NAMES
 from .parallel import available_cores, fork_map
 from .publish_tree import TreePublished, publish_tree
@@ -40,7 +42,7 @@ from .server.site import Site, from_oxigraph
 from .server.state import HERE
 from .server.ui import LANGS, show, text
 from .void import DUMP_STEM
-from .write import serialize_dataset, serialize_graph
+from .write import oxigraph_quads, serialize_quads
 
 TYPE_MAP = ".var"  # the suffix of a type map (AddHandler type-map .var in the .htaccess)
 RESOURCES_PER_TASK = 64  # things rendered by one task of a worker process
@@ -134,11 +136,22 @@ class SiteWriter:
         return self.pages.render(template, lang, toggles, page=file, **context).encode("utf-8")
 
     def rdf(self, graph: Graph, stem: str) -> dict[str, bytes]:
-        """STEM.ttl, .nt, .jsonld, .rdf of a graph, as `serve` writes them."""
+        """STEM.ttl, .nt, .jsonld, .rdf of a graph, as `serve` writes them (serialize_graph: its
+        statements turned into Oxigraph's terms once, not once a format)."""
+        quads = list(oxigraph_quads(((None, graph),)))
         return {
-            f"{stem}.{f.extension}": serialize_graph(graph, f, self.site.base).encode("utf-8")
-            for f in DOCUMENT_FORMATS
+            name: body for f in DOCUMENT_FORMATS for name, body in self.documents(quads, stem, f)
         }
+
+    def documents(self, quads: list[ox.Quad], stem: str, *formats: RDFFormat):
+        """(STEM.ext, bytes) of the quads in each of `formats`, as write.serialize_quads writes them
+        (JSON-LD: compaction.compact_quads)."""
+        for f in formats:
+            if f.name == "jsonld":
+                text = compact_quads(quads, self.site.base)
+            else:
+                text = serialize_quads(quads, f, self.site.base)
+            yield f"{stem}.{f.extension}", text.encode("utf-8")
 
     @property
     def ontology_version(self) -> str:
@@ -207,30 +220,34 @@ class SiteWriter:
         files["ontology" + TYPE_MAP] = type_map(document_variants("ontology"))
         return files
 
-    def graphs(self) -> dict[str, bytes]:
-        """Each named graph: its page, and its RDF unless it is too large (then the N-Quads dump)."""
+    def graphs(self) -> Iterator[dict[str, bytes]]:
+        """Each named graph: its page, and its RDF unless it is too large (then the N-Quads dump),
+        a file at a time (a graph may hold MAX_GRAPH_DOCUMENT triples)."""
         site = self.site
-        files = {}
         for name in GRAPH_NAMES:
             iri = str(site.iris.graph(name))
             small = site.sizes[iri] <= MAX_GRAPH_DOCUMENT
             alternates = render.alternates(site, iri) if small else []
-            if small:
-                graph = site.graph(name)
-                files.update(self.rdf(graph, f"graph/{name}"))
-                for f in QUAD_FORMATS:
-                    body = serialize_dataset({URIRef(iri): graph}, f, site.base)
-                    files[f"graph/{name}.{f.extension}"] = body.encode("utf-8")
-                files[f"graph/{name}{TYPE_MAP}"] = type_map(
-                    document_variants(name, extra=QUAD_FORMATS)
+            if small:  # straight from the store: no rdflib graph of MAX_GRAPH_DOCUMENT triples
+                named = list(
+                    site.opened.store.quads_for_pattern(None, None, None, ox.NamedNode(iri))
                 )
+                for file, body in self.documents(named, f"graph/{name}", *QUAD_FORMATS):
+                    yield {file: body}
+                triples = [ox.Quad(q.subject, q.predicate, q.object) for q in named]
+                del named
+                for file, body in self.documents(triples, f"graph/{name}", *DOCUMENT_FORMATS):
+                    yield {file: body}
+                del triples  # before the next graph is read
+                yield {
+                    f"graph/{name}{TYPE_MAP}": type_map(document_variants(name, extra=QUAD_FORMATS))
+                }
             else:
                 alternates = [(get_format("nq").media_type, f"/download/{DUMP_STEM}.nq")]
             for lang in LANGS:
                 context = render.graph(site, iri, alternates)
                 html = self.page("graph.html", f"/graph/{name}", lang, context)
-                files[page_file(f"/graph/{name}", lang)[0]] = html
-        return files
+                yield {page_file(f"/graph/{name}", lang)[0]: html}
 
     def examples(self) -> dict[str, bytes]:
         """The examples page: each question, its query and its result, run on the store now."""
@@ -360,17 +377,14 @@ def write_site(
     """Every file of the static site of `site`, into `sink`."""
     writer = SiteWriter(site, target)
     write_things(writer, sink, workers)
-    for part in (
-        writer.home(),
-        writer.void(),
-        writer.ontology(),
+    # One batch at a time: a named graph's documents and the dumps are as large as the graph.
+    for part in chain(
+        [writer.home(), writer.void(), writer.ontology()],
         writer.graphs(),
-        writer.examples(),
-        writer.downloads(),
+        [writer.examples(), writer.downloads()],
+        writer.dumps(),
     ):
         sink.add(part)
-    for dump in writer.dumps():
-        sink.add(dump)
     sink.add({"sitemap.xml": writer.sitemap(sink.listing)})
     sink.add(rule_files(writer.ontology_version, target))
 
