@@ -167,11 +167,12 @@ class SiteWriter:
         kind, slug = site.iris.parse_thing(iri)
         doc = str(site.iris.doc(kind, slug))
         stem = f"doc/{kind}/{slug}"
-        files = self.rdf(describe(site, URIRef(iri), URIRef(doc)), stem)
-        for lang in LANGS:
-            context = render.resource(site, URIRef(iri), doc, lang, self.alternates(doc))
-            html = self.page("resource.html", f"/{stem}", lang, context)
-            files[page_file(f"/{stem}", lang)[0]] = html
+        with site.remembering():  # the document and both pages ask the store the same things
+            files = self.rdf(describe(site, URIRef(iri), URIRef(doc)), stem)
+            for lang in LANGS:
+                context = render.resource(site, URIRef(iri), doc, lang, self.alternates(doc))
+                html = self.page("resource.html", f"/{stem}", lang, context)
+                files[page_file(f"/{stem}", lang)[0]] = html
         files[stem + TYPE_MAP] = type_map(document_variants(slug))
         return files
 
