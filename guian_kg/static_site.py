@@ -14,7 +14,6 @@ results written into `examples.html`.
 from __future__ import annotations
 
 import functools
-import posixpath
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import chain
@@ -74,7 +73,7 @@ def relative_url(path: str, page: str | None, lang: str) -> str:
     """The link from the static page `page` to the server path `path` (other IRIs as they are)."""
     if not path.startswith("/") or page is None:
         return path
-    return _relative(path, posixpath.dirname(page), lang)
+    return _relative(path, page.rpartition("/")[0], lang)  # posixpath.dirname, faster
 
 
 @functools.lru_cache(maxsize=65_536)  # a page links to the same few hundred paths as its neighbours
