@@ -239,3 +239,36 @@ def test_a_folder_it_did_not_make_is_refused_and_nothing_changes(files, tmp_path
     with pytest.raises(OutputError, match="refused to replace"):
         publish_tree(small, out)
     assert snapshot() == before
+
+
+_SITE_OF = """
+import resource, sys
+from pathlib import Path
+from guian_kg.build import load
+from guian_kg.corpus import Corpus
+from guian_kg.server.site import load_site
+from guian_kg.static_site import publish_site, thing_count
+site = load_site(load(corpus=Corpus(Path(sys.argv[1])), cache_dir=None))
+status = dict(line.split(":", 1) for line in open("/proc/self/status"))
+cap = (int(status["VmSize"].split()[0]) << 10) + (int(sys.argv[3]) << 20)  # VmSize is in kB
+resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+published = publish_site(site, Path(sys.argv[2]), workers=2)
+print(thing_count(published.names), len(published.names), published.written)
+"""
+
+
+def test_a_site_of_10_articles_is_written_within_80_mib_more_than_its_graph(tmp_path):
+    """Its files are 121 MiB: site_files' dict of every file's bytes, then published, fails here
+    (MemoryError at 96 MiB; it needs ~127), the streamed site passes (it needs less than 48):
+    each process holds a batch of files at a time, and a named graph's documents one by one."""
+    from conftest import corpus_generator
+
+    corpus_generator().generate(tmp_path / "corpus", 10, seed=0)
+    run = subprocess.run(
+        [sys.executable, "-c", _SITE_OF, str(tmp_path / "corpus"), str(tmp_path / "site"), "80"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.split() == ["2498", "17586", "17586"]
