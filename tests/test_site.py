@@ -99,6 +99,16 @@ def test_a_page_of_the_site_is_the_page_serve_renders_but_for_its_links(files, s
         assert unlinked(static) == unlinked(served.text)
 
 
+def test_the_rdf_documents_are_the_bytes_serve_answers(files, serve_client):
+    """A thing's four formats (its statements turned into Oxigraph's terms once) and each named
+    graph's six (read straight from the store, not through an rdflib graph) are serve's bytes."""
+    names = [n for n in files if n.startswith("graph/") and not n.endswith((".html", ".var"))]
+    names += [f"doc/place/guian-new-area.{ext}" for ext in ("ttl", "nt", "jsonld", "rdf")]
+    assert len(names) == 4 + 3 * 6  # the ontology, data and void graphs in six formats
+    for name in names:
+        assert serve_client.get(f"/{name}").content == files[name], name
+
+
 def test_the_sitemap_lists_every_page_at_the_target(files):
     sitemap = files["sitemap.xml"].decode()
     pages = sorted(n for n in files if n.endswith(".html"))
