@@ -563,9 +563,8 @@ def site(out: Path, base: str | None, target: str | None, dist: Path | None) -> 
     Example: guian-kg site --out site --dist dist --target https://kg.example.org/
     """
     from .errors import InputError
-    from .publish_tree import publish_tree
     from .server.site import load_site
-    from .static_site import site_files, thing_count
+    from .static_site import publish_site, thing_count
 
     if target is not None and not (
         target.startswith(("http://", "https://")) and target.endswith("/")
@@ -578,16 +577,16 @@ def site(out: Path, base: str | None, target: str | None, dist: Path | None) -> 
         source = load()
     with Progress(sys.stderr) as progress:
         progress.step(f"writing the site into {out}")
-        files = site_files(load_site(source, base), target)
-        published = publish_tree(files, out)
+        published = publish_site(load_site(source, base), out, target)
+    names = published.names
     # The folder, then the rules to install or propose (the pages are listed in sitemap.xml).
-    rules = [name for name in files if name == ".htaccess" or name.startswith("rules/")]
+    rules = [name for name in names if name == ".htaccess" or name.startswith("rules/")]
     _echo_result("".join(f"{path}\n" for path in [out, *(out / name for name in rules)]))
     for warning in published.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(
-        f"wrote the site of {thing_count(files)} things into {out}: {len(files)} files, "
-        f"{published.written} written, {len(files) - published.written} unchanged",
+        f"wrote the site of {thing_count(names)} things into {out}: {len(names)} files, "
+        f"{published.written} written, {len(names) - published.written} unchanged",
         err=True,
     )
 

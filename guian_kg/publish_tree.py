@@ -4,10 +4,13 @@ only if guian-kg made it, atomically, and a rebuild rewrites only the files whos
 The manifest (publish.MANIFEST, the same format) lists every file by its path in the tree. A folder
 is replaced only if it is absent, empty, or holds nothing but the files its manifest lists, each
 with its size and sha256, and the folders that lead to them; links, FIFOs and devices are never
-followed. The new tree is staged beside the old one; a file whose bytes the old tree already holds
-is hard-linked from it (so its mtime stays put), the others written; the manifest last. Then the
-two folders are swapped (renameat2 RENAME_EXCHANGE), the old one checked again where it now lies
-(put back if it is no longer wholly ours) and deleted file by listed file, folder by folder.
+followed. The new tree is staged beside the old one, batch by batch (a `Staging` that forked
+workers fill too, so that no process holds more than a batch of bytes): each batch's names are
+appended to the staging marker before its files are made, so a killed publish leaves a folder
+that proves itself ours; a file whose bytes the old tree already holds is hard-linked from it (so
+its mtime stays put), the others written; the manifest last. Then the two folders are swapped
+(renameat2 RENAME_EXCHANGE), the old one checked again where it now lies (put back if it is no
+longer wholly ours) and deleted file by listed file, folder by folder.
 """
 
 from __future__ import annotations
@@ -19,43 +22,48 @@ import hashlib
 import json
 import os
 import stat
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import OutputError
 from .publish import (
     _DIR_FLAGS,
-    _MAX_LISTING,
     MANIFEST,
     STAGING_MARKER,
-    Published,
     _checksum,
     _clean_stale_staging,
     _exchange,
     _locked,
+    _manifest,
     _new_name,
     _open_regular,
     _refusal,
     _refuse_unless_folder,
     _split,
     _write_all,
-    manifest_bytes,
 )
 
 Listing = dict[str, tuple[int, str] | None]  # path → (size, sha256), None in a staging marker
+Fill = Callable[["Staging"], None]
 
 
 @dataclass
-class TreePublished(Published):
-    written: int = 0  # files written anew; the others were linked from the old tree
+class TreePublished:
+    """A published tree: its folder, its files' paths in it (sorted, the manifest not among
+    them), anything left behind, and how many files were written (the others were linked)."""
+
+    folder: Path
+    names: list[str]
+    warnings: list[str] = field(default_factory=list)
+    written: int = 0
 
 
-def publish_tree(files: dict[str, bytes], out: Path) -> TreePublished:
-    """Replace folder `out` with exactly `files` (relative path → bytes) if it is absent, empty or
-    ours; files the old folder holds with the same bytes are linked, not written again."""
-    bad = sorted(p for p in files if not _tree_path(p) or p.split("/")[0] in _RESERVED)
-    if bad:
-        raise OutputError(f"cannot publish files named {', '.join(map(repr, bad[:8]))}")
+def publish_tree(files: dict[str, bytes] | Fill, out: Path) -> TreePublished:
+    """Replace folder `out` with exactly `files` if it is absent, empty or ours: relative path →
+    bytes, or a function that adds them to the Staging it is given, batch by batch. Files the old
+    folder holds with the same bytes are linked, not written again."""
+    fill = files if callable(files) else lambda staging: staging.add(files)
     parent, name = _split(Path(out))
     path = parent / name
     try:
@@ -66,26 +74,27 @@ def publish_tree(files: dict[str, bytes], out: Path) -> TreePublished:
         with _locked(parent) as pfd:
             warnings = _clean_stale_staging(pfd, parent, name, _remove_if_ours)
             state, old = _check(pfd, name, path)
-            staging = _new_name(pfd, name)
+            staging_name = _new_name(pfd, name)
             try:
-                written = _stage(pfd, staging, name if state == "ours" else None, old, files)
+                with Staging(pfd, staging_name, name if state == "ours" else None, old) as staging:
+                    fill(staging)
+                    staging.finish()
                 if state == "ours":
-                    warnings += _swap(pfd, name, staging, path)
+                    warnings += _swap(pfd, name, staging_name, path)
                 else:
                     try:
-                        os.rename(staging, name, src_dir_fd=pfd, dst_dir_fd=pfd)
+                        os.rename(staging_name, name, src_dir_fd=pfd, dst_dir_fd=pfd)
                     except OSError as exc:
                         if exc.errno in (errno.ENOTEMPTY, errno.EEXIST, errno.ENOTDIR):
                             _check(pfd, name, path)  # something appeared meanwhile: name it
                         raise
             except BaseException:
-                _remove_if_ours(pfd, staging)
+                _remove_if_ours(pfd, staging_name)
                 raise
             os.fsync(pfd)
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror or exc}") from None
-    listed = [path / p for p in sorted(files)] + [path / MANIFEST]
-    return TreePublished(path, listed, warnings, written)
+    return TreePublished(path, sorted(staging.listing), warnings, staging.written)
 
 
 _RESERVED = (MANIFEST, STAGING_MARKER)
@@ -172,44 +181,96 @@ class _Dirs:
                 os.close(fd)
 
 
-def _stage(pfd: int, staging: str, old_name: str | None, old: Listing, files: dict) -> int:
-    """Fill the staging folder: the marker first, each file (linked from the old tree if its bytes
-    are there already), the manifest, then drop the marker and flush the whole tree to disk.
-    Returns how many files of `files` were written (not linked)."""
-    fd = os.open(staging, _DIR_FLAGS, dir_fd=pfd)
-    new = _Dirs(fd, make=True)
-    old_fd = os.open(old_name, _DIR_FLAGS, dir_fd=pfd) if old_name else -1
-    previous = _Dirs(old_fd, make=False)
-    written = 0
-    try:
-        marker = {"guian-kg-staging": 1, "files": sorted(files)}
-        _create(fd, STAGING_MARKER, json.dumps(marker).encode("utf-8"))
-        manifest = manifest_bytes(files)
-        for rel, data in [*sorted(files.items()), (MANIFEST, manifest)]:
+@dataclass
+class Staged:
+    """What one batch put into the staging folder: its files' (size, sha256), how many written."""
+
+    listing: dict[str, tuple[int, str]]
+    written: int
+
+
+class Staging:
+    """The staging folder being filled. `write(files)` stages a batch and may run in a worker
+    forked from the process that made the Staging (it inherits the descriptors); `record` takes
+    what it returns, in that process; `add` is both. `finish` writes the manifest of every batch
+    recorded, drops the marker and flushes the tree."""
+
+    def __init__(self, pfd: int, name: str, old_name: str | None, old: Listing):
+        self.old = old
+        self.listing: dict[str, tuple[int, str]] = {}
+        self.written = 0
+        self.fd = os.open(name, _DIR_FLAGS, dir_fd=pfd)
+        self.new = _Dirs(self.fd, make=True)
+        self.old_fd = os.open(old_name, _DIR_FLAGS, dir_fd=pfd) if old_name else -1
+        self.previous = _Dirs(self.old_fd, make=False)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_APPEND | os.O_CLOEXEC
+        self.marker = os.open(STAGING_MARKER, flags, 0o644, dir_fd=self.fd)
+        self._mark([])
+
+    def __enter__(self) -> Staging:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.previous.close()
+        if self.old_fd >= 0:
+            os.close(self.old_fd)
+        self.new.close()
+        if self.marker >= 0:
+            os.close(self.marker)
+        os.close(self.fd)
+
+    def _mark(self, names: list[str]) -> None:
+        """Append a line naming `names` to the marker (one write: lines of workers never mix)."""
+        line = json.dumps({"guian-kg-staging": 1, "files": names}) + "\n"
+        _write_all(self.marker, line.encode("utf-8"))
+
+    def write(self, files: dict[str, bytes]) -> Staged:
+        """Stage a batch: its names into the marker, then each file (linked from the old tree if
+        its bytes are there already)."""
+        names = sorted(files)
+        bad = [p for p in names if not _tree_path(p) or p.split("/")[0] in _RESERVED]
+        if bad:
+            raise OutputError(f"cannot publish files named {', '.join(map(repr, bad[:8]))}")
+        self._mark(names)
+        staged = Staged({}, 0)
+        for rel in names:
+            data = files[rel]
+            staged.listing[rel] = digest = _digest(data)
             folder, _, base = rel.rpartition("/")
-            target = new.get(folder)
-            same = old.get(rel) == (len(data), hashlib.sha256(data).hexdigest())
-            if rel == MANIFEST:
-                same = old_fd >= 0 and _checksum(old_fd, MANIFEST) == _digest(manifest)
-            if same:
-                try:
-                    os.link(base, base, src_dir_fd=previous.get(folder), dst_dir_fd=target,
-                            follow_symlinks=False)  # fmt: skip
-                    continue
-                except OSError:
-                    pass  # gone meanwhile, or another file system: write it
-            _create(target, base, data)
-            written += rel != MANIFEST
-        os.unlink(STAGING_MARKER, dir_fd=fd)  # from here on the manifest proves the folder ours
-        os.fchmod(fd, 0o755)
-        _sync(fd)
-    finally:
-        previous.close()
-        if old_fd >= 0:
-            os.close(old_fd)
-        new.close()
-        os.close(fd)
-    return written
+            target = self.new.get(folder)
+            if self.old.get(rel) == digest and self._link(folder, base, target):
+                continue
+            _create(target, base, data)  # O_EXCL: a name staged twice fails here
+            staged.written += 1
+        return staged
+
+    def _link(self, folder: str, base: str, target: int) -> bool:
+        try:
+            os.link(base, base, src_dir_fd=self.previous.get(folder), dst_dir_fd=target,
+                    follow_symlinks=False)  # fmt: skip
+            return True
+        except OSError:
+            return False  # gone meanwhile, or another file system: write it
+
+    def record(self, staged: Staged) -> None:
+        self.listing.update(staged.listing)
+        self.written += staged.written
+
+    def add(self, files: dict[str, bytes]) -> None:
+        self.record(self.write(files))
+
+    def finish(self) -> None:
+        """The manifest (linked if the old one is the same), then drop the marker and flush."""
+        manifest = _manifest(self.listing)
+        same = self.old_fd >= 0 and _checksum(self.old_fd, MANIFEST) == _digest(manifest)
+        if not (same and self._link("", MANIFEST, self.fd)):
+            _create(self.fd, MANIFEST, manifest)
+        os.close(self.marker)
+        self.marker = -1
+        # From here on the manifest proves the folder ours.
+        os.unlink(STAGING_MARKER, dir_fd=self.fd)
+        os.fchmod(self.fd, 0o755)
+        _sync(self.fd)
 
 
 def _swap(pfd: int, name: str, staging: str, path: Path) -> list[str]:
@@ -297,28 +358,57 @@ def _remove_if_ours(pfd: int, staging: str) -> str:
     return "left" if left else "removed"
 
 
+# A manifest lists each file in ~130 bytes: a million files (a site of a thousand articles) take
+# 130 MB. Anything larger than this is not one of ours.
+_MAX_TREE_LISTING = 1 << 30
+
+
 def _read_listing(fd: int, name: str) -> Listing | None:
-    """The paths a manifest (with size and sha256) or staging marker in folder `fd` lists; None if not ours."""
+    """The paths a manifest (with size and sha256) or staging marker in folder `fd` lists; None if
+    not ours. A marker is lines of {"guian-kg-staging": 1, "files": [...]}, one per batch: the
+    first must be whole; a later one cut short by a kill names files not yet made."""
     handle = _open_regular(fd, name)
     if handle is None:
         return None
     try:
-        raw = os.read(handle, 64 * _MAX_LISTING + 1)
+        size = os.fstat(handle).st_size
+        raw = b"" if size > _MAX_TREE_LISTING else _read_all(handle, size)
     finally:
         os.close(handle)
+    if not raw:
+        return None
     try:
-        document = json.loads(raw)
-        if name == MANIFEST and document.get("guian-kg-manifest") == 1:
+        if name == MANIFEST:
+            document = json.loads(raw)
+            if document.get("guian-kg-manifest") != 1:
+                return None
             listed = {f["name"]: (int(f["size"]), str(f["sha256"])) for f in document["files"]}
-        elif name == STAGING_MARKER and document.get("guian-kg-staging") == 1:
-            listed = dict.fromkeys(document["files"])
         else:
-            return None
+            listed = {}
+            for number, line in enumerate(raw.splitlines()):
+                try:
+                    batch = json.loads(line)
+                    if batch.get("guian-kg-staging") != 1:
+                        return None
+                    listed.update(dict.fromkeys(batch["files"]))
+                except (ValueError, KeyError, TypeError, AttributeError):
+                    if number == 0:
+                        return None
     except (ValueError, KeyError, TypeError, AttributeError):
         return None
-    if len(raw) > 64 * _MAX_LISTING or not all(_tree_path(p) for p in listed):
+    if not all(_tree_path(p) for p in listed):
         return None
     return listed
+
+
+def _read_all(handle: int, size: int) -> bytes:
+    """Up to `size` bytes (and one more, to see the file grew)."""
+    chunks, left = [], size + 1
+    while left > 0 and (chunk := os.read(handle, min(left, 1 << 24))):
+        chunks.append(chunk)
+        left -= len(chunk)
+    raw = b"".join(chunks)
+    return b"" if len(raw) > _MAX_TREE_LISTING else raw
 
 
 def _digest(data: bytes) -> tuple[int, str]:

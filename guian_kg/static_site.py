@@ -14,9 +14,12 @@ results written into `examples.html`.
 from __future__ import annotations
 
 import functools
-import posixpath
-from collections.abc import Callable, Iterable
+import heapq
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from itertools import chain, islice
+from pathlib import Path
+from typing import Protocol
 from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
 
@@ -24,9 +27,11 @@ import pyoxigraph as ox
 from rdflib import Graph, URIRef
 from rdflib.namespace import OWL
 
-from .formats import DUMP_FORMATS, get_format
+from .compaction import compact_quads
+from .formats import DUMP_FORMATS, RDFFormat, get_format
 from .iri import GRAPH_NAMES
 from .parallel import available_cores, fork_map
+from .publish_tree import TreePublished, publish_tree
 from .rewrite_rules import rule_files
 from .server import render
 from .server.negotiation import DOCUMENT_FORMATS, HTML, JSON, QUAD_FORMATS
@@ -35,9 +40,9 @@ from .server.pages import describe
 from .server.routes import MAX_GRAPH_DOCUMENT
 from .server.site import Site, from_oxigraph
 from .server.state import HERE
-from .server.ui import LANGS, show, text
+from .server.ui import LANGS, text
 from .void import DUMP_STEM
-from .write import serialize_dataset, serialize_graph
+from .write import oxigraph_quads, serialize_quads
 
 TYPE_MAP = ".var"  # the suffix of a type map (AddHandler type-map .var in the .htaccess)
 # The language tags a page's variant declares in its type map: its language and the commonest
@@ -47,6 +52,9 @@ LANGUAGE_TAGS = {
     "en": "en, en-US, en-GB, en-AU, en-CA, en-IE, en-IN, en-NZ, en-SG, en-ZA",
 }
 RESOURCES_PER_TASK = 64  # things rendered by one task of a worker process
+# Rows of an example's result on the examples page (its query, a file of the site, gives them all):
+# one example lists every statement in schema.org terms, 107,358 rows at 100 articles.
+MAX_EXAMPLE_ROWS = 1_000
 
 
 def page_file(path: str, lang: str) -> tuple[str, str]:
@@ -75,7 +83,7 @@ def relative_url(path: str, page: str | None, lang: str) -> str:
     """The link from the static page `page` to the server path `path` (other IRIs as they are)."""
     if not path.startswith("/") or page is None:
         return path
-    return _relative(path, posixpath.dirname(page), lang)
+    return _relative(path, page.rpartition("/")[0], lang)  # posixpath.dirname, faster
 
 
 @functools.lru_cache(maxsize=65_536)  # a page links to the same few hundred paths as its neighbours
@@ -145,11 +153,22 @@ class SiteWriter:
         return self.pages.render(template, lang, toggles, page=file, **context).encode("utf-8")
 
     def rdf(self, graph: Graph, stem: str) -> dict[str, bytes]:
-        """STEM.ttl, .nt, .jsonld, .rdf of a graph, as `serve` writes them."""
+        """STEM.ttl, .nt, .jsonld, .rdf of a graph, as `serve` writes them (serialize_graph: its
+        statements turned into Oxigraph's terms once, not once a format)."""
+        quads = list(oxigraph_quads(((None, graph),)))
         return {
-            f"{stem}.{f.extension}": serialize_graph(graph, f, self.site.base).encode("utf-8")
-            for f in DOCUMENT_FORMATS
+            name: body for f in DOCUMENT_FORMATS for name, body in self.documents(quads, stem, f)
         }
+
+    def documents(self, quads: list[ox.Quad], stem: str, *formats: RDFFormat):
+        """(STEM.ext, bytes) of the quads in each of `formats`, as write.serialize_quads writes them
+        (JSON-LD: compaction.compact_quads)."""
+        for f in formats:
+            if f.name == "jsonld":
+                text = compact_quads(quads, self.site.base)
+            else:
+                text = serialize_quads(quads, f, self.site.base)
+            yield f"{stem}.{f.extension}", text.encode("utf-8")
 
     @property
     def ontology_version(self) -> str:
@@ -165,11 +184,12 @@ class SiteWriter:
         kind, slug = site.iris.parse_thing(iri)
         doc = str(site.iris.doc(kind, slug))
         stem = f"doc/{kind}/{slug}"
-        files = self.rdf(describe(site, URIRef(iri), URIRef(doc)), stem)
-        for lang in LANGS:
-            context = render.resource(site, URIRef(iri), doc, lang, self.alternates(doc))
-            html = self.page("resource.html", f"/{stem}", lang, context)
-            files[page_file(f"/{stem}", lang)[0]] = html
+        with site.remembering():  # the document and both pages ask the store the same things
+            files = self.rdf(describe(site, URIRef(iri), URIRef(doc)), stem)
+            for lang in LANGS:
+                context = render.resource(site, URIRef(iri), doc, lang, self.alternates(doc))
+                html = self.page("resource.html", f"/{stem}", lang, context)
+                files[page_file(f"/{stem}", lang)[0]] = html
         files[stem + TYPE_MAP] = type_map(document_variants(slug))
         return files
 
@@ -218,34 +238,40 @@ class SiteWriter:
         files["ontology" + TYPE_MAP] = type_map(document_variants("ontology"))
         return files
 
-    def graphs(self) -> dict[str, bytes]:
-        """Each named graph: its page, and its RDF unless it is too large (then the N-Quads dump)."""
+    def graphs(self) -> Iterator[dict[str, bytes]]:
+        """Each named graph: its page, and its RDF unless it is too large (then the N-Quads dump),
+        a file at a time (a graph may hold MAX_GRAPH_DOCUMENT triples)."""
         site = self.site
-        files = {}
         for name in GRAPH_NAMES:
             iri = str(site.iris.graph(name))
             small = site.sizes[iri] <= MAX_GRAPH_DOCUMENT
             alternates = render.alternates(site, iri) if small else []
-            if small:
-                graph = site.graph(name)
-                files.update(self.rdf(graph, f"graph/{name}"))
-                for f in QUAD_FORMATS:
-                    body = serialize_dataset({URIRef(iri): graph}, f, site.base)
-                    files[f"graph/{name}.{f.extension}"] = body.encode("utf-8")
-                files[f"graph/{name}{TYPE_MAP}"] = type_map(
-                    document_variants(name, extra=QUAD_FORMATS)
+            if small:  # straight from the store: no rdflib graph of MAX_GRAPH_DOCUMENT triples
+                named = list(
+                    site.opened.store.quads_for_pattern(None, None, None, ox.NamedNode(iri))
                 )
+                for file, body in self.documents(named, f"graph/{name}", *QUAD_FORMATS):
+                    yield {file: body}
+                triples = [ox.Quad(q.subject, q.predicate, q.object) for q in named]
+                del named
+                for file, body in self.documents(triples, f"graph/{name}", *DOCUMENT_FORMATS):
+                    yield {file: body}
+                del triples  # before the next graph is read
+                yield {
+                    f"graph/{name}{TYPE_MAP}": type_map(document_variants(name, extra=QUAD_FORMATS))
+                }
             else:
                 alternates = [(get_format("nq").media_type, f"/download/{DUMP_STEM}.nq")]
             for lang in LANGS:
                 context = render.graph(site, iri, alternates)
                 html = self.page("graph.html", f"/graph/{name}", lang, context)
-                files[page_file(f"/graph/{name}", lang)[0]] = html
-        return files
+                yield {page_file(f"/graph/{name}", lang)[0]: html}
 
     def examples(self) -> dict[str, bytes]:
-        """The examples page: each question, its query and its result, run on the store now."""
+        """The examples page: each question, its query and its result, run on the store now (once
+        for both languages), the first MAX_EXAMPLE_ROWS rows shown."""
         site = self.site
+        answers = {e.name: self.answer(site.example_text(e.name)) for e in site.examples.values()}
         files = {}
         for lang in LANGS:
             shown = [
@@ -253,7 +279,7 @@ class SiteWriter:
                     "name": e.name,
                     "question": e.question_zh if lang == "zh" else e.question_en,
                     "text": site.example_text(e.name),
-                    "result": self.result(site.example_text(e.name), lang),
+                    "result": self.result(answers[e.name], lang),
                 }
                 for e in site.examples.values()
             ]
@@ -265,31 +291,50 @@ class SiteWriter:
             files[f"queries/{e.name}.rq"] = site.example_text(e.name).encode("utf-8")
         return files
 
-    def result(self, query: str, lang: str) -> dict:
-        """A query's result as the result table of the SPARQL page shows it."""
+    def answer(self, query: str) -> dict:
+        """A query's answer: a boolean, or its first MAX_EXAMPLE_ROWS rows (a graph's triples in
+        the order of their N-Triples lines) and how many there are."""
         site = self.site
         answer = site.opened.store.query(query, use_default_graph_as_union=site.opened.union_view)
-
-        def cell(term) -> object:
-            if term is None:
-                return None
-            return show(from_oxigraph(term), lang, site.label, site.prefixes, site.local)
-
         if isinstance(answer, ox.QueryBoolean):
             return {"kind": "ask", "boolean": bool(answer)}
+        total = 0
+
+        def counted(rows):
+            nonlocal total
+            for row in rows:
+                total += 1
+                yield row
+
         if isinstance(answer, ox.QuerySolutions):
             names = [v.value for v in answer.variables]
-            rows = [[cell(solution[name]) for name in names] for solution in answer]
-            return {"kind": "select", "names": names, "rows": rows}
-        ordered = sorted(answer, key=str)  # a graph has no order: the N-Triples lines' one
-        triples = [[cell(t.subject), cell(t.predicate), cell(t.object)] for t in ordered]
-        return {"kind": "graph", "names": ["subject", "predicate", "object"], "rows": triples}
+            rows = [[s[name] for name in names] for s in islice(counted(answer), MAX_EXAMPLE_ROWS)]
+            total += sum(1 for _ in answer)
+            return {"kind": "select", "names": names, "rows": rows, "total": total}
+        ordered = heapq.nsmallest(MAX_EXAMPLE_ROWS, counted(answer), key=str)
+        rows = [[t.subject, t.predicate, t.object] for t in ordered]
+        return {
+            "kind": "graph",
+            "names": ["subject", "predicate", "object"],
+            "rows": rows,
+            "total": total,
+        }
+
+    def result(self, answer: dict, lang: str) -> dict:
+        """An answer as the result table of the SPARQL page shows it in `lang`."""
+        if answer["kind"] == "ask":
+            return answer
+        site = self.site
+
+        def cell(term) -> object:
+            return None if term is None else site.shown(from_oxigraph(term), lang)
+
+        return {**answer, "rows": [[cell(term) for term in row] for row in answer["rows"]]}
 
     def downloads(self) -> dict[str, bytes]:
-        """The dumps (and the type map of `download/guian-kg`), the context, the stylesheet."""
+        """The context, the stylesheet and the type map of `download/guian-kg` (the dumps: `dumps`)."""
         site = self.site
-        files = {f"download/{name}": site.download(name) for name in sorted(site.downloads)}
-        files["context.jsonld"] = site.download("context.jsonld")
+        files = {"context.jsonld": site.download("context.jsonld")}
         files["static/style.css"] = (HERE / "static" / "style.css").read_bytes()
         dumps = [get_format(n) for n in DUMP_FORMATS if f"{DUMP_STEM}.{n}" in site.downloads]
         quads_first = sorted(dumps, key=lambda f: not f.quads)
@@ -298,6 +343,11 @@ class SiteWriter:
             variants.append(Variant(f"{DUMP_STEM}.json", JSON))
         files[f"download/{DUMP_STEM}{TYPE_MAP}"] = type_map(variants)
         return files
+
+    def dumps(self) -> Iterator[dict[str, bytes]]:
+        """The dumps under download/, one at a time (each may be as large as the graph)."""
+        for name in sorted(self.site.downloads):
+            yield {f"download/{name}": self.site.download(name)}
 
     def sitemap(self, files: Iterable[str]) -> bytes:
         """sitemap.xml: every HTML page, at the target (else under the base)."""
@@ -315,48 +365,85 @@ class SiteWriter:
         ).encode("utf-8")
 
 
-def thing_files(
-    writer: SiteWriter, workers: int | None = None, progress: Callable[[int], None] | None = None
-) -> dict[str, bytes]:
-    """The documents and type maps of every thing, rendered in `workers` forked processes."""
+class Sink(Protocol):
+    """Where the site's files go, batch by batch: a publish_tree.Staging (into the folder) or
+    Files (in memory). `write` may run in a forked worker; `record` takes what it returned."""
+
+    listing: Mapping[str, object]  # the files recorded so far, by path
+
+    def write(self, files: dict[str, bytes]) -> object: ...
+
+    def record(self, written) -> None: ...
+
+    def add(self, files: dict[str, bytes]) -> None: ...
+
+
+class Files(dict):
+    """The files of a site in memory, path → bytes: for a small graph (the tests)."""
+
+    @property
+    def listing(self) -> dict[str, bytes]:
+        return self
+
+    def write(self, files: dict[str, bytes]) -> dict[str, bytes]:
+        return files
+
+    def record(self, written: dict[str, bytes]) -> None:
+        self.update(written)
+
+    def add(self, files: dict[str, bytes]) -> None:
+        self.update(files)
+
+
+def write_things(writer: SiteWriter, sink: Sink, workers: int | None = None) -> None:
+    """The documents and type maps of every thing, rendered and written by `workers` forked
+    processes, RESOURCES_PER_TASK things a batch: no process holds more than a batch."""
     things = writer.things()
     chunks = [things[i : i + RESOURCES_PER_TASK] for i in range(0, len(things), RESOURCES_PER_TASK)]
 
-    def render_chunk(chunk: list[str]) -> dict[str, bytes]:
+    def write_chunk(chunk: list[str]):
         files: dict[str, bytes] = {}
         for iri in chunk:
             files.update(writer.thing(iri))
-        return files
+        return sink.write(files)
 
-    files: dict[str, bytes] = {}
-    for part in fork_map(render_chunk, chunks, workers or available_cores()):
-        files.update(part)
-        if progress is not None:
-            progress(len(files))
-    return files
+    for written in fork_map(write_chunk, chunks, workers or available_cores()):
+        sink.record(written)
+
+
+def write_site(
+    site: Site, sink: Sink, target: str | None = None, workers: int | None = None
+) -> None:
+    """Every file of the static site of `site`, into `sink`."""
+    writer = SiteWriter(site, target)
+    write_things(writer, sink, workers)
+    # One batch at a time: a named graph's documents and the dumps are as large as the graph.
+    for part in chain(
+        [writer.home(), writer.void(), writer.ontology()],
+        writer.graphs(),
+        [writer.examples(), writer.downloads()],
+        writer.dumps(),
+    ):
+        sink.add(part)
+    sink.add({"sitemap.xml": writer.sitemap(sink.listing)})
+    sink.add(rule_files(writer.ontology_version, site.base, target))
 
 
 def site_files(
-    site: Site,
-    target: str | None = None,
-    workers: int | None = None,
-    progress: Callable[[int], None] | None = None,
+    site: Site, target: str | None = None, workers: int | None = None
 ) -> dict[str, bytes]:
-    """Every file of the static site of `site`: relative path → bytes, sorted by path."""
-    writer = SiteWriter(site, target)
-    files = thing_files(writer, workers, progress)
-    for part in (
-        writer.home(),
-        writer.void(),
-        writer.ontology(),
-        writer.graphs(),
-        writer.examples(),
-        writer.downloads(),
-    ):
-        files.update(part)
-    files["sitemap.xml"] = writer.sitemap(files)
-    files.update(rule_files(writer.ontology_version, site.base, target))
+    """Every file of the static site of `site` in memory: relative path → bytes, sorted by path."""
+    files = Files()
+    write_site(site, files, target, workers)
     return dict(sorted(files.items()))
+
+
+def publish_site(
+    site: Site, out: Path, target: str | None = None, workers: int | None = None
+) -> TreePublished:
+    """Write the static site of `site` into folder `out` (publish_tree: only a folder guian-kg
+    made is replaced, atomically), each batch of files straight into the staging folder."""
+    return publish_tree(lambda staging: write_site(site, staging, target, workers), out)
 
 
 def thing_count(files: Iterable[str]) -> int:

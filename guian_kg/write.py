@@ -11,6 +11,7 @@ input order or PYTHONHASHSEED.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import itertools
 import tempfile
@@ -309,8 +310,13 @@ def _used_prefixes(statements, base: str | None) -> dict[str, str]:
                 iris.add(term.value)
             elif isinstance(term, ox.Literal):
                 iris.add(term.datatype.value)
-    namespaces = prefixes(base)
-    return {p: ns for p, ns in namespaces.items() if any(iri.startswith(ns) for iri in iris)}
+    ordered = sorted(iris)
+
+    def used(ns: str) -> bool:  # the IRIs starting with `ns` are the first ones from `ns` on
+        at = bisect.bisect_left(ordered, ns)
+        return at < len(ordered) and ordered[at].startswith(ns)
+
+    return {p: ns for p, ns in prefixes(base).items() if used(ns)}
 
 
 def _sorted_lines(text: str) -> str:

@@ -15,10 +15,17 @@ from pathlib import Path
 import pytest
 
 from guian_kg.errors import OutputError
-from guian_kg.publish import MANIFEST
+from guian_kg.publish import MANIFEST, STAGING_MARKER
 from guian_kg.publish_tree import publish_tree
 from guian_kg.server.site import load_site
-from guian_kg.static_site import LANGUAGE_TAGS, page_file, relative_url, site_files, thing_count
+from guian_kg.static_site import (
+    LANGUAGE_TAGS,
+    page_file,
+    publish_site,
+    relative_url,
+    site_files,
+    thing_count,
+)
 
 PAST = 1_000_000_000  # an mtime long ago: a file written again gets a new one
 
@@ -98,6 +105,16 @@ def test_a_page_of_the_site_is_the_page_serve_renders_but_for_its_links(files, s
         assert unlinked(static) == unlinked(served.text)
 
 
+def test_the_rdf_documents_are_the_bytes_serve_answers(files, serve_client):
+    """A thing's four formats (its statements turned into Oxigraph's terms once) and each named
+    graph's six (read straight from the store, not through an rdflib graph) are serve's bytes."""
+    names = [n for n in files if n.startswith("graph/") and not n.endswith((".html", ".var"))]
+    names += [f"doc/place/guian-new-area.{ext}" for ext in ("ttl", "nt", "jsonld", "rdf")]
+    assert len(names) == 4 + 3 * 6  # the ontology, data and void graphs in six formats
+    for name in names:
+        assert serve_client.get(f"/{name}").content == files[name], name
+
+
 def test_the_sitemap_lists_every_page_at_the_target(files):
     sitemap = files["sitemap.xml"].decode()
     pages = sorted(n for n in files if n.endswith(".html"))
@@ -128,6 +145,63 @@ def test_a_rebuild_writes_only_the_files_whose_bytes_changed(files, tmp_path):
     on_disk = {str(p.relative_to(out)) for p in out.rglob("*") if p.is_file()}
     assert on_disk == {*changed, MANIFEST}
     assert [p.name for p in tmp_path.iterdir()] == ["site"]  # no staging folder left
+
+
+def test_the_site_written_by_workers_into_its_folder_holds_the_same_bytes(files, kg, tmp_path):
+    """publish_site streams each batch into the staging folder from the workers that render it:
+    the folder holds exactly the files site_files renders in memory."""
+    published = publish_site(load_site(kg), tmp_path / "site", "https://kg.example.org/data/", 2)
+    assert published.names == sorted(files) and published.written == len(files)
+    on_disk = {
+        str(p.relative_to(tmp_path / "site")): p.read_bytes()
+        for p in (tmp_path / "site").rglob("*")
+        if p.is_file() and p.name != MANIFEST
+    }
+    assert on_disk == files
+
+
+def test_a_failure_halfway_through_the_batches_leaves_nothing_and_the_old_folder(tmp_path):
+    out = tmp_path / "site"
+    publish_tree({"index.html": b"old\n"}, out)
+
+    def fill(staging):
+        staging.add({"index.html": b"new\n", "doc/place/a.html": b"a\n"})
+        staging.add({"doc/place/b.html": b"b\n"})
+        raise RuntimeError("the renderer failed")
+
+    with pytest.raises(RuntimeError, match="renderer failed"):
+        publish_tree(fill, out)
+    assert [p.name for p in tmp_path.iterdir()] == ["site"]
+    assert sorted(p.name for p in out.iterdir()) == [MANIFEST, "index.html"]
+    assert (out / "index.html").read_bytes() == b"old\n"
+
+
+def test_a_killed_publish_s_staging_is_removed_by_the_names_its_marker_grew(tmp_path):
+    """The marker gets a line per batch before the batch's files exist; a line cut short by the
+    kill names files not made yet. A file it does not name keeps the folder (and is kept)."""
+    for case in ("killed", "with-a-users-file"):
+        staging = tmp_path / f".site.new-{case}"
+        (staging / "doc/place").mkdir(parents=True)
+        (staging / "index.html").write_text("home")
+        (staging / "doc/place/a.html").write_text("a")
+        lines = [
+            '{"guian-kg-staging": 1, "files": []}',
+            '{"guian-kg-staging": 1, "files": ["index.html"]}',
+            '{"guian-kg-staging": 1, "files": ["doc/place/a.html"]}',
+            '{"guian-kg-staging": 1, "files": ["doc/pl',
+        ]
+        (staging / STAGING_MARKER).write_text("\n".join(lines))
+        if case == "with-a-users-file":
+            (staging / "doc/place/mine.txt").write_text("mine")
+    published = publish_tree({"index.html": b"new\n"}, tmp_path / "site")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.new-with-a-users-file", "site"]
+    left = tmp_path / ".site.new-with-a-users-file"
+    assert [str(p.relative_to(left)) for p in left.rglob("*")] == [
+        "doc",
+        "doc/place",
+        "doc/place/mine.txt",
+    ]
+    assert published.warnings == [f"left {left}: it holds files guian-kg did not make"]
 
 
 def test_the_same_graph_gives_the_same_bytes_whatever_the_hash_seed(tmp_path):
@@ -181,3 +255,36 @@ def test_a_folder_it_did_not_make_is_refused_and_nothing_changes(files, tmp_path
     with pytest.raises(OutputError, match="refused to replace"):
         publish_tree(small, out)
     assert snapshot() == before
+
+
+_SITE_OF = """
+import resource, sys
+from pathlib import Path
+from guian_kg.build import load
+from guian_kg.corpus import Corpus
+from guian_kg.server.site import load_site
+from guian_kg.static_site import publish_site, thing_count
+site = load_site(load(corpus=Corpus(Path(sys.argv[1])), cache_dir=None))
+status = dict(line.split(":", 1) for line in open("/proc/self/status"))
+cap = (int(status["VmSize"].split()[0]) << 10) + (int(sys.argv[3]) << 20)  # VmSize is in kB
+resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+published = publish_site(site, Path(sys.argv[2]), workers=2)
+print(thing_count(published.names), len(published.names), published.written)
+"""
+
+
+def test_a_site_of_10_articles_is_written_within_80_mib_more_than_its_graph(tmp_path):
+    """Its files are 121 MiB: site_files' dict of every file's bytes, then published, fails here
+    (MemoryError at 96 MiB; it needs ~127), the streamed site passes (it needs less than 48):
+    each process holds a batch of files at a time, and a named graph's documents one by one."""
+    from conftest import corpus_generator
+
+    corpus_generator().generate(tmp_path / "corpus", 10, seed=0)
+    run = subprocess.run(
+        [sys.executable, "-c", _SITE_OF, str(tmp_path / "corpus"), str(tmp_path / "site"), "80"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.split() == ["2498", "17586", "17586"]

@@ -24,9 +24,10 @@ def describe(site: Site, thing: URIRef, doc: URIRef | None = None) -> Graph:
     """The document about `thing`: its triples as subject, then as object (at most MAX_LINKS each),
     and the document's topic."""
     graph = Graph()
-    for triple in site.triples(thing, None, None, limit=MAX_LINKS):
+    # MAX_LINKS + 1, as resource_view asks (the same question, remembered by the static site).
+    for triple in site.triples(thing, None, None, limit=MAX_LINKS + 1)[:MAX_LINKS]:
         graph.add(triple)
-    for triple in site.triples(None, None, thing, limit=MAX_LINKS):
+    for triple in site.triples(None, None, thing, limit=MAX_LINKS + 1)[:MAX_LINKS]:
         graph.add(triple)
     if doc is not None:
         graph.add((doc, FOAF.primaryTopic, thing))
@@ -78,7 +79,7 @@ def resource_view(site: Site, thing: URIRef, lang: str) -> ResourceView:
     prefixes = site.prefixes
 
     def shown(term) -> Shown:
-        return show(term, lang, site.label, prefixes, site.local)
+        return site.shown(term, lang)
 
     other = "en" if lang == "zh" else "zh"
     title = site.label(thing, lang) or curie(str(thing), prefixes)

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader
+from markupsafe import Markup, escape
 from rdflib import URIRef
 from rdflib.namespace import DCTERMS
 
@@ -20,7 +21,7 @@ from .ontology import OntologyView
 from .pages import MAX_LINKS, ResourceView, class_counts, literal_in, resource_view
 from .site import Site
 from .timeline import timeline
-from .ui import STRINGS, curie, text
+from .ui import STRINGS, Shown, curie, text
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -40,10 +41,28 @@ class Pages:
         self._lang = "zh"
         self.env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True)
         self.env.globals["url"] = self.url
+        self.env.globals["term"] = self.term
         self.env.filters["local"] = lambda iri: self.url(site.local(iri))
 
     def url(self, path: str) -> str:
         return self._url(path, self._page, self._lang)
+
+    def term(self, v: Shown | None) -> Markup:
+        """A term as pages show it: an IRI as a link to it (its label, then its prefixed name), a
+        literal as its text (its language or datatype after it). A function, not a macro: a page
+        shows a few hundred terms, and a macro call costs ten times as much."""
+        if v is None:
+            return Markup("")
+        if v.href:
+            html = f'<a href="{escape(self.url(v.href))}">{escape(v.text)}</a>'
+            note = "curie"
+        else:
+            lang = f' lang="{escape(v.lang)}"' if v.lang else ""
+            html = f'<span class="literal"{lang}>{escape(v.text)}</span>'
+            note = "note"
+        if v.note:
+            html += f' <small class="{note}">{escape(v.note)}</small>'
+        return Markup(html)
 
     def render(
         self,

@@ -9,6 +9,7 @@ N-Quads. Pages ask the store for what they show, a bounded number of triples eac
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 from collections.abc import Iterator
@@ -32,6 +33,7 @@ from ..read import parse_files
 from ..resources import shapes_files
 from ..terms import to_oxigraph
 from ..void import DUMP_STEM
+from .ui import Shown, show
 
 if TYPE_CHECKING:
     from ..build import KnowledgeGraph
@@ -67,6 +69,18 @@ class Site:
     def __post_init__(self) -> None:
         self.iris = Iris(self.base)
         self.labels = functools.lru_cache(maxsize=LABEL_CACHE)(self._labels)
+        self.shown = functools.lru_cache(maxsize=LABEL_CACHE)(self._shown)
+        self._remembered: dict | None = None
+
+    @contextlib.contextmanager
+    def remembering(self) -> Iterator[None]:
+        """Within it, each pattern of `triples` is read from the store once: the static site's
+        pages and document of a thing (guian_kg/static_site.py) ask the store the same things."""
+        self._remembered = {}
+        try:
+            yield
+        finally:
+            self._remembered = None
 
     # ------------------------------------------------------------ reading the store
 
@@ -74,6 +88,14 @@ class Site:
         self, subject=None, predicate=None, obj=None, limit: int | None = None
     ) -> list[tuple[Node, Node, Node]]:
         """Triples of the union of the named graphs matching a pattern (rdflib terms), at most `limit`."""
+        if self._remembered is not None:
+            key = (subject, predicate, obj, limit)
+            if key not in self._remembered:
+                self._remembered[key] = self._triples(subject, predicate, obj, limit)
+            return list(self._remembered[key])
+        return self._triples(subject, predicate, obj, limit)
+
+    def _triples(self, subject, predicate, obj, limit: int | None) -> list[tuple[Node, Node, Node]]:
         found: dict[tuple, None] = {}
         pattern = [None if t is None else to_oxigraph(t) for t in (subject, predicate, obj)]
         for quad in self.opened.store.quads_for_pattern(*pattern, None):
@@ -152,6 +174,10 @@ class Site:
                 if isinstance(label, Literal):
                     found[label.language or ""] = str(label)
         return found
+
+    def _shown(self, term: Node, lang: str) -> Shown:
+        """How a page in `lang` shows `term` (ui.show), remembered as labels are."""
+        return show(term, lang, self.label, self.prefixes, self.local)
 
     def label(self, iri: URIRef, lang: str) -> str | None:
         """The label of `iri` in `lang`, else in the other language, else without a tag; None if unlabelled."""

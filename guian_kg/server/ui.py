@@ -34,6 +34,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "只列出按存储顺序的前 {n} 条；全部可用 SPARQL 查询。",
         "Only the first {n} in the store's order are listed; SPARQL gives them all.",
     ),
+    "more_rows": (
+        "只列出前 {n} 行；查询文件给出全部。",
+        "Only the first {n} are shown; the query file gives them all.",
+    ),
     "counts": ("数量", "Counts"),
     "types": ("类型", "Types"),
     "properties": ("属性", "Properties"),
