@@ -267,11 +267,20 @@ class SiteWriter:
                 html = self.page("graph.html", f"/graph/{name}", lang, context)
                 yield {page_file(f"/graph/{name}", lang)[0]: html}
 
-    def examples(self) -> dict[str, bytes]:
+    def examples(self, workers: int | None = None) -> dict[str, bytes]:
         """The examples page: each question, its query and its result, run on the store now (once
-        for both languages), the first MAX_EXAMPLE_ROWS rows shown."""
+        for both languages, each in a worker process: on a corpus some queries hold hundreds of MB
+        while they run, which the worker gives back when it ends), the first MAX_EXAMPLE_ROWS rows
+        shown."""
         site = self.site
-        answers = {e.name: self.answer(site.example_text(e.name)) for e in site.examples.values()}
+        names = list(site.examples)
+        answered = fork_map(
+            lambda name: self.answer(site.example_text(name)),
+            names,
+            workers or available_cores(),
+            chunksize=1,
+        )
+        answers = dict(zip(names, answered, strict=True))
         files = {}
         for lang in LANGS:
             shown = [
@@ -421,7 +430,7 @@ def write_site(
     for part in chain(
         [writer.home(), writer.void(), writer.ontology()],
         writer.graphs(),
-        [writer.examples(), writer.downloads()],
+        [writer.examples(workers), writer.downloads()],
         writer.dumps(),
     ):
         sink.add(part)
