@@ -5,6 +5,9 @@ source texts: nothing is copied to them but a task's arguments) and its sandbox 
 from __future__ import annotations
 
 import os
+import pickle
+import resource
+import traceback
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
@@ -41,3 +44,31 @@ def fork_map(
 
 def _call(item):
     return _TASK(item)
+
+
+def bounded_call(function: Callable[[], Any], memory: int, seconds: int) -> Any | None:
+    """function() in a process forked for it, with at most `memory` bytes of address space more
+    than this process has and `seconds` of CPU (the kernel's limits: a query that needs more is
+    stopped there, however it allocates); None if it did not finish within them or failed."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        status = 1
+        try:
+            os.close(read)
+            with open("/proc/self/statm", encoding="ascii") as statm:
+                size = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+            resource.setrlimit(resource.RLIMIT_AS, (size + memory, size + memory))
+            resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds))
+            with os.fdopen(write, "wb") as handle:
+                pickle.dump(function(), handle)
+            status = 0
+        except BaseException:  # past a limit, or a failure: said on stderr, then None
+            traceback.print_exc()
+        finally:
+            os._exit(status)
+    os.close(write)
+    with os.fdopen(read, "rb") as handle:
+        data = handle.read()
+    _, status = os.waitpid(pid, 0)
+    return pickle.loads(data) if status == 0 and data else None

@@ -30,7 +30,7 @@ from rdflib.namespace import OWL
 from .compaction import compact_quads
 from .formats import DUMP_FORMATS, RDFFormat, get_format
 from .iri import GRAPH_NAMES
-from .parallel import available_cores, fork_map
+from .parallel import available_cores, bounded_call, fork_map
 from .publish_tree import TreePublished, publish_tree
 from .rewrite_rules import rule_files
 from .server import render
@@ -55,6 +55,10 @@ RESOURCES_PER_TASK = 64  # things rendered by one task of a worker process
 # Rows of an example's result on the examples page (its query, a file of the site, gives them all):
 # one example lists every statement in schema.org terms, 107,358 rows at 100 articles.
 MAX_EXAMPLE_ROWS = 1_000
+# What an example query may take while the site is written, as `serve`'s workers do: at 1,000
+# articles one example took 19 GB before the kernel killed it, and the whole site with it.
+EXAMPLE_MEMORY = 2 * 1024**3  # bytes of address space above the site's process
+EXAMPLE_SECONDS = 120  # CPU seconds
 
 
 def page_file(path: str, lang: str) -> tuple[str, str]:
@@ -267,20 +271,21 @@ class SiteWriter:
                 html = self.page("graph.html", f"/graph/{name}", lang, context)
                 yield {page_file(f"/graph/{name}", lang)[0]: html}
 
-    def examples(self, workers: int | None = None) -> dict[str, bytes]:
+    def examples(self) -> dict[str, bytes]:
         """The examples page: each question, its query and its result, run on the store now (once
-        for both languages, each in a worker process: on a corpus some queries hold hundreds of MB
-        while they run, which the worker gives back when it ends), the first MAX_EXAMPLE_ROWS rows
-        shown."""
+        for both languages, each in a process of its own within EXAMPLE_MEMORY and EXAMPLE_SECONDS:
+        on a corpus some queries hold gigabytes while they run; one that does not finish within
+        them is shown as such), the first MAX_EXAMPLE_ROWS rows shown."""
         site = self.site
-        names = list(site.examples)
-        answered = fork_map(
-            lambda name: self.answer(site.example_text(name)),
-            names,
-            workers or available_cores(),
-            chunksize=1,
-        )
-        answers = dict(zip(names, answered, strict=True))
+        answers = {
+            name: bounded_call(
+                lambda name=name: self.answer(site.example_text(name)),
+                EXAMPLE_MEMORY,
+                EXAMPLE_SECONDS,
+            )
+            or {"kind": "unanswered"}
+            for name in site.examples
+        }
         files = {}
         for lang in LANGS:
             shown = [
@@ -331,7 +336,7 @@ class SiteWriter:
 
     def result(self, answer: dict, lang: str) -> dict:
         """An answer as the result table of the SPARQL page shows it in `lang`."""
-        if answer["kind"] == "ask":
+        if answer["kind"] in ("ask", "unanswered"):
             return answer
         site = self.site
 
@@ -430,7 +435,7 @@ def write_site(
     for part in chain(
         [writer.home(), writer.void(), writer.ontology()],
         writer.graphs(),
-        [writer.examples(workers), writer.downloads()],
+        [writer.examples(), writer.downloads()],
         writer.dumps(),
     ):
         sink.add(part)

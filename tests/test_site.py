@@ -12,11 +12,15 @@ import sys
 from html import unescape
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
+from guian_kg import static_site
 from guian_kg.errors import OutputError
+from guian_kg.parallel import bounded_call
 from guian_kg.publish import MANIFEST, STAGING_MARKER
 from guian_kg.publish_tree import publish_tree
+from guian_kg.query import examples
 from guian_kg.server.site import load_site
 from guian_kg.static_site import (
     LANGUAGE_TAGS,
@@ -288,3 +292,44 @@ def test_a_site_of_10_articles_is_written_within_80_mib_more_than_its_graph(tmp_
     )
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.split() == ["2498", "17587", "17587"]
+
+
+def test_a_call_past_its_memory_or_cpu_limit_gives_none_and_others_their_value():
+    assert bounded_call(lambda: sum(range(1000)), 256 * 1024**2, 10) == 499500
+    assert bounded_call(lambda: bytearray(512 * 1024**2), 64 * 1024**2, 10) is None  # MemoryError
+    assert (
+        bounded_call(lambda: ox.Store().update(BIG_UPDATE) or len(ox.Store()), 64 * 1024**2, 30)
+        is None
+    )
+    assert (
+        bounded_call(lambda: [0 for _ in iter(int, 1)], 256 * 1024**2, 1) is None
+    )  # CPU: never ends
+
+
+# Oxigraph's own allocations (Rust, outside Python's MemoryError): 4 million literals.
+BIG_UPDATE = """INSERT { ?s <urn:p> ?o } WHERE {
+  VALUES ?a { 0 1 2 3 4 5 6 7 8 9 } VALUES ?b { 0 1 2 3 4 5 6 7 8 9 } VALUES ?c { 0 1 2 3 4 5 6 7 8 9 }
+  VALUES ?d { 0 1 2 3 4 5 6 7 8 9 } VALUES ?e { 0 1 2 3 4 5 6 7 8 9 } VALUES ?f { 0 1 2 3 4 5 6 7 8 9 }
+  VALUES ?g { 0 1 2 3 }
+  BIND(IRI(CONCAT("urn:s", STR(?a), STR(?b), STR(?c), STR(?d), STR(?e), STR(?f), STR(?g))) AS ?s)
+  BIND(CONCAT("a long enough literal for each of the statements ", STR(?a * ?b * ?c)) AS ?o) }"""
+
+
+def test_an_example_past_the_limits_is_shown_as_unanswered(kg, monkeypatch):
+    """The limits themselves are the test above; here, what the page says of an example that
+    went past them (the first one's call gives None), and that the others are answered."""
+    calls = []
+
+    def first_past_its_limits(function, memory, seconds):
+        calls.append((memory, seconds))
+        return None if len(calls) == 1 else bounded_call(function, memory, seconds)
+
+    monkeypatch.setattr(static_site, "bounded_call", first_past_its_limits)
+    pages = site_files(load_site(kg), workers=1)
+    assert calls == [(static_site.EXAMPLE_MEMORY, static_site.EXAMPLE_SECONDS)] * len(examples())
+    first = sorted(e.name for e in examples())[0]
+    for page, note in (("examples.html", "此查询超出"), ("examples.en.html", "went past the time")):
+        text = pages[page].decode("utf-8")
+        assert text.count(note) == 1, page
+        section = text[text.index(f'id="{first}"') :]
+        assert section.index(note) < section.index('<section class="example"'), page

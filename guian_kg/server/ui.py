@@ -34,6 +34,11 @@ STRINGS: dict[str, tuple[str, str]] = {
         "只列出按存储顺序的前 {n} 条；全部可用 SPARQL 查询。",
         "Only the first {n} in the store's order are listed; SPARQL gives them all.",
     ),
+    "unanswered": (
+        "此查询超出生成网站时的时间或内存限制，未在此计算；用 guian-kg query 运行其查询文件。",
+        "This query went past the time or memory allowed while the site was written, so its answer "
+        "is not shown here; run its query file with guian-kg query.",
+    ),
     "more_rows": (
         "只列出前 {n} 行；查询文件给出全部。",
         "Only the first {n} are shown; the query file gives them all.",
