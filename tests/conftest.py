@@ -60,6 +60,20 @@ def dist(tmp_path_factory) -> Path:
 # ---------------------------------------------------------------- Oxigraph servers (test_load.py)
 
 
+def wait_until_answering(url: str, process: subprocess.Popen, log: Path, name: str) -> None:
+    """Wait (30 s at most) until a web server the tests started answers at `url`; fail with its
+    log if it exits or does not answer by then."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            httpx.get(url, timeout=2)
+            return
+        except httpx.TransportError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"{name} did not start: {log.read_text(errors='replace')}")
+            time.sleep(0.1)
+
+
 def stop_process(process: subprocess.Popen, timeout: float) -> None:
     """Terminate a server the tests started; kill it if it is still there after `timeout` s."""
     if process.poll() is None:

@@ -12,7 +12,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from html import unescape
 from pathlib import Path
@@ -20,7 +19,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 import httpx
 import pytest
-from conftest import ServeProcess, stop_process
+from conftest import ServeProcess, stop_process, wait_until_answering
 from test_serve_negotiation import ACCEPT_TABLE, LANGUAGE_TABLE, NOT_ACCEPTABLE
 from test_serve_process import ARTIFACTS, browse
 
@@ -149,16 +148,7 @@ def hosted() -> Iterator[dict]:
     )
     serve = ServeProcess(root / "serve.log", cache=root / "cache")
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(target, timeout=2)
-                break
-            except httpx.TransportError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    log = (root / "stderr.log").read_text(errors="replace")
-                    pytest.fail(f"apache2 did not start: {log}")
-                time.sleep(0.1)
+        wait_until_answering(target, process, root / "stderr.log", "apache2")
         yield {"site": target, "serve": serve.url, "root": www, "port": port}
     finally:
         serve.stop()

@@ -10,13 +10,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
-from conftest import ServeProcess, stop_process
+from conftest import ServeProcess, stop_process, wait_until_answering
 from test_site_apache import (
     ACCEPTS,
     APACHE_DIFFERS,
@@ -118,16 +116,7 @@ def hosted() -> Iterator[dict]:
     )
     serve = ServeProcess(root / "serve.log", cache=root / "cache")
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(target, timeout=2)
-                break
-            except httpx.TransportError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    log = (root / "stderr.log").read_text(errors="replace")
-                    pytest.fail(f"nginx did not start: {log}")
-                time.sleep(0.1)
+        wait_until_answering(target, process, root / "stderr.log", "nginx")
         yield {"site": target, "serve": serve.url, "root": root / "www"}
     finally:
         serve.stop()
