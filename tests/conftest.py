@@ -60,6 +60,16 @@ def dist(tmp_path_factory) -> Path:
 # ---------------------------------------------------------------- Oxigraph servers (test_load.py)
 
 
+def require_installed(found: object, message: str) -> None:
+    """Fail under CI (whose .ci/run installs it), skip elsewhere, when a program the tests run
+    is missing (`found` false)."""
+    if found:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(message)
+    pytest.skip(message)
+
+
 def wait_until_answering(url: str, process: subprocess.Popen, log: Path, name: str) -> None:
     """Wait (30 s at most) until a web server the tests started answers at `url`; fail with its
     log if it exits or does not answer by then."""

@@ -4,7 +4,6 @@ person sees in headless Chromium (Debian's `chromium`; .ci/run installs it). Scr
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import ServeProcess
+from conftest import ServeProcess, require_installed
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDFS
 from test_queries import QUERIES, Answer, assert_matches_expected, from_sparql_json, ordered
@@ -116,12 +115,10 @@ def chromium() -> str:
     found = shutil.which("chromium") or (
         "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
     )
-    if found:
-        return found
-    message = "chromium is not installed (apt-get install chromium; .ci/run installs it)"
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
+    require_installed(
+        found, "chromium is not installed (apt-get install chromium; .ci/run installs it)"
+    )
+    return found
 
 
 def browse(url: str, profile: Path, screenshot: Path | None = None) -> str:

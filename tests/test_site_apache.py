@@ -19,7 +19,7 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 import httpx
 import pytest
-from conftest import ServeProcess, stop_process, wait_until_answering
+from conftest import ServeProcess, require_installed, stop_process, wait_until_answering
 from test_serve_negotiation import ACCEPT_TABLE, LANGUAGE_TABLE, NOT_ACCEPTABLE
 from test_serve_process import ARTIFACTS, browse
 
@@ -80,12 +80,9 @@ PAGES = ["/id/place/guian-new-area", "/doc/place/guian-new-area", "/", "/ontolog
 
 def apache() -> str:
     """The apache2 executable; missing, the test fails under CI and is skipped elsewhere."""
-    if Path(APACHE).exists():
-        return APACHE
     message = "apache2 is not installed (apt-get install apache2; .ci/run installs it)"
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
+    require_installed(Path(APACHE).exists(), message)
+    return APACHE
 
 
 def free_port() -> int:

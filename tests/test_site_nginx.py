@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ServeProcess, stop_process, wait_until_answering
+from conftest import ServeProcess, require_installed, stop_process, wait_until_answering
 from test_site_apache import (
     ACCEPTS,
     APACHE_DIFFERS,
@@ -79,12 +79,9 @@ http {{
 
 def nginx() -> str:
     """The nginx executable; missing, the test fails under CI and is skipped elsewhere."""
-    if Path(NGINX).exists():
-        return NGINX
     message = "nginx is not installed (apt-get install nginx; .ci/run installs it)"
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
+    require_installed(Path(NGINX).exists(), message)
+    return NGINX
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 import pytest
-from conftest import stop_process
+from conftest import require_installed, stop_process
 from rdflib import Graph, URIRef
 from test_queries import (
     QUERIES,
@@ -53,12 +53,7 @@ ACCEPT = {
 
 def require(found: object, what: str) -> None:
     """Fail under CI, skip elsewhere, when a store is not installed."""
-    if found:
-        return
-    message = f"{what} is not installed (.ci/run installs it with apt-get)"
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
+    require_installed(found, f"{what} is not installed (.ci/run installs it with apt-get)")
 
 
 def readme_blocks(heading: str) -> list[str]:
