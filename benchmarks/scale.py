@@ -106,7 +106,7 @@ def current(corpus: Path, work: Path, phases: set[str]) -> dict[str, object]:
     from guian_kg.build import check, load, shapes_graph, store_parts, write_dump_files
     from guian_kg.corpus import Corpus
     from guian_kg.parallel import available_cores
-    from guian_kg.store import ensure_store, file_key
+    from guian_kg.store import checked_key, ensure_store, file_key, note_dump
     from guian_kg.validate import validate_store
 
     times: dict[str, float] = {}
@@ -133,9 +133,14 @@ def current(corpus: Path, work: Path, phases: set[str]) -> dict[str, object]:
             # As `guian-kg build` does: the on-disk store of the dump, which `query` then opens.
             parts = store_parts(kg)
             peaks["dump"] = _peak_mb()
-            _timed(
-                times, "store", lambda: ensure_store(file_key(nquads), lambda: nquads, cache, parts)
-            )
+
+            def store() -> (
+                None
+            ):  # noted with its proof, as the build does: `query` reads it unhashed
+                key, proof = checked_key(nquads, cache)
+                note_dump(ensure_store(key, lambda: nquads, cache, parts), nquads, proof)
+
+            _timed(times, "store", store)
             peaks["store"] = _peak_mb()
             info["largest dump worker peak MB"] = _children_peak_mb()
         info["peak MB after each build step"] = " ".join(f"{k} {v}" for k, v in peaks.items())

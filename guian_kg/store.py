@@ -30,11 +30,22 @@ every named graph counted as in the graph the dump was written from, and every s
 each subject the update touched the same in both; otherwise (and past UPDATE_AT_MOST of the units
 changed, where loading is as fast) the dump is bulk-loaded.
 
-Finding the store of a dump file means hashing the file (a third of a cold `guian-kg query` on a
-400 MB dump). So a store also notes the dump files it was made for (DUMPS: each file's device,
-inode, size and mtime), and `hinted_store` finds it by that note at once; the note is a hint and
-no more (a file can change and keep all four), so whoever uses it checks the file's checksum
-against the store's key before trusting anything read from the store.
+Finding the store of a dump file means hashing the file (0.4 s for the 650 MB dump of 1,000
+articles, on every `guian-kg query`). So a store also notes the dump files it was made for (DUMPS),
+in two kinds:
+- A hint (each file's device, inode, size and mtime): `hinted_store` finds the store by it at once;
+  the note is a hint and no more (a file can change and keep all four, as `touch -d` restores an
+  mtime), so whoever uses it checks the file's checksum against the store's key before trusting
+  anything read from the store.
+- A proof (`proven_store`), which the build notes of the dump it has just written (`checked_key`):
+  the same four and the file's ctime, which the kernel sets to its clock at every change of the
+  file's bytes or metadata and which no user can set. The build reads the file's status, then
+  makes a file in the cache (on the same file system, so stamped by the same clock) and sees its
+  ctime past the dump's, then hashes the dump, then reads its status again: equal. Any later change
+  of the dump then stamps it with a ctime past the one noted, so a dump whose five still match the
+  proof holds the bytes hashed. (Not covered: a process that already had the file mapped writable,
+  and dirtied it, before the build read its status: for a file the build has just created, none;
+  and a change of the system clock backwards, which takes root, who can change the cache anyway.)
 """
 
 from __future__ import annotations
@@ -46,6 +57,8 @@ import itertools
 import json
 import os
 import shutil
+import tempfile
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -139,22 +152,81 @@ def _fingerprint(path: Path) -> str:
     return f"{st.st_dev}-{st.st_ino}-{st.st_size}-{st.st_mtime_ns}"
 
 
-def note_dump(store: Path, dump: Path) -> None:
+def note_dump(store: Path, dump: Path, proof: str | None = None) -> None:
     """Note in `store` (ours: it carries our mark) that it holds the dump file `dump`, for
-    `hinted_store`; a cache that cannot take the note goes without it."""
+    `hinted_store`, and the proof of `checked_key` if `dump` still has it, for `proven_store`; a
+    cache that cannot take the notes goes without them."""
     if _read_mark(Path(store)) is None:
         return
     try:
-        name = _fingerprint(dump)
+        names = [_fingerprint(dump)]
+        if proof is not None and _stamp(os.stat(dump)) == proof:
+            names.append(_PROVEN + proof)
         with contextlib.suppress(FileExistsError):
             os.mkdir(Path(store) / DUMPS)
         folder = os.open(Path(store) / DUMPS, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
         try:
-            os.close(os.open(name, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o644, dir_fd=folder))
+            for name in names:
+                flags = os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW
+                os.close(os.open(name, flags, 0o644, dir_fd=folder))
         finally:
             os.close(folder)
     except OSError:
         return
+
+
+def checked_key(path: Path, folder: Path) -> tuple[str, str | None]:
+    """`file_key(path)`, and the proof that the file still holds those bytes while its status
+    (with ctime) stays what it is now, for `note_dump` (see the module docstring); None where it
+    cannot be had: `folder` (where the clock file is made) on another file system than `path`, no
+    tick of the file system's clock since the file last changed, or a change while it was hashed."""
+    before = os.stat(path)
+    proof = _stamp(before) if _clock_past(before, Path(folder)) else None
+    key = file_key(path)
+    if proof is not None and _stamp(os.stat(path)) != proof:
+        proof = None
+    return key, proof
+
+
+def proven_store(folder: Path, dump: Path) -> Path | None:
+    """The store in `folder` noted with a proof that `dump`, as it is now, holds the bytes of its
+    key (`checked_key`), or None: a store to trust without hashing the dump."""
+    try:
+        name = _PROVEN + _stamp(os.stat(dump))
+        stores = sorted(Path(folder).glob(f"{PREFIX}*"))
+    except OSError:
+        return None
+    for path in stores:
+        noted = path / DUMPS / name
+        if noted.is_file() and not noted.is_symlink() and _read_mark(path) is not None:
+            return path
+    return None
+
+
+_PROVEN = "proven-"
+
+
+def _stamp(st: os.stat_result) -> str:
+    return f"{st.st_dev}-{st.st_ino}-{st.st_size}-{st.st_mtime_ns}-{st.st_ctime_ns}"
+
+
+def _clock_past(st: os.stat_result, folder: Path) -> bool:
+    """Whether the clock of the file system of `st` is past its ctime: a file made in `folder`
+    (the same file system) gets a later ctime. Its clock ticks every few milliseconds (every second
+    on some file systems): tried for up to a tenth of a second."""
+    for _ in range(20):
+        fd, name = tempfile.mkstemp(prefix=".clock-", dir=folder)
+        try:
+            clock = os.fstat(fd)
+        finally:
+            os.close(fd)
+            os.unlink(name)
+        if clock.st_dev != st.st_dev:
+            return False
+        if clock.st_ctime_ns > st.st_ctime_ns:
+            return True
+        time.sleep(0.005)
+    return False
 
 
 def hinted_store(folder: Path, dump: Path) -> Path | None:

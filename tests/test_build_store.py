@@ -13,6 +13,7 @@ import pytest
 from guian_kg import store as stores
 from guian_kg.build import build
 from guian_kg.query import answer
+from guian_kg.server.app import create_app
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
 
@@ -62,6 +63,7 @@ def test_a_dump_changed_in_place_is_not_answered_from_its_noted_store(built, tmp
         handle.write(data.replace(b'"39903"^^', b'"39904"^^'))
     os.utime(dump, ns=(before.st_atime_ns, before.st_mtime_ns))
     assert stores.hinted_store(tmp_path / "cache", dump) == built.store  # the note still holds
+    assert stores.proven_store(tmp_path / "cache", dump) is None  # the kernel moved its ctime
     asked = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p 39904 } }"
     with answer(asked, data=[dump]) as result:
         (row,) = result
@@ -69,6 +71,78 @@ def test_a_dump_changed_in_place_is_not_answered_from_its_noted_store(built, tmp
     changed = tmp_path / "cache" / f"store-{stores.file_key(dump)}"
     assert stores.hinted_store(tmp_path / "cache", dump) in (changed, built.store)
     assert (changed / stores.DUMPS).is_dir()  # the changed dump's own store notes it too
+
+
+def test_a_query_after_the_build_trusts_its_proof_and_reads_no_byte_of_the_dump(
+    built, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(stores, "STORE_THRESHOLD", 1024)
+    dump = tmp_path / "dist" / "guian-kg.nq"
+    assert stores.proven_store(tmp_path / "cache", dump) == built.store
+
+    def unread(path):
+        raise AssertionError(f"{path} hashed")
+
+    monkeypatch.setattr(stores, "file_key", unread)
+    with answer(COUNT, data=[dump]) as result:
+        (row,) = result
+    assert int(row["n"].value) == len(built.kg.store)
+    copy = tmp_path / "copy.nq"  # the same bytes in another file: no proof of it
+    copy.write_bytes(dump.read_bytes())
+    assert stores.proven_store(tmp_path / "cache", copy) is None
+
+
+def test_serve_dist_opens_the_store_the_build_proved_without_hashing_the_dump(
+    built, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(stores, "file_key", lambda path: pytest.fail(f"{path} hashed"))
+    site = create_app(tmp_path / "dist", workers=1).state.server.site
+    assert site.store_path == built.store
+
+
+def _stat_with(st: os.stat_result, **changed: int) -> os.stat_result:
+    fields = [f for f in dir(st) if f.startswith("st_")]
+    values = {f: getattr(st, f) for f in fields} | changed
+    return os.stat_result(
+        tuple(values[f] for f in ("st_mode", "st_ino", "st_dev", "st_nlink", "st_uid", "st_gid",
+                                  "st_size", "st_atime", "st_mtime", "st_ctime")),
+        {f: values[f] for f in fields},
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "seen",
+    [lambda st: {"st_ctime_ns": st.st_ctime_ns}, lambda st: {"st_dev": st.st_dev + 1}],
+    ids=["same tick", "another file system"],
+)
+def test_no_proof_unless_the_clock_of_the_dumps_file_system_is_past_its_ctime(
+    tmp_path, monkeypatch, seen
+):
+    """The proof holds because any later change gets a ctime past the one noted: the clock file's
+    ctime must be past the dump's, on the dump's file system."""
+    dump = tmp_path / "dump.nq"
+    dump.write_bytes(b"<http://e/s> <http://e/p> <http://e/o> <http://e/g> .\n")
+    key, proof = stores.checked_key(dump, tmp_path)
+    assert key == stores.file_key(dump) and proof is not None  # the clock ticked meanwhile
+    st, fstat = dump.stat(), os.fstat
+    monkeypatch.setattr(stores.os, "fstat", lambda fd: _stat_with(fstat(fd), **seen(st)))
+    monkeypatch.setattr(stores.time, "sleep", lambda seconds: None)
+    assert stores.checked_key(dump, tmp_path) == (key, None)
+
+
+def test_no_proof_of_a_dump_that_changed_while_it_was_hashed(tmp_path, monkeypatch):
+    dump = tmp_path / "dump.nq"
+    dump.write_bytes(b"<http://e/s> <http://e/p> <http://e/o> <http://e/g> .\n")
+    file_key = stores.file_key
+
+    def changing(path):
+        key = file_key(path)
+        with open(path, "ab") as handle:
+            handle.write(b"<http://e/s> <http://e/p> <http://e/other> <http://e/g> .\n")
+        return key
+
+    monkeypatch.setattr(stores, "file_key", changing)
+    assert stores.checked_key(dump, tmp_path)[1] is None
 
 
 def test_the_store_stays_locked_while_the_answer_is_read(built, tmp_path, monkeypatch):

@@ -245,8 +245,11 @@ def _site_from_dist(dist: Path, base: str | None) -> Site:
         raise InputError(f"{path}: no such file (run `guian-kg build --out {dist}` first)")
     cache = default_cache_dir()
     try:
-        # The store `guian-kg build` made of this dump (the same key), or made now, once.
-        store_path = stores.ensure_store(stores.file_key(path), path.read_bytes, cache)
+        # The store `guian-kg build` made of this dump: by its proof (not hashed), else by the
+        # dump's checksum (the same key), else made now, once.
+        store_path = stores.proven_store(cache, path) or stores.ensure_store(
+            stores.file_key(path), path.read_bytes, cache
+        )
         opened = stores.open_store(store_path)
     except SyntaxError as exc:
         raise InputError(f"{path}: cannot parse: {exc}") from None
