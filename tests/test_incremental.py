@@ -160,7 +160,7 @@ def test_the_project_shapes_are_local_but_the_sequence_numbers_of_an_article_are
     roots = {str(c.shape).rsplit("#", 1)[-1]: locality.local_root(c) for c in constraints}
     assert sorted(roots.values(), key=str) == [None, None, None, "this"] + ["value"] * 12
     assert roots["ReferenceShape"] == roots["VerbatimFigureShape"] == "value"
-    assert roots["ShortcutShape"] is None  # it follows the place hierarchy inside NOT EXISTS
+    assert roots["ShortcutShape"] is None  # it follows the place hierarchy (a property path)
     assert roots["StatedFormShape"] is None  # a property path (gk:quote/oa:exact): not analysed
 
 
