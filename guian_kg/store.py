@@ -192,15 +192,9 @@ def proven_store(folder: Path, dump: Path) -> Path | None:
     """The store in `folder` noted with a proof that `dump`, as it is now, holds the bytes of its
     key (`checked_key`), or None: a store to trust without hashing the dump."""
     try:
-        name = _PROVEN + _stamp(os.stat(dump))
-        stores = sorted(Path(folder).glob(f"{PREFIX}*"))
+        return _noting(folder, _PROVEN + _stamp(os.stat(dump)))
     except OSError:
         return None
-    for path in stores:
-        noted = path / DUMPS / name
-        if noted.is_file() and not noted.is_symlink() and _read_mark(path) is not None:
-            return path
-    return None
 
 
 _PROVEN = "proven-"
@@ -233,11 +227,14 @@ def hinted_store(folder: Path, dump: Path) -> Path | None:
     """The store in `folder` that notes the dump file `dump` as it is now (device, inode, size,
     mtime), or None. A hint only: check `file_key(dump) == key_of(store)` before trusting it."""
     try:
-        name = _fingerprint(dump)
-        stores = sorted(Path(folder).glob(f"{PREFIX}*"))
+        return _noting(folder, _fingerprint(dump))
     except OSError:
         return None
-    for path in stores:
+
+
+def _noting(folder: Path, name: str) -> Path | None:
+    """The first of our stores in `folder` with the note `name` among its DUMPS."""
+    for path in sorted(Path(folder).glob(f"{PREFIX}*")):
         noted = path / DUMPS / name
         if noted.is_file() and not noted.is_symlink() and _read_mark(path) is not None:
             return path
