@@ -88,15 +88,20 @@ def write_group(
     if state is not None and old is not None:
         changed = _changed_lines(old, state, kept)
         lines_format, blocks_format = formats
-        if changed is not None and (lines := _patch_lines(folder, store, changed, old, quads)):
-            path, digest, edited = lines
-            written[lines_format] = (path, digest)
-            blocks = _patch_blocks(folder, store, graphs, edited, old, quads)
-            if blocks is not None:
-                written[blocks_format] = blocks
+        try:  # an old file not as recorded may read as anything until its hash is checked
+            if changed is not None and (lines := _patch_lines(folder, store, changed, old, quads)):
+                path, digest, edited = lines
+                written[lines_format] = (path, digest)
+                blocks = _patch_blocks(folder, store, graphs, edited, old, quads)
+                if blocks is not None:
+                    written[blocks_format] = blocks
+        except (KeyError, ValueError, IndexError):
+            pass
     patched = sorted(written)
     todo = [f for f in formats if f not in written]
     if todo:
+        for fmt in todo:  # a new file, never written through: it may be a link of a kept one
+            (folder / f"{DUMP_STEM}.{get_format(fmt).extension}").unlink(missing_ok=True)
         for fmt, path in write_dumps(graphs, folder, base, todo).items():
             written[fmt] = (path, _sha256(path))
     if state is not None:
@@ -325,13 +330,13 @@ class _Blocks:
         high = self.end
         while low < high:
             at = self._block_start((low + high) // 2, low)
-            end = self._next(at)
+            end = self.end_of(at)
             if self._key(at, expand) < key:
                 low = end
             else:
                 high = at
         if low < self.end and self._key(low, expand) == key:
-            return low, self._next(low), True
+            return low, self.end_of(low), True
         return low, low, False
 
     def _starts(self, at: int) -> bool:
@@ -345,7 +350,7 @@ class _Blocks:
             line = self.data.rfind(b"\n", low, line - 1) + 1 or low
         return line
 
-    def _next(self, at: int) -> int:
+    def end_of(self, at: int) -> int:
         """Where the block starting at `at` ends."""
         while True:
             at = self.data.find(b"\n", at, self.end) + 1
@@ -386,7 +391,7 @@ def _made_blocks(
     made, at = {}, 0
     held = sorted({t.subject for t in triples}, key=lambda s: _key(str(s)))
     for subject in held:
-        end = blocks._next(at)
+        end = blocks.end_of(at)
         made[str(subject)] = body[at:end]
         at = end
     return made if at == len(body) else None
@@ -460,6 +465,16 @@ def _opened(entry: dict | None) -> Iterator[_Old | None]:
 
 
 # ------------------------------------------------------------------ the record
+
+
+def patched(folder: Path) -> list[str]:
+    """The dumps that the last build recorded in `folder` (CACHE/dumps) made from the previous
+    build's, by format."""
+    found = []
+    for key in ("nq", "nt"):
+        entry = read_entry(folder / f"{key}.record", _MARK)
+        found += json.loads(entry[1]).get("patched", []) if entry else []
+    return sorted(found)
 
 
 def _read_record(folder: Path, key: str) -> dict | None:
