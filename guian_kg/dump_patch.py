@@ -97,7 +97,7 @@ def write_group(
                     written[blocks_format] = blocks
         except (KeyError, ValueError, IndexError):
             pass
-    patched = sorted(written)
+    from_previous = sorted(written)
     todo = [f for f in formats if f not in written]
     if todo:
         for fmt in todo:  # a new file, never written through: it may be a link of a kept one
@@ -105,7 +105,7 @@ def write_group(
         for fmt, path in write_dumps(graphs, folder, base, todo).items():
             written[fmt] = (path, _sha256(path))
     if state is not None:
-        _keep(kept.cache, formats[0], written, state, patched)
+        _keep(kept.cache, formats[0], written, state, from_previous)
     return {fmt: written[fmt][0] for fmt in formats}
 
 
@@ -493,13 +493,13 @@ def _read_record(folder: Path, key: str) -> dict | None:
 
 
 def _keep(
-    folder: Path, key: str, written: dict[str, tuple[Path, str]], state: _State, patched: list
+    folder: Path, key: str, written: dict[str, tuple[Path, str]], state: _State, from_previous: list
 ) -> None:
-    """Hard-link this build's dumps into `folder` and record them (and which were `patched` from
-    the previous ones), replacing only the files the record says guian-kg put there; nothing is
-    kept where a file cannot be linked."""
+    """Hard-link this build's dumps into `folder` and record them (and those made from the
+    previous ones, `from_previous`), replacing only the files the record says guian-kg put there;
+    nothing is kept where a file cannot be linked."""
     target = folder / f"{key}.record"
-    if target.exists() and read_entry(target, _MARK) is None:
+    if (target.exists() or target.is_symlink()) and read_entry(target, _MARK) is None:
         return  # not ours
     owned = _owned(folder, key)
     try:
@@ -532,7 +532,7 @@ def _keep(
         "fingerprint": _fingerprint(),
         "owned": owned,
         "files": files,
-        "patched": patched,
+        "patched": from_previous,
         "runs": state.runs,
         "graphs": state.graphs,
         "small": state.small,
