@@ -9,8 +9,10 @@ Pipelines (one function each, in PIPELINES):
   each article read, anchored and enriched on its own in worker processes, the graph held in an
   Oxigraph store, validated, every dump of dist/ written, each article's statements sorted for the
   dumps once (counted in "dump"), the on-disk store made), then a rebuild after one statement of
-  one article changed (the caches warm: only that article is read and sorted again, the previous
-  on-disk store updated), then the cold query, `guian-kg query FILE --data` on the N-Quads dump.
+  one article changed (the caches warm: only that article is read and sorted again, the dumps
+  made from the previous build's, the previous on-disk store updated), with its baselines in the
+  same run (the same graph validated whole, its dumps made without the previous build's), then
+  the cold query, `guian-kg query FILE --data` on the N-Quads dump.
   "largest dump worker peak" is the largest peak RSS of the build's worker processes; "peak MB
   after each build step" the build process's peak RSS after loading, validating, dumping and
   making the on-disk store (the rebuild comes after them).

@@ -139,7 +139,7 @@ def _changed_lines(old: dict, state: _State, kept: Kept) -> dict[str, set[str]] 
     if old["graphs"] != state.graphs or old["small"].keys() != state.small.keys():
         return None
     before, now = set(old["runs"]), set(state.runs)
-    if len(before ^ now) > max(4, len(now) // 4):
+    if len(before ^ now) > max(4, len(now) // 20):  # past it, a merge is about as fast
         return None
     removed = read_runs(kept.runs_folder, sorted(before - now))
     added = read_runs(kept.runs_folder, sorted(now - before))
