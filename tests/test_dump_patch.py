@@ -28,6 +28,15 @@ SCENARIOS = {
         [(ARTICLE, "for the benchmarks.", "changed."), (OTHER, "for the benchmarks.", "again.")],
         ALL,
     ),
+    # more than one unit in twenty, and more than four keys, changed: merged whole
+    "three articles changed": (
+        [],
+        [
+            (f"articles/synthetic-0000{n}/article.ttl", "for the benchmarks.", "changed.")
+            for n in (1, 2, 3)
+        ],
+        [],
+    ),
     "an article added": ([("-", "synthetic-00003")], [], ALL),
     "an article removed": ([], [("-", "synthetic-00003")], ALL),
     "the shared unit changed": (
