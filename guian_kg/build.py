@@ -14,7 +14,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
-from . import default_cache_dir, incremental, jsonld, jsonld_pieces, resources
+from . import default_cache_dir, dump_patch, incremental, jsonld, jsonld_pieces, resources
 from . import store as stores
 from .anchor import Pending, check_pending
 from .cache_files import scratch_folder
@@ -32,7 +32,7 @@ from .terms import node, to_oxigraph, to_rdflib
 from .units import Counts, Unit, enrich_units
 from .validate import Report
 from .void import DUMP_STEM, describe
-from .write import Runs, graph_runs, runs_of, serialize_quads, write_dumps
+from .write import Runs, graph_runs, runs_of, serialize_quads
 
 USE_DEFAULT_CACHE = Path("\0default")  # load()'s cache_dir when not given (None means no cache)
 
@@ -232,8 +232,10 @@ def write_dump_files(kg: KnowledgeGraph, folder: Path, base: str = DEFAULT_BASE)
     iris = Iris(base)
 
     def make(group: str) -> dict[str, Path]:
-        if group in ("nq trig", "nt ttl"):
-            written = write_dumps(_runs(kg, store, base), folder, base, group.split())
+        if group in ("nq trig", "nt ttl"):  # made from the previous build's where they serve
+            graphs, of_units = _runs(kg, store, base)
+            kept = dump_patch.Kept(kg.cache_dir / "dumps", *kg.runs) if of_units else None
+            written = dump_patch.write_group(group.split(), folder, store, graphs, base, kept)
             return {path.name: path for path in written.values()}
         if group == "jsonld" and base == DEFAULT_BASE:  # made again only where it changed
             jsonld_pieces.write_compacted(store, folder / f"{DUMP_STEM}.jsonld", _pieces(kg))
@@ -271,17 +273,19 @@ def write_dump_files(kg: KnowledgeGraph, folder: Path, base: str = DEFAULT_BASE)
     return dict(sorted(files.items()))
 
 
-def _runs(kg: KnowledgeGraph, store: ox.Store, base: str) -> dict[str, list[Runs]]:
-    """Each graph's runs: the data graph's from its units' cached runs where they serve."""
+def _runs(kg: KnowledgeGraph, store: ox.Store, base: str) -> tuple[dict[str, list[Runs]], bool]:
+    """Each graph's runs, the data graph's from its units' cached runs where they serve (then
+    the shortcuts'), and whether they do."""
     units = map_runs(*kg.runs) if kg.runs is not None and base == DEFAULT_BASE else None
-    if units is None:
-        return graph_runs(store)
+    if units is None or kg.cache_dir is None:
+        return graph_runs(store), False
     data = node(Iris().graph("data"))
     shortcuts = shortcut_ntriples(store, data)  # made on the store, in no unit's runs
-    return {
+    graphs = {
         **graph_runs(store, skip={str(data)}),
         str(data): units + ([runs_of(shortcuts)] if shortcuts else []),
     }
+    return graphs, True
 
 
 def _pieces(kg: KnowledgeGraph) -> jsonld_pieces.Parts | None:

@@ -183,7 +183,6 @@ def write_dumps(
     in ranked order, a statement in several runs once (a triple format: once in all graphs).
     Oxigraph parses the ordered lines again, a chunk at a time, to write Turtle and TriG."""
     formats = set(formats)
-    heads = set().union(*(r.heads for runs in graphs.values() for r in runs))
     written = {}
 
     def distinct(runs: Iterable[list[str]]) -> Iterator[str]:
@@ -209,17 +208,25 @@ def write_dumps(
             elif fmt == "ttl":
                 ranked = distinct(r.ranked for runs in graphs.values() for r in runs)
                 lines = (_unranked(line) for line in ranked)
-                _reserialize(handle, lines, ox.RdfFormat.TURTLE, _prefixes_of(heads, base))
+                _reserialize(handle, lines, ox.RdfFormat.TURTLE, dump_prefixes(graphs, "ttl", base))
             elif fmt == "trig":
                 lines = itertools.chain.from_iterable(
                     named(graph, map(_unranked, distinct(r.ranked for r in graphs[graph])))
                     for graph in sorted(graphs)
                 )
-                graph_heads = {_head(graph) for graph in graphs if graph}
-                used = _prefixes_of(heads | graph_heads, base)
+                used = dump_prefixes(graphs, "trig", base)
                 _reserialize(handle, lines, ox.RdfFormat.TRIG, used)
         written[fmt] = path
     return written
+
+
+def dump_prefixes(graphs: dict[str, list[Runs]], fmt: str, base: str | None) -> dict[str, str]:
+    """The project's prefixes that the Turtle ("ttl") or TriG ("trig") dump of `graphs` declares:
+    those its statements (and, in TriG, its graph names) use."""
+    heads = set().union(*(r.heads for runs in graphs.values() for r in runs))
+    if fmt == "trig":
+        heads |= {_head(graph) for graph in graphs if graph}
+    return _prefixes_of(heads, base)
 
 
 _CHUNK = 16384  # lines written (or parsed again) at a time

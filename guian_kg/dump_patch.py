@@ -1,0 +1,577 @@
+"""The rebuild's N-Triples, N-Quads, Turtle and TriG dumps, made from the previous build's dumps
+where a few units changed: the previous file's bytes are copied, and only the lines (N-Triples,
+N-Quads) or subject blocks (Turtle, TriG) that changed are written anew between them.
+
+What changed is known exactly. A record (CACHE/dumps/nt.record for the "nt ttl" group,
+nq.record for "nq trig", marked as guian-kg's) keeps what the previous dumps were made of: the
+keys of the data graph's units (their cached runs, dump_runs), the lines of the shortcuts (made on
+the whole graph) and of the other graphs (ontology, description). A statement that may have come
+or gone since is a line of a unit removed or added (a unit with the same key holds the same
+lines), or of the shortcuts or another graph, in one and not the other. Whether it is in the new
+dump is asked of the store (the dumps are the store's statements, as a set: a statement two units
+hold stays while one does); whether it was in the old one, of the old file.
+
+- N-Triples and N-Quads are sorted lines: each changed line is found by binary search in the old
+  file (mapped), then the file is copied with the line taken out or put in.
+- Turtle and TriG are the project's prefixes that are used, then a block per subject (in TriG,
+  within a block per graph), in the order of their subjects' N-Triples forms, each block's text
+  depending on its subject's statements and the prefixes alone. Where the prefixes are the same,
+  the blocks of the changed subjects (the subjects of the changed lines) are found by binary
+  search on the old file (a block starts a line not indented, or indented once in TriG, and its
+  first word is the subject, a prefixed name expanded with the file's prefixes) and written again
+  from the store, made as the whole dump makes them.
+
+The previous dumps are the files the last build wrote, hard-linked in CACHE/dumps/ (no copy: they
+share the disk of dist/'s files while those stay), each used only if its bytes hash to the
+sha256 recorded when it was written. The hash is taken as the old file is copied, and a file that
+does not match is written whole instead; so is everything when the record is missing, made by
+other code, or names a blank node among the changed lines (a unit's labels are its own), or when
+many units changed (merging is then as fast). A name in CACHE/dumps/ is replaced only if the record
+says guian-kg put that file there.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import mmap
+import os
+import re
+import stat
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from .cache_files import read_entry, scratch_folder, write_whole
+from .dump_runs import read_runs
+from .formats import get_format
+from .iri import DEFAULT_BASE, Iris
+from .void import DUMP_STEM
+from .write import Runs, _reserialize, _unranked, dump_prefixes, runs_of, write_dumps
+
+_MARK = "# guian-kg dumps {key} "
+_BLOCK = 1 << 20  # bytes copied at a time
+
+
+@dataclass(frozen=True)
+class Kept:
+    """Where the previous build's dumps are kept (CACHE/dumps), and the data graph's units (their
+    cached runs) that this build's dumps are made of."""
+
+    cache: Path
+    runs_folder: Path
+    runs: Sequence[str]
+
+
+def write_group(
+    formats: Sequence[str],
+    folder: Path,
+    store: ox.Store,
+    graphs: dict[str, list[Runs]],
+    base: str,
+    kept: Kept | None,
+) -> dict[str, Path]:
+    """Write the dumps `formats` ("nt ttl" or "nq trig") of `graphs` (as write.write_dumps takes
+    them) into `folder`; with `kept` (under the default base, the data graph's runs being those of
+    kept.runs, then the shortcuts'), from the previous build's where they serve, and kept for the
+    next build."""
+    quads = "nq" in formats
+    data = str(ox.NamedNode(str(Iris().graph("data"))))  # as N-Quads writes it
+    state = _state(graphs, data, kept) if kept is not None else None
+    old = _read_record(kept.cache, formats[0]) if kept is not None else None
+    written: dict[str, tuple[Path, str]] = {}  # format → its file and sha256
+    if state is not None and old is not None:
+        changed = _changed_lines(old, state, kept)
+        lines_format, blocks_format = formats
+        try:  # an old file not as recorded may read as anything until its hash is checked
+            if changed is not None and (lines := _patch_lines(folder, store, changed, old, quads)):
+                path, digest, edited = lines
+                written[lines_format] = (path, digest)
+                blocks = _patch_blocks(folder, store, graphs, edited, old, quads)
+                if blocks is not None:
+                    written[blocks_format] = blocks
+        except (KeyError, ValueError, IndexError):
+            pass
+    from_previous = sorted(written)
+    todo = [f for f in formats if f not in written]
+    if todo:
+        for fmt in todo:  # a new file, never written through: it may be a link of a kept one
+            (folder / f"{DUMP_STEM}.{get_format(fmt).extension}").unlink(missing_ok=True)
+        for fmt, path in write_dumps(graphs, folder, base, todo).items():
+            written[fmt] = (path, _sha256(path))
+    if state is not None:
+        _keep(kept.cache, formats[0], written, state, from_previous)
+    return {fmt: written[fmt][0] for fmt in formats}
+
+
+# ------------------------------------------------------------------ what changed
+
+
+@dataclass
+class _State:
+    """What this build's dumps are made of: its units, and the lines of the graphs no unit holds."""
+
+    runs: list[str]
+    graphs: list[str]  # every graph's name (N-Quads term; "" is the default graph)
+    small: dict[str, list[str]]  # graph → its lines, but the data graph: "shortcuts" → its own
+
+
+def _state(graphs: dict[str, list[Runs]], data: str, kept: Kept) -> _State | None:
+    units = graphs.get(data, [])
+    if len(units) - len(kept.runs) not in (0, 1) or any(
+        len(r) != 1 for g, r in graphs.items() if g != data
+    ):
+        return None  # not runs made as build._runs makes them
+    small = {g: list(runs[0].lines) for g, runs in graphs.items() if g != data}
+    small["shortcuts"] = [line for r in units[len(kept.runs) :] for line in r.lines]
+    return _State(list(kept.runs), sorted(graphs), small)
+
+
+def _changed_lines(old: dict, state: _State, kept: Kept) -> dict[str, set[str]] | None:
+    """Graph → the N-Triples lines that may have come into it or gone from it since the record;
+    None where that cannot be known cheaply (the graphs differ, a unit's runs are gone, a blank
+    node, many units changed)."""
+    if old["graphs"] != state.graphs or old["small"].keys() != state.small.keys():
+        return None
+    before, now = set(old["runs"]), set(state.runs)
+    if len(before ^ now) > max(4, len(now) // 20):  # past it, a merge is about as fast
+        return None
+    removed = read_runs(kept.runs_folder, sorted(before - now))
+    added = read_runs(kept.runs_folder, sorted(now - before))
+    if removed is None or added is None:
+        return None
+    changed: dict[str, set[str]] = {}
+    for name, lines in state.small.items():
+        graph = _data_graph(state) if name == "shortcuts" else name
+        changed.setdefault(graph, set()).update(set(old["small"][name]) ^ set(lines))
+    data = changed.setdefault(_data_graph(state), set())
+    for runs in (*removed, *added):
+        data.update(runs.lines)
+    if any("_:" in line for lines in changed.values() for line in lines):
+        return None
+    return {graph: lines for graph, lines in changed.items() if lines}
+
+
+def _data_graph(state: _State) -> str:
+    (data,) = (g for g in state.graphs if g not in state.small)
+    return data
+
+
+# ------------------------------------------------------------------ N-Triples and N-Quads
+
+
+def _patch_lines(
+    folder: Path, store: ox.Store, changed: dict[str, set[str]], old: dict, quads: bool
+) -> tuple[Path, str, list[bytes]] | None:
+    """The N-Quads (`quads`) or N-Triples dump written from the old one with the lines that
+    changed: (its path, its sha256, the lines that changed); None if the old file is not proven."""
+    fmt = "nq" if quads else "nt"
+    lines: dict[bytes, bool] = {}  # the dump's line → whether the new dump holds it
+    for graph, text in changed.items():
+        name = ox.NamedNode(graph[1:-1]) if graph else ox.DefaultGraph()
+        ordered = sorted(text)
+        parsed = list(ox.parse(_joined(ordered).encode("utf-8"), format=ox.RdfFormat.N_TRIPLES))
+        if len(parsed) != len(ordered):
+            return None
+        for line, triple in zip(ordered, parsed, strict=True):
+            if quads:
+                held = ox.Quad(triple.subject, triple.predicate, triple.object, name) in store
+                line = f"{line[:-1]}{graph} ." if graph else line
+            else:
+                pattern = store.quads_for_pattern(triple.subject, triple.predicate, triple.object)
+                held = next(pattern, None) is not None
+            lines[line.encode("utf-8")] = held
+    with _opened(old["files"].get(fmt)) as previous:
+        if previous is None:
+            return None
+        edits, edited = [], []
+        low = 0
+        for line in sorted(lines):
+            at = _lower_bound(previous.map, line, low, previous.size)
+            end = at + len(line) + 1
+            was = previous.map[at:end] == line + b"\n"
+            if was != lines[line]:
+                edits.append((at, end if was else at, b"" if was else line + b"\n"))
+                edited.append(line)
+            low = at
+        path = folder / f"{DUMP_STEM}.{get_format(fmt).extension}"
+        digest = previous.copy_to(path, edits)
+    return (path, digest, edited) if digest else None
+
+
+def _lower_bound(data: mmap.mmap, target: bytes, low: int, high: int) -> int:
+    """The offset of the first line of sorted lines data[low:high] (`low` starts a line) that is
+    not below `target`; `high` if there is none."""
+    while low < high:
+        middle = (low + high) // 2
+        start = data.rfind(b"\n", low, middle) + 1 or low
+        end = data.find(b"\n", start, high) + 1 or high
+        if data[start : end - 1] < target:
+            low = end
+        else:
+            high = start
+    return low
+
+
+# ------------------------------------------------------------------ Turtle and TriG
+
+
+def _patch_blocks(
+    folder: Path,
+    store: ox.Store,
+    graphs: dict[str, list[Runs]],
+    edited: list[bytes],
+    old: dict,
+    quads: bool,
+) -> tuple[Path, str] | None:
+    """The TriG (`quads`) or Turtle dump written from the old one with the blocks of the subjects
+    of the `edited` lines (of the N-Quads or N-Triples dump) made again; None if the old file is
+    not proven or its prefixes differ."""
+    fmt = "trig" if quads else "ttl"
+    rdf_format = ox.RdfFormat.TRIG if quads else ox.RdfFormat.TURTLE
+    used = dump_prefixes(graphs, fmt, DEFAULT_BASE)
+    header = _header(rdf_format, used)
+    subjects: dict[str, set[str]] = {}  # graph ("" in Turtle) → its changed subjects
+    for line in edited:
+        text = line.decode("utf-8")
+        subject = text[: text.index(" ")]
+        graph = text[text.rindex(" ", 0, -2) + 1 : -2] if quads else ""
+        subjects.setdefault(graph, set()).add(subject)
+    with _opened(old["files"].get(fmt)) as previous:
+        if previous is None or previous.map[: len(header)] != header:
+            return None
+        if previous.map[len(header) : len(header) + 1] == b"@":
+            return None  # more prefixes than this dump declares
+        expand = _expander(used)
+        sections = _sections(previous, len(header), expand) if quads else {"": (len(header), None)}
+        if sections is None or not set(subjects) <= set(sections):
+            return None
+        edits = []
+        for graph, (start, end) in sorted(sections.items(), key=lambda s: s[1][0]):
+            if graph not in subjects:
+                continue
+            depth = 1 if quads else 0
+            blocks = _Blocks(previous.map, start, previous.size if end is None else end, depth)
+            made = _made_blocks(store, graph, sorted(subjects[graph], key=_key), used, quads)
+            if made is None:
+                return None
+            low = start
+            for subject in sorted(subjects[graph], key=_key):
+                at, block_end, found = blocks.find(_key(subject), low, expand)
+                edits.append((at, block_end if found else at, made.get(subject, b"")))
+                low = block_end if found else at
+        path = folder / f"{DUMP_STEM}.{get_format(fmt).extension}"
+        digest = previous.copy_to(path, edits)
+    return (path, digest) if digest else None
+
+
+def _key(subject: str) -> bytes:
+    """What orders blocks: the subject's N-Triples form and a space (the runs' ranked order)."""
+    return subject.encode("utf-8") + b" "
+
+
+def _header(rdf_format: ox.RdfFormat, used: dict[str, str]) -> bytes:
+    """The prefix lines that Oxigraph writes before the first statement."""
+    probe = ox.Quad(*(ox.NamedNode(f"urn:x:{t}") for t in "spo"), ox.DefaultGraph())
+    text = ox.serialize([probe], format=rdf_format, prefixes=used)
+    return text[: text.index(b"<urn:x:s>")]
+
+
+def _expander(used: dict[str, str]) -> Callable[[bytes], bytes]:
+    """A subject or graph as Turtle writes it → its N-Triples form."""
+    namespaces = {p.encode("utf-8"): ns.encode("utf-8") for p, ns in used.items()}
+
+    def expand(word: bytes) -> bytes:
+        if word[:1] == b"<" or word[:2] == b"_:":
+            return word
+        prefix, _, local = word.partition(b":")
+        return b"<" + namespaces[prefix] + _ESCAPED.sub(rb"\1", local) + b">"
+
+    return expand
+
+
+_ESCAPED = re.compile(rb"\\(.)")  # Turtle's local name escapes: the character itself
+
+
+def _sections(previous: _Old, start: int, expand: Callable[[bytes], bytes]) -> dict | None:
+    """Each graph block of a TriG file (from `start`, past its prefixes): graph → (the offset of
+    its first statement, of its closing line); None if the file is not one such block after
+    another."""
+    data, sections = previous.map, {}
+    while start < previous.size:
+        line_end = data.find(b"\n", start)
+        opening = data[start:line_end]
+        close = data.find(b"\n}\n", line_end) + 1
+        if not opening.endswith(b" {") or not close or opening[:1] in (b"\t", b"@"):
+            return None
+        sections[expand(opening[:-2]).decode("utf-8")] = (line_end + 1, close)
+        start = close + 2
+    return sections
+
+
+@dataclass
+class _Blocks:
+    """The subject blocks of data[start:end] (a map or bytes), a block starting each line indented
+    `depth` tabs (and not more)."""
+
+    data: mmap.mmap | bytes
+    start: int
+    end: int
+    depth: int
+
+    def find(self, key: bytes, low: int, expand: Callable[[bytes], bytes]) -> tuple[int, int, bool]:
+        """(the offset of the first block from `low` whose key is not below `key`, its end,
+        whether its key is `key`)."""
+        high = self.end
+        while low < high:
+            at = self._block_start((low + high) // 2, low)
+            end = self.end_of(at)
+            if self._key(at, expand) < key:
+                low = end
+            else:
+                high = at
+        if low < self.end and self._key(low, expand) == key:
+            return low, self.end_of(low), True
+        return low, low, False
+
+    def _starts(self, at: int) -> bool:
+        indent = self.data[at : at + self.depth + 1]
+        return indent[: self.depth] == b"\t" * self.depth and indent[self.depth :] != b"\t"
+
+    def _block_start(self, at: int, low: int) -> int:
+        """The start of the block holding offset `at` (`low` starts one)."""
+        line = self.data.rfind(b"\n", low, at) + 1 or low
+        while line > low and not self._starts(line):
+            line = self.data.rfind(b"\n", low, line - 1) + 1 or low
+        return line
+
+    def end_of(self, at: int) -> int:
+        """Where the block starting at `at` ends."""
+        while True:
+            at = self.data.find(b"\n", at, self.end) + 1
+            if not at or at >= self.end:
+                return self.end
+            if self._starts(at):
+                return at
+
+    def _key(self, at: int, expand: Callable[[bytes], bytes]) -> bytes:
+        word = self.data[at + self.depth : self.data.find(b" ", at + self.depth, self.end)]
+        return expand(word) + b" "
+
+
+def _made_blocks(
+    store: ox.Store, graph: str, subjects: list[str], used: dict[str, str], quads: bool
+) -> dict[str, bytes] | None:
+    """Each subject's block (with statements) as the whole dump writes it: its statements in the
+    graph (Turtle: in any graph, once), ranked as the runs rank them, written by Oxigraph."""
+    name = (ox.NamedNode(graph[1:-1]) if graph else ox.DefaultGraph()) if quads else None
+    if not all(s[0] == "<" and s[-1] == ">" for s in subjects):
+        return None  # the changed lines name no blank node (_changed_lines)
+    terms = [ox.NamedNode(s[1:-1]) for s in subjects]
+    triples = {q.triple for term in terms for q in store.quads_for_pattern(term, None, None, name)}
+    if not triples:
+        return {}
+    ranked = runs_of(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode()).ranked
+    lines: Iterable[str] = map(_unranked, ranked)
+    rdf_format = ox.RdfFormat.TRIG if quads else ox.RdfFormat.TURTLE
+    if quads:
+        lines = (f"{line[:-1]}{graph} ." for line in lines)
+    out = io.BytesIO()
+    _reserialize(out, lines, rdf_format, used)
+    body = out.getvalue()[len(_header(rdf_format, used)) :]
+    if quads:
+        body = body[body.index(b" {\n") + 3 : body.rindex(b"}\n")]
+    depth = 1 if quads else 0
+    blocks = _Blocks(body, 0, len(body), depth)
+    made, at = {}, 0
+    held = sorted({t.subject for t in triples}, key=lambda s: _key(str(s)))
+    for subject in held:
+        end = blocks.end_of(at)
+        made[str(subject)] = body[at:end]
+        at = end
+    return made if at == len(body) else None
+
+
+# ------------------------------------------------------------------ the previous files
+
+
+class _Old:
+    """A previous dump kept in the cache, mapped for searching and read once, in order, to be
+    copied: the copy is kept only if what was read hashes to the sha256 recorded for it."""
+
+    def __init__(self, fd: int, size: int, digest: str, data: mmap.mmap):
+        self.fd, self.size, self.digest, self.map = fd, size, digest, data
+
+    def copy_to(self, path: Path, edits: list[tuple[int, int, bytes]]) -> str | None:
+        """Write `path` anew: this file with each (start, end, text) of `edits` (in order, apart)
+        putting `text` in place of bytes start to end; its sha256, or None (and no `path`) if
+        this file is not the one recorded."""
+        old, new = hashlib.sha256(), hashlib.sha256()
+        path.unlink(missing_ok=True)  # never written through: it may be a link of a kept file
+        position = 0
+        with open(path, "xb") as out:
+
+            def copy(to: int, keep: bool) -> None:
+                nonlocal position
+                while position < to:
+                    chunk = os.pread(self.fd, min(_BLOCK, to - position), position)
+                    if not chunk:
+                        raise EOFError
+                    old.update(chunk)
+                    if keep:
+                        new.update(chunk)
+                        out.write(chunk)
+                    position += len(chunk)
+
+            try:
+                for start, end, text in edits:
+                    copy(start, True)
+                    new.update(text)
+                    out.write(text)
+                    copy(end, False)
+                copy(self.size, True)
+            except EOFError:
+                pass
+        if position != self.size or old.hexdigest() != self.digest:
+            path.unlink()
+            return None
+        return new.hexdigest()
+
+
+@contextlib.contextmanager
+def _opened(entry: dict | None) -> Iterator[_Old | None]:
+    """The kept file of a record's entry, if it is a regular file of the recorded size."""
+    try:
+        fd = os.open(entry["path"], os.O_RDONLY | os.O_NOFOLLOW) if entry else -1
+    except OSError:
+        fd = -1
+    if fd < 0:
+        yield None
+        return
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size != entry["size"] or not st.st_size:
+            yield None
+            return
+        with mmap.mmap(fd, 0, access=mmap.ACCESS_READ) as data:
+            yield _Old(fd, st.st_size, entry["sha256"], data)
+    finally:
+        os.close(fd)
+
+
+# ------------------------------------------------------------------ the record
+
+
+def patched(folder: Path) -> list[str]:
+    """The dumps that the last build recorded in `folder` (CACHE/dumps) made from the previous
+    build's, by format."""
+    found = []
+    for key in ("nq", "nt"):
+        entry = read_entry(folder / f"{key}.record", _MARK)
+        found += json.loads(entry[1]).get("patched", []) if entry else []
+    return sorted(found)
+
+
+def _read_record(folder: Path, key: str) -> dict | None:
+    entry = read_entry(folder / f"{key}.record", _MARK)
+    if entry is None:
+        return None
+    try:
+        record = json.loads(entry[1])
+    except ValueError:
+        return None
+    if record.get("fingerprint") != _fingerprint() or "files" not in record:
+        return None
+    for fmt, file in record["files"].items():
+        file["path"] = folder / f"{DUMP_STEM}.{get_format(fmt).extension}"
+    return record
+
+
+def _keep(
+    folder: Path, key: str, written: dict[str, tuple[Path, str]], state: _State, from_previous: list
+) -> None:
+    """Hard-link this build's dumps into `folder` and record them (and those made from the
+    previous ones, `from_previous`), replacing only the files the record says guian-kg put there;
+    nothing is kept where a file cannot be linked."""
+    target = folder / f"{key}.record"
+    if (target.exists() or target.is_symlink()) and read_entry(target, _MARK) is None:
+        return  # not ours
+    owned = _owned(folder, key)
+    try:
+        with scratch_folder(folder, ".keep-") as scratch:
+            links = {}
+            for fmt, (path, _) in written.items():
+                link = scratch / path.name
+                os.link(path, link, follow_symlinks=False)
+                links[fmt] = (link, os.stat(link))
+            for link, st in links.values():
+                final = folder / link.name
+                try:
+                    there = os.stat(final, follow_symlinks=False)
+                except FileNotFoundError:
+                    there = None
+                if there is not None and [there.st_dev, there.st_ino] not in owned:
+                    return
+                both = [*owned, [st.st_dev, st.st_ino]]
+                if not _write_record(target, key, {"owned": both}):
+                    return
+                os.replace(link, final)
+                owned = [o for o in both if o != [there.st_dev, there.st_ino]] if there else both
+    except OSError:
+        return
+    files = {
+        fmt: {"size": st.st_size, "sha256": written[fmt][1], "ino": [st.st_dev, st.st_ino]}
+        for fmt, (_, st) in links.items()
+    }
+    record = {
+        "fingerprint": _fingerprint(),
+        "owned": owned,
+        "files": files,
+        "patched": from_previous,
+        "runs": state.runs,
+        "graphs": state.graphs,
+        "small": state.small,
+    }
+    _write_record(target, key, record)
+
+
+def _owned(folder: Path, key: str) -> list[list[int]]:
+    """The files (device, inode) that the record says guian-kg put in `folder`."""
+    entry = read_entry(folder / f"{key}.record", _MARK)
+    try:
+        return [list(o) for o in json.loads(entry[1])["owned"]] if entry else []
+    except (ValueError, KeyError, TypeError):
+        return []
+
+
+def _write_record(target: Path, key: str, record: dict) -> bool:
+    body = json.dumps(record, sort_keys=True).encode("utf-8")
+    first = (_MARK.format(key=key) + json.dumps({"bytes": len(body)}) + "\n").encode("utf-8")
+    return write_whole(target, first + body)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_BLOCK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _joined(lines: Iterable[str]) -> str:
+    return "".join(f"{line}\n" for line in lines)
+
+
+@cache
+def _fingerprint() -> str:
+    """The code that writes the dumps and this, and the pyoxigraph release."""
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256(f"pyoxigraph {ox.__version__}".encode("ascii"))
+    for name in ("dump_patch.py", "dump_runs.py", "write.py", "namespaces.py"):
+        digest.update((here / name).read_bytes())
+    return digest.hexdigest()

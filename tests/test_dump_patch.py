@@ -1,0 +1,212 @@
+"""The rebuild's N-Triples, N-Quads, Turtle and TriG dumps made from the previous build's
+(guian_kg/dump_patch.py): each rebuild's files are compared whole with a cold build's bytes, and
+the record says which were patched (so a rebuild that merged everything again fails too)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from guian_kg.dump_patch import patched
+
+ARTICLE = "articles/synthetic-00002/article.ttl"
+OTHER = "articles/synthetic-00001/article.ttl"
+SHARED_LABEL = 'organization:nea rdfs:label "National Energy Administration"@en .\n'
+BLANK = '\narticle:synthetic-00002 rdfs:seeAlso [ rdfs:label "a note"@en ] .\n'
+SHACL = "\narticle:synthetic-00002 rdfs:seeAlso <http://www.w3.org/ns/shacl#NodeShape> .\n"
+ALL = ["nq", "nt", "trig", "ttl"]
+
+# name → (edits before the first build, edits before the rebuild, the dumps patched); an edit is
+# (file, text replaced or None to append, new text), or ("-", folder) to remove an article.
+SCENARIOS = {
+    "one article changed": ([], [(ARTICLE, "for the benchmarks.", "changed.")], ALL),
+    "two articles changed": (
+        [],
+        [(ARTICLE, "for the benchmarks.", "changed."), (OTHER, "for the benchmarks.", "again.")],
+        ALL,
+    ),
+    # more than one unit in twenty, and more than four keys, changed: merged whole
+    "three articles changed": (
+        [],
+        [
+            (f"articles/synthetic-0000{n}/article.ttl", "for the benchmarks.", "changed.")
+            for n in (1, 2, 3)
+        ],
+        [],
+    ),
+    "an article added": ([("-", "synthetic-00003")], [], ALL),
+    "an article removed": ([], [("-", "synthetic-00003")], ALL),
+    "the shared unit changed": (
+        [],
+        [("shared/organizations.ttl", '"State Council"@en', '"The State Council"@en')],
+        ALL,
+    ),
+    # a statement the shared unit holds too: it stays, as the store keeps it
+    "a statement two units held removed from one": (
+        [(ARTICLE, None, "\n" + SHARED_LABEL)],
+        [(ARTICLE, "\n" + SHARED_LABEL, "")],
+        ALL,
+    ),
+    "a statement one unit holds added to another": (
+        [],
+        [(ARTICLE, None, "\n" + SHARED_LABEL)],
+        ALL,
+    ),
+    # sh: is used by no other statement: Turtle and TriG declare one prefix more, made whole
+    "a prefix becomes used": ([], [(ARTICLE, None, SHACL)], ["nq", "nt"]),
+    "a prefix becomes unused": ([(ARTICLE, None, SHACL)], [(ARTICLE, SHACL, "")], ["nq", "nt"]),
+    # blank nodes in an unchanged unit are copied; in a changed one, the dumps are merged whole
+    "a blank node in an unchanged unit": (
+        [(OTHER, None, BLANK.replace("00002", "00001"))],
+        [(ARTICLE, "for the benchmarks.", "changed.")],
+        ALL,
+    ),
+    "a blank node in the changed unit": ([], [(ARTICLE, None, BLANK)], []),
+}
+
+
+@pytest.fixture(scope="module")
+def three_articles(tmp_path_factory) -> Path:
+    from conftest import corpus_generator
+
+    out = tmp_path_factory.mktemp("three-articles")
+    corpus_generator().generate(out, 3, seed=5)
+    return out
+
+
+def _edit(corpus: Path, aside: Path, edits: list) -> None:
+    for edit in edits:
+        if edit[0] == "-":
+            if (corpus / "articles" / edit[1]).exists():
+                shutil.move(corpus / "articles" / edit[1], aside / edit[1])
+            else:
+                shutil.move(aside / edit[1], corpus / "articles" / edit[1])
+            continue
+        path, old, new = edit
+        text = (corpus / path).read_text(encoding="utf-8")
+        assert old is None or old in text
+        (corpus / path).write_text(
+            text + new if old is None else text.replace(old, new, 1), "utf-8"
+        )
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def _dumps(corpus: Path, cache: Path, out: Path) -> dict[str, bytes]:
+    """The N-Triples, N-Quads, Turtle and TriG dumps as the build writes them (without validating:
+    the shapes forbid a blank node, which these dumps must still write right; JSON-LD refuses it)."""
+    from guian_kg import build
+    from guian_kg.corpus import Corpus
+
+    out.mkdir()
+    kg = build.load(corpus=Corpus(corpus), cache_dir=cache, dump_runs=True)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(build, "DUMP_GROUPS", ("nt ttl", "nq trig"))
+        assert sorted(build.write_dump_files(kg, out)) == [f"guian-kg.{e}" for e in ALL]
+    return _files(out)
+
+
+@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
+def test_a_rebuild_patches_the_dumps_into_the_bytes_of_a_cold_build(
+    three_articles, tmp_path, scenario
+):
+    first, then, expected = SCENARIOS[scenario]
+    corpus, aside, cache = tmp_path / "corpus", tmp_path / "aside", tmp_path / "cache"
+    shutil.copytree(three_articles, corpus)
+    aside.mkdir()
+    _edit(corpus, aside, first)
+    _dumps(corpus, cache, tmp_path / "dist")
+    assert patched(cache / "dumps") == []  # nothing to start from
+    _edit(corpus, aside, then)
+    rebuilt = _dumps(corpus, cache, tmp_path / "rebuilt")
+    assert patched(cache / "dumps") == expected
+    shutil.rmtree(cache / "dumps")  # nothing to start from: merged whole, as before
+    assert rebuilt == _dumps(corpus, cache, tmp_path / "merged")
+    if "blank" not in scenario:  # a blank node's label is made anew each time its unit is read
+        assert rebuilt == _dumps(corpus, tmp_path / "cold-cache", tmp_path / "cold")
+    if "two units" in scenario:  # still held by the shared unit
+        line = (
+            "<https://w3id.org/guian-kg/id/organization/nea> "
+            '<http://www.w3.org/2000/01/rdf-schema#label> "National Energy Administration"@en .\n'
+        )
+        assert rebuilt["guian-kg.nt"].count(line.encode("utf-8")) == 1
+
+
+def test_the_kept_dumps_share_dist_s_files_and_only_the_last_build_s_are_kept(
+    three_articles, tmp_path, monkeypatch
+):
+    from guian_kg.build import build
+    from guian_kg.corpus import Corpus
+
+    corpus, cache = tmp_path / "corpus", tmp_path / "cache"
+    shutil.copytree(three_articles, corpus)
+    monkeypatch.setenv("GUIAN_KG_CACHE_DIR", str(cache))
+    for edit in ([], [(ARTICLE, "for the benchmarks.", "changed.")]):
+        _edit(corpus, tmp_path, edit)
+        build(tmp_path / "dist", corpus=Corpus(corpus))
+        kept = sorted(p.name for p in (cache / "dumps").iterdir())
+        assert kept == [f"guian-kg.{e}" for e in ALL] + ["nq.record", "nt.record"]
+        for ext in ALL:  # a hard link of dist/'s file: no copy on disk
+            here, there = (
+                (cache / "dumps" / f"guian-kg.{ext}").stat(),
+                (tmp_path / "dist" / f"guian-kg.{ext}").stat(),
+            )
+            assert (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)
+
+
+def test_a_kept_dump_whose_bytes_changed_is_not_used_and_a_file_not_ours_not_replaced(
+    three_articles, tmp_path, monkeypatch
+):
+    """The kept N-Triples dump replaced by a file of the same size with one byte changed: its
+    sha256 is not the recorded one, so both N-Triples and Turtle are merged whole (the cold
+    build's bytes), and the file, which guian-kg did not put there, is left as it is."""
+    from guian_kg.build import build
+    from guian_kg.corpus import Corpus
+
+    corpus, cache = tmp_path / "corpus", tmp_path / "cache"
+    shutil.copytree(three_articles, corpus)
+    monkeypatch.setenv("GUIAN_KG_CACHE_DIR", str(cache))
+    build(tmp_path / "dist", corpus=Corpus(corpus))
+    kept = cache / "dumps" / "guian-kg.nt"
+    text = kept.read_bytes()
+    kept.unlink()  # dist/ keeps its own
+    at = len(text) // 2
+    forged = text[:at] + (b"x" if text[at : at + 1] != b"x" else b"y") + text[at + 1 :]
+    kept.write_bytes(forged)
+    _edit(corpus, tmp_path, [(ARTICLE, "for the benchmarks.", "changed.")])
+    build(tmp_path / "dist", corpus=Corpus(corpus))
+    assert patched(cache / "dumps") == ["nq", "trig"]
+    assert kept.read_bytes() == forged
+    monkeypatch.setenv("GUIAN_KG_CACHE_DIR", str(tmp_path / "cold-cache"))
+    build(tmp_path / "cold", corpus=Corpus(corpus))
+    assert _files(tmp_path / "dist") == _files(tmp_path / "cold")
+
+
+def test_a_dump_written_into_its_own_kept_file_s_folder_leaves_the_kept_file_whole(
+    three_articles, tmp_path, monkeypatch
+):
+    """write_dump_files twice into one folder: the second patches from the first's files, which
+    are the same files as the folder's; it writes new files, never through the kept ones."""
+    from guian_kg.build import load, write_dump_files
+    from guian_kg.corpus import Corpus
+
+    corpus, cache = tmp_path / "corpus", tmp_path / "cache"
+    shutil.copytree(three_articles, corpus)
+    out = tmp_path / "out"
+    out.mkdir()
+    write_dump_files(load(corpus=Corpus(corpus), cache_dir=cache, dump_runs=True), out)
+    before = (cache / "dumps" / "guian-kg.nq").read_bytes()
+    _edit(corpus, tmp_path, [(ARTICLE, "for the benchmarks.", "changed.")])
+    write_dump_files(load(corpus=Corpus(corpus), cache_dir=cache, dump_runs=True), out)
+    assert patched(cache / "dumps") == ALL
+    cold = tmp_path / "cold"
+    cold.mkdir()
+    write_dump_files(load(corpus=Corpus(corpus), cache_dir=None), cold)
+    assert _files(out) == _files(cold)
+    assert before != (cache / "dumps" / "guian-kg.nq").read_bytes()
+    assert os.stat(cache / "dumps" / "guian-kg.nq").st_nlink == 2  # out/'s and the cache's
