@@ -8,7 +8,8 @@ Pipelines (one function each, in PIPELINES):
 - current: guian-kg's build on the corpus as `guian-kg build --data CORPUS` runs it (guian_kg.build:
   each article read, anchored and enriched on its own in worker processes, the graph held in an
   Oxigraph store, validated, every dump of dist/ written, each article's statements sorted for the
-  dumps once (counted in "dump"), the on-disk store made), then a rebuild after one statement of
+  dumps once (counted in "dump"), the on-disk store made (from the graph, while the dumps are
+  written: "store" is the wait for it after them)), then a rebuild after one statement of
   one article changed (the caches warm: only that article is read and sorted again, the previous
   on-disk store updated), then the cold query, `guian-kg query FILE --data` on the N-Quads dump.
   "largest dump worker peak" is the largest peak RSS of the build's worker processes; "peak MB
@@ -106,7 +107,7 @@ def current(corpus: Path, work: Path, phases: set[str]) -> dict[str, object]:
     from guian_kg.build import check, load, shapes_graph, store_parts, write_dump_files
     from guian_kg.corpus import Corpus
     from guian_kg.parallel import available_cores
-    from guian_kg.store import ensure_store, file_key
+    from guian_kg.store import file_key, store_beside
     from guian_kg.validate import validate_store
 
     times: dict[str, float] = {}
@@ -129,13 +130,12 @@ def current(corpus: Path, work: Path, phases: set[str]) -> dict[str, object]:
         if "dump" in phases:
             dist = work / "current-dist"
             dist.mkdir()
-            nquads = _timed(times, "dump", lambda: write_dump_files(kg, dist))["guian-kg.nq"]
-            # As `guian-kg build` does: the on-disk store of the dump, which `query` then opens.
-            parts = store_parts(kg)
-            peaks["dump"] = _peak_mb()
-            _timed(
-                times, "store", lambda: ensure_store(file_key(nquads), lambda: nquads, cache, parts)
-            )
+            # As `guian-kg build` does: the on-disk store of the dump, which `query` then opens,
+            # made from the graph while the dumps are written ("store": what is left of it after).
+            with store_beside(cache, store_parts(kg)) as place:
+                nquads = _timed(times, "dump", lambda: write_dump_files(kg, dist))["guian-kg.nq"]
+                peaks["dump"] = _peak_mb()
+                _timed(times, "store", lambda: place(file_key(nquads), lambda: nquads))
             peaks["store"] = _peak_mb()
             info["largest dump worker peak MB"] = _children_peak_mb()
         info["peak MB after each build step"] = " ".join(f"{k} {v}" for k, v in peaks.items())
@@ -166,11 +166,10 @@ def current(corpus: Path, work: Path, phases: set[str]) -> dict[str, object]:
                 if "dump" in phases:
                     dist = work / "current-rebuilt"
                     dist.mkdir()
-                    nq = _timed(parts, "dump", lambda: write_dump_files(kg, dist))["guian-kg.nq"]
-                    of = store_parts(kg)
-                    _timed(
-                        parts, "store", lambda: ensure_store(file_key(nq), lambda: nq, cache, of)
-                    )
+                    with store_beside(cache, store_parts(kg)) as place:
+                        dumped = _timed(parts, "dump", lambda: write_dump_files(kg, dist))
+                        nq = dumped["guian-kg.nq"]
+                        _timed(parts, "store", lambda: place(file_key(nq), lambda: nq))
                     info["rebuild store"] = _made(cache / f"store-{file_key(nq)}")
                 info["rebuild phases"] = " ".join(f"{k} {v:.1f}" for k, v in parts.items())
 

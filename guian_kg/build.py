@@ -339,7 +339,13 @@ def build(
     if not report.conforms:
         raise ValidationFailed(report.text(), len(report.results))
     cache = default_cache_dir()
-    with scratch_folder(cache, ".dist-") as folder:  # a killed build's is deleted by the next
+    # The on-disk store that `query` and `serve --dist` open instead of parsing the dump again:
+    # made from kg.store (the dump's graph under the default base) while the dumps are written.
+    parts = store_parts(kg) if base == DEFAULT_BASE else None
+    with (
+        scratch_folder(cache, ".dist-") as folder,  # a killed build's is deleted by the next
+        stores.store_beside(cache, parts) as place_store,
+    ):
         started = time.perf_counter()
         files = write_dump_files(kg, Path(folder), base)
         timings["serialize"] = time.perf_counter() - started
@@ -347,10 +353,8 @@ def build(
         published = publish(files, out)
         timings["write"] = time.perf_counter() - started
         started = time.perf_counter()
-        # The on-disk store that `query` and `serve --dist` open instead of parsing the dump again.
         nquads = files[f"{DUMP_STEM}.nq"]
-        parts = store_parts(kg) if base == DEFAULT_BASE else None  # the dump is of kg.store
-        store_path = stores.ensure_store(stores.file_key(nquads), lambda: nquads, cache, parts)
+        store_path = place_store(stores.file_key(nquads), lambda: nquads)
         stores.note_dump(store_path, out / nquads.name)  # `query --data` finds it without hashing
         timings["store on disk"] = time.perf_counter() - started
     return BuildResult(kg, report, published.files, timings, published.warnings, store_path)
