@@ -122,6 +122,19 @@ def _bulk_load_quads(store: ox.Store, quads: Iterator[ox.Quad]) -> None:
         store.bulk_extend(batch)
 
 
+def _bulk_load_graphs(store: ox.Store, source: ox.Store) -> dict[ox.NamedNode | ox.BlankNode, int]:
+    """Bulk-load every graph of `source` (as _bulk_load_quads); the triples of each named graph,
+    counted as they go."""
+    named = {}
+    for graph in (ox.DefaultGraph(), *source.named_graphs()):
+        quads = source.quads_for_pattern(None, None, None, graph)
+        while batch := list(itertools.islice(quads, _BULK_QUADS)):
+            store.bulk_extend(batch)
+            if not isinstance(graph, ox.DefaultGraph):
+                named[graph] = named.get(graph, 0) + len(batch)
+    return named
+
+
 def _parsed_lines(handle: BinaryIO) -> Iterator[ox.Quad]:
     """The quads of an N-Quads file, parsed a batch of lines at a time (a line is a statement,
     and the parser keeps blank node labels as written)."""
@@ -246,16 +259,16 @@ def _made(folder: Path, db: Path, parts: StoreParts | None, nquads) -> tuple[boo
     else:
         shutil.rmtree(db, ignore_errors=True)  # what an update left
         store = ox.Store(str(db))
-        source = nquads() if nquads is not None else parts.source
+        source, named = nquads() if nquads is not None else parts.source, None
         if isinstance(source, ox.Store):
-            _bulk_load_quads(store, iter(source))
+            named = _bulk_load_graphs(store, source)
         elif isinstance(source, Path):
             with open(source, "rb") as handle:
                 _bulk_load_quads(store, _parsed_lines(handle))
         else:
             store.bulk_load(source, format=ox.RdfFormat.N_QUADS, lenient=True)
         del source
-        union_view, sizes = _union_and_sizes(store)
+        union_view, sizes = _union_and_sizes(store, named)
     store.flush()
     del store  # closed before its folder moves
     return union_view, sizes, "updated" if updated is not None else "loaded"
@@ -383,10 +396,10 @@ def _same_statements(store: ox.Store, source: ox.Store, subject) -> bool:
     return named(store) == named(source)
 
 
-def _union_and_sizes(store: ox.Store) -> tuple[bool, dict[str, int]]:
+def _union_and_sizes(store: ox.Store, named: dict | None = None) -> tuple[bool, dict[str, int]]:
     """Whether the union view serves (if not, the union is copied into the default graph, once),
-    and the store's `count_triples`."""
-    named = _named_sizes(store)
+    and the store's `count_triples` (its named graphs' counted already if `named` is given)."""
+    named = named if named is not None else _named_sizes(store)
     union_view = _graphs_are_disjoint(store, named)
     if not union_view:
         store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
