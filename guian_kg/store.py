@@ -32,8 +32,11 @@ the graph the dump was written from; otherwise (and past UPDATE_AT_MOST of the u
 where loading is as fast) the dump's graph is bulk-loaded.
 
 The build begins its store before its dumps (`store_beside`): the store is made from the graph
-the dumps are written from (the same quads, blank nodes as the dumps label them), in a process
-of its own while the dumps are written, and takes the N-Quads dump's key once that is written.
+the dumps are written from, in a thread while the dumps are written, and takes the N-Quads dump's
+key once that is written. It holds the dump's quads, blank nodes as the dump labels them: the
+dump writes the ontology and the description from that graph, and its data graph holds no blank
+node (the build refuses them, gks:NoBlankNodeShape; the units' runs come from stores of their
+own, which would label them otherwise).
 
 Finding the store of a dump file means hashing the file (a third of a cold `guian-kg query` on a
 400 MB dump). So a store also notes the dump files it was made for (DUMPS: each file's device,

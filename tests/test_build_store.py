@@ -159,3 +159,22 @@ def test_a_store_begun_beside_a_dump_that_fails_is_not_kept(tmp_path):
     with pytest.raises(RuntimeError), stores.store_beside(tmp_path / "cache", parts):
         raise RuntimeError("the dump failed")
     assert list((tmp_path / "cache").iterdir()) == []  # neither a store nor its scratch folder
+
+
+def test_a_store_made_beside_its_dump_holds_its_quads_and_blank_node_labels(tmp_path):
+    """The build's store is loaded from the graph the dump is written from: the same quads, each
+    blank node under the label the dump gives it (bulk_load would relabel them)."""
+    from guian_kg.dump_runs import ensure_runs
+
+    source, units = _two_units(
+        '_:b1 <http://e/p> "1" .\n<http://e/s> <http://e/q> _:b1 .\n', "", ""
+    )
+    runs = tmp_path / "cache" / "runs"
+    parts = stores.StoreParts(source, "http://e/data", runs, ensure_runs(runs, units, 1))
+    dump = tmp_path / "dump.nq"
+    with stores.store_beside(tmp_path / "cache", parts) as place:
+        dump.write_bytes(source.dump(format=ox.RdfFormat.N_QUADS))
+        made = stores.open_store(place(stores.file_key(dump), lambda: dump))
+    assert dump.read_bytes().count(b"_:") == 2  # one node, relabelled by the graph's store
+    assert set(made.store) == set(ox.parse(dump.read_bytes(), format=ox.RdfFormat.N_QUADS))
+    assert (made.union_view, made.sizes) == (True, {"http://e/data": 2, "": 2})
