@@ -8,11 +8,12 @@ Pipelines (one function each, in PIPELINES):
 - current: guian-kg's build on the corpus as `guian-kg build --data CORPUS` runs it (guian_kg.build:
   each article read, anchored and enriched on its own in worker processes, the graph held in an
   Oxigraph store, validated, every dump of dist/ written, each article's statements sorted for the
-  dumps once (counted in "dump"), the on-disk store made), then a rebuild after one statement of
-  one article changed (the caches warm: only that article is read and sorted again, the dumps
-  made from the previous build's, the previous on-disk store updated), with its baselines in the
-  same run (the same graph validated whole, its dumps made without the previous build's), then
-  the cold query, `guian-kg query FILE --data` on the N-Quads dump.
+  dumps once (counted in "dump"), the on-disk store made (from the graph, while the dumps are
+  written: "store" is the wait for it after them, and the dump's checksum), then a rebuild after
+  one statement of one article changed (the caches warm: only that article is read and sorted
+  again, the dumps made from the previous build's, the previous on-disk store updated), with its
+  baselines in the same run (the same graph validated whole, its dumps made without the previous
+  build's), then the cold query, `guian-kg query FILE --data` on the N-Quads dump.
   "largest dump worker peak" is the largest peak RSS of the build's worker processes; "peak MB
   after each build step" the build process's peak RSS after loading, validating, dumping and
   making the on-disk store (the rebuild comes after them).
@@ -109,7 +110,7 @@ def current(corpus: Path, work: Path, phases: set[str]) -> dict[str, object]:
     from guian_kg.corpus import Corpus
     from guian_kg.dump_patch import patched
     from guian_kg.parallel import available_cores
-    from guian_kg.store import checked_key, ensure_store, file_key, note_dump
+    from guian_kg.store import checked_key, file_key, note_dump, store_beside
     from guian_kg.validate import validate_store
 
     times: dict[str, float] = {}
@@ -132,18 +133,18 @@ def current(corpus: Path, work: Path, phases: set[str]) -> dict[str, object]:
         if "dump" in phases:
             dist = work / "current-dist"
             dist.mkdir()
-            nquads = _timed(times, "dump", lambda: write_dump_files(kg, dist))["guian-kg.nq"]
-            # As `guian-kg build` does: the on-disk store of the dump, which `query` then opens.
-            parts = store_parts(kg)
-            peaks["dump"] = _peak_mb()
+            # As `guian-kg build` does: the on-disk store of the dump, which `query` then opens,
+            # made from the graph while the dumps are written ("store": what is left of it after),
+            # keyed and noted with its proof: `query` reads the dump unhashed.
+            with store_beside(cache, store_parts(kg)) as place:
+                nquads = _timed(times, "dump", lambda: write_dump_files(kg, dist))["guian-kg.nq"]
+                peaks["dump"] = _peak_mb()
 
-            def store() -> (
-                None
-            ):  # noted with its proof, as the build does: `query` reads it unhashed
-                key, proof = checked_key(nquads, cache)
-                note_dump(ensure_store(key, lambda: nquads, cache, parts), nquads, proof)
+                def store() -> None:
+                    key, proof = checked_key(nquads, cache)
+                    note_dump(place(key, lambda: nquads), nquads, proof)
 
-            _timed(times, "store", store)
+                _timed(times, "store", store)
             peaks["store"] = _peak_mb()
             info["largest dump worker peak MB"] = _children_peak_mb()
         info["peak MB after each build step"] = " ".join(f"{k} {v}" for k, v in peaks.items())
@@ -174,11 +175,10 @@ def current(corpus: Path, work: Path, phases: set[str]) -> dict[str, object]:
                 if "dump" in phases:
                     dist = work / "current-rebuilt"
                     dist.mkdir()
-                    nq = _timed(parts, "dump", lambda: write_dump_files(kg, dist))["guian-kg.nq"]
-                    of = store_parts(kg)
-                    _timed(
-                        parts, "store", lambda: ensure_store(file_key(nq), lambda: nq, cache, of)
-                    )
+                    with store_beside(cache, store_parts(kg)) as place:
+                        dumped = _timed(parts, "dump", lambda: write_dump_files(kg, dist))
+                        nq = dumped["guian-kg.nq"]
+                        _timed(parts, "store", lambda: place(file_key(nq), lambda: nq))
                     info["rebuild store"] = _made(cache / f"store-{file_key(nq)}")
                     info["rebuild dump s"] = round(parts["dump"], 2)
                     info["rebuild dumps made from the previous ones"] = " ".join(

@@ -343,21 +343,23 @@ def build(
     if not report.conforms:
         raise ValidationFailed(report.text(), len(report.results))
     cache = default_cache_dir()
-    with scratch_folder(cache, ".dist-") as folder:  # a killed build's is deleted by the next
+    # The on-disk store that `query` and `serve --dist` open instead of parsing the dump again:
+    # made from kg.store (the dump's graph under the default base) while the dumps are written,
+    # and put in place once the scratch folder is gone: deleting its name of the published dump
+    # moved the dump's ctime, which the proof noted for `query` must follow (store.checked_key).
+    parts = store_parts(kg) if base == DEFAULT_BASE else None
+    with stores.store_beside(cache, parts) as place_store:
+        with scratch_folder(cache, ".dist-") as folder:  # a killed build's is deleted by the next
+            started = time.perf_counter()
+            files = write_dump_files(kg, Path(folder), base)
+            timings["serialize"] = time.perf_counter() - started
+            started = time.perf_counter()
+            published = publish(files, out)
+            timings["write"] = time.perf_counter() - started
         started = time.perf_counter()
-        files = write_dump_files(kg, Path(folder), base)
-        timings["serialize"] = time.perf_counter() - started
-        started = time.perf_counter()
-        published = publish(files, out)
-        timings["write"] = time.perf_counter() - started
-    # The on-disk store that `query` and `serve --dist` open instead of parsing the dump again,
-    # made once the scratch folder is gone: deleting its name of the published dump moved the
-    # dump's ctime, which the proof noted for `query` must follow (store.checked_key).
-    started = time.perf_counter()
-    nquads = published.folder / f"{DUMP_STEM}.nq"
-    parts = store_parts(kg) if base == DEFAULT_BASE else None  # the dump is of kg.store
-    key, proof = stores.checked_key(nquads, cache)
-    store_path = stores.ensure_store(key, lambda: nquads, cache, parts)
-    stores.note_dump(store_path, nquads, proof)  # `query` trusts it without hashing it
-    timings["store on disk"] = time.perf_counter() - started
+        nquads = published.folder / f"{DUMP_STEM}.nq"
+        key, proof = stores.checked_key(nquads, cache)
+        store_path = place_store(key, lambda: nquads)
+        stores.note_dump(store_path, nquads, proof)  # `query` trusts it without hashing it
+        timings["store on disk"] = time.perf_counter() - started
     return BuildResult(kg, report, published.files, timings, published.warnings, store_path)

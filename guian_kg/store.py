@@ -25,10 +25,18 @@ the mark of a store lists the units (their cached runs, dump_runs) its data grap
 of, so the store of a rebuild after one article changed is a copy of the previous one (a RocksDB
 checkpoint: its files hard-linked, the previous store untouched, a server may still read it) with
 that article's statements taken out and put in, and the small graphs (ontology, description)
-brought to the new dump's. It is kept only if what it holds reads back right: the triples of
-every named graph counted as in the graph the dump was written from, and every statement about
-each subject the update touched the same in both; otherwise (and past UPDATE_AT_MOST of the units
-changed, where loading is as fast) the dump is bulk-loaded.
+brought to the new dump's. Its triple counts are the previous store's, changed by each statement
+taken out or put in (each looked up first: nothing is counted again), and it is kept only if what
+it holds reads back right: every statement about each subject the update touched the same as in
+the graph the dump was written from; otherwise (and past UPDATE_AT_MOST of the units changed,
+where loading is as fast) the dump's graph is bulk-loaded.
+
+The build begins its store before its dumps (`store_beside`): the store is made from the graph
+the dumps are written from, in a thread while the dumps are written, and takes the N-Quads dump's
+key once that is written. It holds the dump's quads, blank nodes as the dump labels them: the
+dump writes the ontology and the description from that graph, and its data graph holds no blank
+node (the build refuses them, gks:NoBlankNodeShape; the units' runs come from stores of their
+own, which would label them otherwise).
 
 Finding the store of a dump file means hashing the file (0.4 s for the 650 MB dump of 1,000
 articles, on every `guian-kg query`). So a store also notes the dump files it was made for (DUMPS),
@@ -59,10 +67,11 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 import pyoxigraph as ox
 
@@ -110,8 +119,8 @@ def memory_store(nquads: bytes) -> OpenStore:
     """N-Quads guian-kg wrote, in an in-memory store read as `ensure_store` makes one on disk."""
     store = ox.Store()
     store.load(nquads, format=ox.RdfFormat.N_QUADS, lenient=True)
-    union_view = _with_union(store)
-    return OpenStore(store, union_view, count_triples(store, union_view))
+    union_view, sizes = _union_and_sizes(store)
+    return OpenStore(store, union_view, sizes)
 
 
 def dump_key(nquads: bytes) -> str:
@@ -120,17 +129,36 @@ def dump_key(nquads: bytes) -> str:
     return hashlib.sha256(nquads).hexdigest()[:32]
 
 
-def _bulk_load_lines(store: ox.Store, path: Path) -> None:
-    """Bulk-load an N-Quads file a batch of lines at a time: the loader holds what it is given in
-    memory (0.9 KB a quad at 300 articles, nearly as much as the build's graph held beside it), a
-    batch is bounded. A line is a statement, and the parser keeps blank node labels as written
-    (bulk_load would give each batch its own): the batches make the graph of the whole file."""
-    with open(path, "rb") as handle:
-        while batch := b"".join(itertools.islice(handle, _BULK_LINES)):
-            store.bulk_extend(ox.parse(batch, format=ox.RdfFormat.N_QUADS, lenient=True))
+def _bulk_load_quads(store: ox.Store, quads: Iterator[ox.Quad]) -> None:
+    """Bulk-load quads a batch at a time: the loader holds what it is given in memory (0.9 KB a
+    quad at 300 articles, nearly as much as the build's graph held beside it), a batch is
+    bounded. Blank nodes keep their labels (bulk_load would give each batch its own): the
+    batches make one graph."""
+    while batch := list(itertools.islice(quads, _BULK_QUADS)):
+        store.bulk_extend(batch)
 
 
-_BULK_LINES = 200_000
+def _bulk_load_graphs(store: ox.Store, source: ox.Store) -> dict[ox.NamedNode | ox.BlankNode, int]:
+    """Bulk-load every graph of `source` (as _bulk_load_quads); the triples of each named graph,
+    counted as they go."""
+    named = {}
+    for graph in (ox.DefaultGraph(), *source.named_graphs()):
+        quads = source.quads_for_pattern(None, None, None, graph)
+        while batch := list(itertools.islice(quads, _BULK_QUADS)):
+            store.bulk_extend(batch)
+            if not isinstance(graph, ox.DefaultGraph):
+                named[graph] = named.get(graph, 0) + len(batch)
+    return named
+
+
+def _parsed_lines(handle: BinaryIO) -> Iterator[ox.Quad]:
+    """The quads of an N-Quads file, parsed a batch of lines at a time (a line is a statement,
+    and the parser keeps blank node labels as written)."""
+    while lines := b"".join(itertools.islice(handle, _BULK_QUADS)):
+        yield from ox.parse(lines, format=ox.RdfFormat.N_QUADS, lenient=True)
+
+
+_BULK_QUADS = 100_000
 
 
 def file_key(path: Path) -> str:
@@ -262,35 +290,78 @@ def ensure_store(key: str, nquads, folder: Path, parts: StoreParts | None = None
     if _read_mark(target, key) is not None:
         return target
     with scratch_folder(folder, f".{PREFIX}tmp-") as staging:  # a killed build's: deleted here
-        updated = _updated(folder, staging / "db", parts) if parts else None
-        if updated is not None:
-            store, union_view, sizes = updated
+        made = _made(folder, staging / "db", parts, nquads)
+        return _placed(folder, staging, key, made, parts)
+
+
+@contextlib.contextmanager
+def store_beside(folder: Path, parts: StoreParts | None) -> Iterator[Callable[[str, Any], Path]]:
+    """`ensure_store` begun before its dump is written: with `parts`, the store is made from
+    `parts.source` (the graph the dump is written from: the same quads) in a thread of this
+    process, while the dump is written (by other processes: RocksDB cannot be used in a process
+    forked from one that has used it). Yields place(key, nquads), to call once the dump is
+    written: it waits for that thread and puts its store in place as the store of `key` (unless
+    one is there already); without parts, it is ensure_store(key, nquads, folder)."""
+    if parts is None:
+        yield lambda key, nquads: ensure_store(key, nquads, folder)
+        return
+    with (
+        scratch_folder(folder, f".{PREFIX}tmp-") as staging,
+        ThreadPoolExecutor(1, thread_name_prefix="guian-kg-store") as thread,
+    ):
+        making = thread.submit(_made, folder, staging / "db", parts, None)
+
+        def place(key: str, nquads) -> Path:
+            made = making.result()
+            target = Path(folder) / f"{PREFIX}{key}"
+            if _read_mark(target, key) is not None:  # the same dump as an earlier build's
+                return target
+            return _placed(folder, staging, key, made, parts)
+
+        yield place  # on the way out, the thread is waited for before its folder goes
+
+
+def _made(folder: Path, db: Path, parts: StoreParts | None, nquads) -> tuple[bool, dict, str]:
+    """The store of a dump made in `db`: (its union view, its sizes, how it was made): updated
+    from an earlier store where it can be (`_updated`), else bulk-loaded from `nquads()`, or
+    from `parts.source` if nquads is None."""
+    updated = _updated(folder, db, parts) if parts else None
+    if updated is not None:
+        store, union_view, sizes = updated
+    else:
+        shutil.rmtree(db, ignore_errors=True)  # what an update left
+        store = ox.Store(str(db))
+        source, named = nquads() if nquads is not None else parts.source, None
+        if isinstance(source, ox.Store):
+            named = _bulk_load_graphs(store, source)
+        elif isinstance(source, Path):
+            with open(source, "rb") as handle:
+                _bulk_load_quads(store, _parsed_lines(handle))
         else:
-            shutil.rmtree(staging / "db", ignore_errors=True)  # what an update left
-            store = ox.Store(str(staging / "db"))
-            source = nquads()
-            if isinstance(source, Path):
-                _bulk_load_lines(store, source)
-            else:
-                store.bulk_load(source, format=ox.RdfFormat.N_QUADS, lenient=True)
-            del source
-            union_view = _with_union(store)
-            sizes = count_triples(store, union_view)
-        store.flush()
-        del store
-        mark = {"guian-kg-store": 1, "key": key, "union_view": union_view, "sizes": sizes}
-        if parts:
-            mark |= {"data_graph": parts.data_graph, "runs": parts.runs}
-            mark["made"] = "updated" if updated is not None else "loaded"
-        (staging / MARK).write_text(json.dumps(mark, sort_keys=True) + "\n", encoding="ascii")
-        unmark(staging)
-        try:
-            os.rename(staging, target)
-        except (
-            OSError
-        ):  # another process made it meanwhile (or a folder of someone else's is there)
-            if _read_mark(target, key) is None:
-                raise
+            store.bulk_load(source, format=ox.RdfFormat.N_QUADS, lenient=True)
+        del source
+        union_view, sizes = _union_and_sizes(store, named)
+    store.flush()
+    del store  # closed before its folder moves
+    return union_view, sizes, "updated" if updated is not None else "loaded"
+
+
+def _placed(
+    folder: Path, staging: Path, key: str, made: tuple[bool, dict, str], parts: StoreParts | None
+) -> Path:
+    """Mark the store made in `staging` and move it to its place, the store of `key`."""
+    union_view, sizes, how = made
+    target = Path(folder) / f"{PREFIX}{key}"
+    mark = {"guian-kg-store": 1, "key": key, "union_view": union_view, "sizes": sizes}
+    if parts:
+        mark |= {"data_graph": parts.data_graph, "runs": parts.runs, "made": how}
+    (staging / MARK).write_text(json.dumps(mark, sort_keys=True) + "\n", encoding="ascii")
+    unmark(staging)
+    try:
+        os.rename(staging, target)
+    except OSError:  # another process made it meanwhile (or a folder of someone else's is there)
+        if _read_mark(target, key) is None:
+            raise
     _drop_old_stores(folder, target)
     return target
 
@@ -320,25 +391,35 @@ def _updated(
         return None
     store = ox.Store(str(db))
     source, data = parts.source, ox.NamedNode(parts.data_graph)
+    # The triples of each graph, as the previous store's mark counted them, counted as they
+    # change: each statement is looked up before it is taken out or put in.
+    sizes = dict(mark["sizes"])
+
+    def change(quad: ox.Quad, add: bool) -> None:
+        (store.add if add else store.remove)(quad)
+        graph = "" if isinstance(quad.graph_name, ox.DefaultGraph) else quad.graph_name.value
+        sizes[graph] = sizes.get(graph, 0) + (1 if add else -1)
+
     touched: set[ox.Triple] = set()
     for triple in _triples(removed):
         quad = ox.Quad(triple.subject, triple.predicate, triple.object, data)
         if quad not in source:  # not in another unit either
-            store.remove(quad)
+            if quad in store:
+                change(quad, False)
             touched.add(triple)
     for triple in _triples(added):
         quad = ox.Quad(triple.subject, triple.predicate, triple.object, data)
         if quad not in store:
-            store.add(quad)
+            change(quad, True)
             touched.add(triple)
     small = [(None, g) for g in {*store.named_graphs(), *source.named_graphs()} - {data}]
     for predicate, graph in small + [(p, data) for p in parts.derived]:
         before = set(store.quads_for_pattern(None, predicate, None, graph))
         after = set(source.quads_for_pattern(None, predicate, None, graph))
         for quad in before - after:
-            store.remove(quad)
+            change(quad, False)
         for quad in after - before:
-            store.add(quad)
+            change(quad, True)
         touched.update(quad.triple for quad in before ^ after)
     union_view = bool(mark["union_view"])
     default = ox.DefaultGraph()
@@ -349,15 +430,13 @@ def _updated(
         if not union_view:
             in_union = ox.Quad(*t, default)
             if named and in_union not in store:
-                store.add(in_union)
+                change(in_union, True)
             elif not named and in_union in store:
-                store.remove(in_union)
-    sizes = count_triples(store, union_view)
-    expected = count_triples(source, True)
-    named_sizes = {g: n for g, n in sizes.items() if g}
-    if named_sizes != {g: n for g, n in expected.items() if g} or not all(
-        _same_statements(store, source, subject) for subject in {t.subject for t in touched}
-    ):
+                change(in_union, False)
+    sizes = {graph: n for graph, n in sizes.items() if n or not graph}  # as a count finds them
+    if union_view:
+        sizes[""] = sum(n for graph, n in sizes.items() if graph)
+    if not all(_same_statements(store, source, s) for s in {t.subject for t in touched}):
         return None
     return store, union_view, sizes
 
@@ -389,18 +468,28 @@ def _same_statements(store: ox.Store, source: ox.Store, subject) -> bool:
     return named(store) == named(source)
 
 
-def _with_union(store: ox.Store) -> bool:
-    """Whether the union view serves; if not, copy the union into the default graph (once)."""
-    if _graphs_are_disjoint(store):
-        return True
-    store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
-    return False
+def _union_and_sizes(store: ox.Store, named: dict | None = None) -> tuple[bool, dict[str, int]]:
+    """Whether the union view serves (if not, the union is copied into the default graph, once),
+    and the store's `count_triples` (its named graphs' counted already if `named` is given)."""
+    named = named if named is not None else _named_sizes(store)
+    union_view = _graphs_are_disjoint(store, named)
+    if not union_view:
+        store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
+    return union_view, _sizes(store, named, union_view)
 
 
 def count_triples(store: ox.Store, union_view: bool) -> dict[str, int]:
     """Triples per named graph, and in the default graph ("", the union of the named graphs)."""
+    return _sizes(store, _named_sizes(store), union_view)
+
+
+def _named_sizes(store: ox.Store) -> dict[ox.NamedNode | ox.BlankNode, int]:
     solutions = store.query("SELECT ?g (COUNT(*) AS ?n) { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
-    sizes = {s["g"].value: int(s["n"].value) for s in solutions}
+    return {s["g"]: int(s["n"].value) for s in solutions}
+
+
+def _sizes(store: ox.Store, named: dict, union_view: bool) -> dict[str, int]:
+    sizes = {graph.value: n for graph, n in named.items()}
     if union_view:  # the named graphs are disjoint
         sizes[""] = sum(sizes.values())
     else:
@@ -408,18 +497,22 @@ def count_triples(store: ox.Store, union_view: bool) -> dict[str, int]:
     return sizes
 
 
-def _graphs_are_disjoint(store: ox.Store) -> bool:
-    """Whether no triple is in two graphs (then the union view counts each triple once)."""
-    distinct = next(
-        iter(
-            store.query(
-                "SELECT (COUNT(*) AS ?n) { SELECT DISTINCT ?s ?p ?o { GRAPH ?g { ?s ?p ?o } } }"
-            )
-        )
-    )["n"]
-    return int(distinct.value) == len(store) and not any(
-        True for _ in store.quads_for_pattern(None, None, None, ox.DefaultGraph())
+def _graphs_are_disjoint(store: ox.Store, named: dict) -> bool:
+    """Whether no triple is in two graphs (then the union view counts each triple once), the
+    default graph empty. A triple two graphs share is in one that is not the largest: only the
+    others are looked up (the build's ontology and description, not its data)."""
+    if any(True for _ in store.quads_for_pattern(None, None, None, ox.DefaultGraph())):
+        return False
+    largest = max(named, key=named.__getitem__, default=None)
+    return not any(
+        bool(store.query(_SHARED, substitutions={_GRAPH: graph}))
+        for graph in named
+        if graph != largest
     )
+
+
+_GRAPH = ox.Variable("g")
+_SHARED = "ASK { GRAPH ?g { ?s ?p ?o } GRAPH ?h { ?s ?p ?o } FILTER(?h != ?g) }"
 
 
 def _read_mark(path: Path, key: str | None = None) -> dict | None:

@@ -50,6 +50,19 @@ def test_build_benchmark_runs_in_smoke_mode():
     assert "runs: 1" in out and "peak RSS:" in out and "validate" in out
 
 
+def test_unit_load_benchmark_runs_in_smoke_mode():
+    out = _run("benchmarks/unit_load.py", "--smoke")
+    rows = [line.split() for line in out.splitlines()[2:-1]]
+    assert [" ".join(row[:-4]) for row in rows] == [
+        "per unit",
+        "concatenated",
+        "2 threads",
+        "bulk_extend",
+        "bulk_load",
+    ], out
+    assert all(row[-2] == "yes" for row in rows), out  # the same quads every way
+
+
 def test_query_benchmark_runs_in_smoke_mode():
     out = _run("benchmarks/query.py", "--smoke")
     assert "runs per example: 1" in out

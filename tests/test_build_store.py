@@ -5,6 +5,7 @@ parsing the dump into memory again."""
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 
 import pyoxigraph as ox
@@ -177,10 +178,77 @@ def test_a_dump_bulk_loaded_in_batches_of_lines_makes_the_store_of_the_whole_fil
     ]
     dump = tmp_path / "dump.nq"
     dump.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    monkeypatch.setattr(stores, "_BULK_LINES", 2)
+    monkeypatch.setattr(stores, "_BULK_QUADS", 2)
     stored = stores.open_store(stores.ensure_store("k", lambda: dump, tmp_path / "cache")).store
     assert set(stored) == set(ox.parse(dump.read_bytes(), format=ox.RdfFormat.N_QUADS))
     linked = (
         "SELECT (COUNT(*) AS ?n) { GRAPH ?g { ?x <http://e/p> ?v . <http://e/s> <http://e/q> ?x } }"
     )
     assert [int(row["n"].value) for row in stored.query(linked)] == [2]
+
+
+def _two_units(a: str, b: str, other: str) -> tuple[ox.Store, list[bytes]]:
+    """A graph as the build holds it: units a and b (N-Triples) in the data graph, `other` (an
+    N-Triples line) in a graph of its own."""
+    data, units = ox.NamedNode("http://e/data"), [a.encode(), b.encode()]
+    source = ox.Store()
+    for unit in units:
+        source.load(unit, format=ox.RdfFormat.N_TRIPLES, to_graph=data)
+    source.load(other.encode(), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode("http://e/o"))
+    return source, units
+
+
+def test_an_updated_store_counts_what_a_cold_load_counts(tmp_path):
+    """The update counts its changes (from the previous store's counts): a statement of the
+    changed unit that the other unit also holds stays, and a triple in two graphs (no union
+    view: the union copied into the default graph) is counted once in the default graph."""
+    from guian_kg.dump_runs import ensure_runs
+
+    shared = "<http://e/s> <http://e/p> <http://e/o1> .\n"
+    first, first_units = _two_units(
+        shared + '<http://e/a> <http://e/p> "1" .\n', shared, '<http://e/a> <http://e/p> "1" .\n'
+    )
+    second, second_units = _two_units(
+        '<http://e/a> <http://e/p> "2" .\n<http://e/a> <http://e/q> <http://e/s> .\n',
+        shared,
+        '<http://e/a> <http://e/p> "2" .\n<http://e/x> <http://e/p> "3" .\n',
+    )
+    cache, runs = tmp_path / "cache", tmp_path / "cache" / "runs"
+    made = []
+    for key, source, units in (("k1", first, first_units), ("k2", second, second_units)):
+        parts = stores.StoreParts(source, "http://e/data", runs, ensure_runs(runs, units, 1))
+        nquads = source.dump(format=ox.RdfFormat.N_QUADS)
+        made.append(stores.ensure_store(key, lambda q=nquads: q, cache, parts))
+    cold = stores.ensure_store("k2", lambda: second.dump(format=ox.RdfFormat.N_QUADS), tmp_path)
+    assert json.loads((made[1] / stores.MARK).read_text())["made"] == "updated"
+    updated, loaded = stores.open_store(made[1]), stores.open_store(cold)
+    assert not loaded.union_view
+    assert updated.sizes == loaded.sizes == {"http://e/data": 3, "http://e/o": 2, "": 4}
+    assert set(updated.store) == set(loaded.store)
+
+
+def test_a_store_begun_beside_a_dump_that_fails_is_not_kept(tmp_path):
+    source, _ = _two_units("<http://e/s> <http://e/p> <http://e/o> .\n", "", "")
+    parts = stores.StoreParts(source, "http://e/data", tmp_path / "runs", [])
+    with pytest.raises(RuntimeError), stores.store_beside(tmp_path / "cache", parts):
+        raise RuntimeError("the dump failed")
+    assert list((tmp_path / "cache").iterdir()) == []  # neither a store nor its scratch folder
+
+
+def test_a_store_made_beside_its_dump_holds_its_quads_and_blank_node_labels(tmp_path):
+    """The build's store is loaded from the graph the dump is written from: the same quads, each
+    blank node under the label the dump gives it (bulk_load would relabel them)."""
+    from guian_kg.dump_runs import ensure_runs
+
+    source, units = _two_units(
+        '_:b1 <http://e/p> "1" .\n<http://e/s> <http://e/q> _:b1 .\n', "", ""
+    )
+    runs = tmp_path / "cache" / "runs"
+    parts = stores.StoreParts(source, "http://e/data", runs, ensure_runs(runs, units, 1))
+    dump = tmp_path / "dump.nq"
+    with stores.store_beside(tmp_path / "cache", parts) as place:
+        dump.write_bytes(source.dump(format=ox.RdfFormat.N_QUADS))
+        made = stores.open_store(place(stores.file_key(dump), lambda: dump))
+    assert dump.read_bytes().count(b"_:") == 2  # one node, relabelled by the graph's store
+    assert set(made.store) == set(ox.parse(dump.read_bytes(), format=ox.RdfFormat.N_QUADS))
+    assert (made.union_view, made.sizes) == (True, {"http://e/data": 2, "": 2})
