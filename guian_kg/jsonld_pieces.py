@@ -85,7 +85,7 @@ class _Record:
 
     fingerprint: str
     runs: list[str]
-    shortcuts: list[str]
+    shortcuts: str  # the sha256 of the shortcuts' lines (kept in NAME.shortcuts)
     nodes: list[str]
     sizes: list[int]
     body: list[bytes | tuple[int, int]]
@@ -133,7 +133,7 @@ def _compacted(
     path: Path,
     parts: Parts,
     old: _Record,
-    shortcuts: list[str],
+    shortcuts: _Shortcuts,
     owned: list[list[int]],
 ) -> tuple[int, int] | None:
     data = ox.NamedNode(str(Iris().graph("data")))
@@ -161,7 +161,7 @@ def _compacted(
         store.quads_for_pattern(None, None, None, g) for g in others
     )
     document = compact_quads(rest, written={data.value: "\0"})
-    _publish(path, document, record, parts, "compacted", owned)
+    _publish(path, document, record, parts, "compacted", owned, shortcuts)
     return len(new), len(record.nodes)
 
 
@@ -172,7 +172,7 @@ def write_designations(store: ox.Store, path: Path, parts: Parts | None) -> tupl
     fingerprint = _fingerprint("designations", store)
     empty = _empty(fingerprint, _ITEM_SEPARATOR)
     if parts is None:
-        return _designations(store, path, None, empty, [], [])
+        return _designations(store, path, None, empty, _Shortcuts([], ""), [])
     data = ox.NamedNode(str(Iris().graph("data")))
     shortcuts = _shortcut_lines(store, data)
     old, owned = _read(parts.cache, "designations", fingerprint, _ITEM_SEPARATOR, True)
@@ -187,7 +187,7 @@ def _designations(
     path: Path,
     parts: Parts | None,
     old: _Record,
-    shortcuts: list[str],
+    shortcuts: _Shortcuts,
     owned: list[list[int]],
 ) -> tuple[int, int]:
     iris = Iris()
@@ -225,7 +225,8 @@ def _designations(
     if not record.nodes:
         _write_text(path, framed_document([], _FRAME))
     else:
-        _publish(path, framed_document(["\0"], _FRAME), record, parts, "designations", owned)
+        document = framed_document(["\0"], _FRAME)
+        _publish(path, document, record, parts, "designations", owned, shortcuts)
     return len(new), len(record.nodes)
 
 
@@ -234,7 +235,7 @@ _ITEM_SEPARATOR = ("," + ITEM_INDENT).encode("utf-8")
 
 
 def _empty(fingerprint: str, separator: bytes) -> _Record:
-    return _Record(fingerprint, [], [], [], [], [], separator)
+    return _Record(fingerprint, [], "", [], [], [], separator)
 
 
 def _rejoined(
@@ -243,7 +244,7 @@ def _rejoined(
     new: list[_New],
     compact_id: Callable[[str], str],
     parts: Parts | None,
-    shortcuts: list[str],
+    shortcuts: _Shortcuts,
 ) -> _Record:
     """The record of this build: `old`'s pieces but those in `drop`, with `new` put in their places
     by compact id (the document's order); its body the kept document's byte ranges of the runs of
@@ -275,7 +276,7 @@ def _rejoined(
         nodes, sizes = [p.node for p in new], [len(p.text) for p in new]
         body = [p.text for p in new]
         return _Record(
-            old.fingerprint, runs, shortcuts, nodes, sizes, body, old.separator, table, deps
+            old.fingerprint, runs, shortcuts.digest, nodes, sizes, body, old.separator, table, deps
         )
     placed = sorted((*place(p), k) for k, p in enumerate(new))
     at = [old.kept["head"]]  # where each old piece starts in the kept document
@@ -318,7 +319,7 @@ def _rejoined(
     return _Record(
         old.fingerprint,
         runs,
-        shortcuts,
+        shortcuts.digest,
         nodes,
         sizes,
         segments,
@@ -343,12 +344,51 @@ def _has_blank_nodes(store: ox.Store, graph: ox.NamedNode) -> bool:
     return bool(store.query(query))
 
 
-def _shortcut_lines(store: ox.Store, data: ox.NamedNode) -> list[str]:
-    return sorted(filter(None, shortcut_ntriples(store, data).split("\n")))
+@dataclass(frozen=True)
+class _Shortcuts:
+    """The shortcuts' lines (sorted) and the sha256 of their text."""
+
+    lines: list[str]
+    digest: str
+
+    def text(self) -> bytes:
+        return "\n".join(self.lines).encode("utf-8")
+
+
+def _shortcut_lines(store: ox.Store, data: ox.NamedNode) -> _Shortcuts:
+    lines = sorted(filter(None, shortcut_ntriples(store, data).split("\n")))
+    return _Shortcuts(lines, hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest())
+
+
+def _read_shortcuts(path: Path, digest: str) -> list[str] | None:
+    """The shortcuts' lines kept at `path`, if ours and their text hashes to `digest`."""
+    entry = read_entry(path, _MARK)
+    if entry is None or hashlib.sha256(entry[1]).hexdigest() != digest:
+        return None
+    text = entry[1].decode("utf-8")
+    return text.split("\n") if text else []
+
+
+def _keep_shortcuts(path: Path, shortcuts: _Shortcuts) -> bool:
+    """Write the shortcuts' lines to `path` (ours, or none) unless it already says it holds
+    them (what it holds is proven when it is read); whether it is ours."""
+    mark = _MARK.format(key=path.stem)
+    if path.exists() or path.is_symlink():
+        if not is_marked(path, _MARK):
+            return False
+        try:
+            with open(path, "rb") as handle:  # a regular file (is_marked): its first line alone
+                if json.loads(handle.readline()[len(mark) :])["sha256"] == shortcuts.digest:
+                    return True
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    text = shortcuts.text()
+    meta = {"bytes": len(text), "sha256": shortcuts.digest}
+    return write_whole(path, (mark + json.dumps(meta, sort_keys=True) + "\n").encode() + text)
 
 
 def _changes(
-    parts: Parts, old: _Record, shortcuts: list[str]
+    parts: Parts, old: _Record, shortcuts: _Shortcuts
 ) -> tuple[set[str], set[tuple[str, str]]] | None:
     """The subjects, and the (property, object) pairs, of every statement of the data graph that
     may have come or gone since the record; None where they cannot be known (a unit's runs no
@@ -360,7 +400,13 @@ def _changes(
         return None
     lines = {line for runs in removed for line in runs.lines}
     lines ^= {line for runs in added for line in runs.lines}
-    lines |= set(old.shortcuts) ^ set(shortcuts)
+    if old.shortcuts != shortcuts.digest:
+        before_shortcuts = _read_shortcuts(
+            old.kept["path"].with_suffix(".shortcuts"), old.shortcuts
+        )
+        if before_shortcuts is None:
+            return None
+        lines |= set(before_shortcuts) ^ set(shortcuts.lines)
     subjects, pairs = set(), set()
     text = "".join(f"{line}\n" for line in lines).encode("utf-8")
     for triple in ox.parse(text, format=ox.RdfFormat.N_TRIPLES):
@@ -386,6 +432,7 @@ def _publish(
     parts: Parts | None,
     name: str,
     owned: list[list[int]],
+    shortcuts: _Shortcuts,
 ) -> None:
     """Write `document` to `path` with its one "\\0" (JSON text escapes a NUL) replaced by the
     record's pieces (raising _Unproven, and leaving no `path`, if the kept document they are
@@ -400,7 +447,7 @@ def _publish(
         raise
     if parts is not None:
         meta = {"head": len(head), "sha256": digest.hexdigest()}
-        _keep(parts.cache, name, path, meta, record, owned)
+        _keep(parts.cache, name, path, meta, record, owned, shortcuts)
 
 
 def _write_pieces(
@@ -485,11 +532,18 @@ class _Kept:
 
 
 def _keep(
-    cache: Path, name: str, path: Path, meta: dict, record: _Record, owned: list[list[int]]
+    cache: Path,
+    name: str,
+    path: Path,
+    meta: dict,
+    record: _Record,
+    owned: list[list[int]],
+    shortcuts: _Shortcuts,
 ) -> None:
     """Hard-link the document at `path` as CACHE/jsonld/NAME.jsonld and write the record
     NAME.pieces: its mark and a line of JSON (what the data graph was made of, each piece's node,
-    size and dependencies, the kept document's size, sha256 and inode). Only a record guian-kg
+    size and dependencies, the kept document's size, sha256 and inode, the sha256 of the
+    shortcuts' lines, kept in NAME.shortcuts where they changed). Only a record guian-kg
     wrote (or none) is replaced, and only a file the record owns (or none); the record first
     owns both the file there and the new one, then the new one alone. Nothing is kept where the
     document cannot be linked."""
@@ -513,6 +567,8 @@ def _keep(
             os.replace(link, final)
     except OSError:
         return
+    if not _keep_shortcuts(cache / f"{name}.shortcuts", shortcuts):
+        return
     _write_record(
         target,
         name,
@@ -523,7 +579,7 @@ def _keep(
             "nodes": "\n".join(record.nodes),
             "owned": [ino],
             "runs": record.runs,
-            "shortcuts": "\n".join(record.shortcuts),
+            "shortcuts": record.shortcuts,
             "sizes": record.sizes,
             "table": "\n".join(record.table),
         },
@@ -562,7 +618,7 @@ def _read(
     record = _Record(
         fingerprint,
         meta["runs"],
-        lines(meta["shortcuts"]),
+        meta["shortcuts"],
         nodes,
         sizes,
         [],

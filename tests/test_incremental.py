@@ -423,3 +423,36 @@ def test_a_kept_json_ld_document_not_as_recorded_is_not_used_and_one_not_ours_no
         assert (tmp_path / "rebuilt" / name).read_bytes() == (tmp_path / "cold" / name).read_bytes()
     assert foreign.read_bytes() == b"someone else's notes\n"
     assert (cache / "jsonld" / "compacted.jsonld").samefile(tmp_path / "rebuilt" / "c.jsonld")
+
+
+def test_a_rebuild_makes_again_the_nodes_whose_shortcuts_changed_in_unchanged_articles(
+    three_articles, tmp_path
+):
+    """An article that puts a shared place within another changes the shortcuts of designations
+    of every article (gk:heldByPlaceContaining): their nodes are made again although their units
+    did not change, from the shortcuts' lines kept by the previous build."""
+    from guian_kg.build import _pieces
+    from guian_kg.shortcuts import shortcut_ntriples
+
+    corpus, cache = tmp_path / "corpus", tmp_path / "cache"
+    shutil.copytree(three_articles, corpus)
+    data = ox.NamedNode("https://w3id.org/guian-kg/graph/data")
+    kg = load(corpus=Corpus(corpus), cache_dir=cache, dump_runs=True)
+    before = set(shortcut_ntriples(kg.store, data).splitlines())
+    (tmp_path / "first").mkdir()
+    made, _ = _write_jsonld(kg, tmp_path / "first", _pieces(kg))
+    target = article(corpus, 2) / "article.ttl"
+    station = "https://w3id.org/guian-kg/id/place/guian-station"
+    stated = "\nplace:guian-station schema:containedInPlace place:guian-new-area .\n"
+    target.write_text(target.read_text(encoding="utf-8") + stated, encoding="utf-8")
+    kg = load(corpus=Corpus(corpus), cache_dir=cache, dump_runs=True)
+    changed = before ^ set(shortcut_ntriples(kg.store, data).splitlines())
+    subjects = {line.split(" ", 1)[0][1:-1] for line in changed}
+    assert len({s.rsplit("-", 1)[1] for s in subjects}) == 3  # designations of every article
+    (tmp_path / "rebuilt").mkdir()
+    rebuilt, _ = _write_jsonld(kg, tmp_path / "rebuilt", _pieces(kg))
+    (tmp_path / "cold").mkdir()
+    _write_jsonld(kg, tmp_path / "cold", None)
+    assert rebuilt == (len(subjects | {station}), made[1])
+    for name in ("c.jsonld", "d.jsonld"):
+        assert (tmp_path / "rebuilt" / name).read_bytes() == (tmp_path / "cold" / name).read_bytes()
