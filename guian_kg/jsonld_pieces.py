@@ -9,9 +9,9 @@ reverse links it looked up, and on nothing else (framing embeds by what it finds
 
 A record (CACHE/jsonld/NAME.pieces, marked as guian-kg's) keeps each piece's size with what it
 depends on, and what the data graph was made of: its units' cached runs (dump_runs, keyed by
-content) and the shortcuts made on the whole graph. The next build finds every statement that may
-differ since (the lines of the units that changed, before and after, and of the shortcuts that
-did), and makes again exactly the pieces that read one of their subjects or looked up a link to
+content) and the shortcuts made on the whole graph (their lines in NAME.shortcuts, by their
+sha256). The next build finds every statement that may differ since (the lines of the units that
+changed, before and after, and of the shortcuts that did), and makes again exactly the pieces that read one of their subjects or looked up a link to
 one of their objects; the others are taken as they were. Every statement in one graph and not in
 the other is among those lines (a unit with the same key holds the same statements), so a piece
 taken as it was reads the same statements as before and is the same text. A change of the code,
