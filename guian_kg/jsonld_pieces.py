@@ -7,35 +7,44 @@ small ontology and description graphs; `designations.jsonld` holds an object per
 (framing.Piece), which depends on the statements of the nodes it read and on the subjects of the
 reverse links it looked up, and on nothing else (framing embeds by what it finds, in any order).
 
-A record (CACHE/jsonld/NAME.pieces, marked as guian-kg's) keeps each piece's text with what it
+A record (CACHE/jsonld/NAME.pieces, marked as guian-kg's) keeps each piece's size with what it
 depends on, and what the data graph was made of: its units' cached runs (dump_runs, keyed by
-content) and the shortcuts made on the whole graph. The next build finds every statement that may
-differ since (the lines of the units that changed, before and after, and of the shortcuts that
-did), and makes again exactly the pieces that read one of their subjects or looked up a link to
+content) and the shortcuts made on the whole graph (their lines in NAME.shortcuts, by their
+sha256). The next build finds every statement that may differ since (the lines of the units that
+changed, before and after, and of the shortcuts that did), and makes again exactly the pieces that read one of their subjects or looked up a link to
 one of their objects; the others are taken as they were. Every statement in one graph and not in
 the other is among those lines (a unit with the same key holds the same statements), so a piece
 taken as it was reads the same statements as before and is the same text. A change of the code,
 the frames, the context or the ontology (which framed objects read) makes them all again, as does
 a blank node among the changed statements (a store relabels blank nodes). Pieces are kept for
 dumps under the default base only (the build's runs are).
+
+The pieces' text is the previous document itself, hard-linked as CACHE/jsonld/NAME.jsonld (no copy:
+it shares the disk of dist/'s file while that stays): the new document copies the byte ranges of
+the pieces taken as they were and writes the new pieces between them. The old file is read once,
+in order, and hashed as it is copied; if it does not hash to the sha256 recorded when it was
+written (edited through dist/, or not ours), the copy is deleted and the document made again
+whole. The document is always written as a new file (never through a link of the kept one), and
+a name in CACHE/jsonld/ is replaced only if the record says guian-kg put that file there.
 """
 
 from __future__ import annotations
 
 import bisect
+import contextlib
 import hashlib
 import itertools
 import json
 import os
-from collections.abc import Callable, Iterable, Sequence
+import stat
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import BinaryIO
 
 import pyoxigraph as ox
 
-from .cache_files import is_marked, read_entry
+from .cache_files import is_marked, read_entry, scratch_folder, write_whole
 from .compaction import NODE_SEPARATOR, compact_quads, compactor, graph_pieces
 from .dump_runs import read_runs
 from .framing import (
@@ -50,6 +59,7 @@ from .shortcuts import shortcut_ntriples
 
 _MARK = "# guian-kg jsonld pieces {key} "
 _FRAME = "designation"
+_BLOCK = 1 << 20  # bytes of the kept document read at a time
 
 
 @dataclass(frozen=True)
@@ -64,22 +74,29 @@ class Parts:
 @dataclass
 class _Record:
     """Pieces in the document's order: each one's node (the subject of a compacted node, or the
-    designation of a framed object), its text, and (framed) what it depends on.
+    designation of a framed object), its size, and (framed) what it depends on.
 
-    `body` joined with `separator` is what the document holds between its head and its tail: the
-    texts joined with the separator (one buffer for a record read back). `deps` holds, for each piece, the nodes whose statements it
-    read and the flat (property, node) pairs whose subjects it looked up, as indices in `table`.
+    `body` joined with `separator` is what the document holds between its head and its tail: new
+    texts, and (start, end) byte ranges of the kept document (`kept`, a record read back: its
+    file's path, size, sha256 and where its body starts). `deps` holds, for each piece, the nodes
+    whose statements it read and the flat (property, node) pairs whose subjects it looked up, as
+    indices in `table`.
     """
 
     fingerprint: str
     runs: list[str]
-    shortcuts: list[str]
+    shortcuts: str  # the sha256 of the shortcuts' lines (kept in NAME.shortcuts)
     nodes: list[str]
     sizes: list[int]
-    body: list[bytes | memoryview]
+    body: list[bytes | tuple[int, int]]
     separator: bytes
     table: list[str] = field(default_factory=list)
     deps: list[list[list[int]]] = field(default_factory=list)
+    kept: dict | None = None
+
+
+class _Unproven(Exception):
+    """The kept document is not the one the record describes."""
 
 
 @dataclass
@@ -97,19 +114,35 @@ def write_compacted(store: ox.Store, path: Path, parts: Parts | None) -> tuple[i
     its data graph's nodes from the previous build's pieces where they serve: (nodes made, nodes
     of the data graph), or None where it is compacted whole, without pieces."""
     data = ox.NamedNode(str(Iris().graph("data")))
-    everything = store.quads_for_pattern(None, None, None, None)
     if parts is None or not _three_graphs(store):
-        _write_text(path, compact_quads(everything))
+        _write_text(path, compact_quads(store.quads_for_pattern(None, None, None, None)))
         return None
     shortcuts = _shortcut_lines(store, data)
     fingerprint = _fingerprint("compacted", store)
-    old = _read(parts.cache / "compacted.pieces", fingerprint, _NODE_SEPARATOR, False)
-    changes = _changes(parts, old, shortcuts) if old else None
+    old, owned = _read(parts.cache, "compacted", fingerprint, _NODE_SEPARATOR, False)
+    try:
+        return _compacted(store, path, parts, old, shortcuts, owned)
+    except _Unproven:  # the kept document is not as recorded: made whole
+        return _compacted(
+            store, path, parts, _empty(fingerprint, _NODE_SEPARATOR), shortcuts, owned
+        )
+
+
+def _compacted(
+    store: ox.Store,
+    path: Path,
+    parts: Parts,
+    old: _Record,
+    shortcuts: _Shortcuts,
+    owned: list[list[int]],
+) -> tuple[int, int] | None:
+    data = ox.NamedNode(str(Iris().graph("data")))
+    changes = _changes(parts, old, shortcuts) if old.nodes else None
     if changes is None:
         if _has_blank_nodes(store, data):  # the store's labels are no piece's to keep
-            _write_text(path, compact_quads(everything))
+            _write_text(path, compact_quads(store.quads_for_pattern(None, None, None, None)))
             return None
-        old = _empty(fingerprint, _NODE_SEPARATOR)
+        old = _empty(old.fingerprint, _NODE_SEPARATOR)
         subjects: Iterable[str] = ()
         quads: Iterable[ox.Quad] = store.quads_for_pattern(None, None, None, data)
     else:
@@ -121,13 +154,14 @@ def write_compacted(store: ox.Store, path: Path, parts: Parts | None) -> tuple[i
     drop = {i for i, n in enumerate(old.nodes) if n in subjects} if subjects else set()
     record = _rejoined(old, drop, new, compactor(DEFAULT_BASE).compact_id, parts, shortcuts)
     if not record.nodes:  # no data node (load refuses such a graph): nothing to put in place
-        _write_text(path, compact_quads(everything))
+        _write_text(path, compact_quads(store.quads_for_pattern(None, None, None, None)))
         return None
     others = [g for g in store.named_graphs() if g != data]
     rest = itertools.chain.from_iterable(
         store.quads_for_pattern(None, None, None, g) for g in others
     )
-    _publish(path, compact_quads(rest, written={data.value: "\0"}), record, parts, "compacted")
+    document = compact_quads(rest, written={data.value: "\0"})
+    _publish(path, document, record, parts, "compacted", owned, shortcuts)
     return len(new), len(record.nodes)
 
 
@@ -135,19 +169,33 @@ def write_designations(store: ox.Store, path: Path, parts: Parts | None) -> tupl
     """Write designations.jsonld (the designation frame of the data and ontology graphs, under
     the default base) to `path`, reframing only the designations whose embedded nodes changed
     since the previous build where its pieces serve; (objects framed, objects)."""
+    fingerprint = _fingerprint("designations", store)
+    empty = _empty(fingerprint, _ITEM_SEPARATOR)
+    if parts is None:
+        return _designations(store, path, None, empty, _Shortcuts([], ""), [])
+    data = ox.NamedNode(str(Iris().graph("data")))
+    shortcuts = _shortcut_lines(store, data)
+    old, owned = _read(parts.cache, "designations", fingerprint, _ITEM_SEPARATOR, True)
+    try:
+        return _designations(store, path, parts, old, shortcuts, owned)
+    except _Unproven:  # the kept document is not as recorded: framed whole
+        return _designations(store, path, parts, empty, shortcuts, owned)
+
+
+def _designations(
+    store: ox.Store,
+    path: Path,
+    parts: Parts | None,
+    old: _Record,
+    shortcuts: _Shortcuts,
+    owned: list[list[int]],
+) -> tuple[int, int]:
     iris = Iris()
     data, ontology = (ox.NamedNode(str(iris.graph(n))) for n in ("data", "ontology"))
-    fingerprint = _fingerprint("designations", store)
-    old = (
-        _read(parts.cache / "designations.pieces", fingerprint, _ITEM_SEPARATOR, True)
-        if parts
-        else None
-    )
-    shortcuts = _shortcut_lines(store, data) if parts else []
-    changes = _changes(parts, old, shortcuts) if parts and old else None
+    changes = _changes(parts, old, shortcuts) if parts and old.nodes else None
     drop: set[int] = set()
     if changes is None:
-        old = _empty(fingerprint, _ITEM_SEPARATOR)
+        old = _empty(old.fingerprint, _ITEM_SEPARATOR)
         web = itertools.chain(  # each statement once: a statement in both graphs from data
             (
                 q
@@ -177,7 +225,8 @@ def write_designations(store: ox.Store, path: Path, parts: Parts | None) -> tupl
     if not record.nodes:
         _write_text(path, framed_document([], _FRAME))
     else:
-        _publish(path, framed_document(["\0"], _FRAME), record, parts, "designations")
+        document = framed_document(["\0"], _FRAME)
+        _publish(path, document, record, parts, "designations", owned, shortcuts)
     return len(new), len(record.nodes)
 
 
@@ -186,7 +235,7 @@ _ITEM_SEPARATOR = ("," + ITEM_INDENT).encode("utf-8")
 
 
 def _empty(fingerprint: str, separator: bytes) -> _Record:
-    return _Record(fingerprint, [], [], [], [], [], separator)
+    return _Record(fingerprint, [], "", [], [], [], separator)
 
 
 def _rejoined(
@@ -195,10 +244,11 @@ def _rejoined(
     new: list[_New],
     compact_id: Callable[[str], str],
     parts: Parts | None,
-    shortcuts: list[str],
+    shortcuts: _Shortcuts,
 ) -> _Record:
     """The record of this build: `old`'s pieces but those in `drop`, with `new` put in their places
-    by compact id (the document's order); its body the kept runs of `old`'s body and the new texts."""
+    by compact id (the document's order); its body the kept document's byte ranges of the runs of
+    `old`'s pieces kept, and the new texts."""
 
     def place(piece: _New) -> tuple[int, str]:
         key = compact_id(piece.node)
@@ -226,18 +276,17 @@ def _rejoined(
         nodes, sizes = [p.node for p in new], [len(p.text) for p in new]
         body = [p.text for p in new]
         return _Record(
-            old.fingerprint, runs, shortcuts, nodes, sizes, body, old.separator, table, deps
+            old.fingerprint, runs, shortcuts.digest, nodes, sizes, body, old.separator, table, deps
         )
     placed = sorted((*place(p), k) for k, p in enumerate(new))
-    whole = old.body[0]  # a record read back is one buffer
-    at = [0]  # where each old piece starts in it
+    at = [old.kept["head"]]  # where each old piece starts in the kept document
     for size in old.sizes:
         at.append(at[-1] + size + len(old.separator))
 
     nodes: list[str] = []
     sizes: list[int] = []
     deps: list[list[list[int]]] = []
-    segments: list[bytes | memoryview] = []
+    segments: list[bytes | tuple[int, int]] = []
     start = 0
 
     def keep(end: int) -> None:  # old pieces start … end-1, but those dropped
@@ -245,12 +294,12 @@ def _rejoined(
         for i in range(start, end):
             if i in drop:
                 if run is not None:
-                    segments.append(whole[at[run] : at[i] - len(old.separator)])
+                    segments.append((at[run], at[i] - len(old.separator)))
                     run = None
             elif run is None:
                 run = i
         if run is not None:
-            segments.append(whole[at[run] : at[end] - len(old.separator)])
+            segments.append((at[run], at[end] - len(old.separator)))
         kept = [i for i in range(start, end) if i not in drop] if drop else range(start, end)
         nodes.extend(old.nodes[i] for i in kept)
         sizes.extend(old.sizes[i] for i in kept)
@@ -268,7 +317,16 @@ def _rejoined(
             deps.append([ids(piece.read), ids(itertools.chain.from_iterable(piece.reversed))])
     keep(len(old.nodes))
     return _Record(
-        old.fingerprint, runs, shortcuts, nodes, sizes, segments, old.separator, table, deps
+        old.fingerprint,
+        runs,
+        shortcuts.digest,
+        nodes,
+        sizes,
+        segments,
+        old.separator,
+        table,
+        deps,
+        old.kept,
     )
 
 
@@ -286,12 +344,51 @@ def _has_blank_nodes(store: ox.Store, graph: ox.NamedNode) -> bool:
     return bool(store.query(query))
 
 
-def _shortcut_lines(store: ox.Store, data: ox.NamedNode) -> list[str]:
-    return sorted(filter(None, shortcut_ntriples(store, data).split("\n")))
+@dataclass(frozen=True)
+class _Shortcuts:
+    """The shortcuts' lines (sorted) and the sha256 of their text."""
+
+    lines: list[str]
+    digest: str
+
+    def text(self) -> bytes:
+        return "\n".join(self.lines).encode("utf-8")
+
+
+def _shortcut_lines(store: ox.Store, data: ox.NamedNode) -> _Shortcuts:
+    lines = sorted(filter(None, shortcut_ntriples(store, data).split("\n")))
+    return _Shortcuts(lines, hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest())
+
+
+def _read_shortcuts(path: Path, digest: str) -> list[str] | None:
+    """The shortcuts' lines kept at `path`, if ours and their text hashes to `digest`."""
+    entry = read_entry(path, _MARK)
+    if entry is None or hashlib.sha256(entry[1]).hexdigest() != digest:
+        return None
+    text = entry[1].decode("utf-8")
+    return text.split("\n") if text else []
+
+
+def _keep_shortcuts(path: Path, shortcuts: _Shortcuts) -> bool:
+    """Write the shortcuts' lines to `path` (ours, or none) unless it already says it holds
+    them (what it holds is proven when it is read); whether it is ours."""
+    mark = _MARK.format(key=path.stem)
+    if path.exists() or path.is_symlink():
+        if not is_marked(path, _MARK):
+            return False
+        try:
+            with open(path, "rb") as handle:  # a regular file (is_marked): its first line alone
+                if json.loads(handle.readline()[len(mark) :])["sha256"] == shortcuts.digest:
+                    return True
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    text = shortcuts.text()
+    meta = {"bytes": len(text), "sha256": shortcuts.digest}
+    return write_whole(path, (mark + json.dumps(meta, sort_keys=True) + "\n").encode() + text)
 
 
 def _changes(
-    parts: Parts, old: _Record, shortcuts: list[str]
+    parts: Parts, old: _Record, shortcuts: _Shortcuts
 ) -> tuple[set[str], set[tuple[str, str]]] | None:
     """The subjects, and the (property, object) pairs, of every statement of the data graph that
     may have come or gone since the record; None where they cannot be known (a unit's runs no
@@ -303,7 +400,13 @@ def _changes(
         return None
     lines = {line for runs in removed for line in runs.lines}
     lines ^= {line for runs in added for line in runs.lines}
-    lines |= set(old.shortcuts) ^ set(shortcuts)
+    if old.shortcuts != shortcuts.digest:
+        before_shortcuts = _read_shortcuts(
+            old.kept["path"].with_suffix(".shortcuts"), old.shortcuts
+        )
+        if before_shortcuts is None:
+            return None
+        lines |= set(before_shortcuts) ^ set(shortcuts.lines)
     subjects, pairs = set(), set()
     text = "".join(f"{line}\n" for line in lines).encode("utf-8")
     for triple in ox.parse(text, format=ox.RdfFormat.N_TRIPLES):
@@ -317,78 +420,214 @@ def _changes(
 
 
 def _write_text(path: Path, text: str) -> None:
-    path.write_bytes(text.encode("utf-8"))
+    path.unlink(missing_ok=True)  # never written through: it may be a link of a kept document
+    with open(path, "xb") as handle:
+        handle.write(text.encode("utf-8"))
 
 
-def _publish(path: Path, document: str, record: _Record, parts: Parts | None, name: str) -> None:
+def _publish(
+    path: Path,
+    document: str,
+    record: _Record,
+    parts: Parts | None,
+    name: str,
+    owned: list[list[int]],
+    shortcuts: _Shortcuts,
+) -> None:
     """Write `document` to `path` with its one "\\0" (JSON text escapes a NUL) replaced by the
-    record's pieces; then replace the record NAME.pieces in the cache (only a file guian-kg
-    wrote, or none): its mark and a line of JSON (what the data graph was made of, each piece's
-    node, size and dependencies), then the pieces as the document holds them."""
+    record's pieces (raising _Unproven, and leaving no `path`, if the kept document they are
+    copied from is not as recorded); then keep it for the next build (_keep)."""
     head, tail = document.encode("utf-8").split(b"\0")
-    with open(path, "wb") as handle:
-        handle.write(head)
-        _write_body(handle, record)
-        handle.write(tail)
-    if parts is None:
-        return
-    target = parts.cache / f"{name}.pieces"
+    digest = hashlib.sha256()
+    path.unlink(missing_ok=True)  # never written through: it may be a link of a kept document
+    try:
+        _write_pieces(path, head, tail, record, digest)
+    except _Unproven:
+        path.unlink(missing_ok=True)
+        raise
+    if parts is not None:
+        meta = {"head": len(head), "sha256": digest.hexdigest()}
+        _keep(parts.cache, name, path, meta, record, owned, shortcuts)
+
+
+def _write_pieces(
+    path: Path, head: bytes, tail: bytes, record: _Record, digest: hashlib._Hash
+) -> None:
+    """Write head, the record's body and tail to the new file `path`, hashed into `digest`."""
+    with _Kept.opened(record.kept) as previous, open(path, "xb") as handle:
+
+        def put(data: bytes) -> None:
+            digest.update(data)
+            handle.write(data)
+
+        put(head)
+        pending = bytearray()  # new texts and separators, written a block at a time
+        for k, segment in enumerate(record.body):
+            if k:
+                pending += record.separator
+            if isinstance(segment, tuple):
+                put(bytes(pending))
+                pending.clear()
+                previous.copy(*segment, put)
+            else:
+                pending += segment
+                if len(pending) >= _BLOCK:
+                    put(bytes(pending))
+                    pending.clear()
+        put(bytes(pending))
+        put(tail)
+        if previous is not None and not previous.proven():
+            raise _Unproven
+
+
+class _Kept:
+    """The kept document of a record, read once, in order: each byte range copied from it, the
+    bytes between skipped, all of them hashed to be compared with the recorded sha256."""
+
+    def __init__(self, fd: int, size: int, sha256: str):
+        self.fd, self.size, self.sha256 = fd, size, sha256
+        self.position, self.digest = 0, hashlib.sha256()
+
+    @classmethod
+    @contextlib.contextmanager
+    def opened(cls, kept: dict | None) -> Iterator[_Kept | None]:
+        """The kept document of a record (None: none named), if it is a regular file of the
+        recorded size; else _Unproven."""
+        if kept is None:
+            yield None
+            return
+        try:
+            fd = os.open(kept["path"], os.O_RDONLY | os.O_NOFOLLOW)
+        except OSError:
+            raise _Unproven from None
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode) or st.st_size != kept["size"]:
+                raise _Unproven
+            yield cls(fd, st.st_size, kept["sha256"])
+        finally:
+            os.close(fd)
+
+    def copy(self, start: int, end: int, put: Callable[[bytes], None]) -> None:
+        """Give `put` bytes start to end (past the bytes read so far)."""
+        self._read(start, None)
+        self._read(end, put)
+
+    def proven(self) -> bool:
+        """Whether the whole file, read to its end, hashes to the recorded sha256."""
+        self._read(self.size, None)
+        return self.position == self.size and self.digest.hexdigest() == self.sha256
+
+    def _read(self, to: int, put: Callable[[bytes], None] | None) -> None:
+        if to < self.position or to > self.size:
+            raise _Unproven  # ranges out of order or past the end: not the recorded file
+        while self.position < to:
+            chunk = os.pread(self.fd, min(_BLOCK, to - self.position), self.position)
+            if not chunk:
+                raise _Unproven
+            self.digest.update(chunk)
+            if put is not None:
+                put(chunk)
+            self.position += len(chunk)
+
+
+def _keep(
+    cache: Path,
+    name: str,
+    path: Path,
+    meta: dict,
+    record: _Record,
+    owned: list[list[int]],
+    shortcuts: _Shortcuts,
+) -> None:
+    """Hard-link the document at `path` as CACHE/jsonld/NAME.jsonld and write the record
+    NAME.pieces: its mark and a line of JSON (what the data graph was made of, each piece's node,
+    size and dependencies, the kept document's size, sha256 and inode, the sha256 of the
+    shortcuts' lines, kept in NAME.shortcuts where they changed). Only a record guian-kg
+    wrote (or none) is replaced, and only a file the record owns (or none); the record first
+    owns both the file there and the new one, then the new one alone. Nothing is kept where the
+    document cannot be linked."""
+    target, final = cache / f"{name}.pieces", cache / f"{name}.jsonld"
     if (target.exists() or target.is_symlink()) and not is_marked(target, _MARK):
         return
-    meta = {
-        "bytes": sum(record.sizes) + len(record.separator) * (len(record.sizes) - 1),
-        "deps": record.deps,
-        "fingerprint": record.fingerprint,
-        "nodes": "\n".join(record.nodes),
-        "runs": record.runs,
-        "shortcuts": "\n".join(record.shortcuts),
-        "sizes": record.sizes,
-        "table": "\n".join(record.table),
-    }
-    first = (_MARK.format(key=name) + json.dumps(meta, sort_keys=True) + "\n").encode("utf-8")
-    tmp = parts.cache / f".tmp-{name}-{os.getpid()}.pieces"
     try:
-        parts.cache.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as handle:
-            handle.write(first)
-            _write_body(handle, record)
-        os.replace(tmp, target)
-    except OSError:  # a cache that cannot be written is skipped
-        tmp.unlink(missing_ok=True)
+        with scratch_folder(cache, f".keep-{name}-") as scratch:
+            link = scratch / final.name
+            os.link(path, link, follow_symlinks=False)
+            st = os.stat(link, follow_symlinks=False)
+            ino = [st.st_dev, st.st_ino]
+            try:
+                there = os.stat(final, follow_symlinks=False)
+            except FileNotFoundError:
+                there = None
+            if there is not None and [there.st_dev, there.st_ino] not in owned:
+                return  # not ours
+            if not _write_record(target, name, {"owned": [*owned, ino]}):
+                return
+            os.replace(link, final)
+    except OSError:
+        return
+    if not _keep_shortcuts(cache / f"{name}.shortcuts", shortcuts):
+        return
+    _write_record(
+        target,
+        name,
+        {
+            "deps": record.deps,
+            "fingerprint": record.fingerprint,
+            "kept": {**meta, "size": st.st_size, "ino": ino},
+            "nodes": "\n".join(record.nodes),
+            "owned": [ino],
+            "runs": record.runs,
+            "shortcuts": record.shortcuts,
+            "sizes": record.sizes,
+            "table": "\n".join(record.table),
+        },
+    )
 
 
-def _write_body(handle: BinaryIO, record: _Record) -> None:
-    for start in range(0, len(record.body), 4096):
-        if start:
-            handle.write(record.separator)
-        handle.write(record.separator.join(record.body[start : start + 4096]))
+def _write_record(target: Path, name: str, meta: dict) -> bool:
+    """Replace the record `target` by its mark and `meta` (a line of JSON), nothing after."""
+    meta = {**meta, "bytes": 0}
+    line = _MARK.format(key=name) + json.dumps(meta, sort_keys=True) + "\n"
+    return write_whole(target, line.encode("utf-8"))
 
 
-def _read(path: Path, fingerprint: str, separator: bytes, tracked: bool) -> _Record | None:
-    """The record at `path` if it is ours, whole and made with `fingerprint` (`tracked`: with
-    the dependencies of every piece)."""
-    entry = read_entry(path, _MARK)
-    if entry is None or entry[0].get("fingerprint") != fingerprint:
-        return None
-    meta, body = entry
+def _read(
+    cache: Path, name: str, fingerprint: str, separator: bytes, tracked: bool
+) -> tuple[_Record, list[list[int]]]:
+    """The record NAME.pieces in `cache` if it is ours, whole, made with `fingerprint` and names
+    its kept document (`tracked`: with the dependencies of every piece), else an empty record;
+    and the files in `cache` it says guian-kg put there, (device, inode) each."""
+    entry = read_entry(cache / f"{name}.pieces", _MARK)
+    empty = _empty(fingerprint, separator)
+    if entry is None:
+        return empty, []
+    meta = entry[0]
+    owned = meta.get("owned", [])
+    if meta.get("fingerprint") != fingerprint or "kept" not in meta:
+        return empty, owned
 
     def lines(text: str) -> list[str]:
         return text.split("\n") if text else []
 
     nodes, sizes = lines(meta["nodes"]), meta["sizes"]
     if len(sizes) != len(nodes) or len(meta["deps"]) != (len(nodes) if tracked else 0):
-        return None
-    return _Record(
+        return empty, owned
+    kept = {**meta["kept"], "path": cache / f"{name}.jsonld"}
+    record = _Record(
         fingerprint,
         meta["runs"],
-        lines(meta["shortcuts"]),
+        meta["shortcuts"],
         nodes,
         sizes,
-        [memoryview(body)],
+        [],
         separator,
         lines(meta["table"]),
         meta["deps"],
+        kept,
     )
+    return record, owned
 
 
 def _fingerprint(name: str, store: ox.Store) -> str:

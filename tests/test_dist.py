@@ -253,8 +253,11 @@ def test_a_rebuild_publishes_the_bytes_of_a_cold_build_and_updates_its_store(
     assert len(set((tmp_path / "cache" / "runs").iterdir()) - runs) == NEW_RUNS[change]
     assert rebuilt.kg.runs is not None
     pieces = tmp_path / "cache" / "jsonld"
-    assert sorted(p.name for p in pieces.iterdir()) == ["compacted.pieces", "designations.pieces"]
-    for record in pieces.iterdir():  # the pieces of this build, kept for the next
+    kept = [
+        f"{n}.{s}" for n in ("compacted", "designations") for s in ("jsonld", "pieces", "shortcuts")
+    ]
+    assert sorted(p.name for p in pieces.iterdir()) == kept
+    for record in pieces.glob("*.pieces"):  # the pieces of this build, kept for the next
         meta, _ = read_entry(record, "# guian-kg jsonld pieces {key} ")
         assert meta["runs"] == rebuilt.kg.runs[1]
 

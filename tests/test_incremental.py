@@ -335,3 +335,124 @@ def test_a_record_of_json_ld_pieces_guian_kg_did_not_write_is_neither_read_nor_r
     again = _jsonld(kg, tmp_path / "again", _pieces(kg))
     assert again[0] == (0, made[0][1])  # the compacted graph's record serves
     assert again[1] == (30, 30) and again[2:] == made[2:]
+
+
+def _write_jsonld(kg, folder: Path, parts) -> tuple[tuple | None, tuple]:
+    """Both JSON-LD documents written into `folder` (which may hold those of a previous build)."""
+    from guian_kg.jsonld_pieces import write_compacted, write_designations
+
+    made = write_compacted(kg.store, folder / "c.jsonld", parts)
+    return made, write_designations(kg.store, folder / "d.jsonld", parts)
+
+
+def _edit_article_2(corpus: Path) -> None:
+    edit(article(corpus, 2) / "article.ttl", re.escape("for the benchmarks."), "changed.")
+
+
+def test_a_rebuild_copies_the_kept_json_ld_documents_and_writes_none_through(
+    three_articles, tmp_path
+):
+    """The documents are kept as hard links in the cache; the rebuild writes new files (never
+    through those links), copying the unchanged pieces from the kept ones, and keeps them."""
+    import os
+
+    from guian_kg.build import _pieces
+
+    corpus, cache, dist = tmp_path / "corpus", tmp_path / "cache", tmp_path / "dist"
+    shutil.copytree(three_articles, corpus)
+    dist.mkdir()
+    kg = load(corpus=Corpus(corpus), cache_dir=cache, dump_runs=True)
+    first = _write_jsonld(kg, dist, _pieces(kg))
+    kept = {"c.jsonld": cache / "jsonld" / "compacted.jsonld"}
+    kept["d.jsonld"] = cache / "jsonld" / "designations.jsonld"
+    before = {}
+    for name, path in kept.items():
+        assert path.samefile(dist / name)  # a link, no copy
+        before[name] = (dist / name).read_bytes()
+        os.link(path, tmp_path / f"old-{name}")  # the first build's files, to look at after
+    path, _, new, _ = JSONLD_CHANGES["an article labels a shared organisation"]
+    target = article(corpus, 2) / path
+    target.write_text(target.read_text(encoding="utf-8") + new, encoding="utf-8")
+    kg = load(corpus=Corpus(corpus), cache_dir=cache, dump_runs=True)
+    rebuilt = _write_jsonld(kg, dist, _pieces(kg))  # over the first build's, linked as kept
+    (tmp_path / "cold").mkdir()
+    _write_jsonld(kg, tmp_path / "cold", None)
+    assert rebuilt[0] == (1, first[0][1])  # the organisation's node…
+    assert 2 < rebuilt[1][0] < 30 and rebuilt[1][1] == 30  # …and the designations embedding it…
+    for name, path in kept.items():  # …written between the pieces copied, the cold bytes
+        assert (dist / name).read_bytes() == (tmp_path / "cold" / name).read_bytes()
+        assert (tmp_path / f"old-{name}").read_bytes() == before[name]  # not written through
+        assert before[name] != (dist / name).read_bytes()
+        assert path.samefile(dist / name) and not path.samefile(tmp_path / f"old-{name}")
+    again = _write_jsonld(kg, dist, _pieces(kg))  # nothing changed since: all copied
+    assert again == ((0, first[0][1]), (0, 30))
+    for name in kept:
+        assert (dist / name).read_bytes() == (tmp_path / "cold" / name).read_bytes()
+
+
+def test_a_kept_json_ld_document_not_as_recorded_is_not_used_and_one_not_ours_not_replaced(
+    three_articles, tmp_path
+):
+    """A kept document edited through its link (same size: only its sha256 tells) is not copied
+    from: the document is made whole, into the cold bytes. A file in the kept one's place that
+    guian-kg did not put there is neither used nor replaced."""
+    from guian_kg.build import _pieces
+
+    corpus, cache = tmp_path / "corpus", tmp_path / "cache"
+    shutil.copytree(three_articles, corpus)
+    (tmp_path / "first").mkdir()
+    kg = load(corpus=Corpus(corpus), cache_dir=cache, dump_runs=True)
+    made, _ = _write_jsonld(kg, tmp_path / "first", _pieces(kg))
+    compacted = tmp_path / "first" / "c.jsonld"
+    text = compacted.read_bytes()
+    at = text.index(b"synthetic-00001")  # in a node the rebuild would copy
+    with open(compacted, "r+b") as handle:  # as a user's editor might: through the link
+        handle.seek(at)
+        handle.write(b"SYNTHETIC")
+    foreign = cache / "jsonld" / "designations.jsonld"
+    foreign.unlink()
+    foreign.write_bytes(b"someone else's notes\n")
+    _edit_article_2(corpus)
+    kg = load(corpus=Corpus(corpus), cache_dir=cache, dump_runs=True)
+    (tmp_path / "rebuilt").mkdir()
+    rebuilt = _write_jsonld(kg, tmp_path / "rebuilt", _pieces(kg))
+    (tmp_path / "cold").mkdir()
+    _write_jsonld(kg, tmp_path / "cold", None)
+    assert rebuilt == (made, (30, 30))  # all made again
+    for name in ("c.jsonld", "d.jsonld"):
+        assert (tmp_path / "rebuilt" / name).read_bytes() == (tmp_path / "cold" / name).read_bytes()
+    assert foreign.read_bytes() == b"someone else's notes\n"
+    assert (cache / "jsonld" / "compacted.jsonld").samefile(tmp_path / "rebuilt" / "c.jsonld")
+
+
+def test_a_rebuild_makes_again_the_nodes_whose_shortcuts_changed_in_unchanged_articles(
+    three_articles, tmp_path
+):
+    """An article that puts a shared place within another changes the shortcuts of designations
+    of every article (gk:heldByPlaceContaining): their nodes are made again although their units
+    did not change, from the shortcuts' lines kept by the previous build."""
+    from guian_kg.build import _pieces
+    from guian_kg.shortcuts import shortcut_ntriples
+
+    corpus, cache = tmp_path / "corpus", tmp_path / "cache"
+    shutil.copytree(three_articles, corpus)
+    data = ox.NamedNode("https://w3id.org/guian-kg/graph/data")
+    kg = load(corpus=Corpus(corpus), cache_dir=cache, dump_runs=True)
+    before = set(shortcut_ntriples(kg.store, data).splitlines())
+    (tmp_path / "first").mkdir()
+    made, _ = _write_jsonld(kg, tmp_path / "first", _pieces(kg))
+    target = article(corpus, 2) / "article.ttl"
+    station = "https://w3id.org/guian-kg/id/place/guian-station"
+    stated = "\nplace:guian-station schema:containedInPlace place:guian-new-area .\n"
+    target.write_text(target.read_text(encoding="utf-8") + stated, encoding="utf-8")
+    kg = load(corpus=Corpus(corpus), cache_dir=cache, dump_runs=True)
+    changed = before ^ set(shortcut_ntriples(kg.store, data).splitlines())
+    subjects = {line.split(" ", 1)[0][1:-1] for line in changed}
+    assert len({s.rsplit("-", 1)[1] for s in subjects}) == 3  # designations of every article
+    (tmp_path / "rebuilt").mkdir()
+    rebuilt, _ = _write_jsonld(kg, tmp_path / "rebuilt", _pieces(kg))
+    (tmp_path / "cold").mkdir()
+    _write_jsonld(kg, tmp_path / "cold", None)
+    assert rebuilt == (len(subjects | {station}), made[1])
+    for name in ("c.jsonld", "d.jsonld"):
+        assert (tmp_path / "rebuilt" / name).read_bytes() == (tmp_path / "cold" / name).read_bytes()
