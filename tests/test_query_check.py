@@ -223,3 +223,19 @@ def test_the_check_and_oxigraph_judge_generated_queries_alike(loopback_listener)
 
 def _known_gap(query: str) -> bool:
     return any(escape in query for escape in ("\\u", "\\U", '\\"', "\\'"))
+
+
+def test_the_workers_remember_a_query_s_reach_but_not_a_long_query_s():
+    """serve's workers parse a query naming FROM or SERVICE once (rdflib's grammar: 5 to 50 ms),
+    and hold at most REACH_CACHE texts of at most REACH_CACHED_BYTES each."""
+    from guian_kg.server import workers
+
+    text = "SELECT * FROM <http://e/g> WHERE { ?s ?p ?o }"
+    workers._remembered_reach.cache_clear()
+    first = workers._reach(text, None)
+    assert first.from_graphs == ["http://e/g"] and not first.service
+    assert workers._reach(text, None) is first
+    assert workers._remembered_reach.cache_info().hits == 1
+    long = text + " # " + "x" * workers.REACH_CACHED_BYTES
+    assert workers._reach(long, None).from_graphs == ["http://e/g"]
+    assert workers._remembered_reach.cache_info().currsize == 1
