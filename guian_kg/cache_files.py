@@ -17,7 +17,7 @@ import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 SCRATCH_MARK = ".guian-kg-scratch"  # in a scratch folder, made once its process holds the lock
@@ -92,6 +92,36 @@ def read_entry(path: Path, mark: str) -> tuple[dict, bytes] | None:
     except (ValueError, TypeError, KeyError):
         return None
     return meta, rest
+
+
+def link_owned(
+    path: Path,
+    final: Path,
+    scratch: Path,
+    owned: list[list[int]],
+    own: Callable[[list[list[int]]], bool],
+) -> tuple[os.stat_result, list[list[int]]] | None:
+    """Hard-link `path` as `final` (a file the cache keeps, as a dump of the last build), by way of
+    a link in `scratch` swapped in: only where `final` is absent or a file whose (device, inode)
+    `owned` lists as guian-kg's, and only once `own(owned + the new link)` has recorded that both
+    are ours (a kill between the two leaves a record that owns what is there). The new link's
+    status and what is owned after the swap; None where `final` is not ours or the record could
+    not be written (nothing replaced)."""
+    link = scratch / final.name
+    os.link(path, link, follow_symlinks=False)
+    st = os.stat(link, follow_symlinks=False)
+    try:
+        there = os.stat(final, follow_symlinks=False)
+    except FileNotFoundError:
+        there = None
+    gone = [there.st_dev, there.st_ino] if there is not None else None
+    if gone is not None and gone not in owned:
+        return None
+    both = [*owned, [st.st_dev, st.st_ino]]
+    if not own(both):
+        return None
+    os.replace(link, final)
+    return st, [o for o in both if o != gone]
 
 
 @contextlib.contextmanager

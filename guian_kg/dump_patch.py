@@ -47,7 +47,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .cache_files import read_entry, scratch_folder, write_whole
+from .cache_files import link_owned, read_entry, scratch_folder, write_whole
 from .dump_runs import read_runs
 from .formats import get_format
 from .iri import DEFAULT_BASE, Iris
@@ -502,32 +502,23 @@ def _keep(
     if (target.exists() or target.is_symlink()) and read_entry(target, _MARK) is None:
         return  # not ours
     owned = _owned(folder, key)
+    files = {}
     try:
         with scratch_folder(folder, ".keep-") as scratch:
-            links = {}
-            for fmt, (path, _) in written.items():
-                link = scratch / path.name
-                os.link(path, link, follow_symlinks=False)
-                links[fmt] = (link, os.stat(link))
-            for link, st in links.values():
-                final = folder / link.name
-                try:
-                    there = os.stat(final, follow_symlinks=False)
-                except FileNotFoundError:
-                    there = None
-                if there is not None and [there.st_dev, there.st_ino] not in owned:
+            for fmt, (path, digest) in written.items():
+                kept = link_owned(
+                    path,
+                    folder / path.name,
+                    scratch,
+                    owned,
+                    lambda both: _write_record(target, key, {"owned": both}),
+                )
+                if kept is None:
                     return
-                both = [*owned, [st.st_dev, st.st_ino]]
-                if not _write_record(target, key, {"owned": both}):
-                    return
-                os.replace(link, final)
-                owned = [o for o in both if o != [there.st_dev, there.st_ino]] if there else both
+                st, owned = kept
+                files[fmt] = {"size": st.st_size, "sha256": digest, "ino": [st.st_dev, st.st_ino]}
     except OSError:
         return
-    files = {
-        fmt: {"size": st.st_size, "sha256": written[fmt][1], "ino": [st.st_dev, st.st_ino]}
-        for fmt, (_, st) in links.items()
-    }
     record = {
         "fingerprint": _fingerprint(),
         "owned": owned,

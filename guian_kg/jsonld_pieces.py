@@ -44,7 +44,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .cache_files import is_marked, read_entry, scratch_folder, write_whole
+from .cache_files import is_marked, link_owned, read_entry, scratch_folder, write_whole
 from .compaction import NODE_SEPARATOR, compact_quads, compactor, graph_pieces
 from .dump_runs import read_runs
 from .framing import (
@@ -552,21 +552,19 @@ def _keep(
         return
     try:
         with scratch_folder(cache, f".keep-{name}-") as scratch:
-            link = scratch / final.name
-            os.link(path, link, follow_symlinks=False)
-            st = os.stat(link, follow_symlinks=False)
-            ino = [st.st_dev, st.st_ino]
-            try:
-                there = os.stat(final, follow_symlinks=False)
-            except FileNotFoundError:
-                there = None
-            if there is not None and [there.st_dev, there.st_ino] not in owned:
-                return  # not ours
-            if not _write_record(target, name, {"owned": [*owned, ino]}):
-                return
-            os.replace(link, final)
+            kept = link_owned(
+                path,
+                final,
+                scratch,
+                owned,
+                lambda both: _write_record(target, name, {"owned": both}),
+            )
     except OSError:
         return
+    if kept is None:
+        return  # not ours, or the record could not be written
+    st = kept[0]
+    ino = [st.st_dev, st.st_ino]
     if not _keep_shortcuts(cache / f"{name}.shortcuts", shortcuts):
         return
     _write_record(
