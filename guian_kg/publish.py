@@ -12,17 +12,20 @@ from __future__ import annotations
 import ctypes
 import errno
 import fcntl
+import functools
 import hashlib
 import json
 import os
 import secrets
 import stat
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import OutputError
+from .parallel import available_cores
 
 MANIFEST = ".guian-kg-manifest.json"
 STAGING_MARKER = ".guian-kg-staging.json"  # a staging folder's first file: the names it will hold
@@ -91,7 +94,9 @@ def publish(files: dict[str, bytes | Path], out: Path) -> Published:
 
 
 def check_folder(out: Path) -> None:
-    """Refuse early, before any work, an `out` that publish would refuse; publish checks again, locked."""
+    """Refuse early, before any work, an `out` that publish would refuse by what it lists (names,
+    kinds, sizes: a corpus's dumps are gigabytes, not read here); publish checks again, locked,
+    reading every file."""
     parent, name = _split(Path(out))
     try:
         pfd = os.open(parent, _DIR_FLAGS & ~os.O_NOFOLLOW)
@@ -100,15 +105,16 @@ def check_folder(out: Path) -> None:
     except OSError as exc:
         raise OutputError(f"cannot write {parent / name}: {exc.strerror or exc}") from None
     try:
-        check_replaceable(pfd, name, parent / name)
+        check_replaceable(pfd, name, parent / name, read=False)
     except OSError as exc:
         raise OutputError(f"cannot write {parent / name}: {exc.strerror or exc}") from None
     finally:
         os.close(pfd)
 
 
-def check_replaceable(pfd: int, name: str, path: Path) -> str:
-    """'absent', 'empty' or 'ours' for entry `name` of the locked parent; else refuse, naming what it is."""
+def check_replaceable(pfd: int, name: str, path: Path, read: bool = True) -> str:
+    """'absent', 'empty' or 'ours' for entry `name` of the locked parent; else refuse, naming what
+    it is. `read`: each file's bytes checked against the manifest, not only its size."""
     try:
         st = os.stat(name, dir_fd=pfd, follow_symlinks=False)
     except FileNotFoundError:
@@ -118,7 +124,7 @@ def check_replaceable(pfd: int, name: str, path: Path) -> str:
     try:
         if not os.listdir(fd):
             return "empty"
-        foreign = foreign_entries(fd)
+        foreign = foreign_entries(fd, _clock(pfd) if read else None, read)
     finally:
         os.close(fd)
     if foreign:
@@ -126,8 +132,9 @@ def check_replaceable(pfd: int, name: str, path: Path) -> str:
     return "ours"
 
 
-def foreign_entries(fd: int) -> list[str]:
-    """Entries of the open folder `fd` that its manifest does not prove ours, each with why; [] if none."""
+def foreign_entries(fd: int, clock: Clock | None = None, read: bool = True) -> list[str]:
+    """Entries of the open folder `fd` that its manifest does not prove ours, each with why; [] if
+    none. `read` False: sizes compared, not bytes; `clock`: see _checksum."""
     manifest = _read_listing(fd, MANIFEST)
     entries = sorted(os.listdir(fd))
     if manifest is None:
@@ -140,10 +147,11 @@ def foreign_entries(fd: int) -> list[str]:
         if entry not in manifest:
             foreign.append(_shown(fd, entry))
             continue
-        found = _checksum(fd, entry)
+        found = _checksum(fd, entry, clock) if read else _size(fd, entry)
+        listed = manifest[entry] if read or manifest[entry] is None else manifest[entry][0]
         if found is None:
             foreign.append(f"{_shown(fd, entry)} (not a regular file)")
-        elif found != manifest[entry]:
+        elif found != listed:
             foreign.append(f"{entry} (changed since guian-kg wrote it)")
     return foreign
 
@@ -235,14 +243,20 @@ def _stage(pfd: int, name: str, files: dict[str, bytes | Path]) -> str:
     try:
         marker = {"guian-kg-staging": 1, "files": sorted(files)}
         _write_new(fd, STAGING_MARKER, json.dumps(marker).encode("ascii"))
-        listing = {}
+        listing, taken = {}, []
         for file_name, data in sorted(files.items()):
             if isinstance(data, bytes):
                 _write_new(fd, file_name, data)
                 listing[file_name] = (len(data), hashlib.sha256(data).hexdigest())
             else:
                 _take(fd, file_name, Path(data))
-                listing[file_name] = _checksum(fd, file_name)  # what the folder holds, read back
+                taken.append(file_name)
+        # What the folder holds, read back: a corpus's dumps, hashed at once (hashlib and reads
+        # let go of the GIL).
+        with ThreadPoolExecutor(max(1, min(len(taken), available_cores()))) as pool:
+            listing.update(
+                zip(taken, pool.map(functools.partial(_checksum, fd), taken), strict=True)
+            )
         _write_new(fd, MANIFEST, _manifest(listing))
         os.unlink(STAGING_MARKER, dir_fd=fd)  # from here on the manifest proves the folder ours
         os.fchmod(fd, 0o755)
@@ -282,7 +296,7 @@ def _swap(pfd: int, name: str, staging: str, path: Path) -> list[str]:
         foreign = [f"{name} (no longer a folder)"]
         fd = -1
     else:
-        foreign = foreign_entries(fd)
+        foreign = foreign_entries(fd, _clock(pfd))
     try:
         if foreign:
             try:
@@ -422,19 +436,75 @@ def _read_listing(fd: int, name: str) -> dict[str, tuple[int, str] | None] | Non
     return listed
 
 
-def _checksum(fd: int, name: str) -> tuple[int, str] | None:
-    """(size, sha256) of regular file `name` in folder `fd`, never following a link; None if not a regular file."""
+def _checksum(fd: int, name: str, clock: Clock | None = None) -> tuple[int, str] | None:
+    """(size, sha256) of regular file `name` in folder `fd`, never following a link; None if not a
+    regular file. With the `clock` of its file system (_clock), a file is read once per process
+    while its status stays what it was (_hashed)."""
     handle = _open_regular(fd, name)
     if handle is None:
         return None
     try:
+        before = _status(os.fstat(handle))
+        if before in _hashed:
+            return _hashed[before]
         digest, size = hashlib.sha256(), 0
         while chunk := os.read(handle, 1 << 20):
             digest.update(chunk)
             size += len(chunk)
-        return size, digest.hexdigest()
+        found = size, digest.hexdigest()
+        seen = clock is not None and clock[0] == before[0] and clock[1] > before[-1]
+        if seen and _status(os.fstat(handle)) == before:
+            if len(_hashed) >= _HASHED_AT_MOST:
+                _hashed.clear()
+            _hashed[before] = found
+        return found
     finally:
         os.close(handle)
+
+
+# A build checks the folder it replaces twice (locked before staging, and after the swap), and a
+# corpus's dumps are gigabytes: a file is hashed once while it stays as it was. The kernel sets a
+# file's ctime to its file system's clock at every change of its bytes or status, and no user can
+# set it: a file whose device, inode, size, mtime and ctime are those it had while it was hashed,
+# when that clock was already past its ctime, holds the bytes hashed (any later change gave it a
+# later ctime). Not covered: a clock set back, which takes root.
+Clock = tuple[int, int]  # (device, ctime) of a file made now in a folder: its file system's clock
+_HASHED_AT_MOST = 10_000  # statuses remembered: a long-lived process (tests) forgets them all
+_hashed: dict[tuple[int, ...], tuple[int, str]] = {}
+
+
+def _status(st: os.stat_result) -> tuple[int, ...]:
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
+
+
+def _clock(pfd: int) -> Clock | None:
+    """The clock of the file system of folder `pfd` (a parent this process has locked): the
+    ctime of a file made there and removed at once; None if none can be made."""
+    for _ in range(4):
+        name = f"{RESERVED_PREFIX}clock-{secrets.token_hex(8)}"
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+        try:
+            handle = os.open(name, flags, 0o600, dir_fd=pfd)
+        except FileExistsError:
+            continue
+        except OSError:
+            return None
+        try:
+            st = os.fstat(handle)
+        finally:
+            os.close(handle)
+            os.unlink(name, dir_fd=pfd)
+        return st.st_dev, st.st_ctime_ns
+    return None
+
+
+def _size(fd: int, name: str) -> int | None:
+    """The size of regular file `name` in folder `fd` (a link not followed); None if not one."""
+    try:
+        st = os.stat(name, dir_fd=fd, follow_symlinks=False)
+    except OSError:
+        return None
+    return st.st_size if stat.S_ISREG(st.st_mode) else None
 
 
 def _open_regular(fd: int, name: str) -> int | None:

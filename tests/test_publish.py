@@ -17,6 +17,7 @@ import stat
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -474,6 +475,81 @@ def test_writing_through_a_link_writes_the_file_it_names_and_keeps_the_link(tmp_
     (tmp_path / "link.nt").symlink_to("real.nt")
     write_file(tmp_path / "link.nt", b"new\n")
     assert snapshot(tmp_path) == {"link.nt": ("link", "real.nt"), "real.nt": b"new\n"}
+
+
+def _checked_twice(out: Path, change) -> tuple:
+    """_checksum of out/guian-kg.ttl with its file system's clock, `change`d, then again."""
+    parent = os.open(out.parent, os.O_RDONLY | os.O_DIRECTORY)
+    folder = os.open(out, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        clock = publishing._clock(parent)
+        while (
+            clock[1] <= (out / "guian-kg.ttl").stat().st_ctime_ns
+        ):  # a coarse clock: its next tick
+            time.sleep(0.005)
+            clock = publishing._clock(parent)
+        first = publishing._checksum(folder, "guian-kg.ttl", clock)
+        change(out / "guian-kg.ttl")
+        return first, publishing._checksum(folder, "guian-kg.ttl", publishing._clock(parent))
+    finally:
+        os.close(folder)
+        os.close(parent)
+
+
+def test_a_file_of_ours_hashed_once_is_not_read_again_while_its_status_is_the_same(
+    tmp_path, monkeypatch
+):
+    out = own_output(tmp_path)
+
+    def unreadable(_path):
+        monkeypatch.setattr(publishing.os, "read", lambda *args: pytest.fail("read again"))
+
+    first, again = _checked_twice(out, unreadable)
+    assert first == again == (14, publishing.hashlib.sha256(FILES["guian-kg.ttl"]).hexdigest())
+
+
+def test_a_file_changed_in_place_with_its_size_and_mtime_kept_is_hashed_again(tmp_path):
+    out = own_output(tmp_path)
+
+    def edit(path: Path) -> None:
+        before = path.stat()
+        with open(path, "r+b") as handle:  # the same inode, the same size
+            handle.write(b"<x>")
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+    first, again = _checked_twice(out, edit)
+    edited = b"<x> <b> <c> .\n"
+    assert again == (14, publishing.hashlib.sha256(edited).hexdigest()) != first
+    with pytest.raises(OutputError, match=r"guian-kg\.ttl \(changed since guian-kg wrote it\)"):
+        publish(FILES, out)
+    assert (out / "guian-kg.ttl").read_bytes() == edited
+
+
+def test_a_file_is_remembered_only_when_the_clock_was_past_its_ctime(tmp_path):
+    out = own_output(tmp_path)
+    folder = os.open(out, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        st = (out / "guian-kg.ttl").stat()
+        status = publishing._status(st)
+        publishing._checksum(folder, "guian-kg.ttl", (st.st_dev, st.st_ctime_ns))  # not past
+        assert status not in publishing._hashed
+        publishing._checksum(folder, "guian-kg.ttl", (st.st_dev + 1, st.st_ctime_ns + 1))
+        assert status not in publishing._hashed  # another file system's clock
+        publishing._checksum(folder, "guian-kg.ttl", (st.st_dev, st.st_ctime_ns + 1))
+        assert status in publishing._hashed
+    finally:
+        os.close(folder)
+
+
+def test_the_early_check_refuses_by_size_and_publish_by_bytes(tmp_path):
+    out = own_output(tmp_path)
+    (out / "void.ttl").write_bytes(b"# VOID\n")  # the same size: read only by publish
+    publishing.check_folder(out)
+    with pytest.raises(OutputError, match=r"void\.ttl \(changed since guian-kg wrote it\)"):
+        publish(FILES, out)
+    (out / "void.ttl").write_bytes(b"# void, longer\n")
+    with pytest.raises(OutputError, match=r"void\.ttl \(changed since guian-kg wrote it\)"):
+        publishing.check_folder(out)
 
 
 def test_writing_to_a_fifo_writes_into_it_and_it_stays_a_fifo(tmp_path):
