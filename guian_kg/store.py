@@ -65,8 +65,6 @@ import itertools
 import json
 import os
 import shutil
-import tempfile
-import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -75,7 +73,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 import pyoxigraph as ox
 
-from .cache_files import scratch_folder, unmark
+from .cache_files import clock_past, scratch_folder, unmark
 
 if TYPE_CHECKING:
     from .write import Runs
@@ -209,7 +207,7 @@ def checked_key(path: Path, folder: Path) -> tuple[str, str | None]:
     cannot be had: `folder` (where the clock file is made) on another file system than `path`, no
     tick of the file system's clock since the file last changed, or a change while it was hashed."""
     before = os.stat(path)
-    proof = _stamp(before) if _clock_past(before, Path(folder)) else None
+    proof = _stamp(before) if clock_past(before, Path(folder)) else None
     key = file_key(path)
     if proof is not None and _stamp(os.stat(path)) != proof:
         proof = None
@@ -230,25 +228,6 @@ _PROVEN = "proven-"
 
 def _stamp(st: os.stat_result) -> str:
     return f"{st.st_dev}-{st.st_ino}-{st.st_size}-{st.st_mtime_ns}-{st.st_ctime_ns}"
-
-
-def _clock_past(st: os.stat_result, folder: Path) -> bool:
-    """Whether the clock of the file system of `st` is past its ctime: a file made in `folder`
-    (the same file system) gets a later ctime. Its clock ticks every few milliseconds (every second
-    on some file systems): tried for up to a tenth of a second."""
-    for _ in range(20):
-        fd, name = tempfile.mkstemp(prefix=".clock-", dir=folder)
-        try:
-            clock = os.fstat(fd)
-        finally:
-            os.close(fd)
-            os.unlink(name)
-        if clock.st_dev != st.st_dev:
-            return False
-        if clock.st_ctime_ns > st.st_ctime_ns:
-            return True
-        time.sleep(0.005)
-    return False
 
 
 def hinted_store(folder: Path, dump: Path) -> Path | None:
