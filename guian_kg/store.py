@@ -469,12 +469,9 @@ def _triples_of(ntriples: str | bytes) -> Iterator[ox.Triple]:
 def _derived(store: ox.Store, parts: StoreParts) -> bytes:
     """The statements of the data graph with a derived property of `parts` in `store`, as
     N-Triples lines (in no order)."""
-    if not parts.derived:
-        return b""
-    values = " ".join(str(p) for p in parts.derived)
     graph = ox.NamedNode(parts.data_graph)
-    query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {graph} {{ VALUES ?p {{ {values} }} ?s ?p ?o }} }}"
-    return store.query(query).serialize(format=ox.RdfFormat.N_TRIPLES)
+    found = [q.triple for p in parts.derived for q in store.quads_for_pattern(None, p, None, graph)]
+    return ox.serialize(found, format=ox.RdfFormat.N_TRIPLES) if found else b""
 
 
 def _same_statements(store: ox.Store, source: ox.Store, subject) -> bool:
