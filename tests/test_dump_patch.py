@@ -241,3 +241,37 @@ def test_a_dump_written_into_its_own_kept_file_s_folder_leaves_the_kept_file_who
     assert _files(out) == _files(cold)
     assert before != (cache / "dumps" / "guian-kg.nq").read_bytes()
     assert os.stat(cache / "dumps" / "guian-kg.nq").st_nlink == 2  # out/'s and the cache's
+
+
+def test_a_kept_file_is_proven_again_after_a_link_only_if_still_as_written(tmp_path):
+    """The proof (cache_files.note_kept) goes stale at a link of the file, as publishing makes;
+    prove_kept takes it again only while the file's size and mtime are those written: a write
+    in between (its mtime moves) leaves the file unproven."""
+    from guian_kg.cache_files import (
+        KeptFile,
+        Unproven,
+        kept_proof,
+        note_kept,
+        prove_kept,
+        written_stamp,
+    )
+
+    kept = tmp_path / "guian-kg.nt"
+    kept.write_bytes(b"<http://e/s> <http://e/p> <http://e/o> .\n")
+    written = written_stamp(kept)
+    note_kept(tmp_path, "nt", {kept.name: written})
+    proof = kept_proof(tmp_path, "nt", kept.name, written)
+    st = kept.stat()
+    assert proof == [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+    with KeptFile.opened(kept, proof) as opened:
+        assert opened.size == st.st_size
+    os.link(kept, tmp_path / "published.nt")
+    with pytest.raises(Unproven), KeptFile.opened(kept, proof):
+        pass
+    prove_kept(tmp_path)
+    proof = kept_proof(tmp_path, "nt", kept.name, written)
+    assert proof is not None and proof[4] == kept.stat().st_ctime_ns
+    with open(tmp_path / "published.nt", "r+b") as handle:  # through the other link
+        handle.write(b"<")
+    prove_kept(tmp_path)
+    assert kept_proof(tmp_path, "nt", kept.name, written) is None
