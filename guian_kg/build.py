@@ -17,7 +17,7 @@ from rdflib import Graph, URIRef
 from . import default_cache_dir, dump_patch, incremental, jsonld, jsonld_pieces, resources
 from . import store as stores
 from .anchor import Pending, check_pending
-from .cache_files import scratch_folder
+from .cache_files import prove_kept, scratch_folder
 from .corpus import Corpus, is_corpus
 from .dump_runs import ensure_runs, map_runs
 from .errors import InputError, ValidationFailed
@@ -356,6 +356,8 @@ def build(
             started = time.perf_counter()
             published = publish(files, out)
             timings["write"] = time.perf_counter() - started
+        for kept in ("dumps", "jsonld"):  # publishing linked and unlinked them: proved again
+            prove_kept(cache / kept)
         started = time.perf_counter()
         nquads = published.folder / f"{DUMP_STEM}.nq"
         key, proof = stores.checked_key(nquads, cache)

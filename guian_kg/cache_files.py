@@ -6,22 +6,40 @@ Scratch folders (a build's files before they are published, a store before it is
 marked too, and locked while their process works in them (`flock` on the folder, which the kernel
 lets go of when the process ends, however it ends): one left by a killed process is marked and
 unlocked, and the next to make a scratch folder of its kind deletes it.
+
+A file the cache keeps by a hard link (the previous build's dumps, shared with dist/) is used only
+while it is proven to hold the bytes written to it, without reading them: its status when written
+(device, inode, size, mtime, taken once the file system's clock is past its ctime, so that any
+later write changes the mtime) is recorded, then, after the last operation of the build that
+moves its ctime (the links made and unlinked by the cache and by publishing), its proof
+(`prove_kept`): the same four and its ctime, taken once the clock is past that ctime too. The
+kernel sets a file's ctime to its clock at every change of its bytes or metadata (restoring an
+mtime is one), and no user can set it: a kept file whose status still equals its proof holds the
+bytes written, and it is read (`KeptFile`) only while it does. Not covered: a change between the
+write and the proof after which the writer set the mtime back (within the build's own seconds),
+a process that had mapped the file writable before its status was taken, and a change of the
+system clock backwards (which takes root).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import json
+import mmap
 import os
 import shutil
 import stat
 import tempfile
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 SCRATCH_MARK = ".guian-kg-scratch"  # in a scratch folder, made once its process holds the lock
 _DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+_PROOF_MARK = "# guian-kg kept files {key} "  # KEY.proof: the status of the files kept as KEY
+_BLOCK = 1 << 20  # bytes written (or copied without the kernel's help) at a time
 
 
 def write_whole(target: Path, data: bytes) -> bool:
@@ -92,6 +110,14 @@ def read_entry(path: Path, mark: str) -> tuple[dict, bytes] | None:
     except (ValueError, TypeError, KeyError):
         return None
     return meta, rest
+
+
+def write_entry(target: Path, mark: str, meta: dict, body: bytes = b"") -> bool:
+    """Write the cache entry `target` whole (write_whole) as read_entry reads it: `mark` (formatted
+    with its key, the file's stem) and `meta` with "bytes" on the first line, then `body`."""
+    meta = {**meta, "bytes": len(body)}
+    first = mark.format(key=target.stem) + json.dumps(meta, sort_keys=True) + "\n"
+    return write_whole(target, first.encode("utf-8") + body)
 
 
 def link_owned(
@@ -178,3 +204,207 @@ def _same_folder(path: Path | str, fd: int, dir_fd: int | None = None) -> bool:
     """Whether `path` (not followed if a link) is still the folder open as `fd`."""
     st, held = os.stat(path, dir_fd=dir_fd, follow_symlinks=False), os.fstat(fd)
     return stat.S_ISDIR(st.st_mode) and (st.st_dev, st.st_ino) == (held.st_dev, held.st_ino)
+
+
+# ------------------------------------------------------------------ kept files and their proofs
+
+
+class Unproven(Exception):
+    """A kept file is not, or no longer, the one its record describes."""
+
+
+def clock_past(st: os.stat_result, folder: Path) -> bool:
+    """Whether the clock of the file system of `st` is past its ctime: a file made in `folder`
+    (the same file system) gets a later ctime. Its clock ticks every few milliseconds (every second
+    on some file systems): tried for up to a tenth of a second."""
+    for _ in range(20):
+        fd, name = tempfile.mkstemp(prefix=".clock-", dir=folder)
+        try:
+            clock = os.fstat(fd)
+        finally:
+            os.close(fd)
+            os.unlink(name)
+        if clock.st_dev != st.st_dev:
+            return False
+        if clock.st_ctime_ns > st.st_ctime_ns:
+            return True
+        time.sleep(0.005)
+    return False
+
+
+def written_stamp(path: Path) -> list[int] | None:
+    """(device, inode, size, mtime) of the regular file `path` that guian-kg has just written, once
+    the clock is past its ctime (any later write then gives it another mtime); None where it
+    cannot be (not a regular file, the clock not seen past it)."""
+    try:
+        st = os.stat(path, follow_symlinks=False)
+        if not stat.S_ISREG(st.st_mode) or not clock_past(st, path.parent):
+            return None
+    except OSError:
+        return None
+    return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns]
+
+
+def note_kept(folder: Path, key: str, written: dict[str, list[int] | None]) -> None:
+    """Record the files of `folder` kept as `key` (name → its written_stamp) in KEY.proof (only one
+    of ours, or none, is replaced), and prove them as they are now (see prove_kept)."""
+    target = folder / f"{key}.proof"
+    if (target.exists() or target.is_symlink()) and read_entry(target, _PROOF_MARK) is None:
+        return
+    _write_proofs(target, written)
+
+
+def prove_kept(folder: Path) -> None:
+    """Prove again the kept files of each KEY.proof of ours in `folder` that are still as written:
+    to call after the last operation that moves their ctime (a link made or removed)."""
+    try:
+        targets = sorted(folder.glob("*.proof"))
+    except OSError:
+        return
+    for target in targets:
+        files = _read_proofs(target)
+        if files is not None:
+            _write_proofs(target, {name: f.get("written") for name, f in files.items()}, files)
+
+
+def kept_proof(folder: Path, key: str, name: str, written: list[int] | None) -> list[int] | None:
+    """The proof of the file `name` kept as `key` in `folder` with the status `written` (its
+    record's): the status it must still have to be used; None if there is none."""
+    files = _read_proofs(folder / f"{key}.proof")
+    entry = files.get(name) if files is not None else None
+    if written is None or not isinstance(entry, dict) or entry.get("written") != written:
+        return None
+    return entry.get("proven")
+
+
+def _proof(path: Path, written: list[int] | None) -> list[int] | None:
+    """The five of `path` (device, inode, size, mtime, ctime) if its first four are `written`
+    and the clock is past its ctime; else None."""
+    try:
+        st = os.stat(path, follow_symlinks=False)
+        if [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns] != written:
+            return None
+        return _status(st) if clock_past(st, path.parent) else None
+    except OSError:
+        return None
+
+
+def _status(st: os.stat_result) -> list[int]:
+    return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+
+
+def _read_proofs(target: Path) -> dict[str, dict] | None:
+    entry = read_entry(target, _PROOF_MARK)
+    try:
+        files = json.loads(entry[1]) if entry is not None else None
+    except ValueError:
+        return None
+    if not isinstance(files, dict) or not all(isinstance(f, dict) for f in files.values()):
+        return None
+    return files
+
+
+def _write_proofs(target: Path, written: dict, before: dict | None = None) -> None:
+    """Write KEY.proof: each file's written stamp and its proof now (unless that is `before`)."""
+    folder = target.parent
+    files = {
+        name: {"written": w, "proven": _proof(folder / name, w)} for name, w in written.items()
+    }
+    if files != before:
+        write_entry(target, _PROOF_MARK, {}, json.dumps(files, sort_keys=True).encode("ascii"))
+
+
+class KeptFile:
+    """A kept file open for reading, whose status equals its proof (else Unproven): its bytes are
+    those written (see the module docstring). `map` holds them mapped, if asked for."""
+
+    def __init__(self, fd: int, size: int, proof: list[int], data: mmap.mmap | None):
+        self.fd, self.size, self.proof, self.map = fd, size, proof, data
+
+    @classmethod
+    @contextlib.contextmanager
+    def opened(
+        cls, path: Path, proof: list[int] | None, mapped: bool = False
+    ) -> Iterator[KeptFile]:
+        """`path` (never followed if a link), if it is a regular file whose status is `proof`."""
+        if proof is None:
+            raise Unproven
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError:
+            raise Unproven from None
+        try:
+            st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode) or _status(st) != proof or not st.st_size:
+                raise Unproven
+            if not mapped:
+                yield cls(fd, st.st_size, proof, None)
+                return
+            with mmap.mmap(fd, 0, access=mmap.ACCESS_READ) as data:
+                yield cls(fd, st.st_size, proof, data)
+        finally:
+            os.close(fd)
+
+    def check(self) -> None:
+        """Unproven if the file changed since it was opened (its ctime moved)."""
+        if _status(os.fstat(self.fd)) != self.proof:
+            raise Unproven
+
+    def copy(self, out: int, start: int, end: int) -> None:
+        """Append bytes start to end of this file to the file open as `out`, in the kernel where it
+        can (a reflink, where the file system shares blocks)."""
+        if not 0 <= start <= end <= self.size:
+            raise Unproven  # a range the recorded file does not have
+        while start < end:
+            try:
+                copied = os.copy_file_range(self.fd, out, end - start, start)
+            except OSError as exc:
+                if exc.errno not in (errno.EXDEV, errno.ENOSYS, errno.EOPNOTSUPP, errno.EINVAL):
+                    raise
+                copied = len(chunk := os.pread(self.fd, min(_BLOCK, end - start), start))
+                _write_all(out, chunk)
+            if not copied:
+                raise Unproven  # shorter than recorded
+            start += copied
+
+
+def write_new(
+    path: Path, segments: Iterable[bytes | tuple[int, int]], kept: KeptFile | None
+) -> list[int] | None:
+    """Write `path` anew from `segments` (bytes, or a (start, end) range of `kept` copied), through
+    a new file renamed over it (never written through a link there: it may be one of a kept
+    file); its written_stamp. Unproven (and `path` left as it was) where `kept` changed meanwhile
+    or has not the ranges."""
+    fd, temporary = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    try:
+        try:
+            os.fchmod(fd, 0o644)  # as open() makes a file under the usual umask
+            pending = bytearray()
+            for segment in segments:
+                if isinstance(segment, tuple):
+                    if kept is None:
+                        raise Unproven
+                    _write_all(fd, pending)
+                    pending.clear()
+                    kept.copy(fd, *segment)
+                else:
+                    pending += segment
+                    if len(pending) >= _BLOCK:
+                        _write_all(fd, pending)
+                        pending.clear()
+            _write_all(fd, pending)
+        finally:
+            os.close(fd)
+        if kept is not None:
+            kept.check()
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return written_stamp(path)
+
+
+def _write_all(fd: int, data: bytes | bytearray) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]

@@ -22,12 +22,14 @@ hold stays while one does); whether it was in the old one, of the old file.
   from the store, made as the whole dump makes them.
 
 The previous dumps are the files the last build wrote, hard-linked in CACHE/dumps/ (no copy: they
-share the disk of dist/'s files while those stay), each used only if its bytes hash to the
-sha256 recorded when it was written. The hash is taken as the old file is copied, and a file that
-does not match is written whole instead; so is everything when the record is missing, made by
-other code, or names a blank node among the changed lines (a unit's labels are its own), or when
-many units changed (merging is then as fast). A name in CACHE/dumps/ is replaced only if the record
-says guian-kg put that file there.
+share the disk of dist/'s files while those stay), each used only while its status proves it holds
+the bytes written to it (cache_files.KeptFile: its ctime has not moved since the build that wrote
+it proved it, after the last link it made), and copied in the kernel (os.copy_file_range), never
+read in this process but where a changed line or block is looked for. A file not proven is
+written whole instead; so is everything when the record is missing, made by other code, or names
+a blank node among the changed lines (a unit's labels are its own), or when many units changed
+(merging is then as fast). A name in CACHE/dumps/ is replaced only if the record says guian-kg put
+that file there.
 """
 
 from __future__ import annotations
@@ -37,9 +39,7 @@ import hashlib
 import io
 import json
 import mmap
-import os
 import re
-import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -47,7 +47,18 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .cache_files import link_owned, read_entry, scratch_folder, write_whole
+from .cache_files import (
+    KeptFile,
+    Unproven,
+    kept_proof,
+    link_owned,
+    note_kept,
+    read_entry,
+    scratch_folder,
+    write_entry,
+    write_new,
+    written_stamp,
+)
 from .dump_runs import read_runs
 from .formats import get_format
 from .iri import DEFAULT_BASE, Iris
@@ -55,7 +66,6 @@ from .void import DUMP_STEM
 from .write import Runs, _reserialize, _unranked, dump_prefixes, runs_of, write_dumps
 
 _MARK = "# guian-kg dumps {key} "
-_BLOCK = 1 << 20  # bytes copied at a time
 
 
 @dataclass(frozen=True)
@@ -84,18 +94,18 @@ def write_group(
     data = str(ox.NamedNode(str(Iris().graph("data"))))  # as N-Quads writes it
     state = _state(graphs, data, kept) if kept is not None else None
     old = _read_record(kept.cache, formats[0]) if kept is not None else None
-    written: dict[str, tuple[Path, str]] = {}  # format → its file and sha256
+    written: dict[str, tuple[Path, list[int] | None]] = {}  # format → its file, written_stamp
     if state is not None and old is not None:
         changed = _changed_lines(old, state, kept)
         lines_format, blocks_format = formats
-        try:  # an old file not as recorded may read as anything until its hash is checked
-            if changed is not None and (lines := _patch_lines(folder, store, changed, old, quads)):
-                path, digest, edited = lines
-                written[lines_format] = (path, digest)
+        try:  # an old file that changed while it was read may read as anything
+            if changed is not None:
+                path, stamp, edited = _patch_lines(folder, store, changed, old, quads)
+                written[lines_format] = (path, stamp)
                 blocks = _patch_blocks(folder, store, graphs, edited, old, quads)
                 if blocks is not None:
                     written[blocks_format] = blocks
-        except (KeyError, ValueError, IndexError):
+        except (KeyError, ValueError, IndexError, Unproven):
             pass
     from_previous = sorted(written)
     todo = [f for f in formats if f not in written]
@@ -103,7 +113,7 @@ def write_group(
         for fmt in todo:  # a new file, never written through: it may be a link of a kept one
             (folder / f"{DUMP_STEM}.{get_format(fmt).extension}").unlink(missing_ok=True)
         for fmt, path in write_dumps(graphs, folder, base, todo).items():
-            written[fmt] = (path, _sha256(path))
+            written[fmt] = (path, written_stamp(path))
     if state is not None:
         _keep(kept.cache, formats[0], written, state, from_previous)
     return {fmt: written[fmt][0] for fmt in formats}
@@ -167,9 +177,10 @@ def _data_graph(state: _State) -> str:
 
 def _patch_lines(
     folder: Path, store: ox.Store, changed: dict[str, set[str]], old: dict, quads: bool
-) -> tuple[Path, str, list[bytes]] | None:
+) -> tuple[Path, list[int] | None, list[bytes]]:
     """The N-Quads (`quads`) or N-Triples dump written from the old one with the lines that
-    changed: (its path, its sha256, the lines that changed); None if the old file is not proven."""
+    changed: (its path, its written_stamp, the lines that changed); Unproven if the old file is
+    not proven, ValueError if a line does not read back as one statement."""
     fmt = "nq" if quads else "nt"
     lines: dict[bytes, bool] = {}  # the dump's line → whether the new dump holds it
     for graph, text in changed.items():
@@ -177,7 +188,7 @@ def _patch_lines(
         ordered = sorted(text)
         parsed = list(ox.parse(_joined(ordered).encode("utf-8"), format=ox.RdfFormat.N_TRIPLES))
         if len(parsed) != len(ordered):
-            return None
+            raise ValueError("a changed line is not one statement")
         for line, triple in zip(ordered, parsed, strict=True):
             if quads:
                 held = ox.Quad(triple.subject, triple.predicate, triple.object, name) in store
@@ -186,9 +197,7 @@ def _patch_lines(
                 pattern = store.quads_for_pattern(triple.subject, triple.predicate, triple.object)
                 held = next(pattern, None) is not None
             lines[line.encode("utf-8")] = held
-    with _opened(old["files"].get(fmt)) as previous:
-        if previous is None:
-            return None
+    with _opened(old, fmt) as previous:
         edits, edited = [], []
         low = 0
         for line in sorted(lines):
@@ -200,8 +209,8 @@ def _patch_lines(
                 edited.append(line)
             low = at
         path = folder / f"{DUMP_STEM}.{get_format(fmt).extension}"
-        digest = previous.copy_to(path, edits)
-    return (path, digest, edited) if digest else None
+        stamp = write_new(path, _segments(edits, previous.size), previous)
+    return path, stamp, edited
 
 
 def _lower_bound(data: mmap.mmap, target: bytes, low: int, high: int) -> int:
@@ -228,10 +237,10 @@ def _patch_blocks(
     edited: list[bytes],
     old: dict,
     quads: bool,
-) -> tuple[Path, str] | None:
+) -> tuple[Path, list[int] | None] | None:
     """The TriG (`quads`) or Turtle dump written from the old one with the blocks of the subjects
-    of the `edited` lines (of the N-Quads or N-Triples dump) made again; None if the old file is
-    not proven or its prefixes differ."""
+    of the `edited` lines (of the N-Quads or N-Triples dump) made again, and its written_stamp;
+    None if its prefixes differ, Unproven if the old file is not proven."""
     fmt = "trig" if quads else "ttl"
     rdf_format = ox.RdfFormat.TRIG if quads else ox.RdfFormat.TURTLE
     used = dump_prefixes(graphs, fmt, DEFAULT_BASE)
@@ -242,8 +251,8 @@ def _patch_blocks(
         subject = text[: text.index(" ")]
         graph = text[text.rindex(" ", 0, -2) + 1 : -2] if quads else ""
         subjects.setdefault(graph, set()).add(subject)
-    with _opened(old["files"].get(fmt)) as previous:
-        if previous is None or previous.map[: len(header)] != header:
+    with _opened(old, fmt) as previous:
+        if previous.map[: len(header)] != header:
             return None
         if previous.map[len(header) : len(header) + 1] == b"@":
             return None  # more prefixes than this dump declares
@@ -266,8 +275,7 @@ def _patch_blocks(
                 edits.append((at, block_end if found else at, made.get(subject, b"")))
                 low = block_end if found else at
         path = folder / f"{DUMP_STEM}.{get_format(fmt).extension}"
-        digest = previous.copy_to(path, edits)
-    return (path, digest) if digest else None
+        return path, write_new(path, _segments(edits, previous.size), previous)
 
 
 def _key(subject: str) -> bytes:
@@ -298,7 +306,7 @@ def _expander(used: dict[str, str]) -> Callable[[bytes], bytes]:
 _ESCAPED = re.compile(rb"\\(.)")  # Turtle's local name escapes: the character itself
 
 
-def _sections(previous: _Old, start: int, expand: Callable[[bytes], bytes]) -> dict | None:
+def _sections(previous: KeptFile, start: int, expand: Callable[[bytes], bytes]) -> dict | None:
     """Each graph block of a TriG file (from `start`, past its prefixes): graph → (the offset of
     its first statement, of its closing line); None if the file is not one such block after
     another."""
@@ -400,68 +408,25 @@ def _made_blocks(
 # ------------------------------------------------------------------ the previous files
 
 
-class _Old:
-    """A previous dump kept in the cache, mapped for searching and read once, in order, to be
-    copied: the copy is kept only if what was read hashes to the sha256 recorded for it."""
-
-    def __init__(self, fd: int, size: int, digest: str, data: mmap.mmap):
-        self.fd, self.size, self.digest, self.map = fd, size, digest, data
-
-    def copy_to(self, path: Path, edits: list[tuple[int, int, bytes]]) -> str | None:
-        """Write `path` anew: this file with each (start, end, text) of `edits` (in order, apart)
-        putting `text` in place of bytes start to end; its sha256, or None (and no `path`) if
-        this file is not the one recorded."""
-        old, new = hashlib.sha256(), hashlib.sha256()
-        path.unlink(missing_ok=True)  # never written through: it may be a link of a kept file
-        position = 0
-        with open(path, "xb") as out:
-
-            def copy(to: int, keep: bool) -> None:
-                nonlocal position
-                while position < to:
-                    chunk = os.pread(self.fd, min(_BLOCK, to - position), position)
-                    if not chunk:
-                        raise EOFError
-                    old.update(chunk)
-                    if keep:
-                        new.update(chunk)
-                        out.write(chunk)
-                    position += len(chunk)
-
-            try:
-                for start, end, text in edits:
-                    copy(start, True)
-                    new.update(text)
-                    out.write(text)
-                    copy(end, False)
-                copy(self.size, True)
-            except EOFError:
-                pass
-        if position != self.size or old.hexdigest() != self.digest:
-            path.unlink()
-            return None
-        return new.hexdigest()
+def _opened(old: dict, fmt: str) -> contextlib.AbstractContextManager[KeptFile]:
+    """The kept file of format `fmt` of the record `old`, mapped (Unproven if none is proven)."""
+    entry = old["files"].get(fmt)
+    if entry is None:
+        raise Unproven
+    return KeptFile.opened(entry["path"], entry["proof"], mapped=True)
 
 
-@contextlib.contextmanager
-def _opened(entry: dict | None) -> Iterator[_Old | None]:
-    """The kept file of a record's entry, if it is a regular file of the recorded size."""
-    try:
-        fd = os.open(entry["path"], os.O_RDONLY | os.O_NOFOLLOW) if entry else -1
-    except OSError:
-        fd = -1
-    if fd < 0:
-        yield None
-        return
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or st.st_size != entry["size"] or not st.st_size:
-            yield None
-            return
-        with mmap.mmap(fd, 0, access=mmap.ACCESS_READ) as data:
-            yield _Old(fd, st.st_size, entry["sha256"], data)
-    finally:
-        os.close(fd)
+def _segments(edits: list[tuple[int, int, bytes]], size: int) -> Iterator[bytes | tuple[int, int]]:
+    """The old file of `size` bytes with each (start, end, text) of `edits` (in order, apart)
+    putting `text` in place of bytes start to end: what cache_files.write_new writes."""
+    position = 0
+    for start, end, text in edits:
+        if start > position:
+            yield position, start
+        yield text
+        position = end
+    if position < size:
+        yield position, size
 
 
 # ------------------------------------------------------------------ the record
@@ -489,15 +454,21 @@ def _read_record(folder: Path, key: str) -> dict | None:
         return None
     for fmt, file in record["files"].items():
         file["path"] = folder / f"{DUMP_STEM}.{get_format(fmt).extension}"
+        file["proof"] = kept_proof(folder, key, file["path"].name, file.get("written"))
     return record
 
 
 def _keep(
-    folder: Path, key: str, written: dict[str, tuple[Path, str]], state: _State, from_previous: list
+    folder: Path,
+    key: str,
+    written: dict[str, tuple[Path, list[int] | None]],
+    state: _State,
+    from_previous: list,
 ) -> None:
     """Hard-link this build's dumps into `folder` and record them (and those made from the
-    previous ones, `from_previous`), replacing only the files the record says guian-kg put there;
-    nothing is kept where a file cannot be linked."""
+    previous ones, `from_previous`), replacing only the files the record says guian-kg put there,
+    then their proofs (KEY.proof, cache_files.note_kept); nothing is kept where a file cannot be
+    linked."""
     target = folder / f"{key}.record"
     if (target.exists() or target.is_symlink()) and read_entry(target, _MARK) is None:
         return  # not ours
@@ -505,18 +476,18 @@ def _keep(
     files = {}
     try:
         with scratch_folder(folder, ".keep-") as scratch:
-            for fmt, (path, digest) in written.items():
+            for fmt, (path, stamp) in written.items():
                 kept = link_owned(
                     path,
                     folder / path.name,
                     scratch,
                     owned,
-                    lambda both: _write_record(target, key, {"owned": both}),
+                    lambda both: _write_record(target, {"owned": both}),
                 )
                 if kept is None:
                     return
-                st, owned = kept
-                files[fmt] = {"size": st.st_size, "sha256": digest, "ino": [st.st_dev, st.st_ino]}
+                owned = kept[1]
+                files[fmt] = {"written": stamp}
     except OSError:
         return
     record = {
@@ -528,7 +499,8 @@ def _keep(
         "graphs": state.graphs,
         "small": state.small,
     }
-    _write_record(target, key, record)
+    if _write_record(target, record):
+        note_kept(folder, key, {path.name: stamp for path, stamp in written.values()})
 
 
 def _owned(folder: Path, key: str) -> list[list[int]]:
@@ -540,18 +512,8 @@ def _owned(folder: Path, key: str) -> list[list[int]]:
         return []
 
 
-def _write_record(target: Path, key: str, record: dict) -> bool:
-    body = json.dumps(record, sort_keys=True).encode("utf-8")
-    first = (_MARK.format(key=key) + json.dumps({"bytes": len(body)}) + "\n").encode("utf-8")
-    return write_whole(target, first + body)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(_BLOCK):
-            digest.update(chunk)
-    return digest.hexdigest()
+def _write_record(target: Path, record: dict) -> bool:
+    return write_entry(target, _MARK, {}, json.dumps(record, sort_keys=True).encode("utf-8"))
 
 
 def _joined(lines: Iterable[str]) -> str:

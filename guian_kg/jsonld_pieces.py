@@ -21,9 +21,10 @@ dumps under the default base only (the build's runs are).
 
 The pieces' text is the previous document itself, hard-linked as CACHE/jsonld/NAME.jsonld (no copy:
 it shares the disk of dist/'s file while that stays): the new document copies the byte ranges of
-the pieces taken as they were and writes the new pieces between them. The old file is read once,
-in order, and hashed as it is copied; if it does not hash to the sha256 recorded when it was
-written (edited through dist/, or not ours), the copy is deleted and the document made again
+the pieces taken as they were (in the kernel, unread) and writes the new pieces between them. The
+old file is used only while its status proves it holds the bytes written to it
+(cache_files.KeptFile: its ctime has not moved since the build that wrote it proved it); if it
+does not (edited through dist/, or not ours), the copy is deleted and the document made again
 whole. The document is always written as a new file (never through a link of the kept one), and
 a name in CACHE/jsonld/ is replaced only if the record says guian-kg put that file there.
 """
@@ -31,12 +32,9 @@ a name in CACHE/jsonld/ is replaced only if the record says guian-kg put that fi
 from __future__ import annotations
 
 import bisect
-import contextlib
 import hashlib
 import itertools
 import json
-import os
-import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -44,7 +42,18 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .cache_files import is_marked, link_owned, read_entry, scratch_folder, write_whole
+from .cache_files import (
+    KeptFile,
+    Unproven,
+    is_marked,
+    kept_proof,
+    link_owned,
+    note_kept,
+    read_entry,
+    scratch_folder,
+    write_entry,
+    write_new,
+)
 from .compaction import NODE_SEPARATOR, compact_quads, compactor, graph_pieces
 from .dump_runs import read_runs
 from .framing import (
@@ -59,7 +68,6 @@ from .shortcuts import shortcut_ntriples
 
 _MARK = "# guian-kg jsonld pieces {key} "
 _FRAME = "designation"
-_BLOCK = 1 << 20  # bytes of the kept document read at a time
 
 
 @dataclass(frozen=True)
@@ -78,7 +86,7 @@ class _Record:
 
     `body` joined with `separator` is what the document holds between its head and its tail: new
     texts, and (start, end) byte ranges of the kept document (`kept`, a record read back: its
-    file's path, size, sha256 and where its body starts). `deps` holds, for each piece, the nodes
+    file's path, its written stamp and proof, cache_files.note_kept, and where its body starts). `deps` holds, for each piece, the nodes
     whose statements it read and the flat (property, node) pairs whose subjects it looked up, as
     indices in `table`.
     """
@@ -93,10 +101,6 @@ class _Record:
     table: list[str] = field(default_factory=list)
     deps: list[list[list[int]]] = field(default_factory=list)
     kept: dict | None = None
-
-
-class _Unproven(Exception):
-    """The kept document is not the one the record describes."""
 
 
 @dataclass
@@ -122,7 +126,7 @@ def write_compacted(store: ox.Store, path: Path, parts: Parts | None) -> tuple[i
     old, owned = _read(parts.cache, "compacted", fingerprint, _NODE_SEPARATOR, False)
     try:
         return _compacted(store, path, parts, old, shortcuts, owned)
-    except _Unproven:  # the kept document is not as recorded: made whole
+    except Unproven:  # the kept document is not as recorded: made whole
         return _compacted(
             store, path, parts, _empty(fingerprint, _NODE_SEPARATOR), shortcuts, owned
         )
@@ -178,7 +182,7 @@ def write_designations(store: ox.Store, path: Path, parts: Parts | None) -> tupl
     old, owned = _read(parts.cache, "designations", fingerprint, _ITEM_SEPARATOR, True)
     try:
         return _designations(store, path, parts, old, shortcuts, owned)
-    except _Unproven:  # the kept document is not as recorded: framed whole
+    except Unproven:  # the kept document is not as recorded: framed whole
         return _designations(store, path, parts, empty, shortcuts, owned)
 
 
@@ -382,9 +386,7 @@ def _keep_shortcuts(path: Path, shortcuts: _Shortcuts) -> bool:
                     return True
         except (OSError, ValueError, KeyError, TypeError):
             pass
-    text = shortcuts.text()
-    meta = {"bytes": len(text), "sha256": shortcuts.digest}
-    return write_whole(path, (mark + json.dumps(meta, sort_keys=True) + "\n").encode() + text)
+    return write_entry(path, _MARK, {"sha256": shortcuts.digest}, shortcuts.text())
 
 
 def _changes(
@@ -435,100 +437,25 @@ def _publish(
     shortcuts: _Shortcuts,
 ) -> None:
     """Write `document` to `path` with its one "\\0" (JSON text escapes a NUL) replaced by the
-    record's pieces (raising _Unproven, and leaving no `path`, if the kept document they are
+    record's pieces (raising Unproven, and leaving `path` as it was, if the kept document they are
     copied from is not as recorded); then keep it for the next build (_keep)."""
     head, tail = document.encode("utf-8").split(b"\0")
-    digest = hashlib.sha256()
-    path.unlink(missing_ok=True)  # never written through: it may be a link of a kept document
-    try:
-        _write_pieces(path, head, tail, record, digest)
-    except _Unproven:
-        path.unlink(missing_ok=True)
-        raise
-    if parts is not None:
-        meta = {"head": len(head), "sha256": digest.hexdigest()}
-        _keep(parts.cache, name, path, meta, record, owned, shortcuts)
 
-
-def _write_pieces(
-    path: Path, head: bytes, tail: bytes, record: _Record, digest: hashlib._Hash
-) -> None:
-    """Write head, the record's body and tail to the new file `path`, hashed into `digest`."""
-    with _Kept.opened(record.kept) as previous, open(path, "xb") as handle:
-
-        def put(data: bytes) -> None:
-            digest.update(data)
-            handle.write(data)
-
-        put(head)
-        pending = bytearray()  # new texts and separators, written a block at a time
+    def segments() -> Iterator[bytes | tuple[int, int]]:
+        yield head
         for k, segment in enumerate(record.body):
-            if k:
-                pending += record.separator
-            if isinstance(segment, tuple):
-                put(bytes(pending))
-                pending.clear()
-                previous.copy(*segment, put)
-            else:
-                pending += segment
-                if len(pending) >= _BLOCK:
-                    put(bytes(pending))
-                    pending.clear()
-        put(bytes(pending))
-        put(tail)
-        if previous is not None and not previous.proven():
-            raise _Unproven
+            yield record.separator if k else b""
+            yield segment
+        yield tail
 
-
-class _Kept:
-    """The kept document of a record, read once, in order: each byte range copied from it, the
-    bytes between skipped, all of them hashed to be compared with the recorded sha256."""
-
-    def __init__(self, fd: int, size: int, sha256: str):
-        self.fd, self.size, self.sha256 = fd, size, sha256
-        self.position, self.digest = 0, hashlib.sha256()
-
-    @classmethod
-    @contextlib.contextmanager
-    def opened(cls, kept: dict | None) -> Iterator[_Kept | None]:
-        """The kept document of a record (None: none named), if it is a regular file of the
-        recorded size; else _Unproven."""
-        if kept is None:
-            yield None
-            return
-        try:
-            fd = os.open(kept["path"], os.O_RDONLY | os.O_NOFOLLOW)
-        except OSError:
-            raise _Unproven from None
-        try:
-            st = os.fstat(fd)
-            if not stat.S_ISREG(st.st_mode) or st.st_size != kept["size"]:
-                raise _Unproven
-            yield cls(fd, st.st_size, kept["sha256"])
-        finally:
-            os.close(fd)
-
-    def copy(self, start: int, end: int, put: Callable[[bytes], None]) -> None:
-        """Give `put` bytes start to end (past the bytes read so far)."""
-        self._read(start, None)
-        self._read(end, put)
-
-    def proven(self) -> bool:
-        """Whether the whole file, read to its end, hashes to the recorded sha256."""
-        self._read(self.size, None)
-        return self.position == self.size and self.digest.hexdigest() == self.sha256
-
-    def _read(self, to: int, put: Callable[[bytes], None] | None) -> None:
-        if to < self.position or to > self.size:
-            raise _Unproven  # ranges out of order or past the end: not the recorded file
-        while self.position < to:
-            chunk = os.pread(self.fd, min(_BLOCK, to - self.position), self.position)
-            if not chunk:
-                raise _Unproven
-            self.digest.update(chunk)
-            if put is not None:
-                put(chunk)
-            self.position += len(chunk)
+    if record.kept is None:
+        stamp = write_new(path, segments(), None)
+    else:
+        with KeptFile.opened(record.kept["path"], record.kept["proof"]) as previous:
+            stamp = write_new(path, segments(), previous)
+    if parts is not None:
+        meta = {"head": len(head), "written": stamp}
+        _keep(parts.cache, name, path, meta, record, owned, shortcuts)
 
 
 def _keep(
@@ -542,11 +469,11 @@ def _keep(
 ) -> None:
     """Hard-link the document at `path` as CACHE/jsonld/NAME.jsonld and write the record
     NAME.pieces: its mark and a line of JSON (what the data graph was made of, each piece's node,
-    size and dependencies, the kept document's size, sha256 and inode, the sha256 of the
-    shortcuts' lines, kept in NAME.shortcuts where they changed). Only a record guian-kg
-    wrote (or none) is replaced, and only a file the record owns (or none); the record first
-    owns both the file there and the new one, then the new one alone. Nothing is kept where the
-    document cannot be linked."""
+    size and dependencies, the kept document's written stamp, the sha256 of the shortcuts'
+    lines, kept in NAME.shortcuts where they changed), then its proof (NAME.proof,
+    cache_files.note_kept). Only a record guian-kg wrote (or none) is replaced, and only a file
+    the record owns (or none); the record first owns both the file there and the new one, then
+    the new one alone. Nothing is kept where the document cannot be linked."""
     target, final = cache / f"{name}.pieces", cache / f"{name}.jsonld"
     if (target.exists() or target.is_symlink()) and not is_marked(target, _MARK):
         return
@@ -557,7 +484,7 @@ def _keep(
                 final,
                 scratch,
                 owned,
-                lambda both: _write_record(target, name, {"owned": both}),
+                lambda both: write_entry(target, _MARK, {"owned": both}),
             )
     except OSError:
         return
@@ -567,13 +494,13 @@ def _keep(
     ino = [st.st_dev, st.st_ino]
     if not _keep_shortcuts(cache / f"{name}.shortcuts", shortcuts):
         return
-    _write_record(
+    recorded = write_entry(
         target,
-        name,
+        _MARK,
         {
             "deps": record.deps,
             "fingerprint": record.fingerprint,
-            "kept": {**meta, "size": st.st_size, "ino": ino},
+            "kept": meta,
             "nodes": "\n".join(record.nodes),
             "owned": [ino],
             "runs": record.runs,
@@ -582,13 +509,8 @@ def _keep(
             "table": "\n".join(record.table),
         },
     )
-
-
-def _write_record(target: Path, name: str, meta: dict) -> bool:
-    """Replace the record `target` by its mark and `meta` (a line of JSON), nothing after."""
-    meta = {**meta, "bytes": 0}
-    line = _MARK.format(key=name) + json.dumps(meta, sort_keys=True) + "\n"
-    return write_whole(target, line.encode("utf-8"))
+    if recorded:
+        note_kept(cache, name, {final.name: meta["written"]})
 
 
 def _read(
@@ -612,7 +534,9 @@ def _read(
     nodes, sizes = lines(meta["nodes"]), meta["sizes"]
     if len(sizes) != len(nodes) or len(meta["deps"]) != (len(nodes) if tracked else 0):
         return empty, owned
-    kept = {**meta["kept"], "path": cache / f"{name}.jsonld"}
+    path = cache / f"{name}.jsonld"
+    kept = {**meta["kept"], "path": path}
+    kept["proof"] = kept_proof(cache, name, path.name, kept.get("written"))
     record = _Record(
         fingerprint,
         meta["runs"],

@@ -25,7 +25,9 @@ the mark of a store lists the units (their cached runs, dump_runs) its data grap
 of, so the store of a rebuild after one article changed is a copy of the previous one (a RocksDB
 checkpoint: its files hard-linked, the previous store untouched, a server may still read it) with
 that article's statements taken out and put in, and the small graphs (ontology, description)
-brought to the new dump's. Its triple counts are the previous store's, changed by each statement
+and the derived statements of the data graph (the shortcuts, made on the whole graph: compared as
+N-Triples lines with those the previous store's folder keeps, DERIVED, not read from its
+RocksDB) brought to the new dump's. Its triple counts are the previous store's, changed by each statement
 taken out or put in (each looked up first: nothing is counted again), and it is kept only if what
 it holds reads back right: every statement about each subject the update touched the same as in
 the graph the dump was written from; otherwise (and past UPDATE_AT_MOST of the units changed,
@@ -33,7 +35,8 @@ where loading is as fast) the dump's graph is bulk-loaded.
 
 The build begins its store before its dumps (`store_beside`): the store is made from the graph
 the dumps are written from, in a thread while the dumps are written, and takes the N-Quads dump's
-key once that is written. It holds the dump's quads, blank nodes as the dump labels them: the
+key once that is written (where no unit changed since the previous store, nothing is begun: the
+dump is most likely the same, its store there already). It holds the dump's quads, blank nodes as the dump labels them: the
 dump writes the ontology and the description from that graph, and its data graph holds no blank
 node (the build refuses them, gks:NoBlankNodeShape; the units' runs come from stores of their
 own, which would label them otherwise).
@@ -65,8 +68,6 @@ import itertools
 import json
 import os
 import shutil
-import tempfile
-import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -75,7 +76,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 import pyoxigraph as ox
 
-from .cache_files import scratch_folder, unmark
+from .cache_files import clock_past, scratch_folder, unmark
 
 if TYPE_CHECKING:
     from .write import Runs
@@ -84,6 +85,7 @@ STORE_THRESHOLD = 16 * 1024 * 1024  # bytes of N-Quads
 MARK = "guian-kg-store.json"
 PREFIX = "store-"
 DUMPS = "dumps"  # a store folder's notes of the dump files it holds (note_dump)
+DERIVED = "derived.nt"  # a build's store: its data graph's derived statements (StoreParts.derived)
 KEEP = 3  # stores kept in a cache folder, besides those a process has open
 UPDATE_AT_MOST = 0.25  # share of the units changed past which the dump is bulk-loaded instead
 
@@ -209,7 +211,7 @@ def checked_key(path: Path, folder: Path) -> tuple[str, str | None]:
     cannot be had: `folder` (where the clock file is made) on another file system than `path`, no
     tick of the file system's clock since the file last changed, or a change while it was hashed."""
     before = os.stat(path)
-    proof = _stamp(before) if _clock_past(before, Path(folder)) else None
+    proof = _stamp(before) if clock_past(before, Path(folder)) else None
     key = file_key(path)
     if proof is not None and _stamp(os.stat(path)) != proof:
         proof = None
@@ -230,25 +232,6 @@ _PROVEN = "proven-"
 
 def _stamp(st: os.stat_result) -> str:
     return f"{st.st_dev}-{st.st_ino}-{st.st_size}-{st.st_mtime_ns}-{st.st_ctime_ns}"
-
-
-def _clock_past(st: os.stat_result, folder: Path) -> bool:
-    """Whether the clock of the file system of `st` is past its ctime: a file made in `folder`
-    (the same file system) gets a later ctime. Its clock ticks every few milliseconds (every second
-    on some file systems): tried for up to a tenth of a second."""
-    for _ in range(20):
-        fd, name = tempfile.mkstemp(prefix=".clock-", dir=folder)
-        try:
-            clock = os.fstat(fd)
-        finally:
-            os.close(fd)
-            os.unlink(name)
-        if clock.st_dev != st.st_dev:
-            return False
-        if clock.st_ctime_ns > st.st_ctime_ns:
-            return True
-        time.sleep(0.005)
-    return False
 
 
 def hinted_store(folder: Path, dump: Path) -> Path | None:
@@ -309,13 +292,18 @@ def store_beside(folder: Path, parts: StoreParts | None) -> Iterator[Callable[[s
         scratch_folder(folder, f".{PREFIX}tmp-") as staging,
         ThreadPoolExecutor(1, thread_name_prefix="guian-kg-store") as thread,
     ):
-        making = thread.submit(_made, folder, staging / "db", parts, None)
+        # No unit changed: most likely the same dump as the previous build's, whose store is
+        # there; made once the dump's key says it is not.
+        previous = _previous(folder, parts.data_graph)
+        same_units = previous is not None and _read_mark(previous)["runs"] == list(parts.runs)
+        making = None if same_units else thread.submit(_made, folder, staging / "db", parts, None)
 
         def place(key: str, nquads) -> Path:
-            made = making.result()
+            made = making.result() if making is not None else None
             target = Path(folder) / f"{PREFIX}{key}"
             if _read_mark(target, key) is not None:  # the same dump as an earlier build's
                 return target
+            made = made or _made(folder, staging / "db", parts, None)
             return _placed(folder, staging, key, made, parts)
 
         yield place  # on the way out, the thread is waited for before its folder goes
@@ -343,6 +331,8 @@ def _made(folder: Path, db: Path, parts: StoreParts | None, nquads) -> tuple[boo
         union_view, sizes = _union_and_sizes(store, named)
     store.flush()
     del store  # closed before its folder moves
+    if parts is not None:  # what the next build's update compares its derived statements with
+        (db.parent / DERIVED).write_bytes(_derived(parts.source, parts))
     return union_view, sizes, "updated" if updated is not None else "loaded"
 
 
@@ -412,15 +402,30 @@ def _updated(
         if quad not in store:
             change(quad, True)
             touched.add(triple)
-    small = [(None, g) for g in {*store.named_graphs(), *source.named_graphs()} - {data}]
-    for predicate, graph in small + [(p, data) for p in parts.derived]:
-        before = set(store.quads_for_pattern(None, predicate, None, graph))
-        after = set(source.quads_for_pattern(None, predicate, None, graph))
+    for graph in {*store.named_graphs(), *source.named_graphs()} - {data}:  # small: read whole
+        before = set(store.quads_for_pattern(None, None, None, graph))
+        after = set(source.quads_for_pattern(None, None, None, graph))
         for quad in before - after:
             change(quad, False)
         for quad in after - before:
             change(quad, True)
         touched.update(quad.triple for quad in before ^ after)
+    # The derived statements (made on the whole graph, many): their lines, as the previous
+    # store's folder keeps them, compared with the source's (reading them from the store costs
+    # a lookup of each term).
+    try:
+        before_lines = set((previous / DERIVED).read_bytes().split(b"\n"))
+    except OSError:
+        return None
+    lines = before_lines ^ set(_derived(source, parts).split(b"\n"))
+    if any(b"_:" in line for line in lines):
+        return None  # a blank node's label is its text's alone
+    for triple in _triples_of(b"".join(line + b"\n" for line in lines if line)):
+        quad = ox.Quad(triple.subject, triple.predicate, triple.object, data)
+        held = quad in source
+        if held != (quad in store):
+            change(quad, held)
+        touched.add(triple)
     union_view = bool(mark["union_view"])
     default = ox.DefaultGraph()
     for t in touched:  # the default graph: the union, copied where the union view does not serve
@@ -454,8 +459,19 @@ def _previous(folder: Path, data_graph: str) -> Path | None:
 def _triples(runs: Iterable[Runs]) -> Iterator[ox.Triple]:
     for run in runs:
         if run.lines:
-            text = "\n".join(run.lines) + "\n"
-            yield from (quad.triple for quad in ox.parse(text, format=ox.RdfFormat.N_TRIPLES))
+            yield from _triples_of("\n".join(run.lines) + "\n")
+
+
+def _triples_of(ntriples: str | bytes) -> Iterator[ox.Triple]:
+    return (quad.triple for quad in ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES))
+
+
+def _derived(store: ox.Store, parts: StoreParts) -> bytes:
+    """The statements of the data graph with a derived property of `parts` in `store`, as
+    N-Triples lines (in no order)."""
+    graph = ox.NamedNode(parts.data_graph)
+    found = [q.triple for p in parts.derived for q in store.quads_for_pattern(None, p, None, graph)]
+    return ox.serialize(found, format=ox.RdfFormat.N_TRIPLES) if found else b""
 
 
 def _same_statements(store: ox.Store, source: ox.Store, subject) -> bool:

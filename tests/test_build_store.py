@@ -11,6 +11,7 @@ import os
 import pyoxigraph as ox
 import pytest
 
+from guian_kg import cache_files
 from guian_kg import store as stores
 from guian_kg.build import build
 from guian_kg.query import answer
@@ -126,8 +127,8 @@ def test_no_proof_unless_the_clock_of_the_dumps_file_system_is_past_its_ctime(
     key, proof = stores.checked_key(dump, tmp_path)
     assert key == stores.file_key(dump) and proof is not None  # the clock ticked meanwhile
     st, fstat = dump.stat(), os.fstat
-    monkeypatch.setattr(stores.os, "fstat", lambda fd: _stat_with(fstat(fd), **seen(st)))
-    monkeypatch.setattr(stores.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(cache_files.os, "fstat", lambda fd: _stat_with(fstat(fd), **seen(st)))
+    monkeypatch.setattr(cache_files.time, "sleep", lambda seconds: None)
     assert stores.checked_key(dump, tmp_path) == (key, None)
 
 
@@ -225,6 +226,58 @@ def test_an_updated_store_counts_what_a_cold_load_counts(tmp_path):
     assert not loaded.union_view
     assert updated.sizes == loaded.sizes == {"http://e/data": 3, "http://e/o": 2, "": 4}
     assert set(updated.store) == set(loaded.store)
+
+
+def test_an_updated_store_brings_the_derived_statements_to_the_new_graph_s(tmp_path):
+    """Statements made on the whole graph (StoreParts.derived, in no unit) are compared with the
+    lines the previous store's folder keeps: one gone, one new, one kept, whatever the units."""
+    from guian_kg.dump_runs import ensure_runs
+
+    data, derived = ox.NamedNode("http://e/data"), ox.NamedNode("http://e/d")
+    cache, runs = tmp_path / "cache", tmp_path / "cache" / "runs"
+    made = []
+    for key, unit, shortcuts in (
+        ("k1", '<http://e/a> <http://e/p> "1" .\n', ("b", "c")),
+        ("k2", '<http://e/a> <http://e/p> "2" .\n', ("c", "e")),
+    ):
+        source, units = _two_units(unit, "<http://e/s> <http://e/p> <http://e/o1> .\n", "")
+        for name in shortcuts:
+            source.add(
+                ox.Quad(ox.NamedNode("http://e/s"), derived, ox.NamedNode(f"http://e/{name}"), data)
+            )
+        parts = stores.StoreParts(source, data.value, runs, ensure_runs(runs, units, 1), (derived,))
+        nquads = source.dump(format=ox.RdfFormat.N_QUADS)
+        made.append(stores.ensure_store(key, lambda q=nquads: q, cache, parts))
+    assert json.loads((made[1] / stores.MARK).read_text())["made"] == "updated"
+    updated = stores.open_store(made[1])
+    assert set(updated.store) == set(source)
+    assert updated.sizes == {"http://e/data": 4, "": 4}
+
+
+def test_a_rebuild_where_no_unit_changed_makes_no_store_unless_its_dump_has_none(
+    tmp_path, monkeypatch
+):
+    """The same units as the previous store's: nothing is begun beside the dump, whose store is
+    the previous one; where the dump has no store after all, it is made once its key is known."""
+    from guian_kg.dump_runs import ensure_runs
+
+    source, units = _two_units('<http://e/a> <http://e/p> "1" .\n', "", "")
+    runs = tmp_path / "cache" / "runs"
+    parts = stores.StoreParts(source, "http://e/data", runs, ensure_runs(runs, units, 1))
+    dump = tmp_path / "dump.nq"
+    dump.write_bytes(source.dump(format=ox.RdfFormat.N_QUADS))
+    with stores.store_beside(tmp_path / "cache", parts) as place:
+        first = place(stores.file_key(dump), lambda: dump)
+    made = stores._made
+    calls = []
+    monkeypatch.setattr(stores, "_made", lambda *a: calls.append(a) or made(*a))
+    with stores.store_beside(tmp_path / "cache", parts) as place:
+        assert place(stores.file_key(dump), lambda: dump) == first
+    assert calls == []
+    with stores.store_beside(tmp_path / "cache", parts) as place:
+        other = place("another", lambda: dump)  # as if the dump differed from the store's
+    assert len(calls) == 1 and json.loads((other / stores.MARK).read_text())["made"] == "updated"
+    assert set(stores.open_store(other).store) == set(source)
 
 
 def test_a_store_begun_beside_a_dump_that_fails_is_not_kept(tmp_path):

@@ -254,7 +254,9 @@ def test_a_rebuild_publishes_the_bytes_of_a_cold_build_and_updates_its_store(
     assert rebuilt.kg.runs is not None
     pieces = tmp_path / "cache" / "jsonld"
     kept = [
-        f"{n}.{s}" for n in ("compacted", "designations") for s in ("jsonld", "pieces", "shortcuts")
+        f"{n}.{s}"
+        for n in ("compacted", "designations")
+        for s in ("jsonld", "pieces", "proof", "shortcuts")
     ]
     assert sorted(p.name for p in pieces.iterdir()) == kept
     for record in pieces.glob("*.pieces"):  # the pieces of this build, kept for the next

@@ -150,7 +150,8 @@ def test_the_kept_dumps_share_dist_s_files_and_only_the_last_build_s_are_kept(
         _edit(corpus, tmp_path, edit)
         build(tmp_path / "dist", corpus=Corpus(corpus))
         kept = sorted(p.name for p in (cache / "dumps").iterdir())
-        assert kept == [f"guian-kg.{e}" for e in ALL] + ["nq.record", "nt.record"]
+        records = ["nq.proof", "nq.record", "nt.proof", "nt.record"]
+        assert kept == [f"guian-kg.{e}" for e in ALL] + records
         for ext in ALL:  # a hard link of dist/'s file: no copy on disk
             here, there = (
                 (cache / "dumps" / f"guian-kg.{ext}").stat(),
@@ -187,6 +188,36 @@ def test_a_kept_dump_whose_bytes_changed_is_not_used_and_a_file_not_ours_not_rep
     assert _files(tmp_path / "dist") == _files(tmp_path / "cold")
 
 
+def test_a_kept_dump_edited_in_place_with_its_mtime_set_back_is_not_used(three_articles, tmp_path):
+    """The previous N-Triples dump edited through its link in the output folder, one byte, its
+    size and mtime as before: only its ctime tells (cache_files.KeptFile), and the rebuild merges
+    N-Triples and Turtle whole, into the cold build's bytes."""
+    from guian_kg.build import load, write_dump_files
+    from guian_kg.corpus import Corpus
+
+    corpus, cache = tmp_path / "corpus", tmp_path / "cache"
+    shutil.copytree(three_articles, corpus)
+    first = tmp_path / "first"
+    first.mkdir()
+    write_dump_files(load(corpus=Corpus(corpus), cache_dir=cache, dump_runs=True), first)
+    edited = first / "guian-kg.nt"
+    before = edited.stat()
+    text = edited.read_bytes()
+    at = text.index(b"synthetic-00001")  # in a line the rebuild would copy
+    with open(edited, "r+b") as handle:
+        handle.seek(at)
+        handle.write(b"S")
+    os.utime(edited, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (edited.stat().st_size, edited.stat().st_mtime_ns) == (
+        before.st_size,
+        before.st_mtime_ns,
+    )
+    _edit(corpus, tmp_path, [(ARTICLE, "for the benchmarks.", "changed.")])
+    rebuilt = _dumps(corpus, cache, tmp_path / "rebuilt")
+    assert patched(cache / "dumps") == ["nq", "trig"]
+    assert rebuilt == _dumps(corpus, tmp_path / "cold-cache", tmp_path / "cold")
+
+
 def test_a_dump_written_into_its_own_kept_file_s_folder_leaves_the_kept_file_whole(
     three_articles, tmp_path, monkeypatch
 ):
@@ -210,3 +241,37 @@ def test_a_dump_written_into_its_own_kept_file_s_folder_leaves_the_kept_file_who
     assert _files(out) == _files(cold)
     assert before != (cache / "dumps" / "guian-kg.nq").read_bytes()
     assert os.stat(cache / "dumps" / "guian-kg.nq").st_nlink == 2  # out/'s and the cache's
+
+
+def test_a_kept_file_is_proven_again_after_a_link_only_if_still_as_written(tmp_path):
+    """The proof (cache_files.note_kept) goes stale at a link of the file, as publishing makes;
+    prove_kept takes it again only while the file's size and mtime are those written: a write
+    in between (its mtime moves) leaves the file unproven."""
+    from guian_kg.cache_files import (
+        KeptFile,
+        Unproven,
+        kept_proof,
+        note_kept,
+        prove_kept,
+        written_stamp,
+    )
+
+    kept = tmp_path / "guian-kg.nt"
+    kept.write_bytes(b"<http://e/s> <http://e/p> <http://e/o> .\n")
+    written = written_stamp(kept)
+    note_kept(tmp_path, "nt", {kept.name: written})
+    proof = kept_proof(tmp_path, "nt", kept.name, written)
+    st = kept.stat()
+    assert proof == [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+    with KeptFile.opened(kept, proof) as opened:
+        assert opened.size == st.st_size
+    os.link(kept, tmp_path / "published.nt")
+    with pytest.raises(Unproven), KeptFile.opened(kept, proof):
+        pass
+    prove_kept(tmp_path)
+    proof = kept_proof(tmp_path, "nt", kept.name, written)
+    assert proof is not None and proof[4] == kept.stat().st_ctime_ns
+    with open(tmp_path / "published.nt", "r+b") as handle:  # through the other link
+        handle.write(b"<")
+    prove_kept(tmp_path)
+    assert kept_proof(tmp_path, "nt", kept.name, written) is None

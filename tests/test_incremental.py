@@ -4,6 +4,7 @@ and its report is the full validation's: the same verdict, the same results."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -354,8 +355,6 @@ def test_a_rebuild_copies_the_kept_json_ld_documents_and_writes_none_through(
 ):
     """The documents are kept as hard links in the cache; the rebuild writes new files (never
     through those links), copying the unchanged pieces from the kept ones, and keeps them."""
-    import os
-
     from guian_kg.build import _pieces
 
     corpus, cache, dist = tmp_path / "corpus", tmp_path / "cache", tmp_path / "dist"
@@ -365,11 +364,12 @@ def test_a_rebuild_copies_the_kept_json_ld_documents_and_writes_none_through(
     first = _write_jsonld(kg, dist, _pieces(kg))
     kept = {"c.jsonld": cache / "jsonld" / "compacted.jsonld"}
     kept["d.jsonld"] = cache / "jsonld" / "designations.jsonld"
-    before = {}
+    before, old = {}, {}
     for name, path in kept.items():
         assert path.samefile(dist / name)  # a link, no copy
         before[name] = (dist / name).read_bytes()
-        os.link(path, tmp_path / f"old-{name}")  # the first build's files, to look at after
+        # the first build's files, to look at after: held open (a link would move their ctime)
+        old[name] = open(path, "rb")  # noqa: SIM115 - closed below
     path, _, new, _ = JSONLD_CHANGES["an article labels a shared organisation"]
     target = article(corpus, 2) / path
     target.write_text(target.read_text(encoding="utf-8") + new, encoding="utf-8")
@@ -381,9 +381,11 @@ def test_a_rebuild_copies_the_kept_json_ld_documents_and_writes_none_through(
     assert 2 < rebuilt[1][0] < 30 and rebuilt[1][1] == 30  # …and the designations embedding it…
     for name, path in kept.items():  # …written between the pieces copied, the cold bytes
         assert (dist / name).read_bytes() == (tmp_path / "cold" / name).read_bytes()
-        assert (tmp_path / f"old-{name}").read_bytes() == before[name]  # not written through
+        with old[name] as handle:
+            assert handle.read() == before[name]  # not written through
+            assert path.stat().st_ino != os.fstat(handle.fileno()).st_ino
         assert before[name] != (dist / name).read_bytes()
-        assert path.samefile(dist / name) and not path.samefile(tmp_path / f"old-{name}")
+        assert path.samefile(dist / name)
     again = _write_jsonld(kg, dist, _pieces(kg))  # nothing changed since: all copied
     assert again == ((0, first[0][1]), (0, 30))
     for name in kept:
@@ -393,8 +395,8 @@ def test_a_rebuild_copies_the_kept_json_ld_documents_and_writes_none_through(
 def test_a_kept_json_ld_document_not_as_recorded_is_not_used_and_one_not_ours_not_replaced(
     three_articles, tmp_path
 ):
-    """A kept document edited through its link (same size: only its sha256 tells) is not copied
-    from: the document is made whole, into the cold bytes. A file in the kept one's place that
+    """A kept document edited through its link (same size, its mtime set back: only its ctime
+    tells) is not copied from: the document is made whole, into the cold bytes. A file in the kept one's place that
     guian-kg did not put there is neither used nor replaced."""
     from guian_kg.build import _pieces
 
@@ -406,9 +408,11 @@ def test_a_kept_json_ld_document_not_as_recorded_is_not_used_and_one_not_ours_no
     compacted = tmp_path / "first" / "c.jsonld"
     text = compacted.read_bytes()
     at = text.index(b"synthetic-00001")  # in a node the rebuild would copy
+    before = compacted.stat()
     with open(compacted, "r+b") as handle:  # as a user's editor might: through the link
         handle.seek(at)
         handle.write(b"SYNTHETIC")
+    os.utime(compacted, ns=(before.st_atime_ns, before.st_mtime_ns))  # only its ctime tells
     foreign = cache / "jsonld" / "designations.jsonld"
     foreign.unlink()
     foreign.write_bytes(b"someone else's notes\n")
