@@ -8,8 +8,9 @@ the statistics of its ontology and data graphs. Its mark lists the units its dat
 of its shortcuts' lines (guian_kg.shortcuts: made on the whole graph, in no unit), which this
 module keeps in the cache (CACHE/shortcuts/CHECKSUM.nt, marked as guian-kg's: scanning them in the
 on-disk store takes 0.7 s at 300 articles). A triple in one store's graphs and not in the other's
-is then among the candidates: the triples of the units in one list and not in the other, the
-shortcuts' lines in one and not in the other, and the ontology of either. Each count changes by
+is then among the candidates: the statements of the units in one list and not in the other
+that they do not share (a statement of a unit removed and of one added is in both graphs), the
+shortcuts' lines of one and not of the other, and the ontology of either. Each count changes by
 what the candidates change in it: a subject, say, is looked up again if it is the subject of a
 candidate, in both stores. Where that cannot be had (no such store, or not ours, or not whole;
 its statistics counted by other code; its shortcuts or a unit's runs gone from the cache; more
@@ -130,13 +131,16 @@ def _candidates(
     before, now = set(old_runs), set(keys)
     if max(len(before - now), len(now - before)) > max(1, stores.UPDATE_AT_MOST * len(now)):
         return None
-    changed = read_runs(folder, sorted(before ^ now))
-    if changed is None:
-        return None
-    found: set[ox.Triple] = set()
-    for unit in changed:
-        text = "".join(f"{line}\n" for line in unit.lines).encode("utf-8")
-        found.update(ox.parse(text, format=_NT))
+    # The other units are in both data graphs: a statement of a unit removed and of one added
+    # (the same line: Oxigraph's, as the runs hold them) is in both too.
+    lines = []
+    for keys in (before - now, now - before):
+        units = read_runs(folder, sorted(keys))
+        if units is None:
+            return None
+        lines.append({line for unit in units for line in unit.lines})
+    changed = "".join(f"{line}\n" for line in set.symmetric_difference(*lines))
+    found = set(ox.parse(changed.encode("utf-8"), format=_NT))
     ontology = (set(s.quads_for_pattern(None, None, None, graphs[0])) for s in (old, store))
     found.update(q.triple for q in set.symmetric_difference(*ontology))
     return found
