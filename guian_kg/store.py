@@ -280,7 +280,7 @@ class StoreParts:
     runs: list[str]
     # Properties of the data graph that no unit holds (made on the whole graph): taken whole.
     derived: tuple[ox.NamedNode, ...] = ()
-    # What counted its description's statistics (void_update.statistics_code()), for its mark.
+    # What counted its description's statistics, from which shortcuts (void_update): for its mark.
     described_by: str = ""
 
 
