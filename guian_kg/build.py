@@ -32,6 +32,7 @@ from .terms import node, to_oxigraph, to_rdflib
 from .units import Counts, Unit, enrich_units
 from .validate import Report
 from .void import DUMP_STEM, describe
+from .void_update import counted_from_previous
 from .write import Runs, graph_runs, runs_of, serialize_quads
 
 USE_DEFAULT_CACHE = Path("\0default")  # load()'s cache_dir when not given (None means no cache)
@@ -52,6 +53,7 @@ class KnowledgeGraph:
     cache_dir: Path | None = None  # where its units are cached (and its validation recorded)
     # The cached sorted runs of the data graph's units (folder, keys), if load made them.
     runs: tuple[Path, list[str]] | None = None
+    described: str = ""  # what counted its description, for its store's mark (void_update)
 
     @classmethod
     def of(
@@ -189,10 +191,16 @@ def load(
     if not any(True for _ in store.quads_for_pattern(None, None, None, data)):
         raise InputError("the data files hold no triples")
     add_shortcuts(store, data)  # once the whole corpus is in: places are shared, designations not
-    void = describe(store, sources)
-    store.extend(_quads(void, node(iris.graph("void"))))
     timings["store"] = time.perf_counter() - started
-    return KnowledgeGraph(store, sources, counts, cache_dir, runs)
+    started = time.perf_counter()
+    # A rebuild counts the description's statistics from the previous build's where it can.
+    counted, described = (
+        counted_from_previous(store, runs, cache_dir) if runs is not None else (None, "")
+    )
+    void = describe(store, sources, counted)
+    store.extend(_quads(void, node(iris.graph("void"))))
+    timings["describe"] = time.perf_counter() - started
+    return KnowledgeGraph(store, sources, counts, cache_dir, runs, described)
 
 
 def _in_graph(statements: Iterable, graph: ox.NamedNode) -> list[ox.Quad]:
@@ -316,7 +324,8 @@ def store_parts(kg: KnowledgeGraph) -> stores.StoreParts | None:
     an earlier dump; None when load made no runs."""
     if kg.runs is None:
         return None
-    return stores.StoreParts(kg.store, str(Iris().graph("data")), *kg.runs, SHORTCUTS)
+    data = str(Iris().graph("data"))
+    return stores.StoreParts(kg.store, data, *kg.runs, SHORTCUTS, kg.described)
 
 
 def _rebased(store: ox.Store, base: str) -> ox.Store:

@@ -27,7 +27,9 @@ PREFIX schema: <https://schema.org/>
 # A place lies within another along schema:containedInPlace or against schema:containsPlace.
 _WITHIN = "(schema:containedInPlace|^schema:containsPlace)*"
 
-# (what is added, what it is derived from)
+# (what is added, what it is derived from). The pairs of places are found once, then joined with
+# the designations (the path walked for each designation's holder took 0.09 s more at 300
+# articles, of 0.21 s).
 _RULES = (
     (
         "?designation gk:involves ?organisation",
@@ -35,13 +37,15 @@ _RULES = (
     ),
     (  # held by the place or by one that contains it
         "?designation gk:heldByPlaceContaining ?place",
-        f"?designation gk:heldBy ?holder . ?holder a gk:Place . ?place {_WITHIN} ?holder . "
-        "?place a gk:Place",
+        "{ SELECT DISTINCT ?holder ?place "
+        f"WHERE {{ ?holder a gk:Place . ?place {_WITHIN} ?holder . ?place a gk:Place }} }} "
+        "?designation gk:heldBy ?holder",
     ),
     (  # held by the place or by one it contains
         "?designation gk:heldByPlaceWithin ?place",
-        f"?designation gk:heldBy ?holder . ?holder a gk:Place . ?holder {_WITHIN} ?place . "
-        "?place a gk:Place",
+        "{ SELECT DISTINCT ?holder ?place "
+        f"WHERE {{ ?holder a gk:Place . ?holder {_WITHIN} ?place . ?place a gk:Place }} }} "
+        "?designation gk:heldBy ?holder",
     ),
 )
 

@@ -263,6 +263,8 @@ class StoreParts:
     runs: list[str]
     # Properties of the data graph that no unit holds (made on the whole graph): taken whole.
     derived: tuple[ox.NamedNode, ...] = ()
+    # What counted its description's statistics, from which shortcuts (void_update): for its mark.
+    described_by: str = ""
 
 
 def ensure_store(key: str, nquads, folder: Path, parts: StoreParts | None = None) -> Path:
@@ -345,6 +347,7 @@ def _placed(
     mark = {"guian-kg-store": 1, "key": key, "union_view": union_view, "sizes": sizes}
     if parts:
         mark |= {"data_graph": parts.data_graph, "runs": parts.runs, "made": how}
+        mark |= {"described_by": parts.described_by} if parts.described_by else {}
     (staging / MARK).write_text(json.dumps(mark, sort_keys=True) + "\n", encoding="ascii")
     unmark(staging)
     try:
@@ -377,7 +380,7 @@ def _updated(
         return None
     try:
         ox.Store.read_only(str(previous / "db")).backup(str(db))
-    except OSError:  # dropped meanwhile by another build
+    except (OSError, RuntimeError):  # dropped meanwhile by another build, or not whole
         return None
     store = ox.Store(str(db))
     source, data = parts.source, ox.NamedNode(parts.data_graph)
@@ -454,6 +457,21 @@ def _previous(folder: Path, data_graph: str) -> Path | None:
         if mark and mark.get("data_graph") == data_graph and isinstance(mark.get("runs"), list):
             found.append((path.stat().st_mtime, path.name, path))
     return max(found)[2] if found else None
+
+
+def open_previous(folder: Path, data_graph: str) -> tuple[OpenStore, dict] | None:
+    """The store `_updated` would start from (the newest of ours whose mark lists the units of
+    its data graph `data_graph`), open read-only (see open_store), and its mark; None if there is
+    none or it cannot be opened."""
+    previous = _previous(Path(folder), data_graph)
+    if previous is None:
+        return None
+    try:
+        opened = open_store(previous)
+    except (OSError, RuntimeError):  # dropped meanwhile, or not whole (RocksDB: "Corruption")
+        return None
+    mark = _read_mark(previous)  # read again under the lock: the store it describes
+    return (opened, mark) if mark is not None else None
 
 
 def _triples(runs: Iterable[Runs]) -> Iterator[ox.Triple]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
@@ -32,9 +33,23 @@ VOCABULARIES = (
 )
 
 
-def describe(store: ox.Store, sources: dict[str, str]) -> Graph:
+@dataclass(frozen=True)
+class Statistics:
+    """The VoID statistics of the union of the ontology and data graphs (a set: a triple in both
+    counts once); `entities` and `classes` count the subjects under {base}id/ (per class)."""
+
+    triples: int
+    entities: int
+    subjects: int
+    objects: int
+    properties: int
+    classes: dict[str, int]  # class IRI → its entities
+
+
+def describe(store: ox.Store, sources: dict[str, str], counted: Statistics | None = None) -> Graph:
     """Return the VoID + DCAT description of the dataset made of the store's ontology and data
-    graphs (under the default base)."""
+    graphs (under the default base), with their statistics `counted` if given (they must be the
+    store's: guian_kg.void_update), else counted on the store."""
     iris = Iris()
     g = Graph(identifier=iris.graph("void"))
     ds = iris.dataset
@@ -111,12 +126,13 @@ def describe(store: ox.Store, sources: dict[str, str]) -> Graph:
         )
         g.add((dist, DCTERMS.format, Literal(fmt.media_type)))
         g.add((dist, DCTERMS.license, LICENSE))
-    _statistics(g, ds, store, iris)
+    _add_statistics(g, ds, counted if counted is not None else statistics(store), iris)
     return g
 
 
-def _statistics(g: Graph, ds: URIRef, store: ox.Store, iris: Iris) -> None:
-    """VoID statistics of the union of the ontology and data graphs (a set: a triple in both counts once)."""
+def statistics(store: ox.Store) -> Statistics:
+    """The Statistics of the store's ontology and data graphs (under the default base)."""
+    iris = Iris()
     union = f"FROM <{iris.graph('ontology')}> FROM <{iris.graph('data')}>"
     ontology, data = (f"GRAPH <{iris.graph(name)}> {{ ?s ?p ?o }}" for name in ("ontology", "data"))
     entity = f'isIRI(?s) && STRSTARTS(STR(?s), "{iris.base}id/")'
@@ -140,18 +156,31 @@ def _statistics(g: Graph, ds: URIRef, store: ox.Store, iris: Iris) -> None:
         found = dict(zip(queries, answers, strict=True))
     ((counts,), (sizes,), (subjects,)) = (found[name] for name in ("terms", "sizes", "subjects"))
     triples = sum(int(sizes[name].value) for name in ("ontology", "data"))
-    triples -= int(sizes["both"].value)
-    classes = {row["class"].value: int(row["n"].value) for row in found["classes"]}
-    for prop, value in (
-        (VOID.triples, triples),
-        (VOID.entities, int(subjects["entities"].value)),
-        (VOID.distinctSubjects, int(subjects["subjects"].value)),
-        (VOID.distinctObjects, int(counts["objects"].value)),
-        (VOID.properties, int(counts["properties"].value)),
-    ):
-        g.add((ds, prop, Literal(value, datatype=XSD.integer)))
-    g.add((ds, VOID.classes, Literal(len(classes), datatype=XSD.integer)))
-    for cls, count in sorted(classes.items()):
+    return Statistics(
+        triples=triples - int(sizes["both"].value),
+        entities=int(subjects["entities"].value),
+        subjects=int(subjects["subjects"].value),
+        objects=int(counts["objects"].value),
+        properties=int(counts["properties"].value),
+        classes={row["class"].value: int(row["n"].value) for row in found["classes"]},
+    )
+
+
+# The statistics as the description states them, each a property of the dataset.
+FIGURES = {
+    "triples": VOID.triples,
+    "entities": VOID.entities,
+    "subjects": VOID.distinctSubjects,
+    "objects": VOID.distinctObjects,
+    "properties": VOID.properties,
+}
+
+
+def _add_statistics(g: Graph, ds: URIRef, counted: Statistics, iris: Iris) -> None:
+    for name, prop in FIGURES.items():
+        g.add((ds, prop, Literal(getattr(counted, name), datatype=XSD.integer)))
+    g.add((ds, VOID.classes, Literal(len(counted.classes), datatype=XSD.integer)))
+    for cls, count in sorted(counted.classes.items()):
         partition = URIRef(f"{iris.base}dataset/class/{shorten(cls).replace(':', '-', 1)}")
         g.add((ds, VOID.classPartition, partition))
         g.add((partition, RDF.type, VOID.Dataset))  # a partition is itself a dataset (VoID §4.6)
