@@ -432,7 +432,7 @@ def _updated(
     union_view = bool(mark["union_view"])
     default = ox.DefaultGraph()
     for t in touched:  # the default graph: the union, copied where the union view does not serve
-        named = {q.graph_name for q in store.quads_for_pattern(*t, None)} - {default}
+        named = {q.graph_name for q in matching(store, *t)} - {default}
         if union_view and len(named) > 1:
             return None  # the graphs share a triple now: the union must be copied
         if not union_view:
@@ -510,6 +510,19 @@ def _union_and_sizes(store: ox.Store, named: dict | None = None) -> tuple[bool, 
     if not union_view:
         store.update("INSERT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }")
     return union_view, _sizes(store, named, union_view)
+
+
+def matching(
+    store: ox.Store, subject=None, predicate=None, obj=None, graph=None
+) -> Iterator[ox.Quad]:
+    """The quads of `store` that match the pattern (None: any term). pyoxigraph 0.5.13's on-disk
+    store answers a pattern whose object is an xsd:integer it does not hold with quads holding
+    other integers (7 lookups in 3,000 on 14,000 integers: tests/test_stores.py); each quad is
+    checked here, against every term given."""
+    pattern = (subject, predicate, obj, graph)
+    for quad in store.quads_for_pattern(*pattern):
+        if all(t is None or t == q for t, q in zip(pattern, quad, strict=True)):
+            yield quad
 
 
 def count_triples(store: ox.Store, union_view: bool) -> dict[str, int]:

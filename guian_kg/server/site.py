@@ -98,7 +98,7 @@ class Site:
     def _triples(self, subject, predicate, obj, limit: int | None) -> list[tuple[Node, Node, Node]]:
         found: dict[tuple, None] = {}
         pattern = [None if t is None else to_oxigraph(t) for t in (subject, predicate, obj)]
-        for quad in self.opened.store.quads_for_pattern(*pattern, None):
+        for quad in stores.matching(self.opened.store, *pattern):
             if isinstance(quad.graph_name, ox.DefaultGraph):
                 continue  # a copy of the union, where the store has one (guian_kg.store)
             found[(quad.subject, quad.predicate, quad.object)] = None
