@@ -8,7 +8,8 @@ Pipelines (one function each, in PIPELINES):
 - current: guian-kg's build on the corpus as `guian-kg build --data CORPUS` runs it (guian_kg.build:
   each article read, anchored and enriched on its own in worker processes, the graph held in an
   Oxigraph store, validated, every dump of dist/ written, each article's statements sorted for the
-  dumps once (counted in "dump"), the on-disk store made (from the graph, while the dumps are
+  dumps once (counted in "dump"), dist/ published (as `guian-kg build` publishes it, replacing
+  the last build's: counted in "dump" and printed apart), the on-disk store made (from the graph, while the dumps are
   written: "store" is the wait for it after them, and the dump's checksum), then a rebuild after
   one statement of one article changed (the caches warm: only that article is read and sorted
   again, the dumps made from the previous build's, the previous on-disk store updated), with its
@@ -107,9 +108,11 @@ def current(corpus: Path, work: Path, phases: set[str]) -> dict[str, object]:
     """guian-kg's build as `guian-kg build --data CORPUS` runs it, phase by phase, then a rebuild
     after one article changed (its cache warm), then a cold `guian-kg query` on the N-Quads dump."""
     from guian_kg.build import check, load, shapes_graph, store_parts, write_dump_files
+    from guian_kg.cache_files import prove_kept, scratch_folder
     from guian_kg.corpus import Corpus
     from guian_kg.dump_patch import patched
     from guian_kg.parallel import available_cores
+    from guian_kg.publish import publish
     from guian_kg.store import checked_key, file_key, note_dump, proven_store, store_beside
     from guian_kg.validate import validate_store
     from guian_kg.void import statistics
@@ -131,24 +134,38 @@ def current(corpus: Path, work: Path, phases: set[str]) -> dict[str, object]:
             report = _timed(times, "validate", lambda: check(kg))
             info["conforms"] = "yes" if report.conforms else f"NO ({len(report.results)} results)"
             peaks["validate"] = _peak_mb()
-        if "dump" in phases:
-            dist = work / "current-dist"
-            dist.mkdir()
-            # As `guian-kg build` does: the on-disk store of the dump, which `query` then opens,
-            # made from the graph while the dumps are written ("store": what is left of it after),
-            # keyed and noted with its proof: `query` reads the dump unhashed.
+        out = work / "dist"
+
+        def dumps_published(kg, times: dict[str, float], name: str) -> Path:
+            """As `guian-kg build` does (build.build): the dumps written into a scratch folder,
+            published to `out` (replacing the last build's: counted in "dump", and in
+            info["NAME publish s"] too), then the on-disk store of the dump,
+            which `query` then opens, made from the graph while the dumps are written ("store":
+            what is left of it after), keyed and noted with its proof: `query` reads the dump
+            unhashed. Its N-Quads dump."""
             with store_beside(cache, store_parts(kg)) as place:
-                nquads = _timed(times, "dump", lambda: write_dump_files(kg, dist))["guian-kg.nq"]
-                peaks["dump"] = _peak_mb()
+                with scratch_folder(cache, ".dist-") as folder:
+                    files = _timed(times, "dump", lambda: write_dump_files(kg, Path(folder)))
+                    publishing: dict[str, float] = {}
+                    published = _timed(publishing, "publish", lambda: publish(files, out))
+                    times["dump"] += publishing["publish"]
+                    info[f"{name} publish s"] = round(publishing["publish"], 2)
+                for kept in ("dumps", "jsonld"):
+                    prove_kept(cache / kept)
+                nq = published.folder / "guian-kg.nq"
 
-                def store() -> None:
-                    key, proof = checked_key(nquads, cache)
-                    note_dump(place(key, lambda: nquads), nquads, proof)
+                def keyed() -> None:
+                    key, proof = checked_key(nq, cache)
+                    note_dump(place(key, lambda: nq), nq, proof)
 
-                _timed(times, "store", store)
+                _timed(times, "store", keyed)
+            return nq
+
+        if "dump" in phases:
+            nquads = dumps_published(kg, times, "build")
+            peaks["dump"] = _peak_mb()
             peaks["store"] = _peak_mb()
             info["largest dump worker peak MB"] = _children_peak_mb()
-            del place, store  # they hold the graph (store_parts): it must go before the rebuild
         info["peak MB after each build step"] = " ".join(f"{k} {v}" for k, v in peaks.items())
         del kg
         if "rebuild" in phases:
@@ -180,17 +197,7 @@ def current(corpus: Path, work: Path, phases: set[str]) -> dict[str, object]:
                     info["rebuild validate s"] = round(parts["validate"], 2)
                     rebuilt["kg"] = kg
                 if "dump" in phases:
-                    dist = work / "current-rebuilt"
-                    dist.mkdir()
-                    with store_beside(cache, store_parts(kg)) as place:
-                        dumped = _timed(parts, "dump", lambda: write_dump_files(kg, dist))
-                        nq = dumped["guian-kg.nq"]
-
-                        def keyed() -> None:  # as the build does, with the proof for `query`
-                            key, proof = checked_key(nq, cache)
-                            note_dump(place(key, lambda: nq), nq, proof)
-
-                        _timed(parts, "store", keyed)
+                    nq = dumps_published(kg, parts, "rebuild")
                     info["rebuild store"] = _made(cache / f"store-{file_key(nq)}")
                     rebuilt["nq"] = nq  # the dump a user queries next: the latest build's
                     info["rebuild dump s"] = round(parts["dump"], 2)
