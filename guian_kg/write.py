@@ -325,9 +325,10 @@ def _reserialize_texts(
 ) -> None:
     """N-Triples or N-Quads texts (whole lines), in their order, written in `rdf_format` to
     `handle`: Oxigraph parses each again (it keeps blank node labels as written: a text is a
-    document of its own) and writes the statements as they come, no Python step between."""
+    document of its own) and writes the statements as they come, no Python step between. The
+    lines are Oxigraph's: parsed without checking IRIs and language tags again (twice as fast)."""
     source = ox.RdfFormat.N_QUADS if rdf_format.supports_datasets else ox.RdfFormat.N_TRIPLES
-    parsed = (ox.parse(text, format=source) for text in texts)
+    parsed = (ox.parse(text, format=source, lenient=True) for text in texts)
     ox.serialize(itertools.chain.from_iterable(parsed), handle, format=rdf_format, prefixes=used)
 
 
