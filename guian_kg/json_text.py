@@ -103,14 +103,18 @@ def _write(
             out.append("[]")
             return
         inner = indent + "  "
+        separator = "," + inner
         out.append("[" + inner)
         first = True
         for item in _in_order(value) if ordered and len(value) > 1 else value:
             if first:
                 first = False
             else:
-                out.append("," + inner)
-            _write(item, out, inner, ordered, shared)
+                out.append(separator)
+            if type(item) is str:
+                out.append(_encode(item))
+            else:
+                _write(item, out, inner, ordered, shared)
         out.append(indent + "]")
     elif kind is Raw:
         out.append(value)
@@ -125,13 +129,28 @@ def _write_object(value: dict, out: list[str], indent: str, ordered: bool, share
         out.append("{}")
         return
     inner = indent + "  "
+    separator = "," + inner
     out.append("{" + inner)
     first = True
     for key in sorted(value):
         if first:
             first = False
         else:
-            out.append("," + inner)
-        out.append(_encode(key) + ": ")
-        _write(value[key], out, inner, ordered, shared)
+            out.append(separator)
+        out.append(_KEYS.get(key) or _key(key))
+        item = value[key]
+        if type(item) is str:  # most values: written here, not by a call of _write
+            out.append(_encode(item))
+        else:
+            _write(item, out, inner, ordered, shared)
     out.append(indent + "}")
+
+
+_KEYS: dict[str, str] = {}  # a key's JSON and the colon after it, for the keys met (terms)
+
+
+def _key(key: str) -> str:
+    text = _encode(key) + ": "
+    if len(_KEYS) < 1 << 16:
+        _KEYS[key] = text
+    return text
