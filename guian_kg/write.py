@@ -232,14 +232,15 @@ def dump_prefixes(graphs: dict[str, list[Runs]], fmt: str, base: str | None) -> 
 
 
 _CHUNK = 16384  # lines written (or parsed again) at a time
-_WINDOW = 1 << 16  # lines the merge gathers at most before sorting them (all parts together)
+_WINDOW = 1 << 16  # lines a round of the merge gathers (all parts together) before sorting them
 
 
 def _merged(parts: Sequence[Iterator[list[bytes]]]) -> Iterator[list[bytes]]:
     """The lines of sorted `parts` (each given a block at a time, each holding a line once),
     merged: sorted lists of lines, each line once in all. A round takes from every part its lines
     up to the least of the parts' `share`-th next lines, then sorts them (in C: they are sorted
-    slices): a Python step per slice of a part, not per line, and at most _WINDOW lines held."""
+    slices): a Python step per slice of a part, not per line, and about _WINDOW lines a round
+    (beside each part's block being read)."""
     share = max(_WINDOW // max(len(parts), 1), 16)
     buffers: list[list[bytes]] = [[] for _ in parts]
     at = [0] * len(parts)
