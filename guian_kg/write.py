@@ -294,6 +294,8 @@ def _utf8(lines: Iterable[str]) -> Iterator[list[bytes]]:
 
 def _named(graph: str, blocks: Iterator[list[bytes]]) -> Iterator[list[bytes]]:
     """N-Triples lines as N-Quads lines of `graph` (its N-Quads term; "" the default graph)."""
+    if not graph:
+        return blocks
     return (_named_text(graph, _text(block)).split(b"\n")[:-1] for block in blocks)
 
 
