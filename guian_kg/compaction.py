@@ -338,6 +338,7 @@ class _Document:
         self.graphs: dict[str | None, dict[str, dict]] = {}
         self.id_key = compactor.alias("@id")
         self.type_key = compactor.alias("@type")
+        self.blank_nodes = False  # whether a statement named a blank node
 
     def add_all(self, quads: Iterable[ox.Quad]) -> None:
         graphs, ways, compact_id = self.graphs, self.c.ways, self.c.compact_id
@@ -356,7 +357,11 @@ class _Document:
                 if nodes is None:
                     nodes = graphs[name] = {}
             subject = quad.subject
-            subject = subject.value if type(subject) is named else _node_id(subject)
+            if type(subject) is named:
+                subject = subject.value
+            else:
+                subject = _node_id(subject)
+                self.blank_nodes = True
             node = nodes.get(subject)
             if node is None:
                 node = nodes[subject] = {id_key: compact_id(subject)}
@@ -364,7 +369,11 @@ class _Document:
             if type(obj) is literal:
                 shape, value = literal_shape(obj)
             else:
-                value = obj.value if type(obj) is named else _node_id(obj)
+                if type(obj) is named:
+                    value = obj.value
+                else:
+                    value = _node_id(obj)
+                    self.blank_nodes = True
                 if predicate == _RDF_TYPE:
                     add_value(node, type_key, self.c.compact_vocab(value), types_as_set)
                     continue
@@ -458,7 +467,9 @@ def compact_quads(
         # PyLD leaves a lone named graph's node at the top level rather than in a @graph of one
         doc = top[0] if len(top) == 1 and "@graph" in top[0] else {"@graph": top}
         doc["@context"] = jsonld_context(base) if context == "embed" else context_iri(base)
-        return dump_sorted(doc, unsorted=("@context",))
+        text = dump_sorted(doc, unsorted=("@context",))
+        del document, top, doc  # freed before the collector runs again, never scanned by it
+        return text
     finally:
         if collecting:
             gc.enable()
@@ -468,10 +479,17 @@ NODE_INDENT = "\n        "  # of a node in a named graph's @graph, in a document
 NODE_SEPARATOR = "," + NODE_INDENT
 
 
-def graph_pieces(quads: Iterable[ox.Quad], base: str = DEFAULT_BASE) -> list[tuple[str, str, str]]:
+class BlankNodes(CompactionUnsupported):
+    """Statements that name a blank node, where they may not."""
+
+
+def graph_pieces(
+    quads: Iterable[ox.Quad], base: str = DEFAULT_BASE, blank_nodes: bool = True
+) -> list[tuple[str, str, str]]:
     """(subject, compact id, JSON text) of each node the quads (of one named graph) make, sorted by
     id as the compacted document orders them; the text is the node's in a document of several
-    graphs (`compact_quads`'s `written`). A node depends on its subject's statements alone."""
+    graphs (`compact_quads`'s `written`). A node depends on its subject's statements alone.
+    Without `blank_nodes`, a statement naming one raises BlankNodes."""
     document = _Document(compactor(base))
     collecting = gc.isenabled()
     gc.disable()
@@ -479,9 +497,12 @@ def graph_pieces(quads: Iterable[ox.Quad], base: str = DEFAULT_BASE) -> list[tup
         document.add_all(quads)
         if len(document.graphs) > 1 or None in document.graphs:
             raise CompactionUnsupported("pieces of one named graph only")
+        if document.blank_nodes and not blank_nodes:
+            raise BlankNodes("a statement names a blank node")
         nodes = next(iter(document.graphs.values()), {})
         id_key = document.id_key
         pieces = [(s, n[id_key], dump_value(n, NODE_INDENT)) for s, n in nodes.items()]
+        del document, nodes  # freed before the collector runs again, never scanned by it
     finally:
         if collecting:
             gc.enable()

@@ -148,12 +148,20 @@ class _Lines:
         self._data, self._start, self._end = data, start, end
 
     def __iter__(self) -> Iterator[str]:
+        for block in self._blocks():
+            yield from block.decode("utf-8").split("\n")
+
+    def blocks(self) -> Iterator[list[bytes]]:
+        """The lines as UTF-8, a list of the whole lines of a block of the entry at a time."""
+        return (block.split(b"\n") for block in self._blocks())
+
+    def _blocks(self) -> Iterator[bytes]:
         data, position, end = self._data, self._start, self._end
         while position < end:
             # The whole lines of the next block (a part ends with a newline, checked by _map).
             cut = data.rfind(b"\n", position, min(position + _BLOCK, end)) + 1
             cut = cut or data.find(b"\n", position, end) + 1  # a line longer than a block
-            yield from data[position : cut - 1].decode("utf-8").split("\n")
+            yield data[position : cut - 1]
             page = position - position % mmap.PAGESIZE
             data.madvise(mmap.MADV_DONTNEED, page, cut - cut % mmap.PAGESIZE - page)
             position = cut

@@ -139,28 +139,46 @@ class _Framer:
         self.id_key, self.type_key = c.alias("@id"), c.alias("@type")
         self.types: dict[str, list[str]] = {}
         self.properties: dict[str, dict[str, list[tuple[str | None, Any]]]] = {}
-        self.pointing: dict[tuple[str, str], list[str]] = {}  # (property, object) → subjects
+        # property → object → subjects, made for a property when a frame first asks for it
+        self.pointing: dict[str, dict[str, list[str]]] = {}
         self.stack: list[str] = []
+        types, properties = self.types, self.properties
+        named, literal, blank = ox.NamedNode, ox.Literal, ox.BlankNode
         seen = set()  # a third of the memory here: kept only where a statement may come twice
         for quad in quads:  # named graphs merged, a statement in two of them taken once
-            s, p, o = quad.subject, quad.predicate.value, quad.object
-            if type(s) is not ox.NamedNode or type(o) is ox.BlankNode:
+            s, o = quad.subject, quad.object
+            if type(s) is not named or type(o) is blank:
                 raise CompactionUnsupported(f"framing a blank node or a quoted triple: {quad}")
+            p = quad.predicate.value
             if not distinct:
                 triple = (s.value, p, o)
                 if triple in seen:
                     continue
                 seen.add(triple)
             subject = s.value
-            if type(o) is ox.Literal:
-                self.properties.setdefault(subject, {}).setdefault(p, []).append(literal_shape(o))
+            if type(o) is literal:
+                value = literal_shape(o)
             elif p == _RDF_TYPE:
-                self.types.setdefault(subject, []).append(o.value)
+                found = types.get(subject)
+                if found is None:
+                    types[subject] = [o.value]
+                else:
+                    found.append(o.value)
+                continue
             else:
-                self.properties.setdefault(subject, {}).setdefault(p, []).append((None, o.value))
-                self.pointing.setdefault((p, o.value), []).append(subject)
+                value = (None, o.value)
+            node = properties.get(subject)
+            if node is None:
+                properties[subject] = {p: [value]}
+            else:
+                values = node.get(p)
+                if values is None:
+                    node[p] = [value]
+                else:
+                    values.append(value)
         self.read: set[str] | None = None  # where given, the nodes whose statements were read
         self.reversed: set[tuple[str, str]] | None = None  # and the reverse links looked up
+        self._start_framed()
 
     def frame_one(self, node_id: str, frame: Frame) -> tuple[dict, set[str], set[tuple[str, str]]]:
         """The top-level object of `node_id`, the nodes whose statements it read, and the
@@ -180,18 +198,59 @@ class _Framer:
     def _pointing(self, predicate: str, node_id: str) -> Iterable[str]:
         if self.reversed is not None:
             self.reversed.add((predicate, node_id))
-        return self.pointing.get((predicate, node_id), ())
+        index = self.pointing.get(predicate)
+        if index is None:
+            index = self.pointing[predicate] = {}
+            for subject, properties in self.properties.items():
+                for shape, value in properties.get(predicate, ()):
+                    if shape is None:
+                        index.setdefault(value, []).append(subject)
+        return index.get(node_id, ())
 
     def matches(self, frame: Frame) -> list[str]:
         wanted = set(frame.types)
         return sorted(s for s, types in self.types.items() if wanted.intersection(types))
 
+    def _start_framed(self) -> None:
+        # Objects framed a second time (many are embedded in many objects: places, statuses,
+        # organisations …), by (node, frame, embedded), with what they depend on: framed again
+        # under the same frame, a node gives the same object (the same dict, its text written
+        # once per indent: `texts`), unless a node it checked is an ancestor of the new place.
+        self.framed: dict[tuple[str, int, bool], _Framed] = {}
+        self.seen: set[tuple[str, int, bool]] = set()  # framed once (not kept: most are not again)
+        self.texts: dict[int, dict[str, str]] = {}  # id of a kept object met again → its texts
+        self.checked: set[str] | None = None  # nodes checked against the ancestors, inside one
+
     def node(self, node_id: str, frame: Frame, embedded: bool) -> dict | None:
         """The compacted object of `node_id` under `frame`, or None for a mere reference."""
+        if embedded and frame.embed != "@never" and self.checked is not None:
+            self.checked.add(node_id)  # what follows depends on whether it is an ancestor
         if embedded and (frame.embed == "@never" or node_id in self.stack[:-1]):
             return None
         if frame.embed is None:
             raise CompactionUnsupported("a node value under a frame without @embed (@once)")
+        key = (node_id, id(frame), embedded)
+        ancestors = self.stack
+        found = self.framed.get(key)
+        if found is not None and found.checked.isdisjoint(ancestors):
+            found.add_to(self)
+            self.texts.setdefault(id(found.out), {})
+            return found.out
+        outer = self.read, self.reversed, self.checked
+        self.read, self.reversed, self.checked = set(), set(), set()
+        try:
+            out = self._node(node_id, frame, embedded)
+            framed = _Framed(out, self.read, self.reversed, self.checked)
+        finally:
+            self.read, self.reversed, self.checked = outer
+        framed.add_to(self)
+        if key not in self.seen:
+            self.seen.add(key)
+        elif framed.checked.isdisjoint(ancestors):  # it depends on no ancestor: the same anywhere
+            self.framed[key] = framed
+        return out
+
+    def _node(self, node_id: str, frame: Frame, embedded: bool) -> dict:
         self.stack.append(node_id)
         out: dict[str, Any] = {self.id_key: self.c.compact_id(node_id)}
         types, properties = self._statements(node_id)
@@ -254,6 +313,7 @@ class _StoreFramer(_Framer):
         self.read = self.reversed = None
         self.store, self.graphs = store, tuple(graphs)
         self.nodes: dict[str, tuple[list[str] | None, dict]] = {}
+        self._start_framed()
 
     def _statements(self, node_id: str) -> tuple[list[str] | None, dict]:
         if self.read is not None:
@@ -305,6 +365,27 @@ class _StoreFramer(_Framer):
 
 
 @dataclass
+class _Framed:
+    """An object framed, the nodes whose statements it read, the reverse links it looked up, and
+    the nodes it checked against the ancestors of its place (framing's circular check)."""
+
+    out: dict
+    read: set[str]
+    reversed: set[tuple[str, str]]
+    checked: set[str]
+
+    def add_to(self, framer: _Framer) -> None:
+        """Count what it depends on in what the framer's current object depends on."""
+        for mine, theirs in (
+            (self.read, framer.read),
+            (self.reversed, framer.reversed),
+            (self.checked, framer.checked),
+        ):
+            if theirs is not None:
+                theirs |= mine
+
+
+@dataclass
 class Piece:
     """One top-level object of a framed document: its compact id, its JSON text (at the indent
     of the document's @graph, see `framed_document`), and what it was framed from: the nodes
@@ -330,6 +411,7 @@ def frame_pieces(
     with _no_collection():
         framer = _Framer(quads, c, distinct)
         pieces = [_piece(framer, node_id, frame) for node_id in framer.matches(frame)]
+        del framer  # freed before the collector runs again, never scanned by it
     return sorted(pieces, key=_by_id)
 
 
@@ -354,7 +436,8 @@ def _by_id(piece: Piece) -> str:
 
 def _piece(framer: _Framer, node_id: str, frame: Frame) -> Piece:
     out, read, reversed_ = framer.frame_one(node_id, frame)
-    return Piece(node_id, out[framer.id_key], dump_value(out, ITEM_INDENT), read, reversed_)
+    text = dump_value(out, ITEM_INDENT, framer.texts)
+    return Piece(node_id, out[framer.id_key], text, read, reversed_)
 
 
 def framed_document(

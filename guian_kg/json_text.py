@@ -54,11 +54,12 @@ class Raw(str):
     """JSON text written as it is: pieces of a document written before (`dump_value`)."""
 
 
-def dump_value(value: Any, indent: str) -> str:
+def dump_value(value: Any, indent: str, shared: dict[int, dict[str, str]] | None = None) -> str:
     """The JSON text `dump_sorted` writes for `value` where it stands at `indent` (a newline and
-    the spaces before the line that holds it)."""
+    the spaces before the line that holds it). `shared`: the objects (by id; the caller keeps them
+    alive and unchanged) met in several values, and their texts at each indent where written."""
     out: list[str] = []
-    _write(value, out, indent, True)
+    _write(value, out, indent, True, shared)
     return "".join(out)
 
 
@@ -80,40 +81,76 @@ def dump_sorted(doc: dict, unsorted: tuple[str, ...] = ()) -> str:
     return "".join(out)
 
 
-def _write(value: Any, out: list[str], indent: str, ordered: bool) -> None:
+def _write(
+    value: Any, out: list[str], indent: str, ordered: bool, shared: dict | None = None
+) -> None:
     kind = type(value)
     if kind is str:
         out.append(_encode(value))
     elif kind is dict:
-        if not value:
-            out.append("{}")
+        texts = shared.get(id(value)) if shared else None
+        if texts is None:
+            _write_object(value, out, indent, ordered, shared)
             return
-        inner = indent + "  "
-        out.append("{" + inner)
-        first = True
-        for key in sorted(value):
-            if first:
-                first = False
-            else:
-                out.append("," + inner)
-            out.append(_encode(key) + ": ")
-            _write(value[key], out, inner, ordered)
-        out.append(indent + "}")
+        text = texts.get(indent)
+        if text is None:
+            written: list[str] = []
+            _write_object(value, written, indent, ordered, shared)
+            text = texts[indent] = "".join(written)
+        out.append(text)
     elif kind is list:
         if not value:
             out.append("[]")
             return
         inner = indent + "  "
+        separator = "," + inner
         out.append("[" + inner)
         first = True
         for item in _in_order(value) if ordered and len(value) > 1 else value:
             if first:
                 first = False
             else:
-                out.append("," + inner)
-            _write(item, out, inner, ordered)
+                out.append(separator)
+            if type(item) is str:
+                out.append(_encode(item))
+            else:
+                _write(item, out, inner, ordered, shared)
         out.append(indent + "]")
     elif kind is Raw:
         out.append(value)
-    else:  # numbers, booleans, null: as json.dumps writes them
+    elif kind is int:  # as json.dumps writes it, and numbers, booleans, null below
+        out.append(int.__repr__(value))
+    else:
         out.append(json.dumps(value))
+
+
+def _write_object(value: dict, out: list[str], indent: str, ordered: bool, shared: dict | None):
+    if not value:
+        out.append("{}")
+        return
+    inner = indent + "  "
+    separator = "," + inner
+    out.append("{" + inner)
+    first = True
+    for key in sorted(value):
+        if first:
+            first = False
+        else:
+            out.append(separator)
+        out.append(_KEYS.get(key) or _key(key))
+        item = value[key]
+        if type(item) is str:  # most values: written here, not by a call of _write
+            out.append(_encode(item))
+        else:
+            _write(item, out, inner, ordered, shared)
+    out.append(indent + "}")
+
+
+_KEYS: dict[str, str] = {}  # a key's JSON and the colon after it, for the keys met (terms)
+
+
+def _key(key: str) -> str:
+    text = _encode(key) + ": "
+    if len(_KEYS) < 1 << 16:
+        _KEYS[key] = text
+    return text

@@ -54,7 +54,7 @@ from .cache_files import (
     write_entry,
     write_new,
 )
-from .compaction import NODE_SEPARATOR, compact_quads, compactor, graph_pieces
+from .compaction import NODE_SEPARATOR, BlankNodes, compact_quads, compactor, graph_pieces
 from .dump_runs import read_runs
 from .framing import (
     ITEM_INDENT,
@@ -143,18 +143,20 @@ def _compacted(
     data = ox.NamedNode(str(Iris().graph("data")))
     changes = _changes(parts, old, shortcuts) if old.nodes else None
     if changes is None:
-        if _has_blank_nodes(store, data):  # the store's labels are no piece's to keep
+        try:
+            made = graph_pieces(store.quads_for_pattern(None, None, None, data), blank_nodes=False)
+        except BlankNodes:  # the store's labels are no piece's to keep
             _write_text(path, compact_quads(store.quads_for_pattern(None, None, None, None)))
             return None
         old = _empty(old.fingerprint, _NODE_SEPARATOR)
         subjects: Iterable[str] = ()
-        quads: Iterable[ox.Quad] = store.quads_for_pattern(None, None, None, data)
     else:
         subjects = changes[0]
         quads = itertools.chain.from_iterable(
             store.quads_for_pattern(ox.NamedNode(s), None, None, data) for s in sorted(subjects)
         )
-    new = [_New(s, text.encode("utf-8")) for s, _, text in graph_pieces(quads)]
+        made = graph_pieces(quads)
+    new = [_New(s, text.encode("utf-8")) for s, _, text in made]
     drop = {i for i, n in enumerate(old.nodes) if n in subjects} if subjects else set()
     record = _rejoined(old, drop, new, compactor(DEFAULT_BASE).compact_id, parts, shortcuts)
     if not record.nodes:  # no data node (load refuses such a graph): nothing to put in place
@@ -341,11 +343,6 @@ def _three_graphs(store: ox.Store) -> bool:
     names = {ox.NamedNode(str(iris.graph(n))) for n in ("ontology", "data", "void")}
     default = next(store.quads_for_pattern(None, None, None, ox.DefaultGraph()), None)
     return set(store.named_graphs()) == names and default is None
-
-
-def _has_blank_nodes(store: ox.Store, graph: ox.NamedNode) -> bool:
-    query = f"ASK {{ GRAPH <{graph.value}> {{ ?s ?p ?o FILTER (isBlank(?s) || isBlank(?o)) }} }}"
-    return bool(store.query(query))
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import bisect
 import heapq
 import itertools
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -146,15 +146,25 @@ def runs_of(ntriples: str) -> Runs:
 
 
 def _ranked(subject: str, predicate: str, rest: str) -> str:
-    """A line with a rank before its predicate, "0" for rdf:type (Turtle's `a`, written first) and
-    "1" for any other: sorted as text, ranked lines are in Turtle's order (subject, rank,
-    predicate, object), as no subject or predicate holds a space or a character below it."""
-    return f"{subject} {'0' if predicate == _RDF_TYPE else '1'}{predicate} {rest}"
+    """A line with a rank before its predicate, \\x01 for rdf:type (Turtle's `a`, written first)
+    and \\x02 for any other: sorted as text, ranked lines are in Turtle's order (subject, rank,
+    predicate, object), as no subject or predicate holds a space or a character below it. N-Triples
+    as Oxigraph writes it holds no control character (a literal's are escaped): a text of ranked
+    lines loses its ranks by two replacements (_unranked_text)."""
+    return f"{subject} {_TYPE_RANK if predicate == _RDF_TYPE else _OTHER_RANK}{predicate} {rest}"
+
+
+_TYPE_RANK, _OTHER_RANK = "\x01", "\x02"
+_TYPE_RANK_UTF8, _OTHER_RANK_UTF8 = _TYPE_RANK.encode(), _OTHER_RANK.encode()
 
 
 def _unranked(line: str) -> str:
     cut = line.index(" ") + 1
     return line[:cut] + line[cut + 1 :]
+
+
+def _unranked_text(text: bytes) -> bytes:
+    return text.replace(_TYPE_RANK_UTF8, b"").replace(_OTHER_RANK_UTF8, b"")
 
 
 def graph_runs(store: ox.Store, skip: Iterable[str] = ()) -> dict[str, list[Runs]]:
@@ -181,41 +191,33 @@ def write_dumps(
     of its parts, which may share statements) into `folder` as guian-kg.EXT, merging the sorted
     runs as they stream to the file: N-Triples and N-Quads lines sorted as text, Turtle and TriG
     in ranked order, a statement in several runs once (a triple format: once in all graphs).
-    Oxigraph parses the ordered lines again, a chunk at a time, to write Turtle and TriG."""
+    Lines are merged as UTF-8 (whose order is that of the text). Oxigraph parses the ordered
+    lines again, a chunk at a time, to write Turtle and TriG."""
     formats = set(formats)
     written = {}
-
-    def distinct(runs: Iterable[list[str]]) -> Iterator[str]:
-        previous = None
-        for line in heapq.merge(*runs):
-            if line != previous:
-                yield line
-                previous = line
-
-    def named(graph: str, lines: Iterable[str]) -> Iterator[str]:
-        return (f"{line[:-1]}{graph} ." for line in lines) if graph else iter(lines)
-
     for fmt in sorted(formats):
         path = folder / f"{DUMP_STEM}.{get_format(fmt).extension}"
         with open(path, "wb") as handle:
             if fmt == "nt":
-                _write_lines(handle, distinct(r.lines for runs in graphs.values() for r in runs))
-            elif fmt == "nq":
-                per_graph = [
-                    named(graph, distinct(r.lines for r in runs)) for graph, runs in graphs.items()
-                ]
-                _write_lines(handle, heapq.merge(*per_graph))
+                for lines in _merged([_utf8(r.lines) for runs in graphs.values() for r in runs]):
+                    handle.write(_text(lines))
+            elif fmt == "nq":  # a graph's lines named stay in their order (a term ends a line)
+                parts = [_named(g, _utf8(r.lines)) for g, runs in graphs.items() for r in runs]
+                for lines in _merged(parts):
+                    handle.write(_text(lines))
             elif fmt == "ttl":
-                ranked = distinct(r.ranked for runs in graphs.values() for r in runs)
-                lines = (_unranked(line) for line in ranked)
-                _reserialize(handle, lines, ox.RdfFormat.TURTLE, dump_prefixes(graphs, "ttl", base))
+                ranked = _merged([_utf8(r.ranked) for runs in graphs.values() for r in runs])
+                texts = (_unranked_text(_text(lines)) for lines in ranked)
+                used = dump_prefixes(graphs, "ttl", base)
+                _reserialize_texts(handle, texts, ox.RdfFormat.TURTLE, used)
             elif fmt == "trig":
-                lines = itertools.chain.from_iterable(
-                    named(graph, map(_unranked, distinct(r.ranked for r in graphs[graph])))
+                texts = (
+                    _named_text(graph, _unranked_text(_text(lines)))
                     for graph in sorted(graphs)
+                    for lines in _merged([_utf8(r.ranked) for r in graphs[graph]])
                 )
                 used = dump_prefixes(graphs, "trig", base)
-                _reserialize(handle, lines, ox.RdfFormat.TRIG, used)
+                _reserialize_texts(handle, texts, ox.RdfFormat.TRIG, used)
         written[fmt] = path
     return written
 
@@ -230,33 +232,107 @@ def dump_prefixes(graphs: dict[str, list[Runs]], fmt: str, base: str | None) -> 
 
 
 _CHUNK = 16384  # lines written (or parsed again) at a time
+_WINDOW = 1 << 16  # lines a round of the merge gathers (all parts together) before sorting them
 
 
-def _write_lines(handle: BinaryIO, lines: Iterable[str]) -> None:
-    for chunk in _chunks(lines):
-        handle.write(_joined(chunk).encode("utf-8"))
+def _merged(parts: Sequence[Iterator[list[bytes]]]) -> Iterator[list[bytes]]:
+    """The lines of sorted `parts` (each given a block at a time, each holding a line once),
+    merged: sorted lists of lines, each line once in all. A round takes from every part its lines
+    up to the least of the parts' `share`-th next lines, then sorts them (in C: they are sorted
+    slices): a Python step per slice of a part, not per line, and about _WINDOW lines a round
+    (beside each part's block being read)."""
+    share = max(_WINDOW // max(len(parts), 1), 16)
+    buffers: list[list[bytes]] = [[] for _ in parts]
+    at = [0] * len(parts)
+    firsts: list[tuple[bytes, int]] = []  # each part's next line
+    ends: list[tuple[bytes, int, int]] = []  # its share-th next line (or last), its version
+    versions = [0] * len(parts)
+
+    def refill(i: int) -> None:  # at least `share` lines ahead, unless the part ends before
+        buffer, position = buffers[i], at[i]
+        while len(buffer) - position < share:
+            block = next(parts[i], None)
+            if block is None:
+                break
+            buffer = buffer[position:] + block if position < len(buffer) else block
+            position = 0
+        buffers[i], at[i] = buffer, position
+        versions[i] += 1  # its entry in `ends`, if any, is stale
+        if position < len(buffer):
+            heapq.heappush(firsts, (buffer[position], i))
+            end = buffer[min(position + share, len(buffer)) - 1]
+            heapq.heappush(ends, (end, i, versions[i]))
+
+    for i in range(len(parts)):
+        refill(i)
+    while firsts:
+        while ends[0][2] != versions[ends[0][1]]:
+            heapq.heappop(ends)
+        bound = ends[0][0]  # every part's lines up to it are in its buffer's next `share`
+        lines: list[bytes] = []
+        taken = []
+        while firsts and firsts[0][0] <= bound:
+            i = heapq.heappop(firsts)[1]
+            buffer, position = buffers[i], at[i]
+            cut = bisect.bisect_right(buffer, bound, position, min(position + share, len(buffer)))
+            lines += buffer[position:cut]
+            at[i] = cut
+            taken.append(i)
+        for i in taken:
+            refill(i)
+        lines.sort()
+        yield list(dict.fromkeys(lines)) if len(taken) > 1 else lines
 
 
-def _chunks(lines: Iterable[str]) -> Iterator[list[str]]:
+def _utf8(lines: Iterable[str]) -> Iterator[list[bytes]]:
+    """A part's lines as UTF-8, a block at a time: a mapped entry's blocks (dump_runs), else
+    _CHUNK lines at a time."""
+    if not isinstance(lines, list):
+        return lines.blocks()
+    return (_joined(chunk).encode("utf-8").split(b"\n")[:-1] for chunk in _chunks(lines))
+
+
+def _named(graph: str, blocks: Iterator[list[bytes]]) -> Iterator[list[bytes]]:
+    """N-Triples lines as N-Quads lines of `graph` (its N-Quads term; "" the default graph)."""
+    if not graph:
+        return blocks
+    return (_named_text(graph, _text(block)).split(b"\n")[:-1] for block in blocks)
+
+
+def _named_text(graph: str, text: bytes) -> bytes:
+    """N-Triples text (whole lines) as N-Quads text of `graph`: a line ends with " .", and a
+    newline is in no term (N-Triples escapes it)."""
+    return text.replace(b" .\n", f" {graph} .\n".encode()) if graph else text
+
+
+def _text(lines: list[bytes]) -> bytes:
+    return b"\n".join(lines) + b"\n" if lines else b""
+
+
+def _chunks(lines: Iterable[str], size: int = _CHUNK) -> Iterator[list[str]]:
     lines = iter(lines)
-    while chunk := list(itertools.islice(lines, _CHUNK)):
+    while chunk := list(itertools.islice(lines, size)):
         yield chunk
 
 
 def _reserialize(
     handle: BinaryIO, lines: Iterable[str], rdf_format: ox.RdfFormat, used: dict[str, str]
 ) -> None:
-    """N-Triples or N-Quads lines, in their order, written in `rdf_format` to `handle`: Oxigraph
-    parses them again, a chunk at a time (it keeps blank node labels as written: a chunk is a
-    document of its own)."""
+    """N-Triples or N-Quads lines, in their order, written in `rdf_format` to `handle`."""
+    texts = (_joined(chunk).encode("utf-8") for chunk in _chunks(lines))
+    _reserialize_texts(handle, texts, rdf_format, used)
+
+
+def _reserialize_texts(
+    handle: BinaryIO, texts: Iterable[bytes], rdf_format: ox.RdfFormat, used: dict[str, str]
+) -> None:
+    """N-Triples or N-Quads texts (whole lines), in their order, written in `rdf_format` to
+    `handle`: Oxigraph parses each again (it keeps blank node labels as written: a text is a
+    document of its own) and writes the statements as they come, no Python step between. The
+    lines are Oxigraph's: parsed without checking IRIs and language tags again (twice as fast)."""
     source = ox.RdfFormat.N_QUADS if rdf_format.supports_datasets else ox.RdfFormat.N_TRIPLES
-
-    def statements() -> Iterator:
-        for chunk in _chunks(lines):
-            parsed = ox.parse(_joined(chunk).encode("utf-8"), format=source)
-            yield from parsed if rdf_format.supports_datasets else (q.triple for q in parsed)
-
-    ox.serialize(statements(), handle, format=rdf_format, prefixes=used)
+    parsed = (ox.parse(text, format=source, lenient=True) for text in texts)
+    ox.serialize(itertools.chain.from_iterable(parsed), handle, format=rdf_format, prefixes=used)
 
 
 def _head(term: str) -> str:

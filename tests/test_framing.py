@@ -49,6 +49,31 @@ def test_another_base_frames_as_pyld_does(kg):
     assert new == pyld
 
 
+def test_a_node_embedded_in_many_objects_is_framed_again_where_its_nodes_are_ancestors():
+    """A node framed once is reused elsewhere (framing._Framer keeps it), but not where a node
+    it embeds is an ancestor of the new place (there PyLD writes a reference to that node)."""
+    from rdflib import Graph, Literal, URIRef
+    from rdflib.namespace import RDF, RDFS
+
+    gk, data = "https://w3id.org/guian-kg/ontology#", "https://w3id.org/guian-kg/id/"
+    graph = Graph()
+    programme = URIRef(data + "programme/p")
+    graph.add((programme, RDFS.label, Literal("计划", lang="zh")))
+    designations = [URIRef(f"{data}designation/d{i}") for i in range(5)]
+    for d in designations:
+        graph.add((d, RDF.type, URIRef(gk + "Designation")))
+        graph.add((d, URIRef(gk + "programme"), programme))
+        graph.add((d, RDFS.label, Literal(d.rsplit("/", 1)[1], lang="en")))
+    for d in designations[1::2]:  # embedded in the programme, which every designation embeds
+        graph.add((programme, RDFS.seeAlso, d))
+    new = frame_quads(oxigraph_quads([(None, graph)]), "designation")
+    assert new == jsonld.dumps(jsonld.frame_with_pyld(graph, "designation"))
+    framed = {d["id"]: d for d in json.loads(new)["@graph"]}
+    seen_from_0 = framed["designation:d0"]["inProgramme"][0]["rdfs:seeAlso"]
+    seen_from_1 = framed["designation:d1"]["inProgramme"][0]["rdfs:seeAlso"]
+    assert sorted(map(len, seen_from_0)) == [4, 4] and sorted(map(len, seen_from_1)) == [1, 4]
+
+
 def test_the_build_writes_the_new_framing(kg):
     files = dump_files(kg)
     assert files["designations.jsonld"].decode() == new_and_pyld(kg, "designation")[0]

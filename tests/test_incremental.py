@@ -338,6 +338,26 @@ def test_a_record_of_json_ld_pieces_guian_kg_did_not_write_is_neither_read_nor_r
     assert again[1] == (30, 30) and again[2:] == made[2:]
 
 
+def test_a_data_graph_naming_a_blank_node_is_compacted_whole_and_keeps_no_pieces(
+    three_articles, tmp_path
+):
+    """A store relabels blank nodes: guian-kg.jsonld is compacted whole, no piece kept."""
+    from guian_kg.build import _pieces
+    from guian_kg.compaction import compact_quads
+    from guian_kg.jsonld_pieces import write_compacted
+
+    kg = load(corpus=Corpus(three_articles), cache_dir=tmp_path / "cache", dump_runs=True)
+    data = ox.NamedNode("https://w3id.org/guian-kg/graph/data")
+    see_also = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#seeAlso")
+    node = ox.NamedNode("https://w3id.org/guian-kg/id/place/guian-new-area")
+    kg.store.add(ox.Quad(node, see_also, ox.BlankNode("b0"), data))
+    path = tmp_path / "c.jsonld"
+    assert write_compacted(kg.store, path, _pieces(kg)) is None
+    everything = compact_quads(kg.store.quads_for_pattern(None, None, None, None))
+    assert path.read_text(encoding="utf-8") == everything and '"_:b0"' in everything
+    assert not (tmp_path / "cache" / "jsonld" / "compacted.pieces").exists()
+
+
 def _write_jsonld(kg, folder: Path, parts) -> tuple[tuple | None, tuple]:
     """Both JSON-LD documents written into `folder` (which may hold those of a previous build)."""
     from guian_kg.jsonld_pieces import write_compacted, write_designations
