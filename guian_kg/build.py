@@ -27,7 +27,7 @@ from .parallel import available_cores, fork_map
 from .publish import check_folder, publish
 from .read import parse_files, read_quads
 from .shortcuts import PREDICATES as SHORTCUTS
-from .shortcuts import add_shortcuts, shortcut_ntriples
+from .shortcuts import add_shortcuts, shortcut_lines
 from .terms import node, to_oxigraph, to_rdflib
 from .units import Counts, Unit, enrich_units
 from .validate import Report
@@ -54,6 +54,8 @@ class KnowledgeGraph:
     # The cached sorted runs of the data graph's units (folder, keys), if load made them.
     runs: tuple[Path, list[str]] | None = None
     described: str = ""  # what counted its description, for its store's mark (void_update)
+    # The shortcut statements' N-Triples lines, sorted (shortcuts.shortcut_lines), if load made them.
+    shortcuts: list[str] | None = None
 
     @classmethod
     def of(
@@ -191,16 +193,17 @@ def load(
     if not any(True for _ in store.quads_for_pattern(None, None, None, data)):
         raise InputError("the data files hold no triples")
     add_shortcuts(store, data)  # once the whole corpus is in: places are shared, designations not
+    shortcuts = shortcut_lines(store, data)
     timings["store"] = time.perf_counter() - started
     started = time.perf_counter()
     # A rebuild counts the description's statistics from the previous build's where it can.
     counted, described = (
-        counted_from_previous(store, runs, cache_dir) if runs is not None else (None, "")
+        counted_from_previous(store, runs, cache_dir, shortcuts) if runs is not None else (None, "")
     )
     void = describe(store, sources, counted)
     store.extend(_quads(void, node(iris.graph("void"))))
     timings["describe"] = time.perf_counter() - started
-    return KnowledgeGraph(store, sources, counts, cache_dir, runs, described)
+    return KnowledgeGraph(store, sources, counts, cache_dir, runs, described, shortcuts)
 
 
 def _in_graph(statements: Iterable, graph: ox.NamedNode) -> list[ox.Quad]:
@@ -288,7 +291,9 @@ def _runs(kg: KnowledgeGraph, store: ox.Store, base: str) -> tuple[dict[str, lis
     if units is None or kg.cache_dir is None:
         return graph_runs(store), False
     data = node(Iris().graph("data"))
-    shortcuts = shortcut_ntriples(store, data)  # made on the store, in no unit's runs
+    # made on the store, in no unit's runs
+    lines = kg.shortcuts if kg.shortcuts is not None else shortcut_lines(store, data)
+    shortcuts = "".join(f"{line}\n" for line in lines)
     graphs = {
         **graph_runs(store, skip={str(data)}),
         str(data): units + ([runs_of(shortcuts)] if shortcuts else []),
@@ -301,7 +306,7 @@ def _pieces(kg: KnowledgeGraph) -> jsonld_pieces.Parts | None:
     cached runs); None when load made no runs."""
     if kg.runs is None or kg.cache_dir is None:
         return None
-    return jsonld_pieces.Parts(kg.cache_dir / "jsonld", *kg.runs)
+    return jsonld_pieces.Parts(kg.cache_dir / "jsonld", *kg.runs, kg.shortcuts)
 
 
 def _written(folder: Path, texts: dict[str, str | bytes]) -> dict[str, Path]:
@@ -326,7 +331,7 @@ def store_parts(kg: KnowledgeGraph) -> stores.StoreParts | None:
     if kg.runs is None:
         return None
     data = str(Iris().graph("data"))
-    return stores.StoreParts(kg.store, data, *kg.runs, SHORTCUTS, kg.described)
+    return stores.StoreParts(kg.store, data, *kg.runs, SHORTCUTS, kg.described, kg.shortcuts)
 
 
 def _rebased(store: ox.Store, base: str) -> ox.Store:

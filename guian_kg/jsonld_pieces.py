@@ -64,7 +64,7 @@ from .framing import (
     framed_document,
 )
 from .iri import DEFAULT_BASE, Iris
-from .shortcuts import shortcut_ntriples
+from .shortcuts import shortcut_lines
 
 _MARK = "# guian-kg jsonld pieces {key} "
 _FRAME = "designation"
@@ -77,6 +77,7 @@ class Parts:
     cache: Path  # CACHE/jsonld
     runs_folder: Path
     runs: Sequence[str]
+    shortcuts: list[str] | None = None  # the shortcuts' sorted lines, if the build made them
 
 
 @dataclass
@@ -121,7 +122,7 @@ def write_compacted(store: ox.Store, path: Path, parts: Parts | None) -> tuple[i
     if parts is None or not _three_graphs(store):
         _write_text(path, compact_quads(store.quads_for_pattern(None, None, None, None)))
         return None
-    shortcuts = _shortcut_lines(store, data)
+    shortcuts = _shortcut_lines(store, data, parts)
     fingerprint = _fingerprint("compacted", store)
     old, owned = _read(parts.cache, "compacted", fingerprint, _NODE_SEPARATOR, False)
     try:
@@ -180,7 +181,7 @@ def write_designations(store: ox.Store, path: Path, parts: Parts | None) -> tupl
     if parts is None:
         return _designations(store, path, None, empty, _Shortcuts([], ""), [])
     data = ox.NamedNode(str(Iris().graph("data")))
-    shortcuts = _shortcut_lines(store, data)
+    shortcuts = _shortcut_lines(store, data, parts)
     old, owned = _read(parts.cache, "designations", fingerprint, _ITEM_SEPARATOR, True)
     try:
         return _designations(store, path, parts, old, shortcuts, owned)
@@ -356,8 +357,8 @@ class _Shortcuts:
         return "\n".join(self.lines).encode("utf-8")
 
 
-def _shortcut_lines(store: ox.Store, data: ox.NamedNode) -> _Shortcuts:
-    lines = sorted(filter(None, shortcut_ntriples(store, data).split("\n")))
+def _shortcut_lines(store: ox.Store, data: ox.NamedNode, parts: Parts) -> _Shortcuts:
+    lines = parts.shortcuts if parts.shortcuts is not None else shortcut_lines(store, data)
     return _Shortcuts(lines, hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest())
 
 

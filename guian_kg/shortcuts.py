@@ -67,6 +67,12 @@ def add_shortcuts(store: ox.Store, graph: ox.NamedNode) -> None:
         )
 
 
+def shortcut_lines(store: ox.Store, graph: ox.NamedNode) -> list[str]:
+    """The lines of shortcut_ntriples, sorted: a build makes them once (KnowledgeGraph.shortcuts)
+    for its dumps, its JSON-LD pieces, its store and its description."""
+    return sorted(filter(None, shortcut_ntriples(store, graph).split("\n")))
+
+
 def shortcut_ntriples(store: ox.Store, graph: ox.NamedNode) -> str:
     """The triples of `graph` with a shortcut property, as N-Triples (Oxigraph's lines)."""
     triples = [q.triple for p in PREDICATES for q in store.quads_for_pattern(None, p, None, graph)]

@@ -265,6 +265,8 @@ class StoreParts:
     derived: tuple[ox.NamedNode, ...] = ()
     # What counted its description's statistics, from which shortcuts (void_update): for its mark.
     described_by: str = ""
+    # The derived statements' N-Triples lines, where the build made them (else read from source).
+    derived_lines: list[str] | None = None
 
 
 def ensure_store(key: str, nquads, folder: Path, parts: StoreParts | None = None) -> Path:
@@ -487,6 +489,8 @@ def _triples_of(ntriples: str | bytes) -> Iterator[ox.Triple]:
 def _derived(store: ox.Store, parts: StoreParts) -> bytes:
     """The statements of the data graph with a derived property of `parts` in `store`, as
     N-Triples lines (in no order)."""
+    if parts.derived_lines is not None:
+        return "".join(f"{line}\n" for line in parts.derived_lines).encode("utf-8")
     graph = ox.NamedNode(parts.data_graph)
     found = [q.triple for p in parts.derived for q in store.quads_for_pattern(None, p, None, graph)]
     return ox.serialize(found, format=ox.RdfFormat.N_TRIPLES) if found else b""

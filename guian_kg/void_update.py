@@ -35,7 +35,7 @@ from .cache_files import is_marked, prune, read_entry, write_whole
 from .dump_runs import read_runs
 from .iri import Iris
 from .namespaces import VOID
-from .shortcuts import shortcut_ntriples
+from .shortcuts import shortcut_lines
 from .terms import node
 from .void import FIGURES, Statistics
 
@@ -43,16 +43,19 @@ _MARK = "# guian-kg shortcuts {key} "
 
 
 def counted_from_previous(
-    store: ox.Store, runs: tuple[Path, list[str]], cache_dir: Path
+    store: ox.Store,
+    runs: tuple[Path, list[str]],
+    cache_dir: Path,
+    shortcuts: list[str] | None = None,
 ) -> tuple[Statistics | None, str]:
     """The statistics of the store's ontology and data graphs (as void.statistics counts them),
     from those of the previous build's store in `cache_dir`, its data graph made of the units
     whose cached runs are `runs`, or None where they cannot be had so (see the module docstring);
     and the note for the mark of the store of this graph (StoreParts.described_by). Keeps the
-    store's shortcuts' lines in the cache."""
+    store's shortcuts' lines (`shortcuts`, sorted, if made: shortcuts.shortcut_lines) in the cache."""
     iris = Iris()
     graphs = (node(iris.graph("ontology")), node(iris.graph("data")))
-    lines = sorted(shortcut_ntriples(store, graphs[1]).splitlines())
+    lines = shortcuts if shortcuts is not None else shortcut_lines(store, graphs[1])
     text = "".join(f"{line}\n" for line in lines).encode("utf-8")
     digest = hashlib.sha256(text).hexdigest()[:32]
     previous = stores.open_previous(cache_dir, graphs[1].value)
