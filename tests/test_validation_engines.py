@@ -370,6 +370,45 @@ def test_the_oxigraph_engine_compiles_core_constraints_our_shapes_do_not_use():
     )
 
 
+SHARED_SHAPES = """
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix ex: <http://example.org/> .
+ex:OfX a sh:NodeShape ; sh:targetClass ex:X ; sh:property ex:Label .
+ex:OfY a sh:NodeShape ; sh:targetClass ex:Y ; sh:property ex:Label .
+ex:Label a sh:PropertyShape ; sh:path ex:label ; sh:datatype xsd:string ; sh:maxCount 1 ;
+    sh:minCount 1 ; sh:message "label"@en .
+"""
+
+
+def test_the_checks_of_a_shape_run_together_keep_a_result_per_source_and_per_check():
+    # The compiled checks of ex:Label run as one query (shacl_sparql.query): a node that is a focus
+    # node of both its sources has each result twice, as pySHACL reports it.
+    shapes = Graph().parse(data=SHARED_SHAPES, format="turtle")
+    data = Graph().parse(
+        data="""@prefix ex: <http://example.org/> .
+        ex:both a ex:X , ex:Y ; ex:label 5 , 6 .
+        ex:one a ex:X ; ex:label "ok" .
+        ex:none a ex:Y .""",
+        format="turtle",
+    )
+    oxigraph = assert_agree(data, shapes, Graph())["oxigraph"]
+    assert oxigraph.core_engine == "oxigraph"
+    found = sorted(
+        (r.focus.rsplit("/", 1)[1], r.constraint.split("#")[1], r.value or "")
+        for r in oxigraph.results
+    )
+    integer = "^^<http://www.w3.org/2001/XMLSchema#integer>"
+    assert found == sorted(
+        [
+            *[("both", "DatatypeConstraintComponent", f'"{n}"{integer}') for n in (5, 5, 6, 6)],
+            ("both", "MaxCountConstraintComponent", ""),
+            ("both", "MaxCountConstraintComponent", ""),
+            ("none", "MinCountConstraintComponent", ""),
+        ]
+    )
+
+
 CLOSED_SHAPES = """
 @prefix sh: <http://www.w3.org/ns/shacl#> .
 @prefix ex: <http://example.org/> .
