@@ -251,9 +251,17 @@ def _run_checks(
 ) -> dict[tuple[str, int], list]:
     """Each task's findings, the slow ones started first so that none is left to run alone."""
     if workers is None:
-        workers = available_cores() if len(store) >= _PARALLEL_FROM else 1
+        workers = available_cores() if _at_least(store, _PARALLEL_FROM) else 1
     order = sorted(tasks, key=lambda task: task[0] != "sparql")  # the slow ones: see _PARALLEL_FROM
     return dict(zip(order, fork_map(run, order, workers, chunksize=1), strict=True))
+
+
+def _at_least(store: ox.Store, count: int) -> bool:
+    """Whether the store holds `count` quads or more: read up to the count-th alone (len reads every
+    quad, 0.06 s at 300 articles against 0.03 s)."""
+    skipped = f"OFFSET {count - 1} LIMIT 1" if count > 1 else "LIMIT 1"
+    query = f"ASK {{ {{ SELECT * WHERE {{ {{ ?s ?p ?o }} UNION {{ GRAPH ?g {{ ?s ?p ?o }} }} }} {skipped} }} }}"
+    return bool(store.query(query))
 
 
 def _add_result(

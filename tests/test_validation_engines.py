@@ -20,7 +20,7 @@ from guian_kg import sparql_constraints as sc
 from guian_kg.build import KnowledgeGraph, shapes_graph
 from guian_kg.errors import InputError
 from guian_kg.namespaces import GK
-from guian_kg.validate import ENGINES, Report, validate, validate_store
+from guian_kg.validate import ENGINES, Report, _at_least, validate, validate_store
 
 FIXTURES = Path(__file__).parent / "shapes"
 CASES = sorted(FIXTURES.glob("valid/*.ttl")) + sorted(FIXTURES.glob("invalid/*.ttl"))
@@ -534,3 +534,13 @@ def test_checks_run_in_worker_processes_give_the_report_of_one_process(broken_pr
         assert one.results and one.core_engine == forked.core_engine == "oxigraph"
         assert (forked.text(), forked.json()) == (one.text(), one.json()), options
         assert forked.results == one.results
+
+
+def test_a_store_is_large_from_the_count_of_its_quads_in_any_graph():
+    store = ox.Store()
+    a, p = ox.NamedNode("urn:a"), ox.NamedNode("urn:p")
+    store.add(ox.Quad(a, p, ox.Literal("default")))  # in the default graph
+    store.add(ox.Quad(a, p, ox.Literal("1"), ox.NamedNode("urn:g")))
+    store.add(ox.Quad(a, p, ox.Literal("2"), ox.NamedNode("urn:h")))
+    assert [_at_least(store, n) for n in (1, 2, 3, 4)] == [True, True, True, False]
+    assert not _at_least(ox.Store(), 1)
