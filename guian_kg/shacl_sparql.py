@@ -93,6 +93,32 @@ def compile_shapes(shapes: Graph) -> Plan:
     return Plan(checks, frozenset(compiler.lexical))
 
 
+def by_sources(checks: list[Check]) -> list[list[int]]:
+    """The numbers of the checks, in groups of those with the same sources (in order of their
+    first check): one `query` runs a group."""
+    groups: dict[tuple[Node, ...], list[int]] = {}
+    for number, check in enumerate(checks):
+        groups.setdefault(check.sources, []).append(number)
+    return list(groups.values())
+
+
+def query(shapes: Graph, checks: list[Check], numbers: list[int], restriction: str = "") -> str:
+    """One SELECT running the numbered checks (all of the same sources), ?check naming the check
+    of each row: the focus nodes are found once, each once (a DISTINCT sub-select, `restriction`
+    a pattern on ?this inside it), and every check's pattern is run on each focus node in turn
+    (LATERAL, an Oxigraph extension: the pattern sees ?this bound, as in a check's own query).
+    At 300 articles, the checks of gks:DatedShape, whose focus nodes are the subjects of four
+    predicates, take 1.1 s so rather than 4.2 s run one by one, each finding them again."""
+    branches = " UNION ".join(
+        f"{{ {checks[number].pattern} BIND ({number} AS ?check) }}" for number in numbers
+    )
+    focus = focus_pattern(shapes, checks[numbers[0]].sources)
+    return (
+        "SELECT DISTINCT ?check ?src ?this ?value ?key WHERE { "
+        f"{{ SELECT DISTINCT ?src ?this WHERE {{ {focus} {restriction} }} }} LATERAL {{ {branches} }} }}"
+    )
+
+
 def focus_pattern(shapes: Graph, sources: tuple[Node, ...]) -> str:
     """A pattern binding ?this to each focus node of each source's targets (SHACL 2.1.3), and ?src
     to the source's number: one query serves them all, and a focus node of two sources stays two."""

@@ -20,7 +20,7 @@ from guian_kg import sparql_constraints as sc
 from guian_kg.build import KnowledgeGraph, shapes_graph
 from guian_kg.errors import InputError
 from guian_kg.namespaces import GK
-from guian_kg.validate import ENGINES, Report, validate, validate_store
+from guian_kg.validate import ENGINES, Report, _at_least, validate, validate_store
 
 FIXTURES = Path(__file__).parent / "shapes"
 CASES = sorted(FIXTURES.glob("valid/*.ttl")) + sorted(FIXTURES.glob("invalid/*.ttl"))
@@ -370,6 +370,45 @@ def test_the_oxigraph_engine_compiles_core_constraints_our_shapes_do_not_use():
     )
 
 
+SHARED_SHAPES = """
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix ex: <http://example.org/> .
+ex:OfX a sh:NodeShape ; sh:targetClass ex:X ; sh:property ex:Label .
+ex:OfY a sh:NodeShape ; sh:targetClass ex:Y ; sh:property ex:Label .
+ex:Label a sh:PropertyShape ; sh:path ex:label ; sh:datatype xsd:string ; sh:maxCount 1 ;
+    sh:minCount 1 ; sh:message "label"@en .
+"""
+
+
+def test_the_checks_of_a_shape_run_together_keep_a_result_per_source_and_per_check():
+    # The compiled checks of ex:Label run as one query (shacl_sparql.query): a node that is a focus
+    # node of both its sources has each result twice, as pySHACL reports it.
+    shapes = Graph().parse(data=SHARED_SHAPES, format="turtle")
+    data = Graph().parse(
+        data="""@prefix ex: <http://example.org/> .
+        ex:both a ex:X , ex:Y ; ex:label 5 , 6 .
+        ex:one a ex:X ; ex:label "ok" .
+        ex:none a ex:Y .""",
+        format="turtle",
+    )
+    oxigraph = assert_agree(data, shapes, Graph())["oxigraph"]
+    assert oxigraph.core_engine == "oxigraph"
+    found = sorted(
+        (r.focus.rsplit("/", 1)[1], r.constraint.split("#")[1], r.value or "")
+        for r in oxigraph.results
+    )
+    integer = "^^<http://www.w3.org/2001/XMLSchema#integer>"
+    assert found == sorted(
+        [
+            *[("both", "DatatypeConstraintComponent", f'"{n}"{integer}') for n in (5, 5, 6, 6)],
+            ("both", "MaxCountConstraintComponent", ""),
+            ("both", "MaxCountConstraintComponent", ""),
+            ("none", "MinCountConstraintComponent", ""),
+        ]
+    )
+
+
 CLOSED_SHAPES = """
 @prefix sh: <http://www.w3.org/ns/shacl#> .
 @prefix ex: <http://example.org/> .
@@ -495,3 +534,13 @@ def test_checks_run_in_worker_processes_give_the_report_of_one_process(broken_pr
         assert one.results and one.core_engine == forked.core_engine == "oxigraph"
         assert (forked.text(), forked.json()) == (one.text(), one.json()), options
         assert forked.results == one.results
+
+
+def test_a_store_is_large_from_the_count_of_its_quads_in_any_graph():
+    store = ox.Store()
+    a, p = ox.NamedNode("urn:a"), ox.NamedNode("urn:p")
+    store.add(ox.Quad(a, p, ox.Literal("default")))  # in the default graph
+    store.add(ox.Quad(a, p, ox.Literal("1"), ox.NamedNode("urn:g")))
+    store.add(ox.Quad(a, p, ox.Literal("2"), ox.NamedNode("urn:h")))
+    assert [_at_least(store, n) for n in (1, 2, 3, 4)] == [True, True, True, False]
+    assert not _at_least(ox.Store(), 1)
