@@ -291,7 +291,7 @@ def _runs(kg: KnowledgeGraph, store: ox.Store, base: str) -> tuple[dict[str, lis
     if units is None or kg.cache_dir is None:
         return graph_runs(store), False
     data = node(Iris().graph("data"))
-    # made on the store, in no unit's runs
+    # The shortcuts: made on the whole store, in no unit's runs.
     lines = kg.shortcuts if kg.shortcuts is not None else shortcut_lines(store, data)
     shortcuts = "".join(f"{line}\n" for line in lines)
     graphs = {
