@@ -129,7 +129,7 @@ def local_root(constraint: SparqlConstraint) -> str | None:
     """
     if constraint.binding in (FREE, PER_NODE):
         root = "this"
-    elif constraint.path is None and sparql_constraints.WHERE.search(constraint.query):
+    elif constraint.path is None:
         root = "value"
     else:
         return None
@@ -143,7 +143,10 @@ def _query_is_local(query: str, root: str) -> bool:
 
 
 def query_is_local(query: str, root: str) -> bool:
-    """Whether every triple pattern of the query reads near `root` (see the module docstring)."""
+    """Whether every triple pattern of the query reads near `root` (see the module docstring);
+    around "value", also whether its run can be restricted to some ?value (values_first)."""
+    if root == "value" and not sparql_constraints.values_first(query):
+        return False
     try:
         pattern = sparql_constraints.algebra(query).p
     except Exception:

@@ -14,16 +14,20 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import pyoxigraph as ox
+from pyparsing import ParseResults
 from rdflib import BNode, Graph, Literal, URIRef, Variable
 from rdflib.namespace import OWL, RDF, RDFS, SH, XSD
 from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Node
 
 from . import query_analyses
 
 THIS = Variable("this")
-WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)  # where a restriction of ?value goes
+# Where a restriction of ?value goes: found in the text, used only where the parse tree proves it
+# (values_first).
+_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
 TARGETS = (SH.targetNode, SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf)
 
 # How $this gets its value (https://www.w3.org/TR/shacl/#pre-binding), from the cheapest:
@@ -459,11 +463,50 @@ def write(
 
 
 def _with_values(constraint: SparqlConstraint, nodes: set) -> SparqlConstraint:
-    """The constraint with ?value bound to one of `nodes` (IRIs), at the start of its WHERE clause."""
-    values = " ".join(sorted(str(node) for node in nodes))
-    where = WHERE.search(constraint.query).end()
-    query = f"{constraint.query[:where]} VALUES ?value {{ {values} }} {constraint.query[where:]}"
-    return replace(constraint, query=query)
+    """The constraint with ?value bound to one of `nodes` (Oxigraph's terms, each a token of its
+    own), at the start of its WHERE group: where values_first proved it goes in this query."""
+    return replace(constraint, query=_values_at(constraint.query, sorted(str(n) for n in nodes)))
+
+
+def _values_at(query: str, terms: Sequence[str]) -> str:
+    where = _WHERE.search(query).end()
+    return f"{query[:where]} VALUES ?value {{ {' '.join(terms)} }} {query[where:]}"
+
+
+def values_first(query: str) -> bool:
+    """Whether _values_at puts its VALUES first in the query's WHERE group, the rest of the query
+    unchanged: rdflib's parse tree of the query with it is the query's own, but for that one
+    VALUES block at the head of the group (the text search alone is fooled by a comment or a
+    string holding "WHERE {")."""
+    if _WHERE.search(query) is None:
+        return False
+    try:
+        plain, restricted = parseQuery(query), parseQuery(_values_at(query, ["<urn:x-value:>"]))
+    except Exception:  # pyparsing's errors, or a query rdflib cannot read: not proven
+        return False
+    (prologue, select), (prologue_after, select_after) = plain, restricted
+    if _tree(prologue) != _tree(prologue_after) or "where" not in select:
+        return False
+    parts, parts_after = select["where"].get("part", []), select_after["where"].get("part", [])
+    head = parts_after[0] if parts_after else None
+    rest = {k: v for k, v in select.items() if k != "where"}
+    rest_after = {k: v for k, v in select_after.items() if k != "where"}
+    return (
+        isinstance(head, CompValue)
+        and _tree(head)
+        == ("InlineData", (("var", (Variable("value"),)), ("value", (URIRef("urn:x-value:"),))))
+        and _tree(parts_after[1:]) == _tree(parts)
+        and _tree(list(rest.items())) == _tree(list(rest_after.items()))
+    )
+
+
+def _tree(node: object) -> object:
+    """A parse tree as nested tuples, comparable by value (pyparsing's results are not)."""
+    if isinstance(node, CompValue):
+        return (node.name, tuple((key, _tree(value)) for key, value in node.items()))
+    if isinstance(node, (ParseResults, list, tuple)):
+        return tuple(_tree(value) for value in node)
+    return node
 
 
 def _rows(constraint: SparqlConstraint, store: ox.Store, focus: set):

@@ -6,6 +6,7 @@ import pytest
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import SH
 
+from guian_kg import locality
 from guian_kg import sparql_constraints as sc
 from guian_kg.build import shapes_graph
 
@@ -127,3 +128,58 @@ def test_a_message_names_the_values_of_the_solution():
     assert sc._substitute(message, bound) == Literal(
         "3 of http://example.org/a: {?path} {?unbound}", lang="en"
     )
+
+
+def test_a_constraint_local_around_value_runs_only_for_the_nodes_given_and_finds_their_results():
+    shapes = Graph().parse(
+        data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        @prefix ex: <http://example.org/> .
+        ex:Named a sh:NodeShape ; sh:targetNode ex:dataset ;
+            sh:sparql [ sh:message "{?value} has no name" ; sh:select
+                "SELECT $this ?value WHERE { ?value a <http://example.org/Thing> FILTER NOT EXISTS { ?value <http://example.org/name> ?n } }" ] .
+        """,
+        format="turtle",
+    )
+    data = Graph()
+    ex = "http://example.org/"
+    for i in range(5):  # things 0 to 4, only 0 named
+        data.add((URIRef(f"{ex}t{i}"), URIRef(f"{ex}p"), Literal(i)))
+        data.add(
+            (
+                URIRef(f"{ex}t{i}"),
+                URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                URIRef(f"{ex}Thing"),
+            )
+        )
+    data.add((URIRef(f"{ex}t0"), URIRef(f"{ex}name"), Literal("zero")))
+    data.add((URIRef(f"{ex}dataset"), URIRef(f"{ex}p"), Literal("d")))
+    _, (constraint,) = sc.split(shapes)
+    assert constraint.binding == sc.CONSTANT
+    copy = sc.OxigraphCopy.of([data])
+
+    def values(only, root) -> list[str]:
+        found = sc.solutions(constraint, shapes, copy, only, root, {})
+        return sorted(row["value"].value for _, row in found)
+
+    assert values(None, "this") == [f"{ex}t{i}" for i in (1, 2, 3, 4)]
+    only = {sc._to_ox(URIRef(f"{ex}t{i}")) for i in (0, 2, 4)}
+    assert values(only, "value") == [f"{ex}t2", f"{ex}t4"]  # t0 is named: no result
+    assert values(set(), "value") == []
+
+
+@pytest.mark.parametrize(
+    "query,proven",
+    [
+        ("SELECT $this ?value WHERE { ?value ex:p ?o }", True),
+        ('SELECT $this ?value WHERE { ?value ex:p "WHERE {" }', True),  # after the real one
+        # Before the real WHERE, the text search finds the wrong place: the parse tree says so.
+        ("# no: WHERE {\nSELECT $this ?value WHERE { ?value ex:p ?o }", False),
+        ('SELECT $this (CONCAT("WHERE {", "") AS ?value) WHERE { $this ex:p ?o }', False),
+        ("ASK { ?value ex:p ?o }", False),
+    ],
+)
+def test_values_go_first_in_the_where_group_only_where_the_parse_tree_proves_it(query, proven):
+    assert sc.values_first(PREFIX + query) is proven
+    if not proven:
+        assert locality.query_is_local(PREFIX + query, "value") is False  # then it runs whole
