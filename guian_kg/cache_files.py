@@ -29,6 +29,7 @@ import fcntl
 import json
 import mmap
 import os
+import secrets
 import shutil
 import stat
 import tempfile
@@ -39,6 +40,7 @@ from pathlib import Path
 SCRATCH_MARK = ".guian-kg-scratch"  # in a scratch folder, made once its process holds the lock
 _DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
 _PROOF_MARK = "# guian-kg kept files {key} "  # KEY.proof: the status of the files kept as KEY
+CLOCK_PREFIX = ".guian-kg-clock-"  # fs_clock's file, there for an instant
 _BLOCK = 1 << 20  # bytes written (or copied without the kernel's help) at a time
 
 
@@ -217,19 +219,36 @@ def clock_past(st: os.stat_result, folder: Path) -> bool:
     """Whether the clock of the file system of `st` is past its ctime: a file made in `folder`
     (the same file system) gets a later ctime. Its clock ticks every few milliseconds (every second
     on some file systems): tried for up to a tenth of a second."""
-    for _ in range(20):
-        fd, name = tempfile.mkstemp(prefix=".clock-", dir=folder)
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        for _ in range(20):
+            device, ctime = fs_clock(fd)
+            if device != st.st_dev:
+                return False
+            if ctime > st.st_ctime_ns:
+                return True
+            time.sleep(0.005)
+        return False
+    finally:
+        os.close(fd)
+
+
+def fs_clock(folder: int) -> tuple[int, int]:
+    """(device, ctime) of a file made now in the open folder `folder` and removed at once: the
+    clock of its file system. Raises OSError where no file can be made there."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    while True:
+        name = f"{CLOCK_PREFIX}{secrets.token_hex(8)}"
         try:
-            clock = os.fstat(fd)
+            handle = os.open(name, flags, 0o600, dir_fd=folder)
+        except FileExistsError:
+            continue
+        try:
+            st = os.fstat(handle)
         finally:
-            os.close(fd)
-            os.unlink(name)
-        if clock.st_dev != st.st_dev:
-            return False
-        if clock.st_ctime_ns > st.st_ctime_ns:
-            return True
-        time.sleep(0.005)
-    return False
+            os.close(handle)
+            os.unlink(name, dir_fd=folder)
+        return st.st_dev, st.st_ctime_ns
 
 
 def written_stamp(path: Path) -> list[int] | None:

@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .cache_files import fs_clock
 from .errors import OutputError
 from .parallel import available_cores
 
@@ -478,24 +479,12 @@ def _status(st: os.stat_result) -> tuple[int, ...]:
 
 
 def _clock(pfd: int) -> Clock | None:
-    """The clock of the file system of folder `pfd` (a parent this process has locked): the
-    ctime of a file made there and removed at once; None if none can be made."""
-    for _ in range(4):
-        name = f"{RESERVED_PREFIX}clock-{secrets.token_hex(8)}"
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
-        try:
-            handle = os.open(name, flags, 0o600, dir_fd=pfd)
-        except FileExistsError:
-            continue
-        except OSError:
-            return None
-        try:
-            st = os.fstat(handle)
-        finally:
-            os.close(handle)
-            os.unlink(name, dir_fd=pfd)
-        return st.st_dev, st.st_ctime_ns
-    return None
+    """The clock of the file system of folder `pfd` (a parent this process has locked), or None
+    if no file can be made there (cache_files.fs_clock)."""
+    try:
+        return fs_clock(pfd)
+    except OSError:
+        return None
 
 
 def _size(fd: int, name: str) -> int | None:
