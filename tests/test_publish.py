@@ -579,3 +579,29 @@ def test_every_test_the_readme_names_for_output_folders_exists():
     for module, test in named:
         source = (root / "tests" / f"{module or 'test_publish'}.py").read_text(encoding="utf-8")
         assert f"def {test}(" in source, test
+
+
+def test_a_file_edited_between_the_check_and_the_swap_is_found_after_the_swap(
+    tmp_path, monkeypatch
+):
+    # The check before the swap remembers each file's hash by its status; an edit after it (in
+    # place, size and mtime kept) moves the ctime, so the check after the swap reads it again.
+    out = own_output(tmp_path)
+    time.sleep(0.05)  # the clock past the files' ctime: their hashes are remembered
+    target, stage = out / "guian-kg.ttl", publishing._stage
+    edited = b"<x> <b> <c> .\n"
+
+    def stage_then_edit(pfd, name, files):
+        staged = stage(pfd, name, files)
+        before = target.stat()
+        assert publishing._status(before) in publishing._hashed  # the locked check remembered it
+        with open(target, "r+b") as handle:
+            handle.write(edited[:3])
+        os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns))
+        return staged
+
+    monkeypatch.setattr(publishing, "_stage", stage_then_edit)
+    with pytest.raises(OutputError, match=r"guian-kg\.ttl \(changed since guian-kg wrote it\)"):
+        publish(FILES, out)
+    assert target.read_bytes() == edited  # swapped back, as the user left it
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dist"]
