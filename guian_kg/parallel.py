@@ -7,6 +7,8 @@ from __future__ import annotations
 import os
 import pickle
 import resource
+import signal
+import time
 import traceback
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -46,29 +48,88 @@ def _call(item):
     return _TASK(item)
 
 
+class Forked:
+    """function() begun now in a process forked for it, while this one goes on: `result()` waits
+    for it and returns what it returned, or raises what it raised. With `memory` and `seconds`, the
+    kernel limits the child to that many bytes of address space more than this process has, and
+    that many seconds of CPU. Leaving the `with` block without the result kills the child.
+
+    Fork it before this process starts a thread: a lock held by a thread at the fork stays held in
+    the child."""
+
+    def __init__(
+        self, function: Callable[[], Any], memory: int | None = None, seconds: int | None = None
+    ):
+        read, write = os.pipe()
+        started = time.perf_counter()
+        pid = os.fork()
+        if pid == 0:  # the child: never returns
+            os.close(read)
+            _child(function, write, memory, seconds)
+        os.close(write)
+        self._read, self._pid, self._started = read, pid, started
+        self.seconds: float | None = None  # from the fork to the child's answer, once read
+
+    def result(self) -> Any:
+        with os.fdopen(self._read, "rb") as handle:
+            data = handle.read()
+        self.seconds = time.perf_counter() - self._started
+        _, status = os.waitpid(self._pid, 0)
+        self._pid = 0
+        if not data:
+            raise ChildFailed(f"the forked process ended with status {status} and no answer")
+        done, value = pickle.loads(data)
+        if not done:
+            raise value
+        return value
+
+    def __enter__(self) -> Forked:
+        return self
+
+    def __exit__(self, *_) -> None:
+        if self._pid:  # not waited for: no longer wanted
+            os.kill(self._pid, signal.SIGKILL)
+            os.waitpid(self._pid, 0)
+            os.close(self._read)
+
+
+class ChildFailed(RuntimeError):
+    """A forked process ended without an answer (killed, or past a limit of the kernel's)."""
+
+
+def _child(function: Callable[[], Any], write: int, memory: int | None, seconds: int | None):
+    status = 1
+    try:
+        if memory is not None:
+            with open("/proc/self/statm", encoding="ascii") as statm:
+                size = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+            resource.setrlimit(resource.RLIMIT_AS, (size + memory, size + memory))
+        if seconds is not None:
+            resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds))
+        try:
+            answer = pickle.dumps((True, function()))
+        except Exception as error:  # sent back whole where it can be, else as its text
+            try:
+                answer = pickle.dumps((False, error))
+                pickle.loads(answer)
+            except Exception:
+                answer = pickle.dumps((False, ChildFailed("".join(traceback.format_exc()))))
+        with os.fdopen(write, "wb") as handle:
+            handle.write(answer)
+        status = 0
+    except BaseException:  # past a limit while answering: said on stderr, then no answer
+        traceback.print_exc()
+    finally:
+        os._exit(status)
+
+
 def bounded_call(function: Callable[[], Any], memory: int, seconds: int) -> Any | None:
     """function() in a process forked for it, with at most `memory` bytes of address space more
     than this process has and `seconds` of CPU (the kernel's limits: a query that needs more is
     stopped there, however it allocates); None if it did not finish within them or failed."""
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: never returns
-        status = 1
-        try:
-            os.close(read)
-            with open("/proc/self/statm", encoding="ascii") as statm:
-                size = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-            resource.setrlimit(resource.RLIMIT_AS, (size + memory, size + memory))
-            resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds))
-            with os.fdopen(write, "wb") as handle:
-                pickle.dump(function(), handle)
-            status = 0
-        except BaseException:  # past a limit, or a failure: said on stderr, then None
-            traceback.print_exc()
-        finally:
-            os._exit(status)
-    os.close(write)
-    with os.fdopen(read, "rb") as handle:
-        data = handle.read()
-    _, status = os.waitpid(pid, 0)
-    return pickle.loads(data) if status == 0 and data else None
+    try:
+        with Forked(function, memory, seconds) as child:
+            return child.result()
+    except Exception:  # past a limit, or a failure: said on stderr, then None
+        traceback.print_exc()
+        return None

@@ -1,0 +1,64 @@
+"""parallel.Forked: a function run in a forked process beside this one, its answer or its error
+brought back, and the process killed if its answer is not wanted."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from guian_kg.errors import ValidationFailed
+from guian_kg.parallel import ChildFailed, Forked
+
+
+def test_the_answer_comes_back_and_the_child_is_reaped():
+    with Forked(lambda: {"pid": os.getpid(), "sum": sum(range(1000))}) as child:
+        answer = child.result()
+    assert answer["sum"] == 499500
+    assert answer["pid"] != os.getpid()
+    assert child.seconds is not None and child.seconds >= 0
+    with pytest.raises(ChildProcessError):  # waited for: no child left
+        os.waitpid(answer["pid"], os.WNOHANG)
+
+
+def test_an_error_comes_back_whole():
+    def fails():
+        raise ValidationFailed("report text", 3)
+
+    with Forked(fails) as child, pytest.raises(ValidationFailed) as raised:
+        child.result()
+    assert (raised.value.report, raised.value.results) == ("report text", 3)
+    assert str(raised.value) == "the graph does not conform to the shapes (3 results)"
+
+
+def test_an_error_that_cannot_be_pickled_comes_back_as_its_traceback():
+    class Local(Exception):  # defined in a function: pickle cannot find it again
+        pass
+
+    def fails():
+        raise Local("cannot travel")
+
+    with Forked(fails) as child, pytest.raises(ChildFailed, match="Local: cannot travel"):
+        child.result()
+
+
+def test_a_child_that_dies_without_answering_is_a_failure():
+    with Forked(lambda: os._exit(3)) as child, pytest.raises(ChildFailed, match="status 768"):
+        child.result()
+
+
+def test_leaving_the_block_without_the_answer_kills_the_child():
+    read, write = os.pipe()
+
+    def forever():
+        os.write(write, str(os.getpid()).encode())
+        time.sleep(600)
+
+    with pytest.raises(RuntimeError, match="the parent gave up"), Forked(forever):
+        pid = int(os.read(read, 20))
+        raise RuntimeError("the parent gave up")
+    with pytest.raises(ChildProcessError):  # killed and reaped, not left running
+        os.waitpid(pid, os.WNOHANG)
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
