@@ -121,10 +121,10 @@ def enrich_unit(unit: Unit, sources: dict[str, str]) -> Enriched:
         _check_described(unit.article, facts)
     pending = Pending()
     enrich(facts, sources, pending)
+    cited = {o.value for _, o in facts.subject_objects(_SOURCE) if isinstance(o, ox.NamedNode)}
+    # Each text hashed once, not once per fact citing it (a hundred per article).
     anchored_in = {
-        o.value: _sha256(sources[o.value].encode("utf-8"))
-        for _, o in facts.subject_objects(_SOURCE)
-        if isinstance(o, ox.NamedNode) and o.value in sources
+        iri: _sha256(sources[iri].encode("utf-8")) for iri in sorted(cited & sources.keys())
     }
     return Enriched(
         ox.serialize(facts.triples, format=ox.RdfFormat.N_TRIPLES), pending, anchored_in
