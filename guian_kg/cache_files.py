@@ -40,7 +40,7 @@ from pathlib import Path
 SCRATCH_MARK = ".guian-kg-scratch"  # in a scratch folder, made once its process holds the lock
 _DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
 _PROOF_MARK = "# guian-kg kept files {key} "  # KEY.proof: the status of the files kept as KEY
-CLOCK_PREFIX = ".guian-kg-clock-"  # fs_clock's file, there for an instant
+CLOCK_PREFIX = ".guian-kg-clock-"  # fs_clock's file where it must be named, there for an instant
 _BLOCK = 1 << 20  # bytes written (or copied without the kernel's help) at a time
 
 
@@ -234,8 +234,28 @@ def clock_past(st: os.stat_result, folder: Path) -> bool:
 
 
 def fs_clock(folder: int) -> tuple[int, int]:
-    """(device, ctime) of a file made now in the open folder `folder` and removed at once: the
-    clock of its file system. Raises OSError where no file can be made there."""
+    """(device, ctime) of a file made now in the open folder `folder`: the clock of its file
+    system. The file has no name (O_TMPFILE) where the file system allows it, so that nothing is
+    left in the folder even if the process is killed; elsewhere it is named and removed at once.
+    Raises OSError where no file can be made there."""
+    try:
+        handle = os.open(".", os.O_WRONLY | os.O_TMPFILE | os.O_CLOEXEC, 0o600, dir_fd=folder)
+    except OSError as error:
+        if error.errno not in _NO_TMPFILE:
+            raise
+        return _named_clock(folder)
+    try:
+        st = os.fstat(handle)
+    finally:
+        os.close(handle)
+    return st.st_dev, st.st_ctime_ns
+
+
+# What open(2) says when a file system cannot make a file without a name.
+_NO_TMPFILE = frozenset({errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL})
+
+
+def _named_clock(folder: int) -> tuple[int, int]:
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
     while True:
         name = f"{CLOCK_PREFIX}{secrets.token_hex(8)}"
