@@ -4,6 +4,7 @@ source texts: nothing is copied to them but a task's arguments) and its sandbox 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import resource
@@ -52,7 +53,9 @@ class Forked:
     """function() begun now in a process forked for it, while this one goes on: `result()` waits
     for it and returns what it returned, or raises what it raised. With `memory` and `seconds`, the
     kernel limits the child to that many bytes of address space more than this process has, and
-    that many seconds of CPU. Leaving the `with` block without the result kills the child.
+    that many seconds of CPU. Leaving the `with` block kills what the child left running, and the
+    child itself if its result was not taken: it leads a process group of its own, which holds the
+    processes it forks (a pool's workers would otherwise outlive it, waiting for work).
 
     Fork it before this process starts a thread: a lock held by a thread at the fork stays held in
     the child."""
@@ -65,9 +68,12 @@ class Forked:
         pid = os.fork()
         if pid == 0:  # the child: never returns
             os.close(read)
+            os.setpgid(0, 0)
             _child(function, write, memory, seconds)
+        with contextlib.suppress(ProcessLookupError):  # here too, so that the group exists
+            os.setpgid(pid, pid)  # before either goes on (unless the child has ended already)
         os.close(write)
-        self._read, self._pid, self._started = read, pid, started
+        self._read, self._pid, self._group, self._started = read, pid, pid, started
         self.seconds: float | None = None  # from the fork to the child's answer, once read
 
     def result(self) -> Any:
@@ -87,8 +93,9 @@ class Forked:
         return self
 
     def __exit__(self, *_) -> None:
+        with contextlib.suppress(ProcessLookupError):  # none left: the usual case after result()
+            os.killpg(self._group, signal.SIGKILL)
         if self._pid:  # not waited for: no longer wanted
-            os.kill(self._pid, signal.SIGKILL)
             os.waitpid(self._pid, 0)
             os.close(self._read)
 

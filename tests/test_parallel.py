@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 import pytest
 
 from guian_kg.errors import ValidationFailed
-from guian_kg.parallel import ChildFailed, Forked
+from guian_kg.parallel import ChildFailed, Forked, fork_map
 
 
 def test_the_answer_comes_back_and_the_child_is_reaped():
@@ -62,3 +63,44 @@ def test_leaving_the_block_without_the_answer_kills_the_child():
         os.waitpid(pid, os.WNOHANG)
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+def _alive_in_group(group: int) -> list[int]:
+    """The processes of a process group that are not dead (a zombie waits to be reaped: dead)."""
+    alive = []
+    for entry in Path("/proc").iterdir():
+        try:
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+        except (OSError, ValueError):
+            continue  # not a process, or gone meanwhile
+        if int(fields[2]) == group and fields[0] != "Z":
+            alive.append(int(entry.name))
+    return alive
+
+
+def _sleep(item: int) -> int:
+    time.sleep(600)
+    return item
+
+
+def test_leaving_the_block_kills_what_the_child_forked_too():
+    """A pool's workers hold their own end of its queue: killed with the child alone, they would
+    wait for work for ever."""
+    read, write = os.pipe()
+
+    def pool():
+        os.write(write, str(os.getpid()).encode())
+        return fork_map(_sleep, list(range(4)), 2)
+
+    with Forked(pool):
+        group = int(os.read(read, 20))
+        for _ in range(100):  # the pool's two workers started
+            if len(_alive_in_group(group)) == 3:
+                break
+            time.sleep(0.05)
+        assert len(_alive_in_group(group)) == 3
+    for _ in range(100):  # SIGKILL is delivered, not waited for
+        if not _alive_in_group(group):
+            break
+        time.sleep(0.05)
+    assert _alive_in_group(group) == []
