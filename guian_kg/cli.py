@@ -127,7 +127,8 @@ def _deny_network() -> None:
 def build(out: Path, base: str, data: tuple[Path, ...]) -> None:
     """Load, check quotes, validate with SHACL and publish the dumps to OUT.
 
-    Nothing is written unless the graph conforms.
+    Nothing is written unless the graph conforms, nor where nothing changed since the last build
+    (the same inputs, code and --base, and OUT and its store as that build left them).
 
     Example: guian-kg build --out dist
     """
