@@ -15,7 +15,15 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
-from . import default_cache_dir, dump_patch, incremental, jsonld, jsonld_pieces, resources
+from . import (
+    build_record,
+    default_cache_dir,
+    dump_patch,
+    incremental,
+    jsonld,
+    jsonld_pieces,
+    resources,
+)
 from . import store as stores
 from .anchor import Pending, check_pending
 from .cache_files import prove_kept, scratch_folder
@@ -30,7 +38,7 @@ from .read import parse_files, read_quads
 from .shortcuts import PREDICATES as SHORTCUTS
 from .shortcuts import add_shortcuts, shortcut_lines
 from .terms import node, to_oxigraph, to_rdflib
-from .units import Counts, Enriched, Unit, enrich_units
+from .units import Counts, Enriched, Inputs, data_units, enrich_units, read_inputs
 from .validate import Report
 from .void import DUMP_STEM, describe
 from .void_update import counted_from_previous
@@ -111,12 +119,19 @@ def _quads(graph: Graph, name: ox.NamedNode) -> list[ox.Quad]:
 
 @dataclass
 class BuildResult:
-    kg: KnowledgeGraph
+    """What `build` did. Where nothing changed since the last build (`unchanged`: the same inputs,
+    code, base and folder, the folder and its store proven as that build left them, see
+    guian_kg.build_record), nothing was built: `kg` and `report` are None, and `files`, `store`
+    and `triples` are the last build's."""
+
+    kg: KnowledgeGraph | None
     report: Report | None
     files: list[Path] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     store: Path | None = None  # the on-disk store of the dump, in the cache
+    triples: int = 0  # in the graph built (len(kg.store))
+    unchanged: bool = False
 
 
 def expand_data_paths(paths: Sequence[Path]) -> list[Path] | None:
@@ -143,6 +158,7 @@ def load(
     cache_dir: Path | None = USE_DEFAULT_CACHE,
     workers: int | None = None,
     dump_runs: bool = False,
+    inputs: Inputs | None = None,
 ) -> KnowledgeGraph:
     """Read, anchor, enrich, add the shortcuts to and describe the knowledge graph (no validation).
 
@@ -151,7 +167,7 @@ def load(
     one per core by default, and from the cache in `cache_dir` where current; None: no cache);
     every quote is anchored in the text of the corpus article its dcterms:source names. With
     `dump_runs` (and a cache), each unit's statements are also sorted for the dumps (dump_runs),
-    once per content.
+    once per content. `inputs`: the units and source texts read already (units.read_inputs).
     """
     if cache_dir is USE_DEFAULT_CACHE:
         cache_dir = default_cache_dir()
@@ -163,16 +179,13 @@ def load(
     ontology = node(iris.graph("ontology"))
     for path in ontology_paths or resources.ontology_files():
         store.extend(_in_graph(read_quads(path), ontology))
-    sources = corpus.sources()
+    sources = inputs.sources if inputs is not None else corpus.sources()
     timings["load"] = time.perf_counter() - started
     started = time.perf_counter()
     data = node(iris.graph("data"))
-    if data_paths:
-        units = [Unit(tuple(data_paths))]
-    else:
-        units = [Unit(tuple(corpus.shared_files))]
-        units += [Unit(tuple(a.fact_files), a) for a in corpus.articles]
-    enriched, counts = enrich_units(units, sources, cache_dir, workers or available_cores())
+    units = inputs.units if inputs is not None else data_units(data_paths, corpus)
+    keys = inputs.keys if inputs is not None else None
+    enriched, counts = enrich_units(units, sources, cache_dir, workers or available_cores(), keys)
     timings["enrich"] = time.perf_counter() - started
     with _runs_sorted(cache_dir if dump_runs else None, enriched, workers) as sorted_runs:
         started = time.perf_counter()
@@ -370,17 +383,27 @@ def build(
     data_paths: Sequence[Path] | None = None,
     corpus: Corpus | None = None,
 ) -> BuildResult:
-    """Load → enrich → validate → publish `out` atomically (only over a folder guian-kg made); raise before writing anything."""
+    """Load → enrich → validate → publish `out` atomically (only over a folder guian-kg made); raise
+    before writing anything. Nothing is built where nothing changed since the last build (see
+    BuildResult)."""
     check_base(base)
     check_folder(out)  # a folder that would be refused is refused now, not after the whole build
     timings: dict[str, float] = {}
-    kg = load(data_paths, corpus=corpus, timings=timings, dump_runs=True)
+    cache = default_cache_dir()
+    started = time.perf_counter()
+    inputs = read_inputs(data_paths, corpus)  # read once: load takes them
+    made = build_record.made_of(inputs, base, out)
+    last = build_record.last_build(cache, made)
+    timings["inputs"] = time.perf_counter() - started
+    if last is not None:
+        store, triples = last.store, last.triples
+        return BuildResult(None, None, last.files, timings, [], store, triples, unchanged=True)
+    kg = load(data_paths, corpus=corpus, timings=timings, dump_runs=True, inputs=inputs)
     started = time.perf_counter()
     report = check(kg)
     timings["validate"] = time.perf_counter() - started
     if not report.conforms:
         raise ValidationFailed(report.text(), len(report.results))
-    cache = default_cache_dir()
     # The on-disk store that `query` and `serve --dist` open instead of parsing the dump again:
     # made from kg.store (the dump's graph under the default base) while the dumps are written,
     # and put in place once the scratch folder is gone: deleting its name of the published dump
@@ -402,4 +425,6 @@ def build(
         store_path = place_store(key, lambda: nquads)
         stores.note_dump(store_path, nquads, proof)  # `query` trusts it without hashing it
         timings["store on disk"] = time.perf_counter() - started
-    return BuildResult(kg, report, published.files, timings, published.warnings, store_path)
+    build_record.write(cache, made, published.files, store_path, len(kg.store))
+    files, warnings = published.files, published.warnings
+    return BuildResult(kg, report, files, timings, warnings, store_path, len(kg.store))

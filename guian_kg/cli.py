@@ -127,7 +127,8 @@ def _deny_network() -> None:
 def build(out: Path, base: str, data: tuple[Path, ...]) -> None:
     """Load, check quotes, validate with SHACL and publish the dumps to OUT.
 
-    Nothing is written unless the graph conforms.
+    Nothing is written unless the graph conforms, nor where nothing changed since the last build
+    (the same inputs, code and --base, and OUT and its store as that build left them).
 
     Example: guian-kg build --out dist
     """
@@ -142,6 +143,17 @@ def build(out: Path, base: str, data: tuple[Path, ...]) -> None:
     _echo_result("".join(f"{path}\n" for path in result.files))
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
+    click.echo(
+        f"built {result.triples} triples into {out} in {sum(result.timings.values()):.2f} s "
+        f"({_work(result)}); its store for `query` and `serve`: {result.store}",
+        err=True,
+    )
+
+
+def _work(result) -> str:
+    """What a build did (build.BuildResult): its parts read anew and its validation's scope."""
+    if result.unchanged:
+        return "nothing changed since the last build, whose files and store are in place"
     units = result.kg.units
     validated, parts = result.report.units
     scope = (
@@ -150,12 +162,9 @@ def build(out: Path, base: str, data: tuple[Path, ...]) -> None:
         else f"validated {validated:,} of {parts:,} units, around what changed since the last "
         "clean validation"
     )
-    click.echo(
-        f"built {len(result.kg.store)} triples into {out} in {sum(result.timings.values()):.2f} s "
-        f"({units.enriched} of {units.enriched + units.from_cache} parts read and anchored anew, "
-        f"{units.from_cache} unchanged since an earlier build; {scope}); its store for `query` "
-        f"and `serve`: {result.store}",
-        err=True,
+    return (
+        f"{units.enriched} of {units.enriched + units.from_cache} parts read and anchored anew, "
+        f"{units.from_cache} unchanged since an earlier build; {scope}"
     )
 
 

@@ -206,6 +206,12 @@ def _flat_name(name: object) -> bool:
     )
 
 
+def resolved(out: Path) -> Path:
+    """The folder `publish(files, out)` writes: its real parent, and its name (never resolved)."""
+    parent, name = _split(Path(out))
+    return parent / name
+
+
 def _split(out: Path) -> tuple[Path, str]:
     """(the real parent folder, the name of `out` in it); the last component is never resolved, a link stays a link."""
     if out.name in ("", ".", ".."):

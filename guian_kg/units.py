@@ -22,10 +22,10 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib.namespace import DCTERMS, RDF
 
-from . import __version__
+from . import __version__, resources
 from .anchor import Pending
 from .cache_files import is_marked, prune, read_entry, write_whole
-from .corpus import Article
+from .corpus import Article, Corpus
 from .enrich import enrich
 from .errors import GuianKGError, InputError
 from .facts import Facts
@@ -73,14 +73,47 @@ class Counts:
     parts: list[Part] = field(default_factory=list)  # in the order of the units
 
 
+@dataclass(frozen=True)
+class Inputs:
+    """The data of a build, read once: its units, their keys (unit_key: every file's bytes) and
+    the source texts its quotes anchor in (article IRI → text)."""
+
+    units: list[Unit]
+    keys: list[str]
+    sources: dict[str, str]
+
+
+def read_inputs(data_paths: Sequence[Path] | None, corpus: Corpus | None) -> Inputs:
+    """The units of the build (data_units), keyed, and the corpus's source texts (the project's
+    corpus by default: `data_paths` anchor in its articles)."""
+    corpus = corpus or resources.corpus()
+    sources = corpus.sources()
+    units = data_units(data_paths, corpus)
+    return Inputs(units, [unit_key(unit) for unit in units], sources)
+
+
+def data_units(data_paths: Sequence[Path] | None, corpus: Corpus) -> list[Unit]:
+    """The files of `data_paths` as one unit, else the corpus's: its shared files, then each article."""
+    if data_paths:
+        return [Unit(tuple(data_paths))]
+    return [Unit(tuple(corpus.shared_files))] + [
+        Unit(tuple(a.fact_files), a) for a in corpus.articles
+    ]
+
+
 def enrich_units(
-    units: Sequence[Unit], sources: dict[str, str], cache_dir: Path | None, workers: int
+    units: Sequence[Unit],
+    sources: dict[str, str],
+    cache_dir: Path | None,
+    workers: int,
+    keys: Sequence[str] | None = None,
 ) -> tuple[list[Enriched], Counts]:
     """Every unit enriched (from the cache where it is current), in the order given; the first
-    unit (in that order) that fails raises its error."""
+    unit (in that order) that fails raises its error. `keys`: the units' unit_key, where the
+    caller has them (read_inputs)."""
     digests = {iri: _sha256(text.encode("utf-8")) for iri, text in sources.items()}
     folder = cache_dir / "units" if cache_dir is not None else None
-    keys = [unit_key(unit) for unit in units]
+    keys = list(keys) if keys is not None else [unit_key(unit) for unit in units]
     results: list[Enriched | None] = [
         _cached(folder, key, digests) if folder else None for key in keys
     ]

@@ -99,6 +99,8 @@ def test_scale_benchmark_runs_in_smoke_mode():
     assert "growth exponents" in out and "ratios current/bare" in out
     assert out.count("conforms: yes") == 2, out
     assert "rebuild enriched: 1 of 2" in out and "rebuild after one article changed" in out
+    assert out.count("build with nothing changed says so: yes") == 2, out
+    assert out.count("then `guian-kg build` with nothing changed since: ") == 2, out
     assert out.count("same query answer as bare: yes") == 2, out
 
 
