@@ -151,7 +151,7 @@ def build(out: Path, base: str, data: tuple[Path, ...]) -> None:
         "clean validation"
     )
     click.echo(
-        f"built {len(result.kg.store)} triples into {out} in {sum(result.timings.values()):.2f} s "
+        f"built {len(result.kg.store)} triples into {out} in {result.seconds:.2f} s "
         f"({units.enriched} of {units.enriched + units.from_cache} parts read and anchored anew, "
         f"{units.from_cache} unchanged since an earlier build; {scope}); its store for `query` "
         f"and `serve`: {result.store}",
