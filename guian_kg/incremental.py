@@ -84,16 +84,17 @@ class Planned:
     nodes: set[str] | None = None
     units: int = 0
 
-    def run(self) -> Report:
+    def run(self, workers: int | None = None) -> Report:
+        """The report (validate_store's, its checks run by `workers` processes)."""
         report = None
         if self.nodes is not None:
             try:
-                report = validate_store(self.store, self.shapes, around=self.nodes)
+                report = validate_store(self.store, self.shapes, around=self.nodes, workers=workers)
                 report.units = (self.units, len(self.parts))
             except NotLocal:
                 report = None
         if report is None:
-            report = validate_store(self.store, self.shapes)
+            report = validate_store(self.store, self.shapes, workers=workers)
             report.units = (len(self.parts), len(self.parts))
         if self.cache_dir is not None and not report.results:
             _write(self.cache_dir, self.fingerprint, self.parts, _void(self.store))
