@@ -418,7 +418,7 @@ def _validated(kg: KnowledgeGraph, timings: dict[str, float]) -> Iterator[Callab
 
     A validation around what changed (a rebuild's, guian_kg.incremental) runs in a process forked
     on entry, beside the dumps, which do not depend on it (only publishing does): on two cores,
-    writing a rebuild's dumps leaves one mostly idle. A whole validation runs here, before any dump
+    writing a rebuild's dumps leaves one half idle. A whole validation runs here, before any dump
     is written: it keeps both cores busy alone, and a graph that does not conform is refused at
     once, not after the dumps."""
     started = time.perf_counter()
