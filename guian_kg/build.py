@@ -127,11 +127,14 @@ class BuildResult:
     kg: KnowledgeGraph | None
     report: Report | None
     files: list[Path] = field(default_factory=list)
+    # Seconds per phase. A rebuild validated around what changed ran "validate" beside
+    # "serialize" (build._validated), then waited "validate wait" for it: they do not add up.
     timings: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     store: Path | None = None  # the on-disk store of the dump, in the cache
     triples: int = 0  # in the graph built (len(kg.store))
     unchanged: bool = False
+    seconds: float = 0.0  # the whole build, wall time (see timings)
 
 
 def expand_data_paths(paths: Sequence[Path]) -> list[Path] | None:
@@ -384,8 +387,9 @@ def build(
     corpus: Corpus | None = None,
 ) -> BuildResult:
     """Load → enrich → validate → publish `out` atomically (only over a folder guian-kg made); raise
-    before writing anything. Nothing is built where nothing changed since the last build (see
+    before publishing anything. Nothing is built where nothing changed since the last build (see
     BuildResult)."""
+    begun = time.perf_counter()
     check_base(base)
     check_folder(out)  # a folder that would be refused is refused now, not after the whole build
     timings: dict[str, float] = {}
@@ -397,28 +401,31 @@ def build(
     timings["inputs"] = time.perf_counter() - started
     if last is not None:
         store, triples = last.store, last.triples
-        return BuildResult(None, None, last.files, timings, [], store, triples, unchanged=True)
+        result = BuildResult(None, None, last.files, timings, [], store, triples, unchanged=True)
+        result.seconds = time.perf_counter() - begun
+        return result
     kg = load(data_paths, corpus=corpus, timings=timings, dump_runs=True, inputs=inputs)
-    started = time.perf_counter()
-    report = check(kg)
-    timings["validate"] = time.perf_counter() - started
-    if not report.conforms:
-        raise ValidationFailed(report.text(), len(report.results))
     # The on-disk store that `query` and `serve --dist` open instead of parsing the dump again:
     # made from kg.store (the dump's graph under the default base) while the dumps are written,
     # and put in place once the scratch folder is gone: deleting its name of the published dump
     # moved the dump's ctime, which the proof noted for `query` must follow (store.checked_key).
     parts = store_parts(kg) if base == DEFAULT_BASE else None
-    with stores.store_beside(cache, parts) as place_store:
-        with scratch_folder(cache, ".dist-") as folder:  # a killed build's is deleted by the next
-            started = time.perf_counter()
-            files = write_dump_files(kg, Path(folder), base)
-            timings["serialize"] = time.perf_counter() - started
-            started = time.perf_counter()
-            published = publish(files, out)
-            timings["write"] = time.perf_counter() - started
-        for kept in ("dumps", "jsonld"):  # publishing linked and unlinked them: proved again
-            prove_kept(cache / kept)
+    with (
+        _validated(kg, timings) as conforming,  # forked (if at all) before the store's thread
+        stores.store_beside(cache, parts) as place_store,
+    ):
+        try:
+            with scratch_folder(cache, ".dist-") as folder:  # a killed build's: deleted by the next
+                started = time.perf_counter()
+                files = write_dump_files(kg, Path(folder), base)
+                timings["serialize"] = time.perf_counter() - started
+                report = conforming()  # else ValidationFailed: nothing published
+                started = time.perf_counter()
+                published = publish(files, out)
+                timings["write"] = time.perf_counter() - started
+        finally:  # publishing (or the scratch folder's going) linked and unlinked them
+            for kept in ("dumps", "jsonld"):
+                prove_kept(cache / kept)
         started = time.perf_counter()
         nquads = published.folder / f"{DUMP_STEM}.nq"
         key, proof = stores.checked_key(nquads, cache)
@@ -427,4 +434,47 @@ def build(
         timings["store on disk"] = time.perf_counter() - started
     build_record.write(cache, made, published.files, store_path, len(kg.store))
     files, warnings = published.files, published.warnings
-    return BuildResult(kg, report, files, timings, warnings, store_path, len(kg.store))
+    result = BuildResult(kg, report, files, timings, warnings, store_path, len(kg.store))
+    result.seconds = time.perf_counter() - begun
+    return result
+
+
+@contextmanager
+def _validated(kg: KnowledgeGraph, timings: dict[str, float]) -> Iterator[Callable[[], Report]]:
+    """Yields a function giving kg's report, or raising ValidationFailed if it does not conform.
+
+    A validation around what changed (a rebuild's, guian_kg.incremental) runs in a process forked
+    on entry, beside the dumps, which do not depend on it (only publishing does): on two cores,
+    writing a rebuild's dumps leaves one half idle. A whole validation runs here, before any dump
+    is written: it keeps both cores busy alone, and a graph that does not conform is refused at
+    once, not after the dumps."""
+    started = time.perf_counter()
+    planned = incremental.plan(kg.store, resources.shapes_files(), kg.units.parts, kg.cache_dir)
+    if planned.nodes is None:
+        report = planned.run()
+        timings["validate"] = time.perf_counter() - started
+        _refuse_unless_conforms(report)
+        yield lambda: report
+        return
+    planning = time.perf_counter() - started
+
+    def run() -> tuple[Report, float]:  # in one process: the dumps' take the other core
+        began = time.perf_counter()
+        return planned.run(workers=1), time.perf_counter() - began
+
+    with Forked(run) as validation:
+
+        def conforming() -> Report:
+            waited = time.perf_counter()
+            report, seconds = validation.result()
+            timings["validate"] = planning + seconds  # beside "serialize"
+            timings["validate wait"] = time.perf_counter() - waited  # after it
+            return _refuse_unless_conforms(report)
+
+        yield conforming
+
+
+def _refuse_unless_conforms(report: Report) -> Report:
+    if not report.conforms:
+        raise ValidationFailed(report.text(), len(report.results))
+    return report

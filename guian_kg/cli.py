@@ -144,7 +144,7 @@ def build(out: Path, base: str, data: tuple[Path, ...]) -> None:
     for warning in result.warnings:
         click.echo(f"warning: {warning}", err=True)
     click.echo(
-        f"built {result.triples} triples into {out} in {sum(result.timings.values()):.2f} s "
+        f"built {result.triples} triples into {out} in {result.seconds:.2f} s "
         f"({_work(result)}); its store for `query` and `serve`: {result.store}",
         err=True,
     )

@@ -37,10 +37,12 @@ import hashlib
 import json
 import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
 import pyoxigraph as ox
+from rdflib import Graph
 from rdflib.namespace import RDF, RDFS
 
 from . import __version__
@@ -65,25 +67,54 @@ def validate(
 ) -> Report:
     """The report of validate_store(store, the shapes), computed around what changed since the
     recorded validation where that is sound; `report.units` says how many units were validated."""
+    return plan(store, shapes_files, parts, cache_dir).run()
+
+
+@dataclass
+class Planned:
+    """A validation decided on before it runs: around `nodes` (the focus, `units` of the parts
+    changed) where the record allows, else whole (`nodes` None). `run` gives the report and
+    writes the record after a clean one; it may run in a process forked from this one."""
+
+    store: ox.Store
+    shapes: Graph
+    fingerprint: str
+    parts: Sequence[Part]
+    cache_dir: Path | None
+    nodes: set[str] | None = None
+    units: int = 0
+
+    def run(self, workers: int | None = None) -> Report:
+        """The report (validate_store's, its checks run by `workers` processes)."""
+        report = None
+        if self.nodes is not None:
+            try:
+                report = validate_store(self.store, self.shapes, around=self.nodes, workers=workers)
+                report.units = (self.units, len(self.parts))
+            except NotLocal:
+                report = None
+        if report is None:
+            report = validate_store(self.store, self.shapes, workers=workers)
+            report.units = (len(self.parts), len(self.parts))
+        if self.cache_dir is not None and not report.results:
+            _write(self.cache_dir, self.fingerprint, self.parts, _void(self.store))
+        return report
+
+
+def plan(
+    store: ox.Store, shapes_files: Sequence[Path], parts: Sequence[Part], cache_dir: Path | None
+) -> Planned:
+    """How `validate` will validate: around the nodes what changed since the record touches, or
+    whole (a rule that is not local still makes `run` validate whole)."""
     shapes = parse_files(shapes_files)
     fingerprint = _fingerprint(store, shapes_files)
+    planned = Planned(store, shapes, fingerprint, parts, cache_dir)
     record = _read(cache_dir) if cache_dir is not None else None
-    report = None
     if record is not None and record.get("fingerprint") == fingerprint:
         changed = _changed(store, record, parts, cache_dir)
         if changed is not None:
-            nodes, units = changed
-            try:
-                report = validate_store(store, shapes, around=nodes)
-                report.units = (units, len(parts))
-            except NotLocal:
-                report = None
-    if report is None:
-        report = validate_store(store, shapes)
-        report.units = (len(parts), len(parts))
-    if cache_dir is not None and not report.results:
-        _write(cache_dir, fingerprint, parts, _void(store))
-    return report
+            planned.nodes, planned.units = changed
+    return planned
 
 
 def focus(store: ox.Store, changed: set[ox.Triple]) -> set[str] | None:

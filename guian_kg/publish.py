@@ -141,6 +141,8 @@ def foreign_entries(fd: int, clock: Clock | None = None, read: bool = True) -> l
     if manifest is None:
         unproven = " (not a manifest guian-kg wrote)"
         return [_shown(fd, n) + (unproven if n == MANIFEST else "") for n in entries]
+    named = [entry for entry in entries if entry in manifest and entry != MANIFEST]
+    checksums = dict(zip(named, _checksums(fd, named, clock), strict=True)) if read else {}
     foreign = []
     for entry in entries:
         if entry == MANIFEST:
@@ -148,7 +150,7 @@ def foreign_entries(fd: int, clock: Clock | None = None, read: bool = True) -> l
         if entry not in manifest:
             foreign.append(_shown(fd, entry))
             continue
-        found = _checksum(fd, entry, clock) if read else _size(fd, entry)
+        found = checksums[entry] if read else _size(fd, entry)
         listed = manifest[entry] if read or manifest[entry] is None else manifest[entry][0]
         if found is None:
             foreign.append(f"{_shown(fd, entry)} (not a regular file)")
@@ -258,12 +260,7 @@ def _stage(pfd: int, name: str, files: dict[str, bytes | Path]) -> str:
             else:
                 _take(fd, file_name, Path(data))
                 taken.append(file_name)
-        # What the folder holds, read back: a corpus's dumps, hashed at once (hashlib and reads
-        # let go of the GIL).
-        with ThreadPoolExecutor(max(1, min(len(taken), available_cores()))) as pool:
-            listing.update(
-                zip(taken, pool.map(functools.partial(_checksum, fd), taken), strict=True)
-            )
+        listing.update(zip(taken, _checksums(fd, taken), strict=True))  # read back
         _write_new(fd, MANIFEST, _manifest(listing))
         os.unlink(STAGING_MARKER, dir_fd=fd)  # from here on the manifest proves the folder ours
         os.fchmod(fd, 0o755)
@@ -441,6 +438,15 @@ def _read_listing(fd: int, name: str) -> dict[str, tuple[int, str] | None] | Non
     if len(raw) > _MAX_LISTING or not all(_flat_name(n) for n in listed):
         return None
     return listed
+
+
+def _checksums(fd: int, names: list[str], clock: Clock | None = None) -> list:
+    """_checksum of each file: a corpus's dumps (gigabytes) read at once, a thread per core
+    (hashlib and reads let go of the GIL)."""
+    if len(names) <= 1:
+        return [_checksum(fd, name, clock) for name in names]
+    with ThreadPoolExecutor(min(len(names), available_cores())) as pool:
+        return list(pool.map(functools.partial(_checksum, fd, clock=clock), names))
 
 
 def _checksum(fd: int, name: str, clock: Clock | None = None) -> tuple[int, str] | None:

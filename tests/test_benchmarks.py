@@ -50,6 +50,13 @@ def test_build_benchmark_runs_in_smoke_mode():
     assert "runs: 1" in out and "peak RSS:" in out and "validate" in out
 
 
+def test_rebuild_benchmark_runs_in_smoke_mode():
+    out = _run("benchmarks/rebuild.py", "--smoke")
+    assert "cold build" in out and "beside/before:" in out
+    assert "rebuild, validation beside:" in out and "validate wait" in out
+    assert "rebuild, validation before:" in out and "; 1 of 3)" in out
+
+
 def test_unit_load_benchmark_runs_in_smoke_mode():
     out = _run("benchmarks/unit_load.py", "--smoke")
     rows = [line.split() for line in out.splitlines()[2:-1]]

@@ -15,8 +15,11 @@ from conftest import corpus_generator
 from rdflib import Graph
 
 from guian_kg import incremental, locality, sparql_constraints
-from guian_kg.build import check, load, shapes_graph
+from guian_kg.build import build, check, load, shapes_graph
 from guian_kg.corpus import Corpus
+from guian_kg.dump_patch import patched
+from guian_kg.errors import ValidationFailed
+from guian_kg.store import MARK
 from guian_kg.validate import Report, validate_store
 
 ARTICLES = 4
@@ -220,6 +223,70 @@ def test_a_record_of_another_form_is_validated_whole_and_replaced(clean, tmp_pat
     report = check(load(corpus=Corpus(tmp_path / "corpus"), cache_dir=tmp_path / "cache"))
     assert report.units == (ARTICLES + 1, ARTICLES + 1)
     assert record.read_bytes() == (clean / "cache" / incremental.RECORD).read_bytes()
+
+
+# ---------------------------------------------------------------- validated beside the dumps
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {path.name: path.read_bytes() for path in sorted(folder.iterdir())}
+
+
+def _stores(cache: Path) -> dict[str, bytes]:
+    """The on-disk stores in the cache, by their marks."""
+    return {path.name: (path / MARK).read_bytes() for path in sorted(cache.glob("store-*"))}
+
+
+@pytest.fixture
+def built(clean, tmp_path, monkeypatch) -> Path:
+    """The clean corpus built into tmp_path/dist, its cache tmp_path/cache."""
+    shutil.copytree(clean, tmp_path, dirs_exist_ok=True)
+    monkeypatch.setenv("GUIAN_KG_CACHE_DIR", str(tmp_path / "cache"))
+    build(tmp_path / "dist", corpus=Corpus(tmp_path / "corpus"))
+    return tmp_path
+
+
+def test_a_rebuild_that_breaks_a_shape_fails_with_the_report_and_publishes_nothing(
+    built, monkeypatch
+):
+    """Validated around the change, beside the dumps (their record in the cache is this build's):
+    the failure brings the full validation's report, dist/ and the on-disk stores are as they
+    were; once the change is undone, the rebuild publishes the bytes of a cold build."""
+    corpus, cache = built / "corpus", built / "cache"
+    dist, stores, records = _files(built / "dist"), _stores(cache), _files(cache / "dumps")
+    text = designation(corpus, 3, 2).read_bytes()
+    broken_reference(corpus)
+    with pytest.raises(ValidationFailed) as failed:
+        build(built / "dist", corpus=Corpus(corpus))
+    full = validate_store(load(corpus=Corpus(corpus), cache_dir=None).store, shapes_graph())
+    blank = re.compile(r"\bn[0-9a-f]{32}b[0-9]+\b")  # a property shape's label, made per parse
+    assert blank.sub("_", failed.value.report) == blank.sub("_", full.text())
+    assert failed.value.results == len(full.results) > 0
+    assert _files(built / "dist") == dist and _stores(cache) == stores
+    assert _files(cache / "dumps") != records  # the dumps were written beside the validation
+    assert not list(cache.glob(".dist-*")) and not list(cache.glob(".store-tmp-*"))
+
+    designation(corpus, 3, 2).write_bytes(text)  # as recorded: no unit validated
+    rebuilt = build(built / "dist", corpus=Corpus(corpus))
+    assert rebuilt.report.units == (0, ARTICLES + 1) and "validate wait" in rebuilt.timings
+    assert _files(built / "dist") == dist
+    assert patched(cache / "dumps") == ["nq", "nt", "trig", "ttl"]  # from the unpublished ones
+
+
+def test_a_rebuild_validated_beside_its_dumps_publishes_a_cold_build_s_bytes_and_records_it(
+    built, tmp_path_factory, monkeypatch
+):
+    corpus = built / "corpus"
+    valid_change(corpus)
+    rebuilt = build(built / "dist", corpus=Corpus(corpus))
+    assert rebuilt.report.units == (1, ARTICLES + 1) and "validate wait" in rebuilt.timings
+    cold = tmp_path_factory.mktemp("cold")
+    monkeypatch.setenv("GUIAN_KG_CACHE_DIR", str(cold / "cache"))
+    build(cold / "dist", corpus=Corpus(corpus))
+    assert _files(built / "dist") == _files(cold / "dist")
+    # The record the forked validation wrote is the one a validation here writes.
+    record = (built / "cache" / incremental.RECORD).read_bytes()
+    assert record == (cold / "cache" / incremental.RECORD).read_bytes()
 
 
 # ---------------------------------------------------------------- the JSON-LD dumps, piece by piece
