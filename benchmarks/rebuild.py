@@ -26,7 +26,7 @@ HERE = Path(__file__).resolve().parent
 
 
 class _Before:
-    """Stands in for parallel.Forked in build._validated: the function runs at once, here."""
+    """Stands in for parallel.Forked in build.validated: the function runs at once, here."""
 
     def __init__(self, function):
         self.value = function()
@@ -68,7 +68,7 @@ def main() -> None:
 
         def rebuilt(order: str):
             building.Forked = lambda f: (
-                _Before if order == "before" and "_validated" in f.__qualname__ else forked
+                _Before if order == "before" and "validated" in f.__qualname__ else forked
             )(f)
             try:
                 return building.build(work / "dist", corpus=Corpus(corpus))

@@ -128,7 +128,7 @@ class BuildResult:
     report: Report | None
     files: list[Path] = field(default_factory=list)
     # Seconds per phase. A rebuild validated around what changed ran "validate" beside
-    # "serialize" (build._validated), then waited "validate wait" for it: they do not add up.
+    # "serialize" (build.validated), then waited "validate wait" for it: they do not add up.
     timings: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     store: Path | None = None  # the on-disk store of the dump, in the cache
@@ -411,7 +411,7 @@ def build(
     # moved the dump's ctime, which the proof noted for `query` must follow (store.checked_key).
     parts = store_parts(kg) if base == DEFAULT_BASE else None
     with (
-        _validated(kg, timings) as conforming,  # forked (if at all) before the store's thread
+        validated(kg, timings) as conforming,  # forked (if at all) before the store's thread
         stores.store_beside(cache, parts) as place_store,
     ):
         try:
@@ -440,7 +440,7 @@ def build(
 
 
 @contextmanager
-def _validated(kg: KnowledgeGraph, timings: dict[str, float]) -> Iterator[Callable[[], Report]]:
+def validated(kg: KnowledgeGraph, timings: dict[str, float]) -> Iterator[Callable[[], Report]]:
     """Yields a function giving kg's report, or raising ValidationFailed if it does not conform.
 
     A validation around what changed (a rebuild's, guian_kg.incremental) runs in a process forked
