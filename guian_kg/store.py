@@ -333,6 +333,12 @@ def _made(folder: Path, db: Path, parts: StoreParts | None, nquads) -> tuple[boo
             store.bulk_load(source, format=ox.RdfFormat.N_QUADS, lenient=True)
         del source
         union_view, sizes = _union_and_sizes(store, named)
+        if parts is not None:
+            # Every batch of a bulk load spans the whole of every index, so its files overlap the
+            # other batches' and a query reads them all. The build's store, which `query` and
+            # `serve` open on every call, is compacted once: at 1,000 articles the benchmark's
+            # query took 0.37 s on it against 0.72 s, for 4.5 CPU s here (beside the dumps).
+            store.optimize()
     store.flush()
     del store  # closed before its folder moves
     if parts is not None:  # what the next build's update compares its derived statements with

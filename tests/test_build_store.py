@@ -335,3 +335,24 @@ def test_a_pattern_with_an_integer_object_matches_only_that_integer_on_disk(tmp_
         matched += len(found)
     assert matched == 429
     print(f"lookups the store answered wrongly: {raw_wrong}")  # 7 with pyoxigraph 0.5.13
+
+
+def test_the_build_s_store_is_compacted_once_loaded(tmp_path, monkeypatch):
+    """Each batch of a bulk load spans every index, so its files overlap the other batches' and a
+    query would read them all: the build's store is compacted, left with a file or so per index
+    (Oxigraph keeps eleven) however many batches loaded it."""
+    from guian_kg.dump_runs import ensure_runs
+
+    lines = "".join(f"<http://e/s{i}> <http://e/p> <http://e/o{i % 7}> .\n" for i in range(3000))
+    source, units = _two_units(lines, "", "")
+    runs = tmp_path / "cache" / "runs"
+    parts = stores.StoreParts(source, "http://e/data", runs, ensure_runs(runs, units, 1))
+    monkeypatch.setattr(stores, "_BULK_QUADS", 100)  # thirty batches
+    dump = tmp_path / "dump.nq"
+    with stores.store_beside(tmp_path / "cache", parts) as place:
+        dump.write_bytes(source.dump(format=ox.RdfFormat.N_QUADS))
+        folder = place(stores.file_key(dump), lambda: dump)
+    files = sorted((folder / "db").glob("*.sst"))
+    print(f"{len(files)} table files")
+    assert len(files) <= 11
+    assert len(stores.open_store(folder).store) == 3000
