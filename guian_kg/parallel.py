@@ -53,9 +53,10 @@ class Forked:
     """function() begun now in a process forked for it, while this one goes on: `result()` waits
     for it and returns what it returned, or raises what it raised. With `memory` and `seconds`, the
     kernel limits the child to that many bytes of address space more than this process has, and
-    that many seconds of CPU. Leaving the `with` block kills what the child left running, and the
-    child itself if its result was not taken: it leads a process group of its own, which holds the
-    processes it forks (a pool's workers would otherwise outlive it, waiting for work).
+    that many seconds of CPU. Taking the result, or leaving the `with` block, kills what the child
+    left running (and the child, if its result was not taken): it leads a process group of its
+    own, which holds the processes it forks (a pool's workers would otherwise outlive it, waiting
+    for work).
 
     Fork it before this process starts a thread: a lock held by a thread at the fork stays held in
     the child."""
@@ -73,17 +74,18 @@ class Forked:
         with contextlib.suppress(ProcessLookupError):  # here too, so that the group exists
             os.setpgid(pid, pid)  # before either goes on (unless the child has ended already)
         os.close(write)
-        self._read, self._pid, self._group, self._started = read, pid, pid, started
+        self._read: int | None = read
+        self._pid, self._started, self._status = pid, started, 0
         self.seconds: float | None = None  # from the fork to the child's answer, once read
 
     def result(self) -> Any:
         with os.fdopen(self._read, "rb") as handle:
             data = handle.read()
+        self._read = None
         self.seconds = time.perf_counter() - self._started
-        _, status = os.waitpid(self._pid, 0)
-        self._pid = 0
+        self._end()
         if not data:
-            raise ChildFailed(f"the forked process ended with status {status} and no answer")
+            raise ChildFailed(f"the forked process ended with status {self._status} and no answer")
         done, value = pickle.loads(data)
         if not done:
             raise value
@@ -93,11 +95,19 @@ class Forked:
         return self
 
     def __exit__(self, *_) -> None:
-        with contextlib.suppress(ProcessLookupError):  # none left: the usual case after result()
-            os.killpg(self._group, signal.SIGKILL)
-        if self._pid:  # not waited for: no longer wanted
-            os.waitpid(self._pid, 0)
+        self._end()
+        if self._read is not None:
             os.close(self._read)
+
+    def _end(self) -> None:
+        """Kill the child's group (what it left running, and the child if it is), then reap the
+        child: until it is reaped, its id is taken, so the group killed can be no one else's."""
+        if not self._pid:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self._pid, signal.SIGKILL)
+        _, self._status = os.waitpid(self._pid, 0)
+        self._pid = 0
 
 
 class ChildFailed(RuntimeError):
