@@ -37,7 +37,7 @@ from pathlib import Path
 
 from . import __version__, resources
 from . import store as stores
-from .cache_files import fs_clock, is_marked, read_entry, write_entry
+from .cache_files import fs_clock, is_marked, read_entry, status, write_entry
 from .publish import resolved
 from .units import Inputs
 from .void import DUMP_STEM
@@ -159,16 +159,12 @@ def _statuses(parent: int, name: str) -> dict | None:
             found = os.stat(entry, dir_fd=fd, follow_symlinks=False)
             if not stat.S_ISREG(found.st_mode):
                 return None
-            files[entry] = _status(found)
-        if _status(os.fstat(fd)) != _status(st):
+            files[entry] = status(found)
+        if status(os.fstat(fd)) != status(st):
             return None  # another folder than the one looked at, or changed while listed
     finally:
         os.close(fd)
-    return {"folder": _status(st), "files": files}
-
-
-def _status(st: os.stat_result) -> list[int]:
-    return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+    return {"folder": status(st), "files": files}
 
 
 def _read(path: Path) -> dict | None:

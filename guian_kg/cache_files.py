@@ -323,12 +323,14 @@ def _proof(path: Path, written: list[int] | None) -> list[int] | None:
         st = os.stat(path, follow_symlinks=False)
         if [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns] != written:
             return None
-        return _status(st) if clock_past(st, path.parent) else None
+        return status(st) if clock_past(st, path.parent) else None
     except OSError:
         return None
 
 
-def _status(st: os.stat_result) -> list[int]:
+def status(st: os.stat_result) -> list[int]:
+    """What proves a file unchanged while it stays the same (device, inode, size, mtime, ctime):
+    the kernel moves the ctime at every change of its bytes or status, and no user can set it."""
     return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
 
 
@@ -374,7 +376,7 @@ class KeptFile:
             raise Unproven from None
         try:
             st = os.fstat(fd)
-            if not stat.S_ISREG(st.st_mode) or _status(st) != proof or not st.st_size:
+            if not stat.S_ISREG(st.st_mode) or status(st) != proof or not st.st_size:
                 raise Unproven
             if not mapped:
                 yield cls(fd, st.st_size, proof, None)
@@ -386,7 +388,7 @@ class KeptFile:
 
     def check(self) -> None:
         """Unproven if the file changed since it was opened (its ctime moved)."""
-        if _status(os.fstat(self.fd)) != self.proof:
+        if status(os.fstat(self.fd)) != self.proof:
             raise Unproven
 
     def copy(self, out: int, start: int, end: int) -> None:

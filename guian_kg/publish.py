@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cache_files import fs_clock
+from .cache_files import fs_clock, status
 from .errors import OutputError
 from .parallel import available_cores
 
@@ -457,7 +457,7 @@ def _checksum(fd: int, name: str, clock: Clock | None = None) -> tuple[int, str]
     if handle is None:
         return None
     try:
-        before = _status(os.fstat(handle))
+        before = tuple(status(os.fstat(handle)))
         if before in _hashed:
             return _hashed[before]
         digest, size = hashlib.sha256(), 0
@@ -466,7 +466,7 @@ def _checksum(fd: int, name: str, clock: Clock | None = None) -> tuple[int, str]
             size += len(chunk)
         found = size, digest.hexdigest()
         seen = clock is not None and clock[0] == before[0] and clock[1] > before[-1]
-        if seen and _status(os.fstat(handle)) == before:
+        if seen and tuple(status(os.fstat(handle))) == before:
             if len(_hashed) >= _HASHED_AT_MOST:
                 _hashed.clear()
             _hashed[before] = found
@@ -484,10 +484,6 @@ def _checksum(fd: int, name: str, clock: Clock | None = None) -> tuple[int, str]
 Clock = tuple[int, int]  # (device, ctime) of a file made now in a folder: its file system's clock
 _HASHED_AT_MOST = 10_000  # statuses remembered: a long-lived process (tests) forgets them all
 _hashed: dict[tuple[int, ...], tuple[int, str]] = {}
-
-
-def _status(st: os.stat_result) -> tuple[int, ...]:
-    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
 
 
 def _clock(pfd: int) -> Clock | None:

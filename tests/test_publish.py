@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from guian_kg import publish as publishing
+from guian_kg.cache_files import status
 from guian_kg.errors import OutputError
 from guian_kg.publish import MANIFEST, STAGING_MARKER, manifest_bytes, publish, write_file
 
@@ -530,13 +531,13 @@ def test_a_file_is_remembered_only_when_the_clock_was_past_its_ctime(tmp_path):
     folder = os.open(out, os.O_RDONLY | os.O_DIRECTORY)
     try:
         st = (out / "guian-kg.ttl").stat()
-        status = publishing._status(st)
+        key = tuple(status(st))
         publishing._checksum(folder, "guian-kg.ttl", (st.st_dev, st.st_ctime_ns))  # not past
-        assert status not in publishing._hashed
+        assert key not in publishing._hashed
         publishing._checksum(folder, "guian-kg.ttl", (st.st_dev + 1, st.st_ctime_ns + 1))
-        assert status not in publishing._hashed  # another file system's clock
+        assert key not in publishing._hashed  # another file system's clock
         publishing._checksum(folder, "guian-kg.ttl", (st.st_dev, st.st_ctime_ns + 1))
-        assert status in publishing._hashed
+        assert key in publishing._hashed
     finally:
         os.close(folder)
 
@@ -594,7 +595,7 @@ def test_a_file_edited_between_the_check_and_the_swap_is_found_after_the_swap(
     def stage_then_edit(pfd, name, files):
         staged = stage(pfd, name, files)
         before = target.stat()
-        assert publishing._status(before) in publishing._hashed  # the locked check remembered it
+        assert tuple(status(before)) in publishing._hashed  # the locked check remembered it
         with open(target, "r+b") as handle:
             handle.write(edited[:3])
         os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns))
