@@ -24,7 +24,7 @@ import pyoxigraph as ox
 
 from .cache_files import is_marked, prune, read_entry, write_whole
 from .parallel import fork_map
-from .write import Runs, runs_of
+from .write import Runs, _joined, runs_of
 
 _MARK = "# guian-kg runs {key} "
 _PARALLEL_FROM = 8  # fewer units are sorted in this process: starting workers costs more
@@ -85,7 +85,7 @@ def _runs(ntriples: bytes) -> Runs:
 
 def _store(target: Path, key: str, runs: Runs) -> bool:
     """Write an entry whole (never over a file guian-kg did not write); False if it cannot be."""
-    body = "".join(f"{line}\n" for part in (runs.lines, runs.ranked) for line in part).encode()
+    body = (_joined(runs.lines) + _joined(runs.ranked)).encode()
     meta = {"bytes": len(body), "heads": sorted(runs.heads), "lines": len(runs.lines)}
     first = (_MARK.format(key=key) + json.dumps(meta, sort_keys=True) + "\n").encode("utf-8")
     if (target.exists() or target.is_symlink()) and not is_marked(target, _MARK):

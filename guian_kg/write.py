@@ -132,13 +132,16 @@ def runs_of(ntriples: str) -> Runs:
     lines = ntriples.split("\n")
     if lines and not lines[-1]:
         lines.pop()  # after the last newline
-    terms: set[str] = set()  # distinct subjects, predicates and objects: which prefixes are used
+    # Distinct subjects, predicates and objects (a literal by what follows its closing quote, all
+    # its head depends on): which prefixes are used.
+    terms: set[str] = set()
+    add = terms.add
     ranked = []
     for line in lines:
         subject, predicate, rest = line.split(" ", 2)
-        terms.add(subject)
-        terms.add(predicate)
-        terms.add(rest[:-2])
+        add(subject)
+        add(predicate)
+        add(rest[rest.rindex('"') : -2] if rest[0] == '"' else rest[:-2])
         ranked.append(_ranked(subject, predicate, rest))
     lines.sort()
     ranked.sort()
