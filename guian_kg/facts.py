@@ -42,8 +42,7 @@ class Facts:
         self._objects: dict[tuple, list] = defaultdict(list)  # (subject, predicate) → objects
         self._by_predicate: dict[ox.NamedNode, list] = defaultdict(list)  # → (subject, object)
         self._subjects: set = set()  # subjects of an indexed triple
-        # Each term taken from a triple is a new object: the predicate once per triple, the
-        # subject and object only for the few triples indexed.
+        # Each term taken from a triple is a new object: of most triples, only the predicate is.
         for triple in [t for t in self._read if t.predicate in INDEXED]:
             self._index(triple.subject, triple.predicate, triple.object)
 
