@@ -147,15 +147,10 @@ def anchor_quotes(facts: Facts, sources: dict[str, str], pending: Pending | None
                     f"{_facts_citing(facts, quote)}: quote {_text(quote)} states {name} "
                     f"{stated[0].value} but the text is at {value}"
                 )
-        for prop, value in (
-            (_START, ox.Literal(str(found.start), datatype=_INTEGER)),
-            (_END, ox.Literal(str(found.end), datatype=_INTEGER)),
-            (_PREFIX, ox.Literal(found.prefix)),
-            (_SUFFIX, ox.Literal(found.suffix)),
-        ):
-            for old in facts.objects(quote, prop):
-                facts.remove(ox.Triple(quote, prop, old))
-            facts.add(ox.Triple(quote, prop, value))
+        facts.replace(quote, _START, ox.Literal(str(found.start), datatype=_INTEGER))
+        facts.replace(quote, _END, ox.Literal(str(found.end), datatype=_INTEGER))
+        facts.replace(quote, _PREFIX, ox.Literal(found.prefix))
+        facts.replace(quote, _SUFFIX, ox.Literal(found.suffix))
     problems.extend(_stated_values_outside_quotes(facts, pending))
     if problems:
         raise QuoteError("quotes that do not match the source:\n  " + "\n  ".join(problems))

@@ -24,7 +24,7 @@ import pyoxigraph as ox
 
 from .cache_files import is_marked, prune, read_entry, write_whole
 from .parallel import fork_map
-from .write import Runs, runs_of
+from .write import Runs, utf8_runs
 
 _MARK = "# guian-kg runs {key} "
 _PARALLEL_FROM = 8  # fewer units are sorted in this process: starting workers costs more
@@ -37,7 +37,7 @@ def ensure_runs(folder: Path, units: Sequence[bytes], workers: int) -> list[str]
     todo = [i for i, key in enumerate(keys) if not is_marked(folder / f"{key}.runs", _MARK)]
 
     def make(i: int) -> bool:
-        return _store(folder / f"{keys[i]}.runs", keys[i], _runs(units[i]))
+        return _store(folder / f"{keys[i]}.runs", keys[i], *_runs(units[i]))
 
     if not all(fork_map(make, todo, workers if len(todo) >= _PARALLEL_FROM else 1)):
         return None
@@ -76,17 +76,20 @@ def run_key(ntriples: bytes) -> str:
     return digest.hexdigest()[:32]
 
 
-def _runs(ntriples: bytes) -> Runs:
-    """The runs of N-Triples as a store writes them (the store's lines are what the dumps merge)."""
+def _runs(ntriples: bytes) -> tuple[list[bytes], list[bytes], set[str]]:
+    """The runs of N-Triples as a store writes them (the store's lines are what the dumps merge),
+    in UTF-8 (write.utf8_runs)."""
     store = ox.Store()
     store.load(ntriples, format=ox.RdfFormat.N_TRIPLES, lenient=True)
-    return runs_of(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()).decode())
+    return utf8_runs(store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph()))
 
 
-def _store(target: Path, key: str, runs: Runs) -> bool:
+def _store(
+    target: Path, key: str, lines: list[bytes], ranked: list[bytes], heads: set[str]
+) -> bool:
     """Write an entry whole (never over a file guian-kg did not write); False if it cannot be."""
-    body = "".join(f"{line}\n" for part in (runs.lines, runs.ranked) for line in part).encode()
-    meta = {"bytes": len(body), "heads": sorted(runs.heads), "lines": len(runs.lines)}
+    body = b"".join(b"\n".join(part) + b"\n" for part in (lines, ranked) if part)
+    meta = {"bytes": len(body), "heads": sorted(heads), "lines": len(lines)}
     first = (_MARK.format(key=key) + json.dumps(meta, sort_keys=True) + "\n").encode("utf-8")
     if (target.exists() or target.is_symlink()) and not is_marked(target, _MARK):
         return False

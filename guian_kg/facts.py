@@ -42,9 +42,9 @@ class Facts:
         self._objects: dict[tuple, list] = defaultdict(list)  # (subject, predicate) → objects
         self._by_predicate: dict[ox.NamedNode, list] = defaultdict(list)  # → (subject, object)
         self._subjects: set = set()  # subjects of an indexed triple
-        for triple in self._read:
-            if triple.predicate in INDEXED:
-                self._index(triple)
+        # Each term taken from a triple is a new object: of most triples, only the predicate is.
+        for triple in [t for t in self._read if t.predicate in INDEXED]:
+            self._index(triple.subject, triple.predicate, triple.object)
 
     @property
     def triples(self) -> list[ox.Triple]:
@@ -53,26 +53,36 @@ class Facts:
         return kept + self._added
 
     def __contains__(self, triple: ox.Triple) -> bool:
-        _check_indexed(triple.predicate)
-        return triple.object in self._objects.get((triple.subject, triple.predicate), ())
+        predicate = triple.predicate
+        _check_indexed(predicate)
+        return triple.object in self._objects.get((triple.subject, predicate), ())
 
     def add(self, triple: ox.Triple) -> None:
-        if triple.predicate not in INDEXED:
+        predicate = triple.predicate
+        if predicate not in INDEXED or self._index(triple.subject, predicate, triple.object):
             self._added.append(triple)
-        elif triple not in self:
-            self._added.append(triple)
-            self._index(triple)
+
+    def replace(self, subject, predicate: ox.NamedNode, value) -> None:
+        """Remove every (subject, predicate, *) triple, then add (subject, predicate, value)."""
+        _check_indexed(predicate)
+        for old in self.objects(subject, predicate):
+            self._remove(ox.Triple(subject, predicate, old), subject, predicate, old)
+        self._index(subject, predicate, value)
+        self._added.append(ox.Triple(subject, predicate, value))
 
     def remove(self, triple: ox.Triple) -> None:
         _check_indexed(triple.predicate)
-        if triple not in self:
-            return
+        if triple in self:
+            self._remove(triple, triple.subject, triple.predicate, triple.object)
+
+    def _remove(self, triple: ox.Triple, subject, predicate, obj) -> None:
+        """Remove `triple` (subject, predicate, obj), which is in the facts."""
         if triple in self._added:
             self._added.remove(triple)
         else:
             self._removed.add(triple)
-        self._objects[(triple.subject, triple.predicate)].remove(triple.object)
-        self._by_predicate[triple.predicate].remove((triple.subject, triple.object))
+        self._objects[(subject, predicate)].remove(obj)
+        self._by_predicate[predicate].remove((subject, obj))
 
     def describes(self, subject) -> bool:
         """Whether some triple of an indexed predicate is about `subject`."""
@@ -90,12 +100,15 @@ class Facts:
         _check_indexed(predicate)
         return [s for s, o in self._by_predicate.get(predicate, ()) if obj is None or o == obj]
 
-    def _index(self, triple: ox.Triple) -> None:
-        s, p, o = triple.subject, triple.predicate, triple.object
-        if o not in self._objects[(s, p)]:
-            self._objects[(s, p)].append(o)
-            self._by_predicate[p].append((s, o))
-            self._subjects.add(s)
+    def _index(self, s, p, o) -> bool:
+        """Index (s, p, o); False if it is indexed already."""
+        objects = self._objects[(s, p)]
+        if o in objects:
+            return False
+        objects.append(o)
+        self._by_predicate[p].append((s, o))
+        self._subjects.add(s)
+        return True
 
 
 def _check_indexed(predicate: ox.NamedNode) -> None:

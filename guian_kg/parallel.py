@@ -5,6 +5,7 @@ source texts: nothing is copied to them but a task's arguments) and its sandbox 
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import pickle
 import resource
@@ -37,11 +38,15 @@ def fork_map(
         return [function(item) for item in items]
     global _TASK
     _TASK = function
+    # The workers' collections then leave alone what they inherit: they would scan it again and
+    # again, and copy every page of it they touch.
+    gc.freeze()
     try:
         with ProcessPoolExecutor(min(workers, len(items)), mp_context=get_context("fork")) as pool:
             chunks = chunksize or max(1, len(items) // (workers * 8))
             return list(pool.map(_call, items, chunksize=chunks))
     finally:
+        gc.unfreeze()
         _TASK = None
 
 

@@ -42,15 +42,17 @@ def read_quads(path: Path) -> list[ox.Quad]:
 def _check_kept_by_the_store(path: Path, quads: list[ox.Quad]) -> None:
     """Refuse a typed literal that the store would write back differently ("1.20" → "1.2"):
     Oxigraph keeps numbers, booleans and dates as values, so the dumps would not say what the
-    file says. Checked by reading each literal back from a scratch store."""
+    file says. Checked by reading each literal back from a scratch store, once per process."""
+    # Each term taken from a quad is a new object: the object once per quad, its datatype once
+    # per literal (a language-tagged literal's is rdf:langString).
     typed = {
-        q.object
-        for q in quads
-        if isinstance(q.object, ox.Literal)
-        and not q.object.language
-        and q.object.datatype.value not in _KEPT_AS_WRITTEN
+        o
+        for o in [q.object for q in quads]
+        if isinstance(o, ox.Literal) and o.datatype not in _KEPT_AS_WRITTEN and not o.language
     }
-    written = sorted(typed, key=str)
+    written = sorted(typed - _READ_BACK_AS_WRITTEN, key=str)
+    if not written:
+        return
     scratch = ox.Store()
     scratch.extend(
         ox.Quad(ox.NamedNode(f"urn:x-guian-kg:{i}"), _CHECK, literal)
@@ -65,12 +67,20 @@ def _check_kept_by_the_store(path: Path, quads: list[ox.Quad]) -> None:
             f"{path}: literals that a triple store would rewrite, so that the dumps would not say "
             f"what the file says; write them in canonical form: {', '.join(changed)}"
         )
+    if len(_READ_BACK_AS_WRITTEN) > _READ_BACK_AT_MOST:
+        _READ_BACK_AS_WRITTEN.clear()
+    _READ_BACK_AS_WRITTEN.update(written)
 
 
 _CHECK = ox.NamedNode("urn:x-guian-kg:check")
+# Typed literals a scratch store gave back as written, in this process: the same numbers and dates
+# recur across a corpus's files (at 300 generated articles, 6,000 distinct of 33,000 per file).
+_READ_BACK_AS_WRITTEN: set[ox.Literal] = set()
+_READ_BACK_AT_MOST = 1 << 16
 _KEPT_AS_WRITTEN = {
-    "http://www.w3.org/2001/XMLSchema#string",
-    "http://www.w3.org/2001/XMLSchema#anyURI",
+    ox.NamedNode("http://www.w3.org/2001/XMLSchema#string"),
+    ox.NamedNode("http://www.w3.org/2001/XMLSchema#anyURI"),
+    ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"),
 }
 
 

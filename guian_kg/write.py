@@ -129,31 +129,45 @@ class Runs:
 def runs_of(ntriples: str) -> Runs:
     """The Runs of N-Triples lines as Oxigraph writes them (one statement a line, each term without
     spaces but a literal, and never a NUL)."""
-    lines = ntriples.split("\n")
-    if lines and not lines[-1]:
-        lines.pop()  # after the last newline
-    terms: set[str] = set()  # distinct subjects, predicates and objects: which prefixes are used
-    ranked = []
-    for line in lines:
-        subject, predicate, rest = line.split(" ", 2)
-        terms.add(subject)
-        terms.add(predicate)
-        terms.add(rest[:-2])
-        ranked.append(_ranked(subject, predicate, rest))
-    lines.sort()
-    ranked.sort()
+    lines, ranked, terms = _sorted_runs(ntriples.split("\n"), _MARKS)
     return Runs(lines, ranked, {_head(term) for term in terms})
 
 
-def _ranked(subject: str, predicate: str, rest: str) -> str:
-    """A line with a rank before its predicate, \\x01 for rdf:type (Turtle's `a`, written first)
-    and \\x02 for any other: sorted as text, ranked lines are in Turtle's order (subject, rank,
-    predicate, object), as no subject or predicate holds a space or a character below it. N-Triples
-    as Oxigraph writes it holds no control character (a literal's are escaped): a text of ranked
-    lines loses its ranks by two replacements (_unranked_text)."""
-    return f"{subject} {_TYPE_RANK if predicate == _RDF_TYPE else _OTHER_RANK}{predicate} {rest}"
+def utf8_runs(ntriples: bytes) -> tuple[list[bytes], list[bytes], set[str]]:
+    """The lines, ranked lines and heads of `runs_of`, the lines left in UTF-8 (as Oxigraph writes
+    them and a cache entry keeps them): sorted as bytes, they are in the same order, as UTF-8
+    keeps the order of code points; nothing is decoded but the distinct terms."""
+    lines, ranked, terms = _sorted_runs(ntriples.split(b"\n"), _UTF8_MARKS)
+    return lines, ranked, {_head(term.decode("utf-8")) for term in terms}
 
 
+def _sorted_runs(lines: list, marks: tuple) -> tuple[list, list, set]:
+    """The lines sorted, their ranked lines (see _TYPE_RANK) sorted, and their distinct subjects,
+    predicates and objects (a literal by what follows its closing quote, all its head depends
+    on: which prefixes are used); as text or UTF-8, by `marks` (_MARKS or _UTF8_MARKS)."""
+    space, quote, rdf_type, type_rank, other_rank = marks
+    if lines and not lines[-1]:
+        lines.pop()  # after the last newline
+    terms = set()
+    add = terms.add
+    ranked = []
+    for line in lines:
+        subject, predicate, rest = line.split(space, 2)
+        add(subject)
+        add(predicate)
+        add(rest[rest.rindex(quote) : -2] if rest[:1] == quote else rest[:-2])
+        rank = type_rank if predicate == rdf_type else other_rank
+        ranked.append(space.join((subject, rank + predicate, rest)))
+    lines.sort()
+    ranked.sort()
+    return lines, ranked, terms
+
+
+# A ranked line has a rank before its predicate, \x01 for rdf:type (Turtle's `a`, written
+# first) and \x02 for any other: sorted as text, ranked lines are in Turtle's order (subject,
+# rank, predicate, object), as no subject or predicate holds a space or a character below it.
+# N-Triples as Oxigraph writes it holds no control character (a literal's are escaped): a text of
+# ranked lines loses its ranks by two replacements (_unranked_text).
 _TYPE_RANK, _OTHER_RANK = "\x01", "\x02"
 _TYPE_RANK_UTF8, _OTHER_RANK_UTF8 = _TYPE_RANK.encode(), _OTHER_RANK.encode()
 
@@ -374,6 +388,8 @@ def _statement_key(statement) -> tuple:
 
 
 _RDF_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+_MARKS = (" ", '"', _RDF_TYPE, _TYPE_RANK, _OTHER_RANK)  # what _sorted_runs looks for
+_UTF8_MARKS = tuple(mark.encode() for mark in _MARKS)
 
 
 def oxigraph_quads(graphs: Iterable[tuple[URIRef | None, Graph]]) -> Iterator[ox.Quad]:

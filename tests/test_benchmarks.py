@@ -70,6 +70,17 @@ def test_unit_load_benchmark_runs_in_smoke_mode():
     assert all(row[-2] == "yes" for row in rows), out  # the same quads every way
 
 
+def test_unit_cpu_benchmark_runs_in_smoke_mode():
+    out = _run("benchmarks/unit_cpu.py", "--smoke")
+    assert [line.split()[0] for line in out.splitlines()[3:7]] == [
+        "enrich",
+        "runs",
+        "load",
+        "total",
+    ], out
+    assert "bare pyoxigraph" in out and "same unit N-Triples and runs: yes" in out
+
+
 def test_query_benchmark_runs_in_smoke_mode():
     out = _run("benchmarks/query.py", "--smoke")
     assert "runs per example: 1" in out

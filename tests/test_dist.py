@@ -312,6 +312,46 @@ def test_mapped_runs_give_the_lines_of_the_entry_at_each_iteration(tmp_path):
     assert map_runs(tmp_path, ["0" * 32]) is None
 
 
+def test_a_unit_s_cached_runs_are_the_runs_of_the_lines_the_store_writes(tmp_path):
+    """A unit's runs are sorted as UTF-8 for its cache entry (write.utf8_runs), the whole graph's
+    as text (write.runs_of): the same order, as UTF-8 keeps the order of code points (U+FF66
+    before U+1D11E, which UTF-16 would put first), and a literal's head is its datatype's, whatever
+    its text holds."""
+    from guian_kg.dump_runs import ensure_runs, read_runs
+    from guian_kg.write import runs_of
+
+    rdf_type = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+    ntriples = (
+        f"<http://example.org/\U0001d11e> {rdf_type} <http://example.org/C> .\n"
+        '<http://example.org/\U0001d11e> <http://example.org/p> "x \\"^^<http://evil.example/x#>"@en .\n'
+        "<http://example.org/\uff66> <http://example.org/p> "
+        '"1"^^<http://www.w3.org/2001/XMLSchema#integer> .\n'
+        f"<http://example.org/\uff66> {rdf_type} <http://example.org/C> .\n"
+        '<http://example.org/b> <http://example.org/q> "\u00e9"^^<http://example.org/dt/y> .\n'
+        '<http://example.org/b> <http://example.org/q> "\u00e9"^^<http://example.org/dt/y> .\n'
+    ).encode()
+    (key,) = ensure_runs(tmp_path, [ntriples], workers=1)
+    (cached,) = read_runs(tmp_path, [key])
+    store = pyoxigraph.Store()
+    store.load(ntriples, format=pyoxigraph.RdfFormat.N_TRIPLES)
+    text = store.dump(format=pyoxigraph.RdfFormat.N_TRIPLES, from_graph=pyoxigraph.DefaultGraph())
+    whole = runs_of(text.decode())
+    assert (cached.lines, cached.ranked, cached.heads) == (whole.lines, whole.ranked, whole.heads)
+    assert [line.split(" ")[:2] for line in cached.ranked] == [
+        ["<http://example.org/b>", "\x02<http://example.org/q>"],
+        ["<http://example.org/\uff66>", "\x01" + rdf_type],
+        ["<http://example.org/\uff66>", "\x02<http://example.org/p>"],
+        ["<http://example.org/\U0001d11e>", "\x01" + rdf_type],
+        ["<http://example.org/\U0001d11e>", "\x02<http://example.org/p>"],
+    ]
+    assert cached.heads == {
+        "http://example.org/",
+        "http://example.org/dt/",
+        "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+        "http://www.w3.org/2001/XMLSchema#",
+    }
+
+
 def test_a_runs_file_guian_kg_did_not_write_is_neither_read_nor_replaced(tmp_path):
     from guian_kg.dump_runs import ensure_runs, read_runs, run_key
 

@@ -131,6 +131,26 @@ def test_a_stated_offset_that_disagrees_with_the_text_is_refused():
         anchor_quotes(facts_of(g), {ARTICLE: TEXT})
 
 
+def test_a_stated_offset_and_context_give_way_to_those_computed_each_once():
+    g = quote_graph("贵安新区")
+    g.add((QUOTE, OA.start, Literal(4)))  # as the text has it
+    g.add((QUOTE, OA.prefix, Literal("stale")))
+    facts = facts_of(g)
+    anchor_quotes(facts, {ARTICLE: TEXT})
+    selectors = [
+        (t.predicate.value.removeprefix(str(OA)), t.object.value)
+        for t in facts.triples
+        if t.subject.value == str(QUOTE) and t.predicate.value.startswith(str(OA))
+    ]
+    assert sorted(selectors) == [
+        ("end", "8"),
+        ("exact", "贵安新区"),
+        ("prefix", "甲乙丙。"),
+        ("start", "4"),
+        ("suffix", "已集聚26个大型及以上数据中心。"),
+    ]
+
+
 def test_a_stated_value_outside_its_quote_is_refused():
     with pytest.raises(QuoteError, match="stated value «27个»"):
         anchor_quotes(facts_of(quote_graph("贵安新区已集聚26个", "27个")), {ARTICLE: TEXT})

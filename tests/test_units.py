@@ -118,3 +118,25 @@ def test_a_literal_a_store_would_rewrite_is_refused_naming_the_file_and_its_cano
     message = str(error.value)
     assert message.startswith(f"{claims}: literals that a triple store would rewrite")
     assert '"01"^^<http://www.w3.org/2001/XMLSchema#integer> (write "1"^^' in message
+
+
+def test_a_literal_a_store_would_rewrite_is_refused_each_time_beside_those_it_keeps(tmp_path):
+    """The literals read back as written are remembered (read.py checks each once per process);
+    one that is not, never."""
+    from guian_kg.read import read_quads
+
+    integer = "<http://www.w3.org/2001/XMLSchema#integer>"
+    kept, rewritten = tmp_path / "kept.ttl", tmp_path / "rewritten.ttl"
+    kept.write_text(
+        f'<http://example.org/a> <http://example.org/p> "1"^^{integer}, "2"^^{integer} .\n'
+    )
+    rewritten.write_text(
+        f'<http://example.org/a> <http://example.org/p> "1"^^{integer}, "01"^^{integer} .\n'
+    )
+    for _ in range(2):
+        assert len(read_quads(kept)) == 2
+        with pytest.raises(InputError) as error:
+            read_quads(rewritten)
+        assert str(error.value).endswith(
+            f'write them in canonical form: "01"^^{integer} (write "1"^^{integer})'
+        )
