@@ -1,6 +1,7 @@
 """What validation works out from each SHACL-SPARQL query with rdflib's parser, which is slow
 (0.045 s a query: 0.7 s of every validation of the project's graph): how $this gets its value
-(sparql_constraints) and around which variable the query reads (locality).
+(sparql_constraints), around which variable the query reads (locality), and its part in a cheaper
+query that proves whole-graph rules find nothing (scan_proof).
 
 The analyses of the project's own queries ship with the package (query_analyses.json, written by
 `pytest --update-expected`; tests/test_query_analyses.py recomputes each). An entry counts only
@@ -18,7 +19,8 @@ from importlib.metadata import version
 from pathlib import Path
 
 FILE = Path(__file__).with_name("query_analyses.json")
-CODE = ("sparql_constraints.py", "locality.py")  # the modules whose functions the analyses are
+# The modules whose functions the analyses are.
+CODE = ("sparql_constraints.py", "locality.py", "scan_proof.py")
 
 
 def code_checksum() -> str:
@@ -53,7 +55,8 @@ def _shipped() -> dict[str, dict]:
 
 
 def known(query: str) -> dict | None:
-    """The shipped analysis of `query` ({"binding": …, "local": {"this": …, "value": …}}), or None."""
+    """The shipped analysis of `query` ({"binding": …, "local": {"this": …, "value": …},
+    "scan": … or null}), or None."""
     return _shipped().get(query_key(query))
 
 

@@ -157,3 +157,9 @@ def test_site_benchmark_runs_in_smoke_mode():
     assert "baseline, plain writes, same bytes" in out
     assert "streamed: publish_site" in out and ", 4,427 files written" in out
     assert "again, nothing changed: publish_site" in out and ", 0 files written" in out
+
+
+def test_scan_rules_benchmark_runs_in_smoke_mode():
+    out = _run("benchmarks/scan_rules.py", "--smoke")
+    assert out.count("rule as written") == 5 and out.count("proof  ") == 3, out
+    assert out.count("finds nothing: True") == 3 and "reports equal: yes" in out, out

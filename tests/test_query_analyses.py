@@ -4,7 +4,7 @@ writes them anew."""
 
 from __future__ import annotations
 
-from guian_kg import locality, query_analyses, sparql_constraints
+from guian_kg import locality, query_analyses, scan_proof, sparql_constraints
 from guian_kg.build import shapes_graph
 
 ROOTS = ("this", "value")
@@ -25,6 +25,7 @@ def test_the_shipped_analyses_are_what_the_code_works_out(request, monkeypatch):
         query_analyses.query_key(q): {
             "binding": original(q),
             "local": {root: locality.query_is_local(q, root) for root in ROOTS},
+            "scan": scan_proof.analysis_of(q),
         }
         for q in asked
     }
