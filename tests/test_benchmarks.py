@@ -163,3 +163,10 @@ def test_scan_rules_benchmark_runs_in_smoke_mode():
     out = _run("benchmarks/scan_rules.py", "--smoke")
     assert out.count("rule as written") == 5 and out.count("proof  ") == 3, out
     assert out.count("finds nothing: True") == 3 and "reports equal: yes" in out, out
+
+
+def test_jsonld_groups_benchmark_runs_in_smoke_mode():
+    out = _run("benchmarks/jsonld_groups.py", "--smoke")
+    rows = [line for line in out.splitlines() if line.endswith((" yes", " NO"))]
+    assert [row.split()[0] for row in rows] == ["designations", "compacted"], out
+    assert all(row.endswith(" yes") for row in rows) and "2 articles" in out
