@@ -171,9 +171,9 @@ def _parsed_lines(handle: BinaryIO) -> Iterator[ox.Quad]:
 
 # Each batch is a load of its own, whose files RocksDB then merges with all those loaded before it
 # (in threads of its own, rewriting the store so far): at 1,000 articles (2.4 M quads), batches of
-# 100,000 quads cost 36 CPU s (18 of them merging), of 400,000 27 s (10) for 70 MB more at the
-# peak, of 800,000 27 s for 310 MB more.
-_BULK_QUADS = 400_000
+# 100,000 quads cost 36.6 CPU s (18.8 of them merging) and 104 MB of peak RSS, of 300,000 30.3 s
+# (12.0) and 195 MB; of 400,000, 349 MB at 300 articles already (benchmarks/store_batches.py).
+_BULK_QUADS = 300_000
 
 
 def file_key(path: Path) -> str:
