@@ -98,6 +98,12 @@ def test_store_load_benchmark_runs_in_smoke_mode(oxigraph_servers, tmp_path):
     assert "synthetic graph" in out and "oxigraph load --file guian-kg.nq" in out
 
 
+def test_store_batches_benchmark_runs_in_smoke_mode():
+    out = _run("benchmarks/store_batches.py", "--smoke")
+    assert "baseline (batches of 100,000)" in out and "build/baseline CPU:" in out
+    assert "same quads and counts: yes" in out and "same query answers: yes" in out
+
+
 def test_jsonld_benchmark_runs_in_smoke_mode():
     out = _run("benchmarks/jsonld.py", "--smoke")
     rows = [line for line in out.splitlines() if line.endswith((" yes", " NO"))]

@@ -188,6 +188,37 @@ def test_a_dump_bulk_loaded_in_batches_of_lines_makes_the_store_of_the_whole_fil
     assert [int(row["n"].value) for row in stored.query(linked)] == [2]
 
 
+def test_every_graph_is_bulk_loaded_in_one_stream_of_batches_each_an_iterator():
+    """A batch is a load whose files compaction merges with all the others: the graphs share
+    batches (a small graph loaded apart would be one more), and each batch is handed over as an
+    iterator (a list would hold a batch of Python objects). The named graphs are counted."""
+    g, h = ox.NamedNode("http://e/g"), ox.NamedNode("http://e/h")
+    source = ox.Store()
+    for i in range(5):
+        source.add(
+            ox.Quad(
+                ox.NamedNode(f"http://e/s{i}"), ox.NamedNode("http://e/p"), ox.Literal(str(i)), g
+            )
+        )
+    for i in range(4):
+        source.add(ox.Quad(ox.NamedNode(f"http://e/t{i}"), ox.NamedNode("http://e/p"), g, h))
+
+    batches = []
+
+    class Loader:  # what the store's bulk loader is given
+        def bulk_extend(self, quads):
+            assert not isinstance(quads, list | tuple)
+            batches.append(list(quads))
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(stores, "_BULK_QUADS", 3)
+        sizes = stores._bulk_load_graphs(Loader(), source)
+    assert [len(batch) for batch in batches] == [3, 3, 3]  # apart: 3, 2 and 3, 1
+    loaded = [quad for batch in batches for quad in batch]
+    assert len(loaded) == len(set(loaded)) == 9 and set(loaded) == set(source)
+    assert sizes == {g: 5, h: 4}
+
+
 def _two_units(a: str, b: str, other: str) -> tuple[ox.Store, list[bytes]]:
     """A graph as the build holds it: units a and b (N-Triples) in the data graph, `other` (an
     N-Triples line) in a graph of its own."""
