@@ -5,6 +5,7 @@ source texts: nothing is copied to them but a task's arguments) and its sandbox 
 from __future__ import annotations
 
 import contextlib
+import faulthandler
 import gc
 import os
 import pickle
@@ -123,6 +124,9 @@ def _child(function: Callable[[], Any], write: int, memory: int | None, seconds:
     status = 1
     try:
         if memory is not None:
+            # Past the limit, Rust code (Oxigraph) aborts the process: that is the limit doing its
+            # work, said by the parent (ChildFailed), not a crash to dump Python's stacks for.
+            faulthandler.disable()
             with open("/proc/self/statm", encoding="ascii") as statm:
                 size = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
             resource.setrlimit(resource.RLIMIT_AS, (size + memory, size + memory))

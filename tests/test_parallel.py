@@ -4,6 +4,9 @@ brought back, and the process killed if its answer is not wanted."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -114,3 +117,32 @@ def test_fork_map_s_workers_collect_only_what_they_make():
     inherited = fork_map(lambda _: gc.get_freeze_count(), [0, 1, 2, 3], workers=2)
     assert min(inherited) > 1000, inherited
     assert gc.get_freeze_count() == 0
+
+
+def test_a_child_aborted_past_its_memory_limit_dumps_no_stacks():
+    """Oxigraph aborts the process when an allocation fails past the limit: with faulthandler on
+    (as pytest and PYTHONFAULTHANDLER turn it), the child must not print a "Fatal Python error"
+    that reads as a crash; the parent says the call went past its limits."""
+    script = textwrap.dedent(
+        """
+        import pyoxigraph as ox
+        from guian_kg.parallel import bounded_call
+        values = " ".join(f"VALUES ?{v} {{ 0 1 2 3 4 5 6 7 8 9 }}" for v in "abcdef")
+        big = (  # a million statements, each with its own literal
+            "INSERT { ?s <urn:p> ?o } WHERE { " + values
+            + ' BIND(IRI(CONCAT("urn:s", STR(?a), STR(?b), STR(?c), STR(?d), STR(?e), STR(?f))) AS ?s)'
+            + ' BIND(CONCAT("a long enough literal for each statement ", STR(?a * ?b)) AS ?o) }'
+        )
+        print(bounded_call(lambda: ox.Store().update(big), 32 * 1024**2, 30))
+        """
+    )
+    ran = subprocess.run(
+        [sys.executable, "-X", "faulthandler", "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout == "None\n"
+    assert "ChildFailed" in ran.stderr  # said by the parent
+    assert "Fatal Python error" not in ran.stderr
