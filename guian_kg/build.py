@@ -353,8 +353,9 @@ def _written(folder: Path, texts: dict[str, str | bytes]) -> dict[str, Path]:
 
 
 # Files made together, one process each, the longest first, so that two cores end them together
-# (CPU seconds at 1,000 articles: designations 11.4, nq+trig 10.2, jsonld 9.2, nt+ttl 7.1: 19 s
-# and 18 s; the store is made beside them meanwhile, stores.store_beside).
+# (CPU seconds at 1,000 articles: jsonld 20.6, both JSON-LD files from one pass over the data
+# graph, 25.4 as two groups; nq+trig 10.8, nt+ttl 8.1: 20.6 s and 18.9 s; the store is made
+# beside them meanwhile, stores.store_beside).
 DUMP_GROUPS = ("jsonld", "nq trig", "nt ttl")
 
 
