@@ -125,7 +125,7 @@ def write_jsonld(
     """Write guian-kg.jsonld to `compacted` and designations.jsonld to `designations`, as
     `write_compacted` and `write_designations` write them (their answers); where neither has
     pieces kept (a cold build), both node maps filled in one pass over the data graph
-    (jsonld_pass), the framer's kept (with the collector off) until the first document is written."""
+    (jsonld_pass), the collector off while the framer's waits for the first document written."""
     if parts is None or not _three_graphs(store):
         made = write_compacted(store, compacted, parts)
         return made, write_designations(store, designations, parts)
