@@ -287,12 +287,6 @@ def write_dump_files(kg: KnowledgeGraph, folder: Path, base: str = DEFAULT_BASE)
             kept = dump_patch.Kept(kg.cache_dir / "dumps", *kg.runs) if of_units else None
             written = dump_patch.write_group(group.split(), folder, store, graphs, base, kept)
             return {path.name: path for path in written.values()}
-        if group == "jsonld" and base == DEFAULT_BASE:  # made again only where it changed
-            jsonld_pieces.write_compacted(store, folder / f"{DUMP_STEM}.jsonld", _pieces(kg))
-            return {f"{DUMP_STEM}.jsonld": folder / f"{DUMP_STEM}.jsonld"}
-        if group == "jsonld":
-            everything = store.quads_for_pattern(None, None, None, None)
-            return _written(folder, {f"{DUMP_STEM}.jsonld": jsonld.compact_quads(everything, base)})
         small = {
             "designations.schema.json": jsonld.schema_file(base),
             "context.jsonld": jsonld.context_file(base),
@@ -300,12 +294,10 @@ def write_dump_files(kg: KnowledgeGraph, folder: Path, base: str = DEFAULT_BASE)
                 store.quads_for_pattern(None, None, None, node(iris.graph("void"))), "ttl", base
             ),
         }
-        if base == DEFAULT_BASE:
-            jsonld_pieces.write_designations(store, folder / "designations.jsonld", _pieces(kg))
-            return {
-                "designations.jsonld": folder / "designations.jsonld",
-                **_written(folder, small),
-            }
+        compacted, designations = folder / f"{DUMP_STEM}.jsonld", folder / "designations.jsonld"
+        if base == DEFAULT_BASE:  # made again only where they changed
+            jsonld_pieces.write_jsonld(store, compacted, designations, _pieces(kg))
+            return {p.name: p for p in (compacted, designations)} | _written(folder, small)
         # For web pages: one object per designation, its programme, organisations and facts
         # nested; the ontology gives the labels of concepts.
         data = node(iris.graph("data"))
@@ -314,8 +306,10 @@ def write_dump_files(kg: KnowledgeGraph, folder: Path, base: str = DEFAULT_BASE)
             (q for q in ontology if ox.Quad(q.subject, q.predicate, q.object, data) not in store),
             store.quads_for_pattern(None, None, None, data),
         )
-        designations = jsonld.frame_quads(web, "designation", base, distinct=True)
-        return _written(folder, {"designations.jsonld": designations, **small})
+        everything = store.quads_for_pattern(None, None, None, None)
+        written = _written(folder, {compacted.name: jsonld.compact_quads(everything, base)})
+        framed = jsonld.frame_quads(web, "designation", base, distinct=True)
+        return written | _written(folder, {designations.name: framed, **small})
 
     files: dict[str, Path] = {}
     for made in fork_map(make, DUMP_GROUPS, available_cores()):
@@ -359,9 +353,10 @@ def _written(folder: Path, texts: dict[str, str | bytes]) -> dict[str, Path]:
 
 
 # Files made together, one process each, the longest first, so that two cores end them together
-# (CPU seconds at 1,000 articles: designations 11.4, nq+trig 10.2, jsonld 9.2, nt+ttl 7.1: 19 s
-# and 18 s; the store is made beside them meanwhile, stores.store_beside).
-DUMP_GROUPS = ("designations", "nq trig", "jsonld", "nt ttl")
+# (CPU seconds at 1,000 articles: jsonld 20.6, both JSON-LD files from one pass over the data
+# graph, 25.4 as two groups; nq+trig 10.8, nt+ttl 8.1: 20.6 s and 18.9 s; the store is made
+# beside them meanwhile, stores.store_beside).
+DUMP_GROUPS = ("jsonld", "nq trig", "nt ttl")
 
 
 def store_parts(kg: KnowledgeGraph) -> stores.StoreParts | None:

@@ -499,13 +499,17 @@ def graph_pieces(
             raise CompactionUnsupported("pieces of one named graph only")
         if document.blank_nodes and not blank_nodes:
             raise BlankNodes("a statement names a blank node")
-        nodes = next(iter(document.graphs.values()), {})
-        id_key = document.id_key
-        pieces = [(s, n[id_key], dump_value(n, NODE_INDENT)) for s, n in nodes.items()]
-        del document, nodes  # freed before the collector runs again, never scanned by it
+        pieces = node_pieces(next(iter(document.graphs.values()), {}), document.id_key)
+        del document  # freed before the collector runs again, never scanned by it
     finally:
         if collecting:
             gc.enable()
+    return pieces
+
+
+def node_pieces(nodes: dict[str, dict], id_key: str) -> list[tuple[str, str, str]]:
+    """`graph_pieces` of one graph's compacted nodes (subject → node, jsonld_pass fills them)."""
+    pieces = [(s, n[id_key], dump_value(n, NODE_INDENT)) for s, n in nodes.items()]
     return sorted(pieces, key=_second)
 
 

@@ -406,12 +406,16 @@ def frame_pieces(
 ) -> list[Piece]:
     """Every top-level object of the framed document `name` of the quads' statements (graphs
     merged), in the document's order (`frame_quads` is `framed_document` of their texts)."""
-    c = frame_compactor(name, base)
-    frame = read_frame(load_frame_document(name), c)
     with _no_collection():
-        framer = _Framer(quads, c, distinct)
+        # the framer is freed on return, before the collector runs again, never scanned by it
+        return framer_pieces(_Framer(quads, frame_compactor(name, base), distinct), name)
+
+
+def framer_pieces(framer: _Framer, name: str) -> list[Piece]:
+    """`frame_pieces` of the statements in a framer's node map (jsonld_pass fills one)."""
+    frame = read_frame(load_frame_document(name), framer.c)
+    with _no_collection():
         pieces = [_piece(framer, node_id, frame) for node_id in framer.matches(frame)]
-        del framer  # freed before the collector runs again, never scanned by it
     return sorted(pieces, key=_by_id)
 
 

@@ -32,6 +32,7 @@ a name in CACHE/jsonld/ is replaced only if the record says guian-kg put that fi
 from __future__ import annotations
 
 import bisect
+import gc
 import hashlib
 import itertools
 import json
@@ -58,12 +59,16 @@ from .compaction import NODE_SEPARATOR, BlankNodes, compact_quads, compactor, gr
 from .dump_runs import read_runs
 from .framing import (
     ITEM_INDENT,
+    Piece,
+    _Framer,
     frame_compactor,
     frame_pieces,
     frame_store_pieces,
     framed_document,
+    framer_pieces,
 )
 from .iri import DEFAULT_BASE, Iris
+from .jsonld_pass import one_pass
 from .shortcuts import shortcut_lines
 
 _MARK = "# guian-kg jsonld pieces {key} "
@@ -114,6 +119,80 @@ class _New:
     reversed: Iterable[tuple[str, str]] = ()
 
 
+def write_jsonld(
+    store: ox.Store, compacted: Path, designations: Path, parts: Parts | None
+) -> tuple[tuple[int, int] | None, tuple[int, int]]:
+    """Write guian-kg.jsonld to `compacted` and designations.jsonld to `designations`, as
+    `write_compacted` and `write_designations` write them (their answers); where neither has
+    pieces kept (a cold build), both node maps filled in one pass over the data graph
+    (jsonld_pass), the collector off while the framer's waits for the first document written."""
+    if parts is None or not _three_graphs(store):
+        made = write_compacted(store, compacted, parts)
+        return made, write_designations(store, designations, parts)
+    shortcuts = _shortcut_lines(store, ox.NamedNode(str(Iris().graph("data"))), parts)
+    fingerprints = _fingerprint("compacted", store), _fingerprint("designations", store)
+    old, owned = _read(parts.cache, "compacted", fingerprints[0], _NODE_SEPARATOR, False)
+    framed_old, framed_owned = _read(
+        parts.cache, "designations", fingerprints[1], _ITEM_SEPARATOR, True
+    )
+    both = not old.nodes and not framed_old.nodes
+    whole = _Whole(store, both)
+    collecting = gc.isenabled()
+    if both:
+        gc.disable()
+    try:
+        made = _compacted_proven(store, compacted, parts, old, shortcuts, owned, whole)
+        framed = _designations_proven(
+            store, designations, parts, framed_old, shortcuts, framed_owned, whole
+        )
+    finally:
+        if collecting:
+            gc.enable()
+    return made, framed
+
+
+class _Whole:
+    """The data graph's pieces made whole, for either document: each from a pass of its own, or
+    (`both`: both documents are made whole) the two from one pass (jsonld_pass), made where the
+    compacted nodes are asked for, the framer kept for the framed objects."""
+
+    def __init__(self, store: ox.Store, both: bool = False):
+        self.store, self.both = store, both
+        self.framer: _Framer | None = None
+        iris = Iris()
+        self.data, self.ontology = (ox.NamedNode(str(iris.graph(n))) for n in ("data", "ontology"))
+
+    def _data(self) -> Iterator[ox.Quad]:
+        return self.store.quads_for_pattern(None, None, None, self.data)
+
+    def _ontology(self) -> Iterator[ox.Quad]:
+        """The ontology's statements, each once: a statement in both graphs comes from data."""
+        data, store = self.data, self.store
+        return (
+            q
+            for q in store.quads_for_pattern(None, None, None, self.ontology)
+            if ox.Quad(q.subject, q.predicate, q.object, data) not in store
+        )
+
+    def compacted(self) -> list[tuple[str, str, str]]:
+        """`graph_pieces` of the data graph; raises BlankNodes where a statement names one."""
+        if self.both:
+            self.both = False
+            made = one_pass(self._data(), self._ontology(), _FRAME, DEFAULT_BASE)
+            if made is not None:
+                pieces, self.framer = made
+                return pieces
+        return graph_pieces(self._data(), blank_nodes=False)
+
+    def framed(self) -> list[Piece]:
+        """`frame_pieces` of the ontology and data graphs (the designation frame)."""
+        if self.framer is not None:
+            framer, self.framer = self.framer, None
+            return framer_pieces(framer, _FRAME)
+        web = itertools.chain(self._ontology(), self._data())
+        return frame_pieces(web, _FRAME, DEFAULT_BASE, distinct=True)
+
+
 def write_compacted(store: ox.Store, path: Path, parts: Parts | None) -> tuple[int, int] | None:
     """Write guian-kg.jsonld (`compact_quads` of the store, under the default base) to `path`,
     its data graph's nodes from the previous build's pieces where they serve: (nodes made, nodes
@@ -125,12 +204,23 @@ def write_compacted(store: ox.Store, path: Path, parts: Parts | None) -> tuple[i
     shortcuts = _shortcut_lines(store, data, parts)
     fingerprint = _fingerprint("compacted", store)
     old, owned = _read(parts.cache, "compacted", fingerprint, _NODE_SEPARATOR, False)
+    return _compacted_proven(store, path, parts, old, shortcuts, owned, _Whole(store))
+
+
+def _compacted_proven(
+    store: ox.Store,
+    path: Path,
+    parts: Parts,
+    old: _Record,
+    shortcuts: _Shortcuts,
+    owned: list[list[int]],
+    whole: _Whole,
+) -> tuple[int, int] | None:
     try:
-        return _compacted(store, path, parts, old, shortcuts, owned)
+        return _compacted(store, path, parts, old, shortcuts, owned, whole)
     except Unproven:  # the kept document is not as recorded: made whole
-        return _compacted(
-            store, path, parts, _empty(fingerprint, _NODE_SEPARATOR), shortcuts, owned
-        )
+        empty = _empty(old.fingerprint, _NODE_SEPARATOR)
+        return _compacted(store, path, parts, empty, shortcuts, owned, whole)
 
 
 def _compacted(
@@ -140,12 +230,13 @@ def _compacted(
     old: _Record,
     shortcuts: _Shortcuts,
     owned: list[list[int]],
+    whole: _Whole,
 ) -> tuple[int, int] | None:
     data = ox.NamedNode(str(Iris().graph("data")))
     changes = _changes(parts, old, shortcuts) if old.nodes else None
     if changes is None:
         try:
-            made = graph_pieces(store.quads_for_pattern(None, None, None, data), blank_nodes=False)
+            made = whole.compacted()
         except BlankNodes:  # the store's labels are no piece's to keep
             _write_text(path, compact_quads(store.quads_for_pattern(None, None, None, None)))
             return None
@@ -177,16 +268,29 @@ def write_designations(store: ox.Store, path: Path, parts: Parts | None) -> tupl
     the default base) to `path`, reframing only the designations whose embedded nodes changed
     since the previous build where its pieces serve; (objects framed, objects)."""
     fingerprint = _fingerprint("designations", store)
-    empty = _empty(fingerprint, _ITEM_SEPARATOR)
     if parts is None:
-        return _designations(store, path, None, empty, _Shortcuts([], ""), [])
+        empty = _empty(fingerprint, _ITEM_SEPARATOR)
+        return _designations(store, path, None, empty, _Shortcuts([], ""), [], _Whole(store))
     data = ox.NamedNode(str(Iris().graph("data")))
     shortcuts = _shortcut_lines(store, data, parts)
     old, owned = _read(parts.cache, "designations", fingerprint, _ITEM_SEPARATOR, True)
+    return _designations_proven(store, path, parts, old, shortcuts, owned, _Whole(store))
+
+
+def _designations_proven(
+    store: ox.Store,
+    path: Path,
+    parts: Parts,
+    old: _Record,
+    shortcuts: _Shortcuts,
+    owned: list[list[int]],
+    whole: _Whole,
+) -> tuple[int, int]:
     try:
-        return _designations(store, path, parts, old, shortcuts, owned)
+        return _designations(store, path, parts, old, shortcuts, owned, whole)
     except Unproven:  # the kept document is not as recorded: framed whole
-        return _designations(store, path, parts, empty, shortcuts, owned)
+        empty = _empty(old.fingerprint, _ITEM_SEPARATOR)
+        return _designations(store, path, parts, empty, shortcuts, owned, whole)
 
 
 def _designations(
@@ -196,6 +300,7 @@ def _designations(
     old: _Record,
     shortcuts: _Shortcuts,
     owned: list[list[int]],
+    whole: _Whole,
 ) -> tuple[int, int]:
     iris = Iris()
     data, ontology = (ox.NamedNode(str(iris.graph(n))) for n in ("data", "ontology"))
@@ -203,15 +308,7 @@ def _designations(
     drop: set[int] = set()
     if changes is None:
         old = _empty(old.fingerprint, _ITEM_SEPARATOR)
-        web = itertools.chain(  # each statement once: a statement in both graphs from data
-            (
-                q
-                for q in store.quads_for_pattern(None, None, None, ontology)
-                if ox.Quad(q.subject, q.predicate, q.object, data) not in store
-            ),
-            store.quads_for_pattern(None, None, None, data),
-        )
-        made = frame_pieces(web, _FRAME, DEFAULT_BASE, distinct=True)
+        made = whole.framed()
     else:
         subjects, pairs = changes
         index = {name: i for i, name in enumerate(old.table)}

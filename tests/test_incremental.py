@@ -332,7 +332,17 @@ def three_articles(tmp_path_factory) -> Path:
 
 
 def _jsonld(kg, folder: Path, parts) -> tuple[tuple | None, tuple | None, bytes, bytes]:
-    """(compacted pieces made, framed pieces made, guian-kg.jsonld, designations.jsonld)."""
+    """(compacted pieces made, framed pieces made, guian-kg.jsonld, designations.jsonld), both
+    written as the build writes them."""
+    from guian_kg.jsonld_pieces import write_jsonld
+
+    folder.mkdir()
+    made, framed = write_jsonld(kg.store, folder / "c.jsonld", folder / "d.jsonld", parts)
+    return made, framed, (folder / "c.jsonld").read_bytes(), (folder / "d.jsonld").read_bytes()
+
+
+def _each_alone(kg, folder: Path, parts) -> tuple[tuple | None, tuple | None, bytes, bytes]:
+    """`_jsonld`, each document written by its own writer (a pass over the data graph each)."""
     from guian_kg.jsonld_pieces import write_compacted, write_designations
 
     folder.mkdir()
@@ -427,10 +437,59 @@ def test_a_data_graph_naming_a_blank_node_is_compacted_whole_and_keeps_no_pieces
 
 def _write_jsonld(kg, folder: Path, parts) -> tuple[tuple | None, tuple]:
     """Both JSON-LD documents written into `folder` (which may hold those of a previous build)."""
-    from guian_kg.jsonld_pieces import write_compacted, write_designations
+    from guian_kg.jsonld_pieces import write_jsonld
 
-    made = write_compacted(kg.store, folder / "c.jsonld", parts)
-    return made, write_designations(kg.store, folder / "d.jsonld", parts)
+    return write_jsonld(kg.store, folder / "c.jsonld", folder / "d.jsonld", parts)
+
+
+def test_a_cold_build_fills_both_json_ld_node_maps_in_one_pass_into_the_bytes_of_each_writer(
+    three_articles, tmp_path, monkeypatch
+):
+    """With no pieces kept, both documents come from one pass over the data graph
+    (jsonld_pass), neither writer's own pass run: the answers and bytes of each writer alone,
+    and the pieces they keep serve a rebuild as theirs do."""
+    from guian_kg import jsonld_pieces
+    from guian_kg.build import _pieces
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(three_articles, corpus)
+    kg = load(corpus=Corpus(corpus), cache_dir=tmp_path / "cache", dump_runs=True)
+    alone = _each_alone(kg, tmp_path / "alone", _pieces(kg))
+    shutil.rmtree(tmp_path / "cache" / "jsonld")
+    with monkeypatch.context() as patch:
+
+        def refused(*args, **kwargs):
+            raise AssertionError("a pass of one document's own")
+
+        patch.setattr(jsonld_pieces, "graph_pieces", refused)
+        patch.setattr(jsonld_pieces, "frame_pieces", refused)
+        both = _jsonld(kg, tmp_path / "both", _pieces(kg))
+    subjects = alone[0][1]
+    assert both == alone and alone[:2] == ((subjects, subjects), (30, 30))
+    _edit_article_2(corpus)
+    kg = load(corpus=Corpus(corpus), cache_dir=tmp_path / "cache", dump_runs=True)
+    rebuilt = _jsonld(kg, tmp_path / "rebuilt", _pieces(kg))
+    cold = _each_alone(kg, tmp_path / "cold", None)
+    assert rebuilt[:2] == ((1, subjects), (0, 30)) and rebuilt[2:] == cold[2:]
+
+
+def test_a_data_graph_naming_a_blank_node_gives_each_json_ld_document_as_its_writer_alone(
+    three_articles, tmp_path
+):
+    """The one pass stops at a blank node: guian-kg.jsonld is compacted whole, and framing
+    refuses it, as each writer alone does."""
+    from guian_kg.build import _pieces
+    from guian_kg.compaction import CompactionUnsupported, compact_quads
+
+    kg = load(corpus=Corpus(three_articles), cache_dir=tmp_path / "cache", dump_runs=True)
+    data = ox.NamedNode("https://w3id.org/guian-kg/graph/data")
+    see_also = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#seeAlso")
+    node = ox.NamedNode("https://w3id.org/guian-kg/id/place/guian-new-area")
+    kg.store.add(ox.Quad(node, see_also, ox.BlankNode("b0"), data))
+    with pytest.raises(CompactionUnsupported, match="framing a blank node"):
+        _write_jsonld(kg, tmp_path, _pieces(kg))
+    everything = compact_quads(kg.store.quads_for_pattern(None, None, None, None))
+    assert (tmp_path / "c.jsonld").read_text(encoding="utf-8") == everything
 
 
 def _edit_article_2(corpus: Path) -> None:
