@@ -18,7 +18,11 @@ lock on its mark (flock, held by the kernel until the process ends or closes it)
 deleted only under an exclusive lock that nobody holds: a running `serve` keeps its store however
 many builds follow. The mark also holds the triple count of each
 graph, counted once when the store is made (counting a million triples again at every start of
-`guian-kg serve` would cost a second).
+`guian-kg serve` would cost a second), and its rdf:type statements per class (CLASSES: what the
+home page of `serve` shows, which counted at every start would read the blocks of every typed
+subject: 4 MiB more of the server's memory at a million triples). A mark whose class counts do
+not fit its sizes is not trusted for them (`_classes`), and one without them (an older guian-kg's)
+neither: they are then counted by whoever needs them.
 
 The build's store is made by updating the store of its previous dump where it can (StoreParts):
 the mark of a store lists the units (their cached runs, dump_runs) its data graph is the union
@@ -86,6 +90,7 @@ MARK = "guian-kg-store.json"
 PREFIX = "store-"
 DUMPS = "dumps"  # a store folder's notes of the dump files it holds (note_dump)
 DERIVED = "derived.nt"  # a build's store: its data graph's derived statements (StoreParts.derived)
+CLASSES = "classes"  # the mark's key of its class counts (count_classes)
 KEEP = 3  # stores kept in a cache folder, besides those a process has open
 UPDATE_AT_MOST = 0.25  # share of the units changed past which the dump is bulk-loaded instead
 
@@ -98,6 +103,8 @@ class OpenStore:
     union_view: bool
     # Triples per named graph (by IRI) and in the default graph (""), where they were counted.
     sizes: dict[str, int] | None = None
+    # rdf:type statements per class IRI in each named graph (by IRI), where they were counted.
+    classes: dict[str, dict[str, int]] | None = None
     # The mark, open with a shared lock while this object lives (see the module docstring).
     lock: object = field(default=None, compare=False, repr=False)
 
@@ -114,7 +121,10 @@ def open_store(path: Path) -> OpenStore:
         lock.close()
         raise OSError(f"{path}: not a store made by guian-kg")
     store = ox.Store.read_only(str(Path(path) / "db"))
-    return OpenStore(store, bool(mark["union_view"]), mark.get("sizes"), lock)
+    sizes = mark.get("sizes")
+    return OpenStore(
+        store, bool(mark["union_view"]), sizes, _classes(mark.get(CLASSES), sizes), lock
+    )
 
 
 def memory_store(nquads: bytes) -> OpenStore:
@@ -326,13 +336,14 @@ def store_beside(folder: Path, parts: StoreParts | None) -> Iterator[Callable[[s
         yield place  # on the way out, the thread is waited for before its folder goes
 
 
-def _made(folder: Path, db: Path, parts: StoreParts | None, nquads) -> tuple[bool, dict, str]:
-    """The store of a dump made in `db`: (its union view, its sizes, how it was made): updated
+def _made(folder: Path, db: Path, parts: StoreParts | None, nquads) -> tuple[bool, dict, str, dict]:
+    """The store of a dump made in `db`: (its union view, its sizes, how it was made, its class
+    counts): updated
     from an earlier store where it can be (`_updated`), else bulk-loaded from `nquads()`, or
     from `parts.source` if nquads is None."""
     updated = _updated(folder, db, parts) if parts else None
     if updated is not None:
-        store, union_view, sizes = updated
+        store, union_view, sizes, classes = updated
     else:
         shutil.rmtree(db, ignore_errors=True)  # what an update left
         store = ox.Store(str(db))
@@ -346,6 +357,7 @@ def _made(folder: Path, db: Path, parts: StoreParts | None, nquads) -> tuple[boo
             store.bulk_load(source, format=ox.RdfFormat.N_QUADS, lenient=True)
         del source
         union_view, sizes = _union_and_sizes(store, named)
+        classes = count_classes(store)
         if parts is not None:
             # Every batch of a bulk load spans the whole of every index, so its files overlap the
             # other batches' and a query reads them all. The build's store, which `query` and
@@ -356,16 +368,21 @@ def _made(folder: Path, db: Path, parts: StoreParts | None, nquads) -> tuple[boo
     del store  # closed before its folder moves
     if parts is not None:  # what the next build's update compares its derived statements with
         (db.parent / DERIVED).write_bytes(_derived(parts.source, parts))
-    return union_view, sizes, "updated" if updated is not None else "loaded"
+    return union_view, sizes, "updated" if updated is not None else "loaded", classes
 
 
 def _placed(
-    folder: Path, staging: Path, key: str, made: tuple[bool, dict, str], parts: StoreParts | None
+    folder: Path,
+    staging: Path,
+    key: str,
+    made: tuple[bool, dict, str, dict],
+    parts: StoreParts | None,
 ) -> Path:
     """Mark the store made in `staging` and move it to its place, the store of `key`."""
-    union_view, sizes, how = made
+    union_view, sizes, how, classes = made
     target = Path(folder) / f"{PREFIX}{key}"
     mark = {"guian-kg-store": 1, "key": key, "union_view": union_view, "sizes": sizes}
+    mark[CLASSES] = classes
     if parts:
         mark |= {"data_graph": parts.data_graph, "runs": parts.runs, "made": how}
         mark |= {"described_by": parts.described_by} if parts.described_by else {}
@@ -382,9 +399,9 @@ def _placed(
 
 def _updated(
     folder: Path, db: Path, parts: StoreParts
-) -> tuple[ox.Store, bool, dict[str, int]] | None:
+) -> tuple[ox.Store, bool, dict[str, int], dict[str, dict[str, int]]] | None:
     """The store of the newest earlier dump of `parts`'s kind, copied to `db` and brought to the
-    dump of `parts`, with its union view and triple counts; None where it cannot be (nothing to
+    dump of `parts`, with its union view, triple counts and class counts; None where it cannot be (nothing to
     update, too much changed, a run no longer cached, or what it holds does not read back right)."""
     from .dump_runs import read_runs  # the build's code (rdflib): not for `query` and `serve`
 
@@ -408,11 +425,17 @@ def _updated(
     # The triples of each graph, as the previous store's mark counted them, counted as they
     # change: each statement is looked up before it is taken out or put in.
     sizes = dict(mark["sizes"])
+    # Its class counts likewise, where its mark has them (else counted once the store is updated).
+    counted = _classes(mark.get(CLASSES), mark["sizes"])
+    classes = {graph: dict(n) for graph, n in (counted or {}).items()}
 
     def change(quad: ox.Quad, add: bool) -> None:
         (store.add if add else store.remove)(quad)
         graph = "" if isinstance(quad.graph_name, ox.DefaultGraph) else quad.graph_name.value
         sizes[graph] = sizes.get(graph, 0) + (1 if add else -1)
+        if graph and quad.predicate == _TYPE and isinstance(quad.object, ox.NamedNode):
+            of_graph = classes.setdefault(graph, {})
+            of_graph[quad.object.value] = of_graph.get(quad.object.value, 0) + (1 if add else -1)
 
     touched: set[ox.Triple] = set()
     for triple in _triples(removed):
@@ -467,7 +490,10 @@ def _updated(
         sizes[""] = sum(n for graph, n in sizes.items() if graph)
     if not all(_same_statements(store, source, s) for s in {t.subject for t in touched}):
         return None
-    return store, union_view, sizes
+    if counted is None:
+        return store, union_view, sizes, count_classes(store)
+    kept = {g: {c: n for c, n in of.items() if n} for g, of in classes.items()}  # as counted
+    return store, union_view, sizes, {g: of for g, of in kept.items() if of}
 
 
 def _previous(folder: Path, data_graph: str) -> Path | None:
@@ -565,6 +591,37 @@ def _sizes(store: ox.Store, named: dict, union_view: bool) -> dict[str, int]:
     else:
         sizes[""] = int(next(iter(store.query("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")))["n"].value)
     return sizes
+
+
+def count_classes(store: ox.Store) -> dict[str, dict[str, int]]:
+    """rdf:type statements per class IRI in each named graph (by IRI; graphs with none left out)."""
+    counts: dict[str, dict[str, int]] = {}
+    for s in store.query(_CLASSES):
+        counts.setdefault(s["g"].value, {})[s["class"].value] = int(s["n"].value)
+    return counts
+
+
+_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+_CLASSES = (
+    "SELECT ?g ?class (COUNT(*) AS ?n) { GRAPH ?g { ?s a ?class FILTER(isIRI(?class)) } } "
+    "GROUP BY ?g ?class"
+)
+
+
+def _classes(classes, sizes) -> dict[str, dict[str, int]] | None:
+    """A mark's class counts, if they fit its sizes (those of named graphs it counted, each
+    graph's no more than its triples: an rdf:type statement is one of them); else None."""
+    if not isinstance(classes, dict) or not isinstance(sizes, dict):
+        return None
+    for graph, counts in classes.items():
+        size = sizes.get(graph)
+        if not graph or type(size) is not int or not isinstance(counts, dict) or not counts:
+            return None
+        if any(type(n) is not int or n < 1 for n in counts.values()):
+            return None
+        if sum(counts.values()) > size:
+            return None
+    return classes
 
 
 def _graphs_are_disjoint(store: ox.Store, named: dict) -> bool:
