@@ -18,10 +18,9 @@ lock on its mark (flock, held by the kernel until the process ends or closes it)
 deleted only under an exclusive lock that nobody holds: a running `serve` keeps its store however
 many builds follow. The mark also holds the triple count of each
 graph, counted once when the store is made (counting a million triples again at every start of
-`guian-kg serve` would cost a second), and its rdf:type statements per class (CLASSES: what the
-home page of `serve` shows, which counted at every start would read the blocks of every typed
-subject: 4 MiB more of the server's memory at a million triples). A mark whose class counts do
-not fit its sizes is not trusted for them (`_classes`), and one without them (an older guian-kg's)
+`guian-kg serve` would cost a second), and the figures of serve's home page that grow with the
+graph (guian_kg/home_figures.py: rdf:type statements per class, the timeline's designations).
+Figures that do not fit the mark are not trusted, and a mark without them (an older guian-kg's)
 neither: they are then counted by whoever needs them.
 
 The build's store is made by updating the store of its previous dump where it can (StoreParts):
@@ -81,6 +80,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 import pyoxigraph as ox
 
 from .cache_files import clock_past, scratch_folder, unmark
+from .home_figures import count_classes, timeline_figure, trusted_classes, trusted_timeline
 
 if TYPE_CHECKING:
     from .write import Runs
@@ -90,7 +90,7 @@ MARK = "guian-kg-store.json"
 PREFIX = "store-"
 DUMPS = "dumps"  # a store folder's notes of the dump files it holds (note_dump)
 DERIVED = "derived.nt"  # a build's store: its data graph's derived statements (StoreParts.derived)
-CLASSES = "classes"  # the mark's key of its class counts (count_classes)
+CLASSES, TIMELINE = "classes", "timeline"  # the mark's keys of its home figures
 KEEP = 3  # stores kept in a cache folder, besides those a process has open
 UPDATE_AT_MOST = 0.25  # share of the units changed past which the dump is bulk-loaded instead
 
@@ -105,6 +105,8 @@ class OpenStore:
     sizes: dict[str, int] | None = None
     # rdf:type statements per class IRI in each named graph (by IRI), where they were counted.
     classes: dict[str, dict[str, int]] | None = None
+    # The timeline's dated designations (home_figures.trusted_timeline), where they were found.
+    timeline: dict | None = None
     # The mark, open with a shared lock while this object lives (see the module docstring).
     lock: object = field(default=None, compare=False, repr=False)
 
@@ -122,9 +124,9 @@ def open_store(path: Path) -> OpenStore:
         raise OSError(f"{path}: not a store made by guian-kg")
     store = ox.Store.read_only(str(Path(path) / "db"))
     sizes = mark.get("sizes")
-    return OpenStore(
-        store, bool(mark["union_view"]), sizes, _classes(mark.get(CLASSES), sizes), lock
-    )
+    classes = trusted_classes(mark.get(CLASSES), sizes)
+    timeline = trusted_timeline(mark.get(TIMELINE), classes)
+    return OpenStore(store, bool(mark["union_view"]), sizes, classes, timeline, lock)
 
 
 def memory_store(nquads: bytes) -> OpenStore:
@@ -337,9 +339,8 @@ def store_beside(folder: Path, parts: StoreParts | None) -> Iterator[Callable[[s
 
 
 def _made(folder: Path, db: Path, parts: StoreParts | None, nquads) -> tuple[bool, dict, str, dict]:
-    """The store of a dump made in `db`: (its union view, its sizes, how it was made, its class
-    counts): updated
-    from an earlier store where it can be (`_updated`), else bulk-loaded from `nquads()`, or
+    """The store of a dump made in `db`: (its union view, its sizes, how it was made, its home
+    figures): updated from an earlier store where it can be (`_updated`), else bulk-loaded from `nquads()`, or
     from `parts.source` if nquads is None."""
     updated = _updated(folder, db, parts) if parts else None
     if updated is not None:
@@ -357,18 +358,19 @@ def _made(folder: Path, db: Path, parts: StoreParts | None, nquads) -> tuple[boo
             store.bulk_load(source, format=ox.RdfFormat.N_QUADS, lenient=True)
         del source
         union_view, sizes = _union_and_sizes(store, named)
-        classes = count_classes(store)
         if parts is not None:
             # Every batch of a bulk load spans the whole of every index, so its files overlap the
             # other batches' and a query reads them all. The build's store, which `query` and
             # `serve` open on every call, is compacted once: at 1,000 articles the benchmark's
             # query took 0.37 s on it against 0.72 s, for 4.5 CPU s here (beside the dumps).
             store.optimize()
+        classes = count_classes(store)
+    figures = {CLASSES: classes, TIMELINE: timeline_figure(store, sizes, union_view)}
     store.flush()
     del store  # closed before its folder moves
     if parts is not None:  # what the next build's update compares its derived statements with
         (db.parent / DERIVED).write_bytes(_derived(parts.source, parts))
-    return union_view, sizes, "updated" if updated is not None else "loaded", classes
+    return union_view, sizes, "updated" if updated is not None else "loaded", figures
 
 
 def _placed(
@@ -379,10 +381,9 @@ def _placed(
     parts: StoreParts | None,
 ) -> Path:
     """Mark the store made in `staging` and move it to its place, the store of `key`."""
-    union_view, sizes, how, classes = made
+    union_view, sizes, how, figures = made
     target = Path(folder) / f"{PREFIX}{key}"
-    mark = {"guian-kg-store": 1, "key": key, "union_view": union_view, "sizes": sizes}
-    mark[CLASSES] = classes
+    mark = {"guian-kg-store": 1, "key": key, "union_view": union_view, "sizes": sizes} | figures
     if parts:
         mark |= {"data_graph": parts.data_graph, "runs": parts.runs, "made": how}
         mark |= {"described_by": parts.described_by} if parts.described_by else {}
@@ -426,7 +427,7 @@ def _updated(
     # change: each statement is looked up before it is taken out or put in.
     sizes = dict(mark["sizes"])
     # Its class counts likewise, where its mark has them (else counted once the store is updated).
-    counted = _classes(mark.get(CLASSES), mark["sizes"])
+    counted = trusted_classes(mark.get(CLASSES), mark["sizes"])
     classes = {graph: dict(n) for graph, n in (counted or {}).items()}
 
     def change(quad: ox.Quad, add: bool) -> None:
@@ -593,35 +594,7 @@ def _sizes(store: ox.Store, named: dict, union_view: bool) -> dict[str, int]:
     return sizes
 
 
-def count_classes(store: ox.Store) -> dict[str, dict[str, int]]:
-    """rdf:type statements per class IRI in each named graph (by IRI; graphs with none left out)."""
-    counts: dict[str, dict[str, int]] = {}
-    for s in store.query(_CLASSES):
-        counts.setdefault(s["g"].value, {})[s["class"].value] = int(s["n"].value)
-    return counts
-
-
 _TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-_CLASSES = (
-    "SELECT ?g ?class (COUNT(*) AS ?n) { GRAPH ?g { ?s a ?class FILTER(isIRI(?class)) } } "
-    "GROUP BY ?g ?class"
-)
-
-
-def _classes(classes, sizes) -> dict[str, dict[str, int]] | None:
-    """A mark's class counts, if they fit its sizes (those of named graphs it counted, each
-    graph's no more than its triples: an rdf:type statement is one of them); else None."""
-    if not isinstance(classes, dict) or not isinstance(sizes, dict):
-        return None
-    for graph, counts in classes.items():
-        size = sizes.get(graph)
-        if not graph or type(size) is not int or not isinstance(counts, dict) or not counts:
-            return None
-        if any(type(n) is not int or n < 1 for n in counts.values()):
-            return None
-        if sum(counts.values()) > size:
-            return None
-    return classes
 
 
 def _graphs_are_disjoint(store: ox.Store, named: dict) -> bool:
