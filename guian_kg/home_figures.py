@@ -19,6 +19,7 @@ import pyoxigraph as ox
 MAX_MARKS = 100  # designations drawn, at most (a page of bounded size whatever the graph)
 XSD_DATE = "http://www.w3.org/2001/XMLSchema#date"
 DATA_GRAPH = "graph/data"  # the end of the data graph's IRI: what precedes it is the base
+CLASSES, TIMELINE = "classes", "timeline"  # their keys in a store's mark
 
 Dated = tuple[dt.date, "int | None", str]  # a designation's start, its number, its IRI
 
@@ -53,24 +54,26 @@ def trusted_classes(classes, sizes) -> dict[str, dict[str, int]] | None:
     return classes
 
 
-def dated_designations(store: ox.Store, gk: str, union_view: bool) -> tuple[list[Dated], bool]:
+def dated_designations(store: ox.Store, gk: str) -> tuple[list[Dated], bool]:
     """The designations (in the namespace `gk`) with a gk:periodStart that is an xsd:date, in date
-    order (ties by their number in the article, then IRI): the first MAX_MARKS, and whether
-    there are more."""
+    order (ties by their number in the article, then IRI), each at its least (start, number):
+    the first MAX_MARKS, and whether there are more."""
     # The other values are looked up for the designations drawn only: OPTIONALs here would join
     # against the periods of every figure in the graph.
     solutions = store.query(
         f"PREFIX gk: <{gk}> SELECT ?designation ?start ?number {{ ?designation a gk:Designation ; "
         "gk:periodStart ?start OPTIONAL { ?designation gk:sequenceNumber ?number } }",
-        use_default_graph_as_union=union_view,
+        use_default_graph_as_union=True,
     )
     found: dict[str, Dated] = {}
     for solution in solutions:
         start, designation, number = solution["start"], solution["designation"], solution["number"]
         day = day_of(start)
-        if day is not None and designation.value not in found:
+        if day is not None:
             number = int(number.value) if number is not None else None
-            found[designation.value] = (day, number, designation.value)
+            row = (day, number, designation.value)
+            if designation.value not in found or _order(row) < _order(found[designation.value]):
+                found[designation.value] = row
     dated = sorted(found.values(), key=_order)
     return dated[:MAX_MARKS], len(dated) > MAX_MARKS
 
@@ -90,16 +93,27 @@ def day_of(term) -> dt.date | None:
     return None
 
 
-def timeline_figure(store: ox.Store, sizes: dict[str, int], union_view: bool) -> dict | None:
+def timeline_figure(store: ox.Store, sizes: dict[str, int]) -> dict | None:
     """The dated designations of the store's data graph (the one named graph whose IRI ends in
     DATA_GRAPH), for its mark; None if it has no such graph."""
     graphs = [graph for graph in sizes if graph.endswith(DATA_GRAPH)]
     if len(graphs) != 1:
         return None
     gk = graphs[0][: -len(DATA_GRAPH)] + "ontology#"
-    dated, more = dated_designations(store, gk, union_view)
+    dated, more = dated_designations(store, gk)
     rows = [[designation, start.isoformat(), number] for start, number, designation in dated]
     return {"gk": gk, "dated": rows, "more": more}
+
+
+def home_figures(store: ox.Store, sizes: dict[str, int]) -> dict:
+    """The figures of a store's mark (`sizes`: its triples per graph, by IRI)."""
+    return {CLASSES: count_classes(store), TIMELINE: timeline_figure(store, sizes)}
+
+
+def trusted_figures(mark: dict) -> tuple[dict[str, dict[str, int]] | None, dict | None]:
+    """A mark's class counts and timeline, each None where it does not fit the mark."""
+    classes = trusted_classes(mark.get(CLASSES), mark.get("sizes"))
+    return classes, trusted_timeline(mark.get(TIMELINE), classes)
 
 
 def trusted_timeline(figure, classes: dict[str, dict[str, int]] | None) -> dict | None:

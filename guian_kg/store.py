@@ -21,7 +21,7 @@ graph, counted once when the store is made (counting a million triples again at 
 `guian-kg serve` would cost a second), and the figures of serve's home page that grow with the
 graph (guian_kg/home_figures.py: rdf:type statements per class, the timeline's designations).
 Figures that do not fit the mark are not trusted, and a mark without them (an older guian-kg's)
-neither: they are then counted by whoever needs them.
+neither: they are then found by whoever needs them.
 
 The build's store is made by updating the store of its previous dump where it can (StoreParts):
 the mark of a store lists the units (their cached runs, dump_runs) its data graph is the union
@@ -80,7 +80,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 import pyoxigraph as ox
 
 from .cache_files import clock_past, scratch_folder, unmark
-from .home_figures import count_classes, timeline_figure, trusted_classes, trusted_timeline
+from .home_figures import home_figures, trusted_figures
 
 if TYPE_CHECKING:
     from .write import Runs
@@ -90,7 +90,6 @@ MARK = "guian-kg-store.json"
 PREFIX = "store-"
 DUMPS = "dumps"  # a store folder's notes of the dump files it holds (note_dump)
 DERIVED = "derived.nt"  # a build's store: its data graph's derived statements (StoreParts.derived)
-CLASSES, TIMELINE = "classes", "timeline"  # the mark's keys of its home figures
 KEEP = 3  # stores kept in a cache folder, besides those a process has open
 UPDATE_AT_MOST = 0.25  # share of the units changed past which the dump is bulk-loaded instead
 
@@ -123,10 +122,8 @@ def open_store(path: Path) -> OpenStore:
         lock.close()
         raise OSError(f"{path}: not a store made by guian-kg")
     store = ox.Store.read_only(str(Path(path) / "db"))
-    sizes = mark.get("sizes")
-    classes = trusted_classes(mark.get(CLASSES), sizes)
-    timeline = trusted_timeline(mark.get(TIMELINE), classes)
-    return OpenStore(store, bool(mark["union_view"]), sizes, classes, timeline, lock)
+    classes, timeline = trusted_figures(mark)
+    return OpenStore(store, bool(mark["union_view"]), mark.get("sizes"), classes, timeline, lock)
 
 
 def memory_store(nquads: bytes) -> OpenStore:
@@ -340,11 +337,11 @@ def store_beside(folder: Path, parts: StoreParts | None) -> Iterator[Callable[[s
 
 def _made(folder: Path, db: Path, parts: StoreParts | None, nquads) -> tuple[bool, dict, str, dict]:
     """The store of a dump made in `db`: (its union view, its sizes, how it was made, its home
-    figures): updated from an earlier store where it can be (`_updated`), else bulk-loaded from `nquads()`, or
-    from `parts.source` if nquads is None."""
+    figures): updated from an earlier store where it can be (`_updated`), else bulk-loaded from
+    `nquads()`, or from `parts.source` if nquads is None."""
     updated = _updated(folder, db, parts) if parts else None
     if updated is not None:
-        store, union_view, sizes, classes = updated
+        store, union_view, sizes = updated
     else:
         shutil.rmtree(db, ignore_errors=True)  # what an update left
         store = ox.Store(str(db))
@@ -364,8 +361,9 @@ def _made(folder: Path, db: Path, parts: StoreParts | None, nquads) -> tuple[boo
             # `serve` open on every call, is compacted once: at 1,000 articles the benchmark's
             # query took 0.37 s on it against 0.72 s, for 4.5 CPU s here (beside the dumps).
             store.optimize()
-        classes = count_classes(store)
-    figures = {CLASSES: classes, TIMELINE: timeline_figure(store, sizes, union_view)}
+    # Found in the graph the dump was written from, where there is one (the same quads, in
+    # memory: at 1,000 articles 0.25 CPU s against 0.7 in the store made of it).
+    figures = home_figures(parts.source if parts else store, sizes)
     store.flush()
     del store  # closed before its folder moves
     if parts is not None:  # what the next build's update compares its derived statements with
@@ -400,9 +398,9 @@ def _placed(
 
 def _updated(
     folder: Path, db: Path, parts: StoreParts
-) -> tuple[ox.Store, bool, dict[str, int], dict[str, dict[str, int]]] | None:
+) -> tuple[ox.Store, bool, dict[str, int]] | None:
     """The store of the newest earlier dump of `parts`'s kind, copied to `db` and brought to the
-    dump of `parts`, with its union view, triple counts and class counts; None where it cannot be (nothing to
+    dump of `parts`, with its union view and triple counts; None where it cannot be (nothing to
     update, too much changed, a run no longer cached, or what it holds does not read back right)."""
     from .dump_runs import read_runs  # the build's code (rdflib): not for `query` and `serve`
 
@@ -426,17 +424,11 @@ def _updated(
     # The triples of each graph, as the previous store's mark counted them, counted as they
     # change: each statement is looked up before it is taken out or put in.
     sizes = dict(mark["sizes"])
-    # Its class counts likewise, where its mark has them (else counted once the store is updated).
-    counted = trusted_classes(mark.get(CLASSES), mark["sizes"])
-    classes = {graph: dict(n) for graph, n in (counted or {}).items()}
 
     def change(quad: ox.Quad, add: bool) -> None:
         (store.add if add else store.remove)(quad)
         graph = "" if isinstance(quad.graph_name, ox.DefaultGraph) else quad.graph_name.value
         sizes[graph] = sizes.get(graph, 0) + (1 if add else -1)
-        if graph and quad.predicate == _TYPE and isinstance(quad.object, ox.NamedNode):
-            of_graph = classes.setdefault(graph, {})
-            of_graph[quad.object.value] = of_graph.get(quad.object.value, 0) + (1 if add else -1)
 
     touched: set[ox.Triple] = set()
     for triple in _triples(removed):
@@ -491,10 +483,7 @@ def _updated(
         sizes[""] = sum(n for graph, n in sizes.items() if graph)
     if not all(_same_statements(store, source, s) for s in {t.subject for t in touched}):
         return None
-    if counted is None:
-        return store, union_view, sizes, count_classes(store)
-    kept = {g: {c: n for c, n in of.items() if n} for g, of in classes.items()}  # as counted
-    return store, union_view, sizes, {g: of for g, of in kept.items() if of}
+    return store, union_view, sizes
 
 
 def _previous(folder: Path, data_graph: str) -> Path | None:
@@ -592,9 +581,6 @@ def _sizes(store: ox.Store, named: dict, union_view: bool) -> dict[str, int]:
     else:
         sizes[""] = int(next(iter(store.query("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")))["n"].value)
     return sizes
-
-
-_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 
 
 def _graphs_are_disjoint(store: ox.Store, named: dict) -> bool:

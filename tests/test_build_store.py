@@ -260,8 +260,8 @@ def test_an_updated_store_counts_what_a_cold_load_counts(tmp_path):
 
 
 def test_an_updated_store_counts_the_classes_a_cold_load_counts(tmp_path):
-    """Each rdf:type statement taken out or put in changes its class's count in its graph (one
-    the other unit also holds stays; a class left with none is dropped), as a load counts them."""
+    """The rdf:type statements per class of each graph, in the mark of an updated store as in a
+    loaded one's (one the other unit also holds stays; a class left with none is dropped)."""
     from guian_kg.dump_runs import ensure_runs
 
     T = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"

@@ -58,7 +58,7 @@ def dated(site: Site) -> tuple[list[Dated], bool]:
     kept = site.opened.timeline
     if kept is not None and kept["gk"] == gk:
         return kept["dated"], kept["more"]
-    return dated_designations(site.opened.store, gk, site.opened.union_view)
+    return dated_designations(site.opened.store, gk)
 
 
 def timeline(site: Site, lang: str) -> Timeline:
