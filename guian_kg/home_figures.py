@@ -5,9 +5,12 @@ they read the index blocks of every typed subject and of every designation's dat
 triples, 20 MiB more of the server's memory after its first `/`
 (`python benchmarks/serve_scale.py`).
 
-A mark's figures are used only where they fit it (`trusted_classes`, `trusted_timeline`): class
-counts of its named graphs, none more than the graph's triples; a timeline of at most MAX_MARKS
-distinct designations in the timeline's order, no more than the class counts' designations.
+A mark's figures are trusted as its sizes are: the mark is ours, for the store of its folder,
+written once the store was made (store.py). They are used only where they also fit it
+(`trusted_classes`, `trusted_timeline`): class counts of its named graphs, none more than the
+graph's triples; a timeline of at most MAX_MARKS distinct designations in the timeline's order, no
+more than the class counts' designations. Figures edited to fit could be told only by counting
+again, which is what they spare.
 """
 
 from __future__ import annotations
