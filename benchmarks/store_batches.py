@@ -64,7 +64,7 @@ def one(corpus: Path, batch: int, folder: Path) -> dict[str, object]:
     Path("/proc/self/clear_refs").write_text("5")  # the peak starts again from the RSS now
     folder.mkdir(parents=True)
     usage, merging = resource.getrusage(resource.RUSAGE_SELF), _rocksdb_cpu()
-    union_view, sizes, _ = stores._made(folder, folder / "db", parts, None)
+    union_view, sizes, *_ = stores._made(folder, folder / "db", parts, None)
     after, merged = resource.getrusage(resource.RUSAGE_SELF), _rocksdb_cpu() - merging
     peak = _status_mb("VmHWM")
     cpu = after.ru_utime + after.ru_stime - usage.ru_utime - usage.ru_stime

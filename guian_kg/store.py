@@ -18,7 +18,10 @@ lock on its mark (flock, held by the kernel until the process ends or closes it)
 deleted only under an exclusive lock that nobody holds: a running `serve` keeps its store however
 many builds follow. The mark also holds the triple count of each
 graph, counted once when the store is made (counting a million triples again at every start of
-`guian-kg serve` would cost a second).
+`guian-kg serve` would cost a second), and the figures of serve's home page that grow with the
+graph (guian_kg/home_figures.py: rdf:type statements per class, the timeline's designations).
+Figures that do not fit the mark are not trusted, and a mark without them (an older guian-kg's)
+neither: they are then found by whoever needs them.
 
 The build's store is made by updating the store of its previous dump where it can (StoreParts):
 the mark of a store lists the units (their cached runs, dump_runs) its data graph is the union
@@ -77,6 +80,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 import pyoxigraph as ox
 
 from .cache_files import clock_past, scratch_folder, unmark
+from .home_figures import home_figures, trusted_figures
 
 if TYPE_CHECKING:
     from .write import Runs
@@ -98,6 +102,10 @@ class OpenStore:
     union_view: bool
     # Triples per named graph (by IRI) and in the default graph (""), where they were counted.
     sizes: dict[str, int] | None = None
+    # rdf:type statements per class IRI in each named graph (by IRI), where they were counted.
+    classes: dict[str, dict[str, int]] | None = None
+    # The timeline's dated designations (home_figures.trusted_timeline), where they were found.
+    timeline: dict | None = None
     # The mark, open with a shared lock while this object lives (see the module docstring).
     lock: object = field(default=None, compare=False, repr=False)
 
@@ -114,7 +122,8 @@ def open_store(path: Path) -> OpenStore:
         lock.close()
         raise OSError(f"{path}: not a store made by guian-kg")
     store = ox.Store.read_only(str(Path(path) / "db"))
-    return OpenStore(store, bool(mark["union_view"]), mark.get("sizes"), lock)
+    classes, timeline = trusted_figures(mark)
+    return OpenStore(store, bool(mark["union_view"]), mark.get("sizes"), classes, timeline, lock)
 
 
 def memory_store(nquads: bytes) -> OpenStore:
@@ -326,10 +335,10 @@ def store_beside(folder: Path, parts: StoreParts | None) -> Iterator[Callable[[s
         yield place  # on the way out, the thread is waited for before its folder goes
 
 
-def _made(folder: Path, db: Path, parts: StoreParts | None, nquads) -> tuple[bool, dict, str]:
-    """The store of a dump made in `db`: (its union view, its sizes, how it was made): updated
-    from an earlier store where it can be (`_updated`), else bulk-loaded from `nquads()`, or
-    from `parts.source` if nquads is None."""
+def _made(folder: Path, db: Path, parts: StoreParts | None, nquads) -> tuple[bool, dict, str, dict]:
+    """The store of a dump made in `db`: (its union view, its sizes, how it was made, its home
+    figures): updated from an earlier store where it can be (`_updated`), else bulk-loaded from
+    `nquads()`, or from `parts.source` if nquads is None."""
     updated = _updated(folder, db, parts) if parts else None
     if updated is not None:
         store, union_view, sizes = updated
@@ -352,20 +361,27 @@ def _made(folder: Path, db: Path, parts: StoreParts | None, nquads) -> tuple[boo
             # `serve` open on every call, is compacted once: at 1,000 articles the benchmark's
             # query took 0.37 s on it against 0.72 s, for 4.5 CPU s here (beside the dumps).
             store.optimize()
+    # Found in the graph the dump was written from, where there is one (the same quads, in
+    # memory: at 1,000 articles 0.25 CPU s against 0.7 in the store made of it).
+    figures = home_figures(parts.source if parts else store, sizes)
     store.flush()
     del store  # closed before its folder moves
     if parts is not None:  # what the next build's update compares its derived statements with
         (db.parent / DERIVED).write_bytes(_derived(parts.source, parts))
-    return union_view, sizes, "updated" if updated is not None else "loaded"
+    return union_view, sizes, "updated" if updated is not None else "loaded", figures
 
 
 def _placed(
-    folder: Path, staging: Path, key: str, made: tuple[bool, dict, str], parts: StoreParts | None
+    folder: Path,
+    staging: Path,
+    key: str,
+    made: tuple[bool, dict, str, dict],
+    parts: StoreParts | None,
 ) -> Path:
     """Mark the store made in `staging` and move it to its place, the store of `key`."""
-    union_view, sizes, how = made
+    union_view, sizes, how, figures = made
     target = Path(folder) / f"{PREFIX}{key}"
-    mark = {"guian-kg-store": 1, "key": key, "union_view": union_view, "sizes": sizes}
+    mark = {"guian-kg-store": 1, "key": key, "union_view": union_view, "sizes": sizes} | figures
     if parts:
         mark |= {"data_graph": parts.data_graph, "runs": parts.runs, "made": how}
         mark |= {"described_by": parts.described_by} if parts.described_by else {}

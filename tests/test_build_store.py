@@ -259,6 +259,34 @@ def test_an_updated_store_counts_what_a_cold_load_counts(tmp_path):
     assert set(updated.store) == set(loaded.store)
 
 
+def test_an_updated_store_counts_the_classes_a_cold_load_counts(tmp_path):
+    """The rdf:type statements per class of each graph, in the mark of an updated store as in a
+    loaded one's (one the other unit also holds stays; a class left with none is dropped)."""
+    from guian_kg.dump_runs import ensure_runs
+
+    T = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+    a_is, b_is = f"<http://e/a> <{T}> <http://e/A> .\n", f"<http://e/b> <{T}> <http://e/A> .\n"
+    first, first_units = _two_units(a_is + b_is, b_is, f"<http://e/o> <{T}> <http://e/O> .\n")
+    second, second_units = _two_units(
+        f"<http://e/a> <{T}> <http://e/B> .\n<http://e/c> <{T}> <http://e/B> .\n", b_is, ""
+    )
+    cache, runs = tmp_path / "cache", tmp_path / "cache" / "runs"
+    made = []
+    for key, source, units in (("k1", first, first_units), ("k2", second, second_units)):
+        parts = stores.StoreParts(source, "http://e/data", runs, ensure_runs(runs, units, 1))
+        nquads = source.dump(format=ox.RdfFormat.N_QUADS)
+        made.append(stores.ensure_store(key, lambda q=nquads: q, cache, parts))
+    cold = stores.ensure_store("k2", lambda: second.dump(format=ox.RdfFormat.N_QUADS), tmp_path)
+    assert json.loads((made[1] / stores.MARK).read_text())["made"] == "updated"
+    assert stores.open_store(made[0]).classes == {
+        "http://e/data": {"http://e/A": 2},
+        "http://e/o": {"http://e/O": 1},
+    }
+    updated, loaded = stores.open_store(made[1]), stores.open_store(cold)
+    expected = {"http://e/data": {"http://e/A": 1, "http://e/B": 2}}
+    assert updated.classes == loaded.classes == expected
+
+
 def test_an_updated_store_brings_the_derived_statements_to_the_new_graph_s(tmp_path):
     """Statements made on the whole graph (StoreParts.derived, in no unit) are compared with the
     lines the previous store's folder keeps: one gone, one new, one kept, whatever the units."""

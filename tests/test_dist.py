@@ -271,6 +271,8 @@ def test_a_rebuild_publishes_the_bytes_of_a_cold_build_and_updates_its_store(
     assert json.loads((cold.store / MARK).read_text())["made"] == "loaded"
     updated, loaded = open_store(rebuilt.store), open_store(cold.store)
     assert (updated.union_view, updated.sizes) == (loaded.union_view, loaded.sizes)
+    assert (updated.classes, updated.timeline) == (loaded.classes, loaded.timeline)
+    assert updated.timeline is not None and len(updated.timeline["dated"]) > 10
     assert set(updated.store) == set(loaded.store)
 
 

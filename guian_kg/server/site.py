@@ -159,7 +159,11 @@ class Site:
 
     @functools.cached_property
     def class_counts(self) -> dict[URIRef, int]:
-        """rdf:type triples per class in the data graph."""
+        """rdf:type triples per class in the data graph: counted when the store was made, else
+        (a store an older guian-kg made, or one built in memory) now."""
+        if self.opened.classes is not None:
+            counted = self.opened.classes.get(str(self.iris.graph("data")), {})
+            return {URIRef(cls): n for cls, n in counted.items()}
         solutions = self.select(
             f"SELECT ?class (COUNT(*) AS ?n) {{ GRAPH <{self.iris.graph('data')}> "
             "{ ?s a ?class FILTER(isIRI(?class)) } } GROUP BY ?class"

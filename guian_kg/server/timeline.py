@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from rdflib import Literal, URIRef
-from rdflib.namespace import XSD
+from rdflib import URIRef
 
+from ..home_figures import Dated, dated_designations, day_of
 from ..namespaces import GK
-from .site import Site, from_oxigraph
+from ..terms import to_oxigraph
+from .site import Site
 
 WIDTH, ROW, TOP, AXIS_LEFT, AXIS_RIGHT = 1000, 34, 44, 560, 980
-MAX_MARKS = 100  # designations drawn, at most (a page of bounded size whatever the graph)
 PRECISIONS = {"day": ("日", "day"), "month": ("月", "month"), "year": ("年", "year")}
 MAX_LABEL = {
     "zh": 24,
@@ -48,44 +48,25 @@ class Timeline:
     height: int
     axis_left: int
     axis_right: int
-    more: bool = False  # more than MAX_MARKS designations have a date: the first ones are drawn
+    more: bool = False  # more than home_figures.MAX_MARKS have a date: the first ones are drawn
 
 
-def _date(value) -> dt.date | None:
-    """An xsd:date's day; None for any other term."""
-    if isinstance(value, Literal) and value.datatype == XSD.date:
-        try:
-            return dt.date.fromisoformat(str(value))
-        except ValueError:
-            return None
-    return None
+def dated(site: Site) -> tuple[list[Dated], bool]:
+    """The designations the timeline draws and whether there are more: as the store's mark holds
+    them (home_figures), else found now."""
+    gk = site.term(GK.Designation)[: -len("Designation")]
+    kept = site.opened.timeline
+    if kept is not None and kept["gk"] == gk:
+        return kept["dated"], kept["more"]
+    return dated_designations(site.opened.store, gk)
 
 
 def timeline(site: Site, lang: str) -> Timeline:
     """The designations with a gk:periodStart, in date order (ties by their number in the article):
-    the first MAX_MARKS of them."""
-    gk = site.term(GK.Designation)[: -len("Designation")]
-    # The other values are looked up for the designations drawn only: OPTIONALs here would join
-    # against the periods of every figure in the graph.
-    solutions = site.select(
-        f"PREFIX gk: <{gk}> SELECT ?designation ?start ?number {{ ?designation a gk:Designation ; "
-        "gk:periodStart ?start OPTIONAL { ?designation gk:sequenceNumber ?number } }"
-    )
-    found: dict[str, tuple] = {}
-    for solution in solutions:
-        start = _date(from_oxigraph(solution["start"]))
-        designation, number = solution["designation"].value, solution["number"]
-        if start is not None and designation not in found:
-            found[designation] = (
-                start,
-                int(number.value) if number is not None else None,
-                designation,
-            )
-    numbered = list(found.values())
-    numbered.sort(key=lambda r: (r[0], r[1] if r[1] is not None else 99, r[2]))
-    more = len(numbered) > MAX_MARKS
+    the first home_figures.MAX_MARKS of them."""
+    drawn, more = dated(site)
     rows = []
-    for start, number, designation in numbered[:MAX_MARKS]:
+    for start, number, designation in drawn:
         iri = URIRef(designation)
         end = site.value(iri, site.term(GK.periodEnd))
         precision = site.value(iri, site.term(GK.datePrecision))
@@ -93,7 +74,7 @@ def timeline(site: Site, lang: str) -> Timeline:
         rows.append(
             (
                 start,
-                _date(end) or start,
+                (end is not None and day_of(to_oxigraph(end))) or start,
                 number,
                 designation,
                 str(precision) if isinstance(precision, URIRef) else None,
