@@ -7,6 +7,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -230,12 +231,27 @@ def _two_units(a: str, b: str, other: str) -> tuple[ox.Store, list[bytes]]:
     return source, units
 
 
+def _updated_and_cold(tmp_path, *builds: tuple[ox.Store, list[bytes]]) -> tuple[list[Path], Path]:
+    """The stores of two builds in one cache (the second updated from the first), and the
+    second's made cold in another folder."""
+    from guian_kg.dump_runs import ensure_runs
+
+    cache, runs = tmp_path / "cache", tmp_path / "cache" / "runs"
+    made = []
+    for key, (source, units) in zip(("k1", "k2"), builds, strict=True):
+        parts = stores.StoreParts(source, "http://e/data", runs, ensure_runs(runs, units, 1))
+        nquads = source.dump(format=ox.RdfFormat.N_QUADS)
+        made.append(stores.ensure_store(key, lambda q=nquads: q, cache, parts))
+    last = builds[-1][0]
+    cold = stores.ensure_store("k2", lambda: last.dump(format=ox.RdfFormat.N_QUADS), tmp_path)
+    assert json.loads((made[1] / stores.MARK).read_text())["made"] == "updated"
+    return made, cold
+
+
 def test_an_updated_store_counts_what_a_cold_load_counts(tmp_path):
     """The update counts its changes (from the previous store's counts): a statement of the
     changed unit that the other unit also holds stays, and a triple in two graphs (no union
     view: the union copied into the default graph) is counted once in the default graph."""
-    from guian_kg.dump_runs import ensure_runs
-
     shared = "<http://e/s> <http://e/p> <http://e/o1> .\n"
     first, first_units = _two_units(
         shared + '<http://e/a> <http://e/p> "1" .\n', shared, '<http://e/a> <http://e/p> "1" .\n'
@@ -245,14 +261,7 @@ def test_an_updated_store_counts_what_a_cold_load_counts(tmp_path):
         shared,
         '<http://e/a> <http://e/p> "2" .\n<http://e/x> <http://e/p> "3" .\n',
     )
-    cache, runs = tmp_path / "cache", tmp_path / "cache" / "runs"
-    made = []
-    for key, source, units in (("k1", first, first_units), ("k2", second, second_units)):
-        parts = stores.StoreParts(source, "http://e/data", runs, ensure_runs(runs, units, 1))
-        nquads = source.dump(format=ox.RdfFormat.N_QUADS)
-        made.append(stores.ensure_store(key, lambda q=nquads: q, cache, parts))
-    cold = stores.ensure_store("k2", lambda: second.dump(format=ox.RdfFormat.N_QUADS), tmp_path)
-    assert json.loads((made[1] / stores.MARK).read_text())["made"] == "updated"
+    made, cold = _updated_and_cold(tmp_path, (first, first_units), (second, second_units))
     updated, loaded = stores.open_store(made[1]), stores.open_store(cold)
     assert not loaded.union_view
     assert updated.sizes == loaded.sizes == {"http://e/data": 3, "http://e/o": 2, "": 4}
@@ -262,22 +271,13 @@ def test_an_updated_store_counts_what_a_cold_load_counts(tmp_path):
 def test_an_updated_store_counts_the_classes_a_cold_load_counts(tmp_path):
     """The rdf:type statements per class of each graph, in the mark of an updated store as in a
     loaded one's (one the other unit also holds stays; a class left with none is dropped)."""
-    from guian_kg.dump_runs import ensure_runs
-
     T = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
     a_is, b_is = f"<http://e/a> <{T}> <http://e/A> .\n", f"<http://e/b> <{T}> <http://e/A> .\n"
     first, first_units = _two_units(a_is + b_is, b_is, f"<http://e/o> <{T}> <http://e/O> .\n")
     second, second_units = _two_units(
         f"<http://e/a> <{T}> <http://e/B> .\n<http://e/c> <{T}> <http://e/B> .\n", b_is, ""
     )
-    cache, runs = tmp_path / "cache", tmp_path / "cache" / "runs"
-    made = []
-    for key, source, units in (("k1", first, first_units), ("k2", second, second_units)):
-        parts = stores.StoreParts(source, "http://e/data", runs, ensure_runs(runs, units, 1))
-        nquads = source.dump(format=ox.RdfFormat.N_QUADS)
-        made.append(stores.ensure_store(key, lambda q=nquads: q, cache, parts))
-    cold = stores.ensure_store("k2", lambda: second.dump(format=ox.RdfFormat.N_QUADS), tmp_path)
-    assert json.loads((made[1] / stores.MARK).read_text())["made"] == "updated"
+    made, cold = _updated_and_cold(tmp_path, (first, first_units), (second, second_units))
     assert stores.open_store(made[0]).classes == {
         "http://e/data": {"http://e/A": 2},
         "http://e/o": {"http://e/O": 1},
