@@ -26,6 +26,7 @@ from .. import DEFAULT_BASE, resources
 from .. import store as stores
 from ..engine import default_cache_dir
 from ..errors import InputError
+from ..home_figures import count_classes
 from ..iri import GRAPH_NAMES, Iris, check_base, rebase_graph
 from ..namespaces import SCHEMA, prefixes
 from ..query import Example, examples
@@ -161,14 +162,11 @@ class Site:
     def class_counts(self) -> dict[URIRef, int]:
         """rdf:type triples per class in the data graph: counted when the store was made, else
         (a store an older guian-kg made, or one built in memory) now."""
-        if self.opened.classes is not None:
-            counted = self.opened.classes.get(str(self.iris.graph("data")), {})
-            return {URIRef(cls): n for cls, n in counted.items()}
-        solutions = self.select(
-            f"SELECT ?class (COUNT(*) AS ?n) {{ GRAPH <{self.iris.graph('data')}> "
-            "{ ?s a ?class FILTER(isIRI(?class)) } } GROUP BY ?class"
-        )
-        return {URIRef(s["class"].value): int(s["n"].value) for s in solutions}
+        classes = self.opened.classes
+        if classes is None:
+            classes = count_classes(self.opened.store)
+        counted = classes.get(str(self.iris.graph("data")), {})
+        return {URIRef(cls): n for cls, n in counted.items()}
 
     def _labels(self, iri: URIRef) -> dict[str, str]:
         """Language → label of `iri` (skos:prefLabel, else rdfs:label, else dcterms:title)."""
