@@ -131,7 +131,7 @@ def frame_compactor(name: str, base: str) -> Compactor:
     return Compactor(merged)
 
 
-class _Framer:
+class Framer:
     """The graph as PyLD's merged node map (with a reverse index), framed node by node."""
 
     def __init__(self, quads: Iterable[ox.Quad], c: Compactor, distinct: bool = False):
@@ -302,7 +302,7 @@ class _Framer:
         add_value(out, key, value, as_set)
 
 
-class _StoreFramer(_Framer):
+class _StoreFramer(Framer):
     """The same framing, each node's statements and reverse links looked up in a store (graphs
     merged) as it is reached: for framing a few nodes of a large graph."""
 
@@ -374,7 +374,7 @@ class _Framed:
     reversed: set[tuple[str, str]]
     checked: set[str]
 
-    def add_to(self, framer: _Framer) -> None:
+    def add_to(self, framer: Framer) -> None:
         """Count what it depends on in what the framer's current object depends on."""
         for mine, theirs in (
             (self.read, framer.read),
@@ -408,10 +408,10 @@ def frame_pieces(
     merged), in the document's order (`frame_quads` is `framed_document` of their texts)."""
     with _no_collection():
         # the framer is freed on return, before the collector runs again, never scanned by it
-        return framer_pieces(_Framer(quads, frame_compactor(name, base), distinct), name)
+        return framer_pieces(Framer(quads, frame_compactor(name, base), distinct), name)
 
 
-def framer_pieces(framer: _Framer, name: str) -> list[Piece]:
+def framer_pieces(framer: Framer, name: str) -> list[Piece]:
     """`frame_pieces` of the statements in a framer's node map (jsonld_pass fills one)."""
     frame = read_frame(load_frame_document(name), framer.c)
     with _no_collection():
@@ -438,7 +438,7 @@ def _by_id(piece: Piece) -> str:
     return piece.id
 
 
-def _piece(framer: _Framer, node_id: str, frame: Frame) -> Piece:
+def _piece(framer: Framer, node_id: str, frame: Frame) -> Piece:
     out, read, reversed_ = framer.frame_one(node_id, frame)
     text = dump_value(out, ITEM_INDENT, framer.texts)
     return Piece(node_id, out[framer.id_key], text, read, reversed_)

@@ -29,7 +29,7 @@ from .compaction import (
     literal_shape,
     node_pieces,
 )
-from .framing import _Framer, frame_compactor
+from .framing import Framer, frame_compactor
 
 _RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 _RDF_TYPE, _RDF_NIL = _RDF + "type", _RDF + "nil"
@@ -37,7 +37,7 @@ _RDF_TYPE, _RDF_NIL = _RDF + "type", _RDF + "nil"
 
 def one_pass(
     data: Iterable[ox.Quad], ontology: Iterable[ox.Quad], frame: str, base: str = DEFAULT_BASE
-) -> tuple[list[tuple[str, str, str]], _Framer] | None:
+) -> tuple[list[tuple[str, str, str]], Framer] | None:
     """`graph_pieces` of the quads `data` (one named graph), and the framer of frame `frame` filled
     with the quads `ontology` then `data` (no statement twice), for `framing.framer_pieces`; None
     where a statement is not one both passes take alike."""
@@ -48,7 +48,7 @@ def one_pass(
     collecting = gc.isenabled()
     gc.disable()  # millions of small dicts and lists, no cycles (compaction.compact_quads)
     try:
-        framer = _Framer(ontology, frame_compactor(frame, base), distinct=True)
+        framer = Framer(ontology, frame_compactor(frame, base), distinct=True)
         types, properties = framer.types, framer.properties
         nodes: dict[str, dict] = {}
         for quad in data:
@@ -76,7 +76,7 @@ def one_pass(
                     return None
                 framed = (None, target)
                 shape, value = None, compact_id(target)
-            # the framer's node map (framing._Framer.__init__)
+            # the framer's node map (framing.Framer.__init__)
             statements = properties.get(subject)
             if statements is None:
                 properties[subject] = {p: [framed]}

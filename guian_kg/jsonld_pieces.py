@@ -59,8 +59,8 @@ from .compaction import NODE_SEPARATOR, BlankNodes, compact_quads, compactor, gr
 from .dump_runs import read_runs
 from .framing import (
     ITEM_INDENT,
+    Framer,
     Piece,
-    _Framer,
     frame_compactor,
     frame_pieces,
     frame_store_pieces,
@@ -158,7 +158,7 @@ class _Whole:
 
     def __init__(self, store: ox.Store, both: bool = False):
         self.store, self.both = store, both
-        self.framer: _Framer | None = None
+        self.framer: Framer | None = None
         iris = Iris()
         self.data, self.ontology = (ox.NamedNode(str(iris.graph(n))) for n in ("data", "ontology"))
 
