@@ -328,13 +328,13 @@ def _runs(
     data = node(Iris().graph("data"))
     # The shortcuts: made on the whole store, in no unit's runs.
     lines = kg.shortcuts if kg.shortcuts is not None else shortcut_lines(store, data)
-    kept = dump_patch.shortcut_runs(kg.cache_dir, lines) if lines else (None, None)
-    key, shortcuts = kept or (None, runs_of("".join(f"{line}\n" for line in lines)))
+    found = dump_patch.shortcut_runs(kg.cache_dir, lines) if lines else (None, None)
+    key, shortcuts = found or (None, runs_of("".join(f"{line}\n" for line in lines)))
     graphs = {
         **graph_runs(store, skip={str(data)}),
         str(data): units + ([shortcuts] if shortcuts is not None else []),
     }
-    if kept is None:  # the cache cannot keep the shortcuts' runs: nor what the dumps are made of
+    if found is None:  # the cache cannot keep the shortcuts' runs: nor what the dumps are made of
         return graphs, None
     return graphs, dump_patch.Kept(kg.cache_dir / "dumps", *kg.runs, key)
 

@@ -9,9 +9,9 @@ keys of the data graph's units (their cached runs, dump_runs), the key of the sh
 CACHE/shortcut-runs, `shortcut_runs`) and the lines of the other graphs (ontology, description).
 A statement that may have come or gone since is a line of a unit removed or added (a unit with
 the same key holds the same lines), or of the shortcuts or another graph, in one and not the
-other. Whether it is in the new
-dump is asked of the store (the dumps are the store's statements, as a set: a statement two units
-hold stays while one does); whether it was in the old one, of the old file.
+other. Whether it is in the new dump is asked of the store (the dumps are the store's
+statements, as a set: a statement two units hold stays while one does); whether it was in the
+old one, of the old file.
 
 - N-Triples and N-Quads are sorted lines: each changed line is found by binary search in the old
   file (mapped), then the file is copied with the line taken out or put in.
@@ -187,13 +187,22 @@ def _changed_lines(old: dict, state: _State, kept: Kept) -> dict[str, set[str]] 
     for runs in (*removed, *added):
         data.update(runs.lines)
     if old["shortcuts"] != state.shortcuts:  # else the same lines
-        before = map_checked(kept.shortcuts_folder, old["shortcuts"]) if old["shortcuts"] else None
-        if old["shortcuts"] and before is None:
+        before = _kept_shortcuts(kept, old["shortcuts"])
+        if before is None:  # gone: which lines changed is not known
             return None
-        data.update(set(before.lines if before else ()) ^ set(state.lines))
+        data.update(set(before) ^ set(state.lines))
     if any("_:" in line for lines in changed.values() for line in lines):
         return None
     return {graph: lines for graph, lines in changed.items() if lines}
+
+
+def _kept_shortcuts(kept: Kept, key: str | None) -> Iterable[str] | None:
+    """The lines of the shortcuts' runs `key` (none if None) kept beside this build's, or None
+    if they are not (or no longer whole)."""
+    if key is None:
+        return []
+    runs = map_checked(kept.shortcuts_folder, key)
+    return runs.lines if runs is not None else None
 
 
 def _data_graph(state: _State) -> str:
