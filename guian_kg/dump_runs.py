@@ -212,13 +212,18 @@ class _Lines:
         """The lines as UTF-8, a list of the whole lines of a block of the entry at a time."""
         return (block.split(b"\n") for block in self._blocks())
 
-    def _blocks(self) -> Iterator[bytes]:
+    def texts(self) -> Iterator[bytes]:
+        """The lines as UTF-8 text, the whole lines of a block of the entry (each ending with a
+        newline) at a time."""
+        return self._blocks(newline=True)
+
+    def _blocks(self, newline: bool = False) -> Iterator[bytes]:
         data, position, end = self._data, self._start, self._end
         while position < end:
             # The whole lines of the next block (a part ends with a newline, checked by _map).
             cut = data.rfind(b"\n", position, min(position + _BLOCK, end)) + 1
             cut = cut or data.find(b"\n", position, end) + 1  # a line longer than a block
-            yield data[position : cut - 1]
+            yield data[position : cut if newline else cut - 1]
             page = position - position % mmap.PAGESIZE
             data.madvise(mmap.MADV_DONTNEED, page, cut - cut % mmap.PAGESIZE - page)
             position = cut
