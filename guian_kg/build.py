@@ -283,8 +283,7 @@ def write_dump_files(kg: KnowledgeGraph, folder: Path, base: str = DEFAULT_BASE)
 
     def make(group: str) -> dict[str, Path]:
         if group in ("nq trig", "nt ttl"):  # made from the previous build's where they serve
-            graphs, of_units = _runs(kg, store, base)
-            kept = dump_patch.Kept(kg.cache_dir / "dumps", *kg.runs) if of_units else None
+            graphs, kept = _runs(kg, store, base)
             written = dump_patch.write_group(group.split(), folder, store, graphs, base, kept)
             return {path.name: path for path in written.values()}
         small = {
@@ -317,21 +316,27 @@ def write_dump_files(kg: KnowledgeGraph, folder: Path, base: str = DEFAULT_BASE)
     return dict(sorted(files.items()))
 
 
-def _runs(kg: KnowledgeGraph, store: ox.Store, base: str) -> tuple[dict[str, list[Runs]], bool]:
-    """Each graph's runs, the data graph's from its units' cached runs where they serve (then
-    the shortcuts'), and whether they do."""
+def _runs(
+    kg: KnowledgeGraph, store: ox.Store, base: str
+) -> tuple[dict[str, list[Runs]], dump_patch.Kept | None]:
+    """Each graph's runs, the data graph's from its units' cached runs where they serve, then the
+    shortcuts' (sorted once per content, kept in the cache: dump_patch.shortcut_runs), and where
+    the dumps made of them keep what they are made of (None where they are not so made)."""
     units = map_runs(*kg.runs) if kg.runs is not None and base == DEFAULT_BASE else None
     if units is None or kg.cache_dir is None:
-        return graph_runs(store), False
+        return graph_runs(store), None
     data = node(Iris().graph("data"))
     # The shortcuts: made on the whole store, in no unit's runs.
     lines = kg.shortcuts if kg.shortcuts is not None else shortcut_lines(store, data)
-    shortcuts = "".join(f"{line}\n" for line in lines)
+    found = dump_patch.shortcut_runs(kg.cache_dir, lines) if lines else (None, None)
+    key, shortcuts = found or (None, runs_of("".join(f"{line}\n" for line in lines)))
     graphs = {
         **graph_runs(store, skip={str(data)}),
-        str(data): units + ([runs_of(shortcuts)] if shortcuts else []),
+        str(data): units + ([shortcuts] if shortcuts is not None else []),
     }
-    return graphs, True
+    if found is None:  # the cache cannot keep the shortcuts' runs: nor what the dumps are made of
+        return graphs, None
+    return graphs, dump_patch.Kept(kg.cache_dir / "dumps", *kg.runs, key)
 
 
 def _pieces(kg: KnowledgeGraph) -> jsonld_pieces.Parts | None:

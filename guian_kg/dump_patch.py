@@ -4,12 +4,14 @@ N-Quads) or subject blocks (Turtle, TriG) that changed are written anew between 
 
 What changed is known exactly. A record (CACHE/dumps/nt.record for the "nt ttl" group,
 nq.record for "nq trig", marked as guian-kg's) keeps what the previous dumps were made of: the
-keys of the data graph's units (their cached runs, dump_runs), the lines of the shortcuts (made on
-the whole graph) and of the other graphs (ontology, description). A statement that may have come
-or gone since is a line of a unit removed or added (a unit with the same key holds the same
-lines), or of the shortcuts or another graph, in one and not the other. Whether it is in the new
-dump is asked of the store (the dumps are the store's statements, as a set: a statement two units
-hold stays while one does); whether it was in the old one, of the old file.
+keys of the data graph's units (their cached runs, dump_runs), the key of the shortcuts' runs
+(made on the whole graph, sorted once per content for both groups and kept in
+CACHE/shortcut-runs, `shortcut_runs`) and the lines of the other graphs (ontology, description).
+A statement that may have come or gone since is a line of a unit removed or added (a unit with
+the same key holds the same lines), or of the shortcuts or another graph, in one and not the
+other. Whether it is in the new dump is asked of the store (the dumps are the store's
+statements, as a set: a statement two units hold stays while one does); whether it was in the
+old one, of the old file.
 
 - N-Triples and N-Quads are sorted lines: each changed line is found by binary search in the old
   file (mapped), then the file is copied with the line taken out or put in.
@@ -50,6 +52,7 @@ import pyoxigraph as ox
 from .cache_files import (
     KeptFile,
     Unproven,
+    is_marked,
     kept_proof,
     link_owned,
     note_kept,
@@ -59,23 +62,44 @@ from .cache_files import (
     write_new,
     written_stamp,
 )
-from .dump_runs import read_runs
+from .dump_runs import ensure_run, map_checked, read_runs
 from .formats import get_format
 from .iri import DEFAULT_BASE, Iris
 from .void import DUMP_STEM
 from .write import Runs, _reserialize, _unranked, dump_prefixes, runs_of, write_dumps
 
 _MARK = "# guian-kg dumps {key} "
+_GROUPS = ("nq", "nt")  # the records' keys: each group's first format
+SHORTCUT_RUNS = "shortcut-runs"  # the folder of the cache where the shortcuts' runs are kept
 
 
 @dataclass(frozen=True)
 class Kept:
     """Where the previous build's dumps are kept (CACHE/dumps), and the data graph's units (their
-    cached runs) that this build's dumps are made of."""
+    cached runs) and shortcuts (the key of their runs in CACHE/shortcut-runs, None if there are
+    none) that this build's dumps are made of."""
 
     cache: Path
     runs_folder: Path
     runs: Sequence[str]
+    shortcuts: str | None
+
+    @property
+    def shortcuts_folder(self) -> Path:
+        return self.cache.parent / SHORTCUT_RUNS  # beside CACHE/dumps, as shortcut_runs keeps them
+
+
+def shortcut_runs(cache: Path, lines: Sequence[str]) -> tuple[str, Runs] | None:
+    """The runs of the shortcuts' N-Triples `lines` (sorted: shortcuts.shortcut_lines), sorted once
+    per content for both groups of dumps in `cache`/SHORTCUT_RUNS (dump_runs.ensure_run), where
+    those the dumps' records name are kept beside them (what the next rebuild compares with):
+    (their key, the runs), or None where they cannot be kept."""
+    text = "\n".join(lines).encode("utf-8") + b"\n"
+
+    def recorded() -> list[str]:
+        return [key for group in _GROUPS if (key := _recorded(cache / "dumps", group)) is not None]
+
+    return ensure_run(cache / SHORTCUT_RUNS, text, recorded)
 
 
 def write_group(
@@ -93,7 +117,7 @@ def write_group(
     quads = "nq" in formats
     data = str(ox.NamedNode(str(Iris().graph("data"))))  # as N-Quads writes it
     state = _state(graphs, data, kept) if kept is not None else None
-    old = _read_record(kept.cache, formats[0]) if kept is not None else None
+    old, owned = _read_record(kept.cache, formats[0]) if kept is not None else (None, [])
     written: dict[str, tuple[Path, list[int] | None]] = {}  # format → its file, written_stamp
     if state is not None and old is not None:
         changed = _changed_lines(old, state, kept)
@@ -115,7 +139,7 @@ def write_group(
         for fmt, path in write_dumps(graphs, folder, base, todo).items():
             written[fmt] = (path, written_stamp(path))
     if state is not None:
-        _keep(kept.cache, formats[0], written, state, from_previous)
+        _keep(kept.cache, formats[0], written, state, from_previous, owned)
     return {fmt: written[fmt][0] for fmt in formats}
 
 
@@ -124,22 +148,25 @@ def write_group(
 
 @dataclass
 class _State:
-    """What this build's dumps are made of: its units, and the lines of the graphs no unit holds."""
+    """What this build's dumps are made of: its units, its shortcuts' runs and the lines of the
+    graphs no unit holds (the data graph's shortcuts: `lines`, not recorded)."""
 
     runs: list[str]
     graphs: list[str]  # every graph's name (N-Quads term; "" is the default graph)
-    small: dict[str, list[str]]  # graph → its lines, but the data graph: "shortcuts" → its own
+    small: dict[str, list[str]]  # graph → its lines, but the data graph
+    shortcuts: str | None  # the key of the shortcuts' runs
+    lines: Iterable[str]  # the shortcuts' lines
 
 
 def _state(graphs: dict[str, list[Runs]], data: str, kept: Kept) -> _State | None:
     units = graphs.get(data, [])
-    if len(units) - len(kept.runs) not in (0, 1) or any(
+    if len(units) != len(kept.runs) + (kept.shortcuts is not None) or any(
         len(r) != 1 for g, r in graphs.items() if g != data
     ):
         return None  # not runs made as build._runs makes them
     small = {g: list(runs[0].lines) for g, runs in graphs.items() if g != data}
-    small["shortcuts"] = [line for r in units[len(kept.runs) :] for line in r.lines]
-    return _State(list(kept.runs), sorted(graphs), small)
+    lines = units[-1].lines if kept.shortcuts is not None else []
+    return _State(list(kept.runs), sorted(graphs), small, kept.shortcuts, lines)
 
 
 def _changed_lines(old: dict, state: _State, kept: Kept) -> dict[str, set[str]] | None:
@@ -155,16 +182,27 @@ def _changed_lines(old: dict, state: _State, kept: Kept) -> dict[str, set[str]] 
     added = read_runs(kept.runs_folder, sorted(now - before))
     if removed is None or added is None:
         return None
-    changed: dict[str, set[str]] = {}
-    for name, lines in state.small.items():
-        graph = _data_graph(state) if name == "shortcuts" else name
-        changed.setdefault(graph, set()).update(set(old["small"][name]) ^ set(lines))
+    changed = {graph: set(old["small"][graph]) ^ set(lines) for graph, lines in state.small.items()}
     data = changed.setdefault(_data_graph(state), set())
     for runs in (*removed, *added):
         data.update(runs.lines)
+    if old["shortcuts"] != state.shortcuts:  # else the same lines
+        before = _kept_shortcuts(kept, old["shortcuts"])
+        if before is None:  # gone: which lines changed is not known
+            return None
+        data.update(set(before) ^ set(state.lines))
     if any("_:" in line for lines in changed.values() for line in lines):
         return None
     return {graph: lines for graph, lines in changed.items() if lines}
+
+
+def _kept_shortcuts(kept: Kept, key: str | None) -> Iterable[str] | None:
+    """The lines of the shortcuts' runs `key` (none if None) kept beside this build's, or None
+    if they are not (or no longer whole)."""
+    if key is None:
+        return []
+    runs = map_checked(kept.shortcuts_folder, key)
+    return runs.lines if runs is not None else None
 
 
 def _data_graph(state: _State) -> str:
@@ -436,26 +474,40 @@ def patched(folder: Path) -> list[str]:
     """The dumps that the last build recorded in `folder` (CACHE/dumps) made from the previous
     build's, by format."""
     found = []
-    for key in ("nq", "nt"):
+    for key in _GROUPS:
         entry = read_entry(folder / f"{key}.record", _MARK)
         found += json.loads(entry[1]).get("patched", []) if entry else []
     return sorted(found)
 
 
-def _read_record(folder: Path, key: str) -> dict | None:
+def _read_record(folder: Path, key: str) -> tuple[dict | None, list[list[int]]]:
+    """KEY.record of `folder`, read once for its group: the record if this code wrote it (each
+    kept file's proof added), and the files (device, inode) it says guian-kg put in `folder`."""
     entry = read_entry(folder / f"{key}.record", _MARK)
-    if entry is None:
-        return None
     try:
-        record = json.loads(entry[1])
-    except ValueError:
-        return None
+        record = json.loads(entry[1]) if entry is not None else {}
+        owned = [list(o) for o in record.get("owned", [])]
+    except (ValueError, TypeError, AttributeError):
+        return None, []
     if record.get("fingerprint") != _fingerprint() or "files" not in record:
-        return None
+        return None, owned
+    if not _is_key(record.get("shortcuts")):
+        return None, owned
     for fmt, file in record["files"].items():
         file["path"] = folder / f"{DUMP_STEM}.{get_format(fmt).extension}"
         file["proof"] = kept_proof(folder, key, file["path"].name, file.get("written"))
-    return record
+    return record, owned
+
+
+def _recorded(folder: Path, key: str) -> str | None:
+    """The key of the shortcuts' runs that KEY.record of `folder` names, if this code wrote it."""
+    record, _ = _read_record(folder, key)
+    return record["shortcuts"] if record is not None else None
+
+
+def _is_key(key: object) -> bool:
+    """Whether `key` names the shortcuts' runs (dump_runs.run_key), or none (None)."""
+    return key is None or (isinstance(key, str) and re.fullmatch("[0-9a-f]{32}", key) is not None)
 
 
 def _keep(
@@ -464,15 +516,15 @@ def _keep(
     written: dict[str, tuple[Path, list[int] | None]],
     state: _State,
     from_previous: list,
+    owned: list[list[int]],
 ) -> None:
     """Hard-link this build's dumps into `folder` and record them (and those made from the
-    previous ones, `from_previous`), replacing only the files the record says guian-kg put there,
-    then their proofs (KEY.proof, cache_files.note_kept); nothing is kept where a file cannot be
-    linked."""
+    previous ones, `from_previous`), replacing only the files the record says guian-kg put there
+    (`owned`, as it was read), then their proofs (KEY.proof, cache_files.note_kept); nothing is
+    kept where a file cannot be linked, nor where the record's place holds a file not ours."""
     target = folder / f"{key}.record"
-    if (target.exists() or target.is_symlink()) and read_entry(target, _MARK) is None:
+    if (target.exists() or target.is_symlink()) and not is_marked(target, _MARK):
         return  # not ours
-    owned = _owned(folder, key)
     files = {}
     try:
         with scratch_folder(folder, ".keep-") as scratch:
@@ -498,18 +550,10 @@ def _keep(
         "runs": state.runs,
         "graphs": state.graphs,
         "small": state.small,
+        "shortcuts": state.shortcuts,
     }
     if _write_record(target, record):
         note_kept(folder, key, {path.name: stamp for path, stamp in written.values()})
-
-
-def _owned(folder: Path, key: str) -> list[list[int]]:
-    """The files (device, inode) that the record says guian-kg put in `folder`."""
-    entry = read_entry(folder / f"{key}.record", _MARK)
-    try:
-        return [list(o) for o in json.loads(entry[1])["owned"]] if entry else []
-    except (ValueError, KeyError, TypeError):
-        return []
 
 
 def _write_record(target: Path, record: dict) -> bool:

@@ -7,6 +7,10 @@ changed source text anchors the same files into other statements). Its first lin
 with its key and the sizes of its parts: what proves that guian-kg wrote it, and may replace it.
 The runs hold the statements under the default base; a dump under another base is made from the
 store.
+
+A text of statements made on the whole graph (the shortcuts) is kept the same way in a folder of
+its own (`ensure_run`), sorted once per content; being one entry read whole at each build, not a
+thousand, its mark also records the sha256 of what follows, checked at each use.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import json
 import mmap
 import os
 import stat
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -70,6 +74,37 @@ def map_runs(folder: Path, keys: Sequence[str]) -> list[Runs] | None:
     return runs
 
 
+def ensure_run(
+    folder: Path, ntriples: bytes, keep: Callable[[], Iterable[str]]
+) -> tuple[str, Runs] | None:
+    """(the key, the runs as map_runs gives them) of N-Triples lines as Oxigraph writes them, from
+    their entry in `folder` where it is whole and hashes to its mark's checksum, else sorted and
+    written there, every other entry of ours in `folder` then deleted but those of `keep()`;
+    None if the folder cannot take it."""
+    key = run_key(ntriples)
+    found = map_checked(folder, key)
+    if found is not None:
+        return key, found
+    if not _store(folder / f"{key}.runs", key, *utf8_runs(ntriples), checked=True):
+        return None
+    kept = {key, *keep()}
+    try:
+        stale = [p for p in folder.glob("*.runs") if p.stem not in kept]
+    except OSError:
+        stale = []
+    for path in stale:
+        if is_marked(path, _MARK):
+            path.unlink(missing_ok=True)
+    found = map_checked(folder, key)
+    return (key, found) if found is not None else None
+
+
+def map_checked(folder: Path, key: str) -> Runs | None:
+    """The runs of entry `key` of `folder` (made by ensure_run) as map_runs gives them, if what
+    follows its mark hashes to the sha256 the mark records; else None."""
+    return _map(folder / f"{key}.runs", checked=True)
+
+
 def run_key(ntriples: bytes) -> str:
     digest = hashlib.sha256(_code_fingerprint().encode("ascii"))
     digest.update(ntriples)
@@ -85,11 +120,19 @@ def _runs(ntriples: bytes) -> tuple[list[bytes], list[bytes], set[str]]:
 
 
 def _store(
-    target: Path, key: str, lines: list[bytes], ranked: list[bytes], heads: set[str]
+    target: Path,
+    key: str,
+    lines: list[bytes],
+    ranked: list[bytes],
+    heads: set[str],
+    checked: bool = False,
 ) -> bool:
-    """Write an entry whole (never over a file guian-kg did not write); False if it cannot be."""
+    """Write an entry whole (never over a file guian-kg did not write), its mark with the sha256
+    of what follows if `checked`; False if it cannot be."""
     body = b"".join(b"\n".join(part) + b"\n" for part in (lines, ranked) if part)
     meta = {"bytes": len(body), "heads": sorted(heads), "lines": len(lines)}
+    if checked:
+        meta["sha256"] = hashlib.sha256(body).hexdigest()
     first = (_MARK.format(key=key) + json.dumps(meta, sort_keys=True) + "\n").encode("utf-8")
     if (target.exists() or target.is_symlink()) and not is_marked(target, _MARK):
         return False
@@ -109,9 +152,10 @@ def _read(path: Path) -> Runs | None:
     return Runs(lines[:count], lines[count:], set(meta["heads"]))
 
 
-def _map(path: Path) -> Runs | None:
-    """An entry as _read checks it, its parts mapped (the map keeps the bytes it maps, should the
-    entry be replaced or pruned meanwhile)."""
+def _map(path: Path, checked: bool = False) -> Runs | None:
+    """An entry as _read checks it (and, if `checked`, whose mark's sha256 is that of what
+    follows), its parts mapped (the map keeps the bytes it maps, should the entry be replaced or
+    pruned meanwhile)."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
     except OSError:
@@ -140,7 +184,17 @@ def _map(path: Path) -> Runs | None:
         return None
     if count and (data[cut - 1] != 10 or data[-1] != 10):
         return None
+    if checked and meta.get("sha256") != _sha256(data, start):
+        return None
     return Runs(_Lines(data, start, cut), _Lines(data, cut, len(data)), heads)
+
+
+def _sha256(data: mmap.mmap, start: int) -> str:
+    view = memoryview(data)[start:]
+    try:
+        return hashlib.sha256(view).hexdigest()
+    finally:
+        view.release()
 
 
 class _Lines:
@@ -158,13 +212,18 @@ class _Lines:
         """The lines as UTF-8, a list of the whole lines of a block of the entry at a time."""
         return (block.split(b"\n") for block in self._blocks())
 
-    def _blocks(self) -> Iterator[bytes]:
+    def texts(self) -> Iterator[bytes]:
+        """The lines as UTF-8 text, the whole lines of a block of the entry (each ending with a
+        newline) at a time."""
+        return self._blocks(newline=True)
+
+    def _blocks(self, newline: bool = False) -> Iterator[bytes]:
         data, position, end = self._data, self._start, self._end
         while position < end:
             # The whole lines of the next block (a part ends with a newline, checked by _map).
             cut = data.rfind(b"\n", position, min(position + _BLOCK, end)) + 1
             cut = cut or data.find(b"\n", position, end) + 1  # a line longer than a block
-            yield data[position : cut - 1]
+            yield data[position : cut if newline else cut - 1]
             page = position - position % mmap.PAGESIZE
             data.madvise(mmap.MADV_DONTNEED, page, cut - cut % mmap.PAGESIZE - page)
             position = cut

@@ -14,6 +14,7 @@ from __future__ import annotations
 import bisect
 import heapq
 import itertools
+import operator
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -216,7 +217,7 @@ def write_dumps(
                 for lines in _merged([_utf8(r.lines) for runs in graphs.values() for r in runs]):
                     handle.write(_text(lines))
             elif fmt == "nq":  # a graph's lines named stay in their order (a term ends a line)
-                parts = [_named(g, _utf8(r.lines)) for g, runs in graphs.items() for r in runs]
+                parts = [_named(g, r.lines) for g, runs in graphs.items() for r in runs]
                 for lines in _merged(parts):
                     handle.write(_text(lines))
             elif fmt == "ttl":
@@ -295,7 +296,13 @@ def _merged(parts: Sequence[Iterator[list[bytes]]]) -> Iterator[list[bytes]]:
         for i in taken:
             refill(i)
         lines.sort()
-        yield list(dict.fromkeys(lines)) if len(taken) > 1 else lines
+        yield list(dict.fromkeys(lines)) if len(taken) > 1 and _repeats(lines) else lines
+
+
+def _repeats(lines: list[bytes]) -> bool:
+    """Whether sorted `lines` hold a line twice (then one after the other): compared in C, which
+    takes less than making a dict of them where none does, the usual case."""
+    return any(map(operator.eq, lines, itertools.islice(lines, 1, None)))
 
 
 def _utf8(lines: Iterable[str]) -> Iterator[list[bytes]]:
@@ -306,11 +313,17 @@ def _utf8(lines: Iterable[str]) -> Iterator[list[bytes]]:
     return (_joined(chunk).encode("utf-8").split(b"\n")[:-1] for chunk in _chunks(lines))
 
 
-def _named(graph: str, blocks: Iterator[list[bytes]]) -> Iterator[list[bytes]]:
-    """N-Triples lines as N-Quads lines of `graph` (its N-Quads term; "" the default graph)."""
+def _named(graph: str, lines: Iterable[str]) -> Iterator[list[bytes]]:
+    """A part's N-Triples lines as N-Quads lines of `graph` (its N-Quads term; "" the default
+    graph) in UTF-8, a block at a time: each block's text named at once, then split (a mapped
+    entry's text as it is read: dump_runs), no line split and joined again before."""
     if not graph:
-        return blocks
-    return (_named_text(graph, _text(block)).split(b"\n")[:-1] for block in blocks)
+        return _utf8(lines)
+    if isinstance(lines, list):
+        texts: Iterable[bytes] = (_joined(chunk).encode("utf-8") for chunk in _chunks(lines))
+    else:
+        texts = lines.texts()
+    return (_named_text(graph, text).split(b"\n")[:-1] for text in texts)
 
 
 def _named_text(graph: str, text: bytes) -> bytes:

@@ -275,3 +275,106 @@ def test_a_kept_file_is_proven_again_after_a_link_only_if_still_as_written(tmp_p
         handle.write(b"<")
     prove_kept(tmp_path)
     assert kept_proof(tmp_path, "nt", kept.name, written) is None
+
+
+def _sorting_counted(monkeypatch) -> list[bytes]:
+    """The texts dump_runs sorts from now on in this process, where both groups of dumps run."""
+    from guian_kg import build, dump_runs
+
+    sorted_texts: list[bytes] = []
+    real = dump_runs.utf8_runs
+    monkeypatch.setattr(
+        dump_runs, "utf8_runs", lambda text: sorted_texts.append(text) or real(text)
+    )
+    monkeypatch.setattr(build, "available_cores", lambda: 1)
+    return sorted_texts
+
+
+def _entries(cache: Path) -> list[str]:
+    return sorted(p.name for p in (cache / "shortcut-runs").iterdir())
+
+
+def test_the_shortcuts_runs_are_sorted_once_per_content_and_used_while_current(
+    three_articles, tmp_path, monkeypatch
+):
+    """Both groups of dumps take the shortcuts' runs from one entry of CACHE/shortcut-runs: sorted
+    by the first group of a cold build, by neither in a rebuild whose shortcuts are the same, once
+    where they changed (the entry of the previous ones kept while the records name it, for the
+    rebuild to see which changed), and the dumps are a cold build's bytes each time."""
+    corpus, cache = tmp_path / "corpus", tmp_path / "cache"
+    shutil.copytree(three_articles, corpus)
+    sorted_texts = _sorting_counted(monkeypatch)
+    _dumps(corpus, cache, tmp_path / "dist")
+    assert len(sorted_texts) == 1 and b"heldByPlaceWithin" in sorted_texts[0]
+    first = _entries(cache)
+    assert len(first) == 1
+    steps = [  # (the edit, the texts the rebuild sorts)
+        ([(ARTICLE, "for the benchmarks.", "changed.")], 0),  # the same shortcuts
+        ([("-", "synthetic-00003")], 1),  # its designations' shortcuts gone
+        ([("-", "synthetic-00003")], 0),  # back: the records' entry, kept beside the last one
+        ([("-", "synthetic-00001")], 1),  # and the one before that deleted
+    ]
+    seen = []
+    for n, (edit, sorts) in enumerate(steps):
+        _edit(corpus, tmp_path, edit)
+        before, previous = len(sorted_texts), _entries(cache)
+        rebuilt = _dumps(corpus, cache, tmp_path / f"rebuilt-{n}")
+        assert len(sorted_texts) - before == sorts
+        assert patched(cache / "dumps") == ALL
+        assert rebuilt == _dumps(corpus, tmp_path / f"cold-cache-{n}", tmp_path / f"cold-{n}")
+        seen += [name for name in _entries(cache) if name not in seen]
+        # This build's entry and the one the records named before it.
+        assert len(_entries(cache)) == (1 if n == 0 else 2)
+        assert sorts or _entries(cache) == previous
+    assert _entries(cache) == sorted({first[0], seen[-1]})
+    assert len(seen) == 3
+
+
+def test_a_shortcuts_entry_whose_bytes_changed_is_sorted_again_and_a_missing_one_merges_whole(
+    three_articles, tmp_path, monkeypatch
+):
+    """The shortcuts' entry with one predicate changed in its Turtle order, its size kept: its
+    sha256 is not the one its mark records, so it is sorted again (and replaced: it is ours),
+    and the dumps merged whole are a cold build's; the previous build's entry gone, a rebuild
+    whose shortcuts changed cannot tell which did: its dumps are merged whole."""
+    corpus, cache = tmp_path / "corpus", tmp_path / "cache"
+    shutil.copytree(three_articles, corpus)
+    sorted_texts = _sorting_counted(monkeypatch)
+    cold = _dumps(corpus, cache, tmp_path / "dist")
+    (entry,) = (cache / "shortcut-runs").iterdir()
+    text = entry.read_bytes()
+    at = text.rindex(b"heldByPlaceWithin>")  # in the last part: the lines in Turtle's order
+    entry.write_bytes(text[:at] + b"heldByPlaceWithim>" + text[at + 18 :])
+    shutil.rmtree(cache / "dumps")  # merged whole, from the runs
+    assert _dumps(corpus, cache, tmp_path / "again") == cold
+    assert len(sorted_texts) == 2 and entry.read_bytes() == text
+    entry.unlink()
+    _edit(corpus, tmp_path, [("-", "synthetic-00003")])
+    rebuilt = _dumps(corpus, cache, tmp_path / "rebuilt")
+    assert patched(cache / "dumps") == []
+    assert rebuilt == _dumps(corpus, tmp_path / "cold-cache", tmp_path / "cold")
+
+
+def test_a_file_not_ours_where_the_shortcuts_runs_would_be_is_neither_read_nor_replaced(
+    three_articles, tmp_path
+):
+    """A user's file in the place of the shortcuts' entry (same name, no mark) is not read: the
+    dumps are merged whole, into a cold build's bytes, and the file left as it was; nor is a
+    user's file beside the entries deleted when new shortcuts' entries replace the old ones."""
+    corpus, cache = tmp_path / "corpus", tmp_path / "cache"
+    shutil.copytree(three_articles, corpus)
+    _dumps(corpus, cache, tmp_path / "dist")
+    (entry,) = (cache / "shortcut-runs").iterdir()
+    text = entry.read_bytes()
+    entry.write_bytes(b"mine\n" + text[text.index(b"\n") + 1 :])
+    notes = cache / "shortcut-runs" / "notes.runs"
+    notes.write_bytes(b"my notes\n")
+    _edit(corpus, tmp_path, [(ARTICLE, "for the benchmarks.", "changed.")])
+    rebuilt = _dumps(corpus, cache, tmp_path / "rebuilt")
+    assert patched(cache / "dumps") == []
+    assert entry.read_bytes() == b"mine\n" + text[text.index(b"\n") + 1 :]
+    assert rebuilt == _dumps(corpus, tmp_path / "cold-cache", tmp_path / "cold")
+    for n in range(2):  # new shortcuts twice: entries of ours come and go
+        _edit(corpus, tmp_path, [("-", "synthetic-00003")])
+        _dumps(corpus, cache, tmp_path / f"more-{n}")
+    assert notes.exists() and entry.exists()
