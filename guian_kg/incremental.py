@@ -37,10 +37,7 @@ the fingerprint. Three things widen the reads a rule may have and stay sound:
   (schema:containedInPlace|^schema:containsPlace)*) reads only triples of its predicates: where no
   changed triple has one of them, it relates the same nodes in both graphs (a node it relates to
   itself is bound by a local pattern too, so in both graphs), and the rule's results change only
-  where its other, local reads do. Where one has, the rule runs whole (validate._around). The
-  shortcut rule runs once per node with ?value substituted, which the parse tree shows gives the
-  same rows (sparql_constraints.free_is_exact): Oxigraph walks such a path from every node of the
-  graph unless ?value is bound before it runs.
+  where its other, local reads do. Where one has, the rule runs whole (validate._around).
 - A key (locality.query_key): the unique sequence numbers of an article join two designations
   through their article (?article), which no node near either designation is. The query is
   monotone: the parse tree holds only triple patterns, joins, unions, filters and binds that read
@@ -53,7 +50,18 @@ the fingerprint. Three things widen the reads a rule may have and stay sound:
   run keeps the ?article that the chains from each predicate lead to from the subjects of the
   changed triples with that predicate (Planned.changed) and leaves $this free: both designations
   of a new duplicate are found, the one the change touched and the other. A node becomes a focus
-  node of the rule ($this, a gk:Designation) by a triple with it as subject: covered the same way.
+  node of the rule ($this, a gk:Designation) by a changed triple that touches it (rdf:type, on
+  no chain): it is in the focus, and the run keeps the ?article the chains from $this lead to
+  from every focus node too.
+
+How a rule runs around ?value changes its cost, not its rows: with a VALUES block at the head
+of its WHERE group (where the parse tree shows it lands there: sparql_constraints.values_first),
+or, where it has an OPTIONAL or a path of any length (the shortcuts, the sentences of quotes),
+which Oxigraph evaluates over the whole graph unless their variables are bound before they run,
+once per node with ?value substituted, and with it each ?x that a pattern ?value p ?x every
+solution matches binds (?sentence), one run for each pair the store holds: the parse tree shows
+each is bound before any part of the query reads it (sparql_constraints.free_is_exact), so the
+runs give exactly the rows that bind them so (locality._each).
 
 The shortcuts the build adds after loading (guian_kg.shortcuts) are not in the unit cache: their
 subjects are designations, and they derive from a designation's gk:heldBy and gk:involvement (a

@@ -130,9 +130,13 @@ class Around:
     # A key's chains: (a predicate, a sequence of predicates from the subject of a triple with that
     # predicate to the key), for each triple pattern and each chain from its subject.
     paths: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # A key's chains from $this: a node becomes a focus node by a triple that touches it.
+    targets: tuple[tuple[str, ...], ...] = ()
     # Predicates the query reads along paths of any length, which the change must not touch.
     fixed: tuple[str, ...] = ()
-    each: bool = False  # ?value substituted, one run per node, rather than a VALUES block
+    # Around ?value, one run per node with ?value substituted, and with it the variables these
+    # (variable, predicate) steps bind from it, rather than a VALUES block; None: VALUES.
+    each: tuple[tuple[str, str], ...] | None = None
 
 
 def local_root(constraint: SparqlConstraint) -> Around | None:
@@ -140,21 +144,23 @@ def local_root(constraint: SparqlConstraint) -> Around | None:
 
     "this": its focus nodes can be restricted to the nodes a change touched. "value": the query
     does not read $this (one run serves its targets) and every solution binds ?value, around which
-    it reads: the run can be restricted to ?value among those nodes (substituted one node at a
-    time where it reads a path of any length: Oxigraph walks such a path from every node of the
-    graph unless ?value is bound before it runs). A key (`query_key`): the run can be restricted
-    to the key among the nodes its paths lead to from those nodes.
+    it reads: the run can be restricted to ?value among those nodes (`each`: substituted one node
+    at a time where it has an OPTIONAL or a path of any length, which Oxigraph evaluates over the
+    whole graph unless their variables are bound before it runs). A key (`query_key`): the run can
+    be restricted to the key among the nodes its paths lead to from those nodes.
     """
     analysis = _analysis(constraint.query)
     fixed = tuple(analysis["fixed"])
     if constraint.binding in (FREE, PER_NODE) and analysis["local"]["this"]:
         return Around("this", fixed=fixed)
     if constraint.binding == CONSTANT and constraint.path is None and analysis["local"]["value"]:
-        return Around("value", fixed=fixed, each=bool(fixed) and analysis["prebound"])
+        each = analysis["each"]
+        return Around("value", fixed=fixed, each=None if each is None else tuple(map(tuple, each)))
     key = analysis["key"]
     if key is not None and constraint.binding in (FREE, CONSTANT):
         paths = tuple((first, tuple(path)) for first, path in key["paths"])
-        return Around(key["variable"], paths=paths)
+        targets = tuple(map(tuple, key["this"])) if constraint.binding == FREE else ()
+        return Around(key["variable"], paths=paths, targets=targets)
     return None
 
 
@@ -166,13 +172,14 @@ def _analysis(query: str) -> dict:
 
 def analysis_of(query: str) -> dict:
     """What `local_root` reads of a query: whether it is local around "this" and "value"
-    (query_is_local), the predicates it reads along paths of any length, whether ?value may be
-    substituted (prebound) and its key (query_key)."""
+    (query_is_local), the predicates it reads along paths of any length, how it runs one node at
+    a time (`_each`) and its key (query_key)."""
     reads = _reads(query)
+    fixed = sorted(reads[1]) if reads is not None else []
     return {
         "local": {root: query_is_local(query, root) for root in ("this", "value")},
-        "fixed": sorted(reads[1]) if reads is not None else [],
-        "prebound": _prebound(query, Variable("value")),
+        "fixed": fixed,
+        "each": _each(query, bool(fixed)),
         "key": query_key(query),
     }
 
@@ -284,25 +291,61 @@ def query_is_local(query: str, root: str) -> bool:
     )
 
 
-def _prebound(query: str, variable: Variable) -> bool:
+def _each(query: str, paths: bool) -> list[list[str]] | None:
+    """How a run around ?value goes one node at a time, where it has a path of any length
+    (`paths`) or an OPTIONAL: [variable, predicate] for each triple pattern ?value predicate
+    ?variable every solution matches, whose ?variable is substituted with ?value (one run for
+    each pair the store holds); None where it does not, or where substituting ?value or such a
+    variable may give other rows than those of the run that binds it to that node."""
+    pattern = _pattern(query)
+    if pattern is None or not (paths or _has(pattern, "LeftJoin")):
+        return None
+    value = Variable("value")
+    if not _prebound(query, pattern, value):
+        return None
+    return sorted(
+        [str(o), str(p)]
+        for s, p, o in _certain_triples(pattern)
+        if s == value and isinstance(p, URIRef) and isinstance(o, Variable) and o != value
+        if _prebound(query, pattern, o)
+    )
+
+
+def _prebound(query: str, pattern: CompValue, variable: Variable) -> bool:
     """Whether substituting `variable` before the query runs gives exactly its solutions that bind
     it to that node: it is projected, and bound before any part reads it (as $this, FREE)."""
-    try:
-        projected = variable in sparql_constraints.algebra(query).PV
-    except Exception:
-        return False
-    pattern = _pattern(query)
     return (
-        projected
-        and pattern is not None
+        variable in sparql_constraints.algebra(query).PV
         and variable in sparql_constraints.certain(pattern)
         and sparql_constraints.free_is_exact(pattern, variable)
     )
 
 
+def _certain_triples(pattern: CompValue) -> list[tuple]:
+    """Triple patterns every solution of the pattern matches (as sparql_constraints.certain)."""
+    if pattern.name == "BGP":
+        return list(pattern.triples)
+    if pattern.name == "Join":
+        return _certain_triples(pattern.p1) + _certain_triples(pattern.p2)
+    if pattern.name in ("LeftJoin", "Filter", "Extend"):
+        return _certain_triples(pattern.p1 if pattern.name == "LeftJoin" else pattern.p)
+    return []
+
+
+def _has(pattern: object, name: str) -> bool:
+    if isinstance(pattern, CompValue):
+        return pattern.name == name or any(
+            _has(v, name) for k, v in pattern.items() if k != "_vars"
+        )
+    if isinstance(pattern, (list, tuple)):
+        return any(_has(v, name) for v in pattern)
+    return False
+
+
 def query_key(query: str) -> dict | None:
     """The query's key, if it has one: {"variable": its name, "paths": [predicate, chain] for each
-    triple pattern's predicate and each chain of predicates from its subject to the key}; see
+    triple pattern's predicate and each chain of predicates from its subject to the key, "this":
+    the chains from $this}; see
     guian_kg.incremental for why a run restricted to the key among the nodes these chains lead to
     from the subjects of the triples a change added finds every result the change made.
 
@@ -331,7 +374,9 @@ def query_key(query: str) -> dict | None:
                 for s, p, _ in triples
                 for chain in chains[s]
             }
-            return {"variable": str(key), "paths": sorted([p, list(c)] for p, c in paths)}
+            this = sorted(list(map(str, chain)) for chain in chains.get(THIS, []))
+            paths_of = sorted([p, list(c)] for p, c in paths)
+            return {"variable": str(key), "paths": paths_of, "this": this}
     return None
 
 

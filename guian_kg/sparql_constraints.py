@@ -428,7 +428,7 @@ def solutions(
     only: set | None,
     root: str | None,
     focus_cache: dict[Node, set],
-    each: bool = False,
+    each: Sequence[tuple[str, str]] | None = None,
 ) -> list[tuple]:
     """(focus node, solution as a dict of Oxigraph terms) for each distinct solution of the
     constraint; `focus_cache` keeps each shape's focus nodes for the next constraint.
@@ -436,12 +436,12 @@ def solutions(
     `root` (with `only`, Oxigraph terms) restricts the run: "this" keeps the focus nodes `only`
     holds; another variable (one locality.local_root proved can be) keeps the solutions that bind
     it to a node of `only`, a VALUES block at the head of the WHERE group (values_first) or, with
-    `each`, one run per node, the variable substituted (locality proved it gives the same rows);
-    None runs whole.
+    `each` (locality.Around.each), one run per node, substituted with the variables each step
+    binds from it (locality proved that gives the same rows); None runs whole.
     """
     bound: list[dict] = [{}]
-    if root not in (None, "this") and each:
-        bound = [{ox.Variable(root): node} for node in sorted(only, key=str)]
+    if root not in (None, "this") and each is not None:
+        bound = _bindings(copy.store, root, only, each)
     elif root not in (None, "this"):
         constraint = _with_values(constraint, only, root)
     focus: set = set()
@@ -453,6 +453,23 @@ def solutions(
         focus &= only
     return [
         row for substituted in bound for row in _rows(constraint, copy.store, focus, substituted)
+    ]
+
+
+def _bindings(
+    store: ox.Store, root: str, nodes: set, steps: Sequence[tuple[str, str]]
+) -> list[dict]:
+    """What to substitute, one run each: ?`root` bound to each of `nodes`, with the variables the
+    `steps` (variable, predicate) bind from it, for each combination the store holds."""
+    variables = [root, *(variable for variable, _ in steps)]
+    if not steps or not nodes:
+        return [{ox.Variable(root): node} for node in sorted(nodes, key=str)]
+    patterns = " ".join(f"?{root} <{predicate}> ?{variable} ." for variable, predicate in steps)
+    terms = " ".join(sorted(str(node) for node in nodes))
+    query = f"SELECT * WHERE {{ VALUES ?{root} {{ {terms} }} {patterns} }}"
+    return [
+        {ox.Variable(v): solution[v] for v in variables}
+        for solution in store.query(query, use_default_graph_as_union=True)
     ]
 
 

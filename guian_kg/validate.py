@@ -306,35 +306,32 @@ def _solutions_around(
     focus_cache: dict[Node, set],
 ) -> list[tuple]:
     """The constraint's solutions around the `nodes` a change touched (locality.Around): restricted
-    to them, to the keys its paths lead to from the subjects of the triples that `changed`, or
-    whole (None, or a key that is a blank node, which a VALUES block cannot name)."""
-    root, each = (around.variable, around.each) if around is not None else (None, False)
+    to them, or to the keys its paths lead to from the subjects of the triples that `changed` and
+    from the nodes (which a focus node that became one is), or whole (None, or a key that is a
+    blank node, which a VALUES block cannot name)."""
+    root, each = (around.variable, around.each) if around is not None else (None, None)
     if around is not None and around.paths:
-        nodes = _reached(copy.store, changed or {}, around.paths)
+        starts = [
+            ({_ox_node(s) for s in (changed or {}).get(first, ())}, path)
+            for first, path in around.paths
+        ]
+        starts += [(nodes, path) for path in around.targets]
+        nodes = {node for here, path in starts for node in _follow(copy.store, here, path)}
         if any(isinstance(node, ox.BlankNode) for node in nodes):
             root = None
     return sparql_constraints.solutions(constraint, shapes, copy, nodes, root, focus_cache, each)
 
 
-def _reached(
-    store: ox.Store,
-    changed: Mapping[str, Collection[str]],
-    paths: Sequence[tuple[str, Sequence[str]]],
-) -> set:
-    """The nodes each path (predicate IRIs, in order) leads to from the subjects of the triples
-    that changed with its predicate (each of `paths`: that predicate and the path)."""
-    reached: set = set()
-    for first, path in paths:
-        here = {_ox_node(subject) for subject in changed.get(first, ())}
-        for predicate in map(ox.NamedNode, path):
-            here = {
-                quad.object
-                for node in here
-                if not isinstance(node, ox.Literal)
-                for quad in store.quads_for_pattern(node, predicate, None)
-            }
-        reached |= here
-    return reached
+def _follow(store: ox.Store, nodes: set, path: Sequence[str]) -> set:
+    """The nodes a path (predicate IRIs, in order) leads to from `nodes`."""
+    for predicate in map(ox.NamedNode, path):
+        nodes = {
+            quad.object
+            for node in nodes
+            if not isinstance(node, ox.Literal)
+            for quad in store.quads_for_pattern(node, predicate, None)
+        }
+    return nodes
 
 
 def _scans(

@@ -13,6 +13,7 @@ import pyoxigraph as ox
 import pytest
 from conftest import corpus_generator
 from rdflib import Graph
+from rdflib.namespace import RDF
 
 from guian_kg import incremental, locality, sparql_constraints
 from guian_kg.build import build, check, load, shapes_graph
@@ -205,6 +206,53 @@ def test_a_change_to_the_place_hierarchy_validates_whole_and_the_shortcut_rule_r
     assert (around.conforms, results(around)) == (full.conforms, results(full))
 
 
+def test_a_sentence_with_a_sentence_is_found_around_the_change(clean, tmp_path):
+    """The build refuses a sentence quote that has a sentence (anchor.py); the rule that checks it
+    behind the build, run around a change that adds one in the store, finds what the whole
+    graph's run finds: both quotes that break it, one the change touched, one pointing at it."""
+    shutil.copytree(clean, tmp_path, dirs_exist_ok=True)
+    kg = load(corpus=Corpus(tmp_path / "corpus"), cache_dir=tmp_path / "cache")
+    sentence = ox.NamedNode(GK + "sentence")
+    narrow = next(kg.store.quads_for_pattern(None, sentence, None))
+    added = ox.Triple(narrow.object, sentence, narrow.object)
+    kg.store.add(ox.Quad(*added, narrow.graph_name))
+    nodes = incremental.focus(kg.store, {added})
+    changed = incremental._by_predicate({added}, nodes)
+    around = validate_store(kg.store, shapes_graph(), around=nodes, changed=changed)
+    full = validate_store(kg.store, shapes_graph())
+    assert (around.conforms, results(around)) == (full.conforms, results(full))
+    found = {(r.shape.rsplit("#", 1)[-1], r.value) for r in around.results}
+    assert found == {
+        ("SentenceShape", narrow.subject.value),
+        ("SentenceShape", narrow.object.value),
+    }
+
+
+def test_a_node_that_becomes_a_designation_with_a_taken_number_is_found_around_the_change(
+    clean, tmp_path
+):
+    """A node with the sequence number and a quote of an article's designation, not a designation
+    until the change types it one: the rule of unique numbers, run around the change (a triple
+    whose predicate is rdf:type, on no chain to the article), finds both designations."""
+    shutil.copytree(clean, tmp_path, dirs_exist_ok=True)
+    kg = load(corpus=Corpus(tmp_path / "corpus"), cache_dir=tmp_path / "cache")
+    number, quote = ox.NamedNode(GK + "sequenceNumber"), ox.NamedNode(GK + "quote")
+    taken = next(kg.store.quads_for_pattern(None, number, None))
+    other = ox.NamedNode("https://w3id.org/guian-kg/id/designation/other")
+    kg.store.add(ox.Quad(other, number, taken.object, taken.graph_name))
+    for q in kg.store.quads_for_pattern(taken.subject, quote, None):
+        kg.store.add(ox.Quad(other, quote, q.object, q.graph_name))
+    typed = ox.Triple(other, ox.NamedNode(str(RDF.type)), ox.NamedNode(GK + "Designation"))
+    kg.store.add(ox.Quad(*typed, taken.graph_name))
+    nodes = incremental.focus(kg.store, {typed})
+    changed = incremental._by_predicate({typed}, nodes)
+    around = validate_store(kg.store, shapes_graph(), around=nodes, changed=changed)
+    full = validate_store(kg.store, shapes_graph())
+    assert (around.conforms, results(around)) == (full.conforms, results(full))
+    numbered = {r.focus for r in around.results if r.path == GK + "sequenceNumber"}
+    assert numbered == {taken.subject.value, other.value}
+
+
 def test_a_rebuild_with_nothing_changed_validates_no_unit(clean, tmp_path):
     shutil.copytree(clean, tmp_path, dirs_exist_ok=True)
     report = check(load(corpus=Corpus(tmp_path / "corpus"), cache_dir=tmp_path / "cache"))
@@ -253,7 +301,9 @@ def test_every_project_shape_runs_around_a_change():
     )
     # The shortcuts follow the place hierarchy: around ?value where the change leaves it alone.
     assert around["ShortcutShape"].fixed == (SCHEMA + "containedInPlace", SCHEMA + "containsPlace")
-    assert around["ShortcutShape"].each
+    assert around["ShortcutShape"].each == ()  # ?value substituted, one node at a time
+    # Two OPTIONALs: ?value substituted, with the ?sentence its quote has.
+    assert around["SentenceShape"].each == (("sentence", GK + "sentence"),)
     assert around["StatedFormShape"] == locality.Around("value")  # gk:quote/oa:exact written out
 
 
