@@ -6,8 +6,11 @@ or object) and triples whose subject is a node f points at (f p n), apart from t
 vocabulary (whose subject is a class or a property). Then a change to the graph can alter f's
 results only if a changed triple has f as subject or object, or has as subject a node f points at:
 incremental.focus collects exactly those nodes. `shapes_are_local` checks the core shapes (after
-sparql_constraints.split) and `local_root` a SHACL-SPARQL query; anything they do not know is not
-local, and runs whole.
+sparql_constraints.split) and `local_root` a SHACL-SPARQL query, read off rdflib's parse tree of
+it: a sequence path written out as its chain of patterns, a path of any length read as fixed
+(the change must touch none of its predicates), and for a query that is not local, its key
+(`query_key`: the variable the change's triples lead to along its patterns); anything they do not
+know runs whole. guian_kg.incremental says why each gives the full report.
 """
 
 from __future__ import annotations
