@@ -9,9 +9,9 @@ once per validation, and `evaluate` writes the validation results as pySHACL wri
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import pyoxigraph as ox
 from pyparsing import ParseResults
@@ -444,13 +444,18 @@ def solutions(
         bound = _bindings(copy.store, root, only, each)
     elif root not in (None, "this"):
         constraint = _with_values(constraint, only, root)
-    focus: set = set()
-    for source in constraint.sources:
-        if source not in focus_cache:
-            focus_cache[source] = copy.focus_nodes(shapes, source)
-        focus |= focus_cache[source]
-    if only is not None and root == "this":
-        focus &= only
+
+    @cache
+    def focus() -> frozenset:
+        """The focus nodes, found once a run needs them (a run with $this bound before it runs,
+        or one that found a solution: most find none)."""
+        nodes: set = set()
+        for source in constraint.sources:
+            if source not in focus_cache:
+                focus_cache[source] = copy.focus_nodes(shapes, source)
+            nodes |= focus_cache[source]
+        return frozenset(nodes & only if only is not None and root == "this" else nodes)
+
     return [
         row for substituted in bound for row in _rows(constraint, copy.store, focus, substituted)
     ]
@@ -535,7 +540,12 @@ def _tree(node: object) -> object:
     return node
 
 
-def _rows(constraint: SparqlConstraint, store: ox.Store, focus: set, substituted: dict):
+def _rows(
+    constraint: SparqlConstraint,
+    store: ox.Store,
+    focus: Callable[[], frozenset],
+    substituted: dict,
+):
     """(focus node, solution as a dict) for each distinct solution, as pySHACL pre-binds $this,
     with the variables `substituted` bound first."""
     if constraint.binding == PER_NODE:
@@ -548,7 +558,7 @@ def _rows(constraint: SparqlConstraint, store: ox.Store, focus: set, substituted
                     use_default_graph_as_union=True,
                 ),
             )
-            for node in focus
+            for node in focus()
         )
     else:
         query = store.query(
@@ -561,9 +571,9 @@ def _rows(constraint: SparqlConstraint, store: ox.Store, focus: set, substituted
         for solution in solutions:
             row = {name: solution[name] for name in names if solution[name] is not None}
             if constraint.binding == FREE:
-                targets = [row["this"]] if row.get("this") in focus else []
+                targets = [row["this"]] if row.get("this") in focus() else []
             elif constraint.binding == CONSTANT:
-                targets = list(focus)
+                targets = list(focus())
             else:
                 targets = [node]
             for this in targets:
