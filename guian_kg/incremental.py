@@ -22,13 +22,55 @@ f is in S. Triples about classes and properties are unchanged: a change that tou
 as a class (an object of rdf:type or rdfs:subClassOf, a subject of rdfs:subClassOf) or as a
 predicate is validated whole. So every result of the new graph is at a focus node in S ∪ O ∪ P,
 and the local constraints run for those nodes find them all. For the graph-wide SHACL-SPARQL rules
-(their focus node the ontology IRI) the same holds of ?value, the node each solution is about; a
-constraint that is not local (the unique sequence numbers of an article, which join designations
-through their article) runs whole. Blank nodes, which the store relabels, are validated whole.
+(their focus node the ontology IRI) the same holds of ?value, the node each solution is about.
+Blank nodes, which the store relabels, are validated whole.
+
+What a SHACL-SPARQL query reads is read off rdflib's parse tree of it (locality.py), never off its
+text; the project's queries are analysed once and shipped (query_analyses.json), used only with
+the code and parser releases that made them, and the shapes, the code and those releases are in
+the fingerprint. Three things widen the reads a rule may have and stay sound:
+
+- A sequence path (gk:quote/oa:exact) is the chain of triple patterns SPARQL defines it as
+  (section 18.2.2.4: the same solutions), through a node one step away: the stated forms of a
+  statement, checked against its quote's text, are local around ?value.
+- A path of any length (the place hierarchy the shortcut rule walks,
+  (schema:containedInPlace|^schema:containsPlace)*) reads only triples of its predicates: where no
+  changed triple has one of them, it relates the same nodes in both graphs (a node it relates to
+  itself is bound by a local pattern too, so in both graphs), and the rule's results change only
+  where its other, local reads do. Where one has, the rule runs whole (validate._around).
+- A key (locality.query_key): the unique sequence numbers of an article join two designations
+  through their article (?article), which no node near either designation is. The query is
+  monotone: the parse tree holds only triple patterns, joins, unions, filters and binds that read
+  no graph, and one OPTIONAL whose solutions a FILTER (BOUND(?other) && …) keeps only where it
+  matched, which is a join. So a solution of the new graph that the old had not holds a triple
+  the change added, matched by some pattern s p o; every solution's triples are in the new graph,
+  and the query leads from every subject variable to ?article along patterns of its own
+  ($this gk:quote ?q . ?q dcterms:source ?article), so the solution's ?article is where one of
+  those chains leads in the new graph from the subject of an added triple with predicate p. The
+  run keeps the ?article that the chains from each predicate lead to from the subjects of the
+  changed triples with that predicate (Planned.changed) and leaves $this free: both designations
+  of a new duplicate are found, the one the change touched and the other. A node becomes a focus
+  node of the rule ($this, a gk:Designation) by a changed triple that touches it (rdf:type, on
+  no chain): it is in the focus, and the run keeps the ?article the chains from $this lead to
+  from every focus node too.
+
+How a rule runs around ?value changes its cost, not its rows: with a VALUES block at the head
+of its WHERE group (where the parse tree shows it lands there: sparql_constraints.values_first),
+or, where it has an OPTIONAL or a path of any length (the shortcuts, the sentences of quotes),
+which Oxigraph evaluates over the whole graph unless their variables are bound before they run,
+once per node with ?value substituted, and with it each ?x that a pattern ?value p ?x every
+solution matches binds (?sentence), one run for each pair the store holds: the parse tree shows
+each is bound before any part of the query reads it (sparql_constraints.free_is_exact), so the
+runs give exactly the rows that bind them so (locality._each).
+
 The shortcuts the build adds after loading (guian_kg.shortcuts) are not in the unit cache: their
-subjects are designations, which are in S or P whenever an article's change alters their
-shortcuts, a change of the shared places validates whole, and a change of their code changes the
-fingerprint.
+subjects are designations, and they derive from a designation's gk:heldBy and gk:involvement (a
+changed one: the designation is in S), an involvement's prov:agent (the designation points at
+the involvement: in P, or in S if it no longer does), the place hierarchy and which nodes are
+places (shortcuts.HIERARCHY, shortcuts.PLACE: a change of these in an article alters the
+shortcuts of designations anywhere, and is validated whole, as a change of the shared places is);
+a change of their code changes the fingerprint. Where a rule reads a shortcut to a key, every
+focus node counts as a subject of a changed shortcut.
 """
 
 from __future__ import annotations
@@ -49,6 +91,8 @@ from . import __version__
 from .cache_files import starts_with, write_whole
 from .iri import Iris
 from .read import parse_files
+from .shortcuts import HIERARCHY, PLACE
+from .shortcuts import PREDICATES as SHORTCUTS
 from .terms import node
 from .units import Part, cached_triples
 from .validate import NotLocal, Report, validate_store
@@ -83,13 +127,21 @@ class Planned:
     cache_dir: Path | None
     nodes: set[str] | None = None
     units: int = 0
+    # The predicates of the triples that changed or may have, each with their subjects.
+    changed: dict[str, set[str]] | None = None
 
     def run(self, workers: int | None = None) -> Report:
         """The report (validate_store's, its checks run by `workers` processes)."""
         report = None
         if self.nodes is not None:
             try:
-                report = validate_store(self.store, self.shapes, around=self.nodes, workers=workers)
+                report = validate_store(
+                    self.store,
+                    self.shapes,
+                    around=self.nodes,
+                    workers=workers,
+                    changed=self.changed,
+                )
                 report.units = (self.units, len(self.parts))
             except NotLocal:
                 report = None
@@ -113,7 +165,7 @@ def plan(
     if record is not None and record.get("fingerprint") == fingerprint:
         changed = _changed(store, record, parts, cache_dir)
         if changed is not None:
-            planned.nodes, planned.units = changed
+            planned.nodes, planned.units, planned.changed = changed
     return planned
 
 
@@ -128,6 +180,8 @@ def focus(store: ox.Store, changed: set[ox.Triple]) -> set[str] | None:
         {t.predicate for t in changed} | {t.object for t in changed if t.predicate == _TYPE}
     ):
         return None
+    if any(t.predicate in HIERARCHY or (t.predicate, t.object) == (_TYPE, PLACE) for t in changed):
+        return None  # the shortcuts of designations anywhere may change
     nodes = set(subjects | objects)
     for subject in subjects:
         if _used_as_vocabulary(store, subject):
@@ -146,8 +200,10 @@ def _used_as_vocabulary(store: ox.Store, term) -> bool:
 
 def _changed(
     store: ox.Store, record: dict, parts: Sequence[Part], cache_dir: Path
-) -> tuple[set[str], int] | None:
-    """The focus nodes and the number of units changed since the record; None to validate whole."""
+) -> tuple[set[str], int, dict[str, set[str]]] | None:
+    """The focus nodes, the number of units changed since the record and the predicates of the
+    triples that changed or may have, each with their subjects (`_by_predicate`); None to
+    validate whole."""
     before = {entry["article"]: Part(**entry) for entry in record["parts"]}
     now = {part.article: part for part in parts}
     if len(now) != len(parts) or len(before) != len(record["parts"]):
@@ -170,7 +226,17 @@ def _changed(
         changed |= triples[0] ^ triples[1]
     changed |= set(_triples(record["void"])) ^ set(_triples(_void(store)))
     nodes = focus(store, changed)
-    return None if nodes is None else (nodes, units)
+    return None if nodes is None else (nodes, units, _by_predicate(changed, nodes))
+
+
+def _by_predicate(changed: set[ox.Triple], nodes: set[str]) -> dict[str, set[str]]:
+    """The predicates of the `changed` triples, each with their subjects, and the shortcuts'
+    (which no unit's triples hold) with every focus node: the module docstring says why a
+    designation whose shortcuts changed is one."""
+    found: dict[str, set[str]] = {p.value: set(nodes) for p in SHORTCUTS}
+    for triple in changed:
+        found.setdefault(triple.predicate.value, set()).add(triple.subject.value)
+    return found
 
 
 def _void(store: ox.Store) -> str:

@@ -6,23 +6,28 @@ or object) and triples whose subject is a node f points at (f p n), apart from t
 vocabulary (whose subject is a class or a property). Then a change to the graph can alter f's
 results only if a changed triple has f as subject or object, or has as subject a node f points at:
 incremental.focus collects exactly those nodes. `shapes_are_local` checks the core shapes (after
-sparql_constraints.split) and `local_root` a SHACL-SPARQL query; anything they do not know is not
-local, and runs whole.
+sparql_constraints.split) and `local_root` a SHACL-SPARQL query, read off rdflib's parse tree of
+it: a sequence path written out as its chain of patterns, a path of any length read as fixed
+(the change must touch none of its predicates), and for a query that is not local, its key
+(`query_key`: the variable the change's triples lead to along its patterns); anything they do not
+know runs whole. guian_kg.incremental says why each gives the full report.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
+from itertools import count
 
 from rdflib import Graph, URIRef, Variable
 from rdflib.namespace import RDF, SH
-from rdflib.paths import Path
+from rdflib.paths import AlternativePath, InvPath, MulPath, Path, SequencePath
 from rdflib.plugins.sparql import algebra as rdflib_algebra
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Node
 
 from . import query_analyses, sparql_constraints
-from .sparql_constraints import FREE, PER_NODE, SparqlConstraint
+from .sparql_constraints import CONSTANT, FREE, PER_NODE, THIS, SparqlConstraint
 
 # Parameters that read nothing beyond the value nodes themselves and the path's own triples.
 _LOCAL = {
@@ -120,47 +125,161 @@ def _reads_out(at: int | None) -> None:
         raise _NotLocal("triples leaving a node further than one step from the focus")
 
 
-def local_root(constraint: SparqlConstraint) -> str | None:
-    """The variable ("this" or "value") around which a SHACL-SPARQL constraint is local, or None.
+@dataclass(frozen=True)
+class Around:
+    """How a SHACL-SPARQL constraint runs around a change (see `local_root`)."""
+
+    variable: str  # "this", "value", or a key: the variable restricted to some nodes
+    # A key's chains: (a predicate, a sequence of predicates from the subject of a triple with that
+    # predicate to the key), for each triple pattern and each chain from its subject.
+    paths: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # A key's chains from $this: a node becomes a focus node by a triple that touches it.
+    targets: tuple[tuple[str, ...], ...] = ()
+    # Predicates the query reads along paths of any length, which the change must not touch.
+    fixed: tuple[str, ...] = ()
+    # Around ?value, one run per node with ?value substituted, and with it the variables these
+    # (variable, predicate) steps bind from it, rather than a VALUES block; None: VALUES.
+    each: tuple[tuple[str, str], ...] | None = None
+
+
+def local_root(constraint: SparqlConstraint) -> Around | None:
+    """How a SHACL-SPARQL constraint can run around the nodes a change touched, or None (whole).
 
     "this": its focus nodes can be restricted to the nodes a change touched. "value": the query
     does not read $this (one run serves its targets) and every solution binds ?value, around which
-    it reads: the run can be restricted to ?value among those nodes.
+    it reads: the run can be restricted to ?value among those nodes (`each`: substituted one node
+    at a time where it has an OPTIONAL or a path of any length, which Oxigraph evaluates over the
+    whole graph unless their variables are bound before it runs). A key (`query_key`): the run can
+    be restricted to the key among the nodes its paths lead to from those nodes.
     """
-    if constraint.binding in (FREE, PER_NODE):
-        root = "this"
-    elif constraint.path is None:
-        root = "value"
-    else:
-        return None
-    return root if _query_is_local(constraint.query, root) else None
+    analysis = _analysis(constraint.query)
+    fixed = tuple(analysis["fixed"])
+    if constraint.binding in (FREE, PER_NODE) and analysis["local"]["this"]:
+        return Around("this", fixed=fixed)
+    if constraint.binding == CONSTANT and constraint.path is None and analysis["local"]["value"]:
+        each = analysis["each"]
+        return Around("value", fixed=fixed, each=None if each is None else tuple(map(tuple, each)))
+    key = analysis["key"]
+    if key is not None and constraint.binding in (FREE, CONSTANT):
+        paths = tuple((first, tuple(path)) for first, path in key["paths"])
+        targets = tuple(map(tuple, key["this"])) if constraint.binding == FREE else ()
+        return Around(key["variable"], paths=paths, targets=targets)
+    return None
 
 
 @lru_cache(maxsize=256)
-def _query_is_local(query: str, root: str) -> bool:
+def _analysis(query: str) -> dict:
     shipped = query_analyses.known(query)
-    return shipped["local"][root] if shipped is not None else query_is_local(query, root)
+    return shipped["locality"] if shipped is not None else analysis_of(query)
 
 
-def query_is_local(query: str, root: str) -> bool:
-    """Whether every triple pattern of the query reads near `root` (see the module docstring);
-    around "value", also whether its run can be restricted to some ?value (values_first)."""
-    if root == "value" and not sparql_constraints.values_first(query):
-        return False
+def analysis_of(query: str) -> dict:
+    """What `local_root` reads of a query: whether it is local around "this" and "value"
+    (query_is_local), the predicates it reads along paths of any length, how it runs one node at
+    a time (`_each`) and its key (query_key)."""
+    reads = _reads(query)
+    fixed = sorted(reads[1]) if reads is not None else []
+    return {
+        "local": {root: query_is_local(query, root) for root in ("this", "value")},
+        "fixed": fixed,
+        "each": _each(query, bool(fixed)),
+        "key": query_key(query),
+    }
+
+
+def _pattern(query: str) -> CompValue | None:
+    """The query's graph pattern, under its solution modifiers (not LIMIT and OFFSET, which count
+    solutions); None when rdflib cannot read it."""
     try:
         pattern = sparql_constraints.algebra(query).p
     except Exception:
-        return False
-    while pattern.name in ("Slice", "Distinct", "Reduced", "Project", "OrderBy"):
+        return None
+    while pattern.name in ("Distinct", "Reduced", "Project", "OrderBy"):
         pattern = pattern.p
+    return pattern
+
+
+def _reads(query: str) -> tuple[list[tuple], set[str]] | None:
+    """The triple patterns the query reads (sequence paths written out), and the predicates it
+    reads along paths of any length; None for a query whose reads are not known."""
+    pattern = _pattern(query)
+    triples: list[tuple] = []
+    if pattern is None or not _collect(pattern, triples):
+        return None
+    fixed: set[str] = set()
+    fresh = (Variable(f"step {n}") for n in count())  # a space is in no SPARQL variable's name
+    steps = []
+    for s, p, o in triples:
+        written = _steps(s, p, o, fresh, fixed)
+        if written is None:
+            return None
+        steps.extend(written)
+    return steps, fixed
+
+
+def _steps(s, path, o, fresh, fixed: set[str]) -> list[tuple] | None:
+    """The triple patterns of `s path o`: a sequence path as a chain through fresh variables and an
+    inverse predicate turned round (SPARQL 1.1 section 18.2.2.4: the same solutions); a path of any
+    length (or of alternatives) over predicates adds them to `fixed` and reads nothing else."""
+    if not isinstance(path, Path):
+        return [(s, path, o)]
+    if isinstance(path, InvPath) and isinstance(path.arg, URIRef):
+        return [(o, path.arg, s)]
+    if isinstance(path, SequencePath):
+        nodes = [s, *(next(fresh) for _ in path.args[1:]), o]
+        steps: list[tuple] = []
+        for here, step, there in zip(nodes, path.args, nodes[1:], strict=False):
+            written = _steps(here, step, there, fresh, fixed)
+            if written is None:
+                return None
+            steps.extend(written)
+        return steps
+    predicates = _predicates(path)
+    if predicates is None:
+        return None
+    fixed.update(predicates)
+    return []
+
+
+def _predicates(path) -> set[str] | None:
+    """The predicates a path reads, or None where it reads any (a negated property set)."""
+    if isinstance(path, URIRef):
+        return {str(path)}
+    parts = (
+        [path.arg]
+        if isinstance(path, InvPath)
+        else [path.path]
+        if isinstance(path, MulPath)
+        else list(path.args)
+        if isinstance(path, (SequencePath, AlternativePath))
+        else None
+    )
+    if parts is None:
+        return None
+    found: set[str] = set()
+    for part in parts:
+        predicates = _predicates(part)
+        if predicates is None:
+            return None
+        found |= predicates
+    return found
+
+
+def query_is_local(query: str, root: str) -> bool:
+    """Whether every triple pattern of the query reads near `root` (see the module docstring), a
+    path of any length apart (`fixed`); around "value", also whether its run can be restricted to
+    some ?value (values_first)."""
+    if root == "value" and not sparql_constraints.values_first(query):
+        return False
+    pattern, reads = _pattern(query), _reads(query)
+    if pattern is None or reads is None:
+        return False
     variable = Variable(root)
     if variable not in sparql_constraints.certain(pattern):
         return False
-    triples: list[tuple] = []
-    if not _collect(pattern, triples):
-        return False
+    triples = reads[0]
     predicates = {p for _, p, _ in triples if isinstance(p, Variable)}
-    if variable in predicates or any(isinstance(p, Path) for _, p, _ in triples):
+    if variable in predicates:
         return False
     distance = {variable: 0}
     for _ in triples:  # one step further each round
@@ -173,6 +292,164 @@ def query_is_local(query: str, root: str) -> bool:
         o == variable or (isinstance(s, Variable) and (s in predicates or distance.get(s, 2) <= 1))
         for s, _, o in triples
     )
+
+
+def _each(query: str, paths: bool) -> list[list[str]] | None:
+    """How a run around ?value goes one node at a time, where it has a path of any length
+    (`paths`) or an OPTIONAL: [variable, predicate] for each triple pattern ?value predicate
+    ?variable every solution matches, whose ?variable is substituted with ?value (one run for
+    each pair the store holds); None where it does not, or where substituting ?value or such a
+    variable may give other rows than those of the run that binds it to that node."""
+    pattern = _pattern(query)
+    if pattern is None or not (paths or _has(pattern, "LeftJoin")):
+        return None
+    value = Variable("value")
+    if not _prebound(query, pattern, value):
+        return None
+    return sorted(
+        [str(o), str(p)]
+        for s, p, o in _certain_triples(pattern)
+        if s == value and isinstance(p, URIRef) and isinstance(o, Variable) and o != value
+        if _prebound(query, pattern, o)
+    )
+
+
+def _prebound(query: str, pattern: CompValue, variable: Variable) -> bool:
+    """Whether substituting `variable` before the query runs gives exactly its solutions that bind
+    it to that node: it is projected, and bound before any part reads it (as $this, FREE)."""
+    return (
+        variable in sparql_constraints.algebra(query).PV
+        and variable in sparql_constraints.certain(pattern)
+        and sparql_constraints.free_is_exact(pattern, variable)
+    )
+
+
+def _certain_triples(pattern: CompValue) -> list[tuple]:
+    """Triple patterns every solution of the pattern matches (as sparql_constraints.certain)."""
+    if pattern.name == "BGP":
+        return list(pattern.triples)
+    if pattern.name == "Join":
+        return _certain_triples(pattern.p1) + _certain_triples(pattern.p2)
+    if pattern.name in ("LeftJoin", "Filter", "Extend"):
+        return _certain_triples(pattern.p1 if pattern.name == "LeftJoin" else pattern.p)
+    return []
+
+
+def _has(pattern: object, name: str) -> bool:
+    if isinstance(pattern, CompValue):
+        return pattern.name == name or any(
+            _has(v, name) for k, v in pattern.items() if k != "_vars"
+        )
+    if isinstance(pattern, (list, tuple)):
+        return any(_has(v, name) for v in pattern)
+    return False
+
+
+def query_key(query: str) -> dict | None:
+    """The query's key, if it has one: {"variable": its name, "paths": [predicate, chain] for each
+    triple pattern's predicate and each chain of predicates from its subject to the key, "this":
+    the chains from $this}; see
+    guian_kg.incremental for why a run restricted to the key among the nodes these chains lead to
+    from the subjects of the triples a change added finds every result the change made.
+
+    A key is a variable every solution binds, which the query reaches from every variable in a
+    subject position along triple patterns of its own, where the query is monotone (a solution
+    in a graph is one in any graph holding it: no OPTIONAL but one whose solutions are kept only
+    where it matched, no negation, no path of any length, no LIMIT) and every triple pattern has
+    a variable subject and a predicate IRI. $this, where the query reads it, is in a subject position
+    (a node becomes a focus node by a triple that touches it), and the key's VALUES block goes
+    first in the WHERE group (values_first).
+    """
+    pattern, reads = _pattern(query), _reads(query)
+    if pattern is None or reads is None or reads[1] or not _monotone(pattern):
+        return None
+    triples = reads[0]
+    if not all(isinstance(s, Variable) and isinstance(p, URIRef) for s, p, _ in triples):
+        return None
+    subjects = sorted({s for s, _, _ in triples})
+    if sparql_constraints.mentions(pattern, THIS) and THIS not in subjects:
+        return None
+    for key in sorted(sparql_constraints.certain(pattern)):
+        chains = {subject: _chains(triples, subject, key, len(triples)) for subject in subjects}
+        if all(chains.values()) and sparql_constraints.values_first(query, str(key)):
+            paths = {
+                (str(p), tuple(str(step) for step in chain))
+                for s, p, _ in triples
+                for chain in chains[s]
+            }
+            this = sorted(list(map(str, chain)) for chain in chains.get(THIS, []))
+            paths_of = sorted([p, list(c)] for p, c in paths)
+            return {"variable": str(key), "paths": paths_of, "this": this}
+    return None
+
+
+def _chains(triples: list[tuple], start: Variable, key: Variable, limit: int) -> list[tuple]:
+    """The predicate sequences along which the triple patterns lead from `start` to `key`."""
+    if start == key:
+        return [()]
+    if limit == 0:
+        return []
+    return [
+        (p, *rest)
+        for s, p, o in triples
+        if s == start and isinstance(o, Variable)
+        for rest in _chains(triples, o, key, limit - 1)
+    ]
+
+
+def _monotone(pattern: CompValue) -> bool:
+    """Whether every solution of the pattern in a graph is one in every graph that holds it."""
+    name = pattern.name
+    if name == "BGP":
+        return True
+    if name in ("Join", "Union"):
+        return _monotone(pattern.p1) and _monotone(pattern.p2)
+    if name == "Extend":
+        return _monotone(pattern.p) and not _negates(pattern.expr)
+    if name == "Filter":
+        if _negates(pattern.expr):
+            return False
+        inner = pattern.p
+        if inner.name == "LeftJoin":
+            # FILTER (BOUND(?x) && …) over an OPTIONAL that alone binds ?x keeps the solutions
+            # where it matched: a join (a solution where it did not match has ?x unbound).
+            return (
+                inner.expr.name == "TrueFilter"
+                and any(
+                    _bound(conjunct) in sparql_constraints.certain(inner.p2)
+                    and not sparql_constraints.mentions(inner.p1, _bound(conjunct))
+                    for conjunct in _conjuncts(pattern.expr)
+                )
+                and _monotone(inner.p1)
+                and _monotone(inner.p2)
+            )
+        return _monotone(inner)
+    return False  # OPTIONAL, MINUS, a sub-query, GRAPH, a group …
+
+
+def _negates(expression: object) -> bool:
+    """Whether an expression reads the graph (EXISTS, NOT EXISTS): its value may change as
+    triples come."""
+    if isinstance(expression, CompValue):
+        if expression.name in ("Builtin_EXISTS", "Builtin_NOTEXISTS"):
+            return True
+        return any(_negates(v) for k, v in expression.items() if k != "_vars")
+    if isinstance(expression, (list, tuple)):
+        return any(_negates(v) for v in expression)
+    return False
+
+
+def _conjuncts(expression: object) -> list:
+    if isinstance(expression, CompValue) and expression.name == "ConditionalAndExpression":
+        return [expression.expr, *expression.other]
+    return [expression]
+
+
+def _bound(expression: object) -> Variable | None:
+    """?x of BOUND(?x)."""
+    if isinstance(expression, CompValue) and expression.name == "Builtin_BOUND":
+        return expression.arg
+    return None
 
 
 _SCOPED_APART = (

@@ -55,7 +55,7 @@ def _shipped() -> dict[str, dict]:
 
 
 def known(query: str) -> dict | None:
-    """The shipped analysis of `query` ({"binding": …, "local": {"this": …, "value": …},
+    """The shipped analysis of `query` ({"binding": …, "locality": locality.analysis_of's,
     "scan": … or null}), or None."""
     return _shipped().get(query_key(query))
 

@@ -50,6 +50,14 @@ _RULES = (
 )
 
 
+# What the rules read beyond a designation's own triples and its involvements' (which point back
+# at it): the place hierarchy and which nodes are places. A change to either may alter the
+# shortcuts of designations anywhere (guian_kg.incremental validates it whole).
+HIERARCHY = tuple(
+    ox.NamedNode(f"https://schema.org/{name}") for name in ("containedInPlace", "containsPlace")
+)
+PLACE = ox.NamedNode("https://w3id.org/guian-kg/ontology#Place")
+
 # The properties the rules add: what the dumps' runs and the store's update take from the built
 # graph, since no unit's cached triples hold them.
 PREDICATES = tuple(

@@ -9,9 +9,9 @@ once per validation, and `evaluate` writes the validation results as pySHACL wri
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import pyoxigraph as ox
 from pyparsing import ParseResults
@@ -189,9 +189,9 @@ def binding_of(query: str) -> str | None:
         pattern = pattern.p
     if not _supported(pattern):
         return None
-    if not _mentions(pattern, THIS):
+    if not mentions(pattern, THIS):
         return CONSTANT
-    if not per_node and THIS in certain(pattern) and _free_is_exact(pattern):
+    if not per_node and THIS in certain(pattern) and free_is_exact(pattern):
         return FREE
     return PER_NODE
 
@@ -207,13 +207,13 @@ def _supported(pattern: object) -> bool:
     return True
 
 
-def _mentions(pattern: object, variable: Variable) -> bool:
+def mentions(pattern: object, variable: Variable) -> bool:
     if isinstance(pattern, Variable):
         return pattern == variable
     if isinstance(pattern, CompValue):
-        return any(_mentions(v, variable) for k, v in pattern.items() if k != "_vars")
+        return any(mentions(v, variable) for k, v in pattern.items() if k != "_vars")
     if isinstance(pattern, (list, tuple)):
-        return any(_mentions(v, variable) for v in pattern)
+        return any(mentions(v, variable) for v in pattern)
     return False
 
 
@@ -233,25 +233,25 @@ def certain(pattern: CompValue) -> set[Variable]:
     return set()
 
 
-def _free_is_exact(pattern: CompValue) -> bool:
-    """True when every part that reads $this reads it after it is bound, so one run with $this free,
-    kept to the rows whose ?this is a focus node, gives the rows of the pre-bound query."""
+def free_is_exact(pattern: CompValue, variable: Variable = THIS) -> bool:
+    """True when every part that reads `variable` reads it after it is bound, so one run with it
+    free, kept to the rows that bind it to a node, gives the rows of the query pre-bound to it."""
     name = pattern.name
     if name == "BGP":
         return True
     if name in ("Join", "Union"):
-        return _free_is_exact(pattern.p1) and _free_is_exact(pattern.p2)
+        return free_is_exact(pattern.p1, variable) and free_is_exact(pattern.p2, variable)
     if name == "LeftJoin":
-        # An OPTIONAL that reads $this before the left side binds it would match other nodes.
-        reads = _mentions(pattern.p2, THIS) or _mentions(pattern.expr, THIS)
+        # An OPTIONAL that reads the variable before the left side binds it would match other nodes.
+        reads = mentions(pattern.p2, variable) or mentions(pattern.expr, variable)
         return (
-            _free_is_exact(pattern.p1)
-            and _free_is_exact(pattern.p2)
-            and (not reads or THIS in certain(pattern.p1))
+            free_is_exact(pattern.p1, variable)
+            and free_is_exact(pattern.p2, variable)
+            and (not reads or variable in certain(pattern.p1))
         )
     if name in ("Filter", "Extend"):
-        return _free_is_exact(pattern.p) and (
-            not _mentions(pattern.expr, THIS) or THIS in certain(pattern.p)
+        return free_is_exact(pattern.p, variable) and (
+            not mentions(pattern.expr, variable) or variable in certain(pattern.p)
         )
     return False  # a sub-query, GROUP BY, GRAPH …: pre-bind per focus node
 
@@ -407,21 +407,16 @@ def evaluate(
     copy: OxigraphCopy,
     sources: Sequence[Graph],
     only: set | None = None,
-    around: dict[SparqlConstraint, str | None] | None = None,
 ) -> Graph:
     """The validation results of the constraints on the copy, as pySHACL writes them (SHACL 5.3.2).
 
     `sources` are the rdflib graphs of the copy: a blank node a result names is described next to it.
-    `only` (Oxigraph terms), when given, keeps the focus nodes it holds. `around` (with `only`, the
-    nodes a change touched: guian_kg.incremental) names the variable around which each constraint
-    reads (locality.local_root): "this" keeps the focus nodes `only` holds, "value" keeps the
-    solutions whose ?value it holds, and a constraint it maps to None runs whole.
+    `only` (Oxigraph terms), when given, keeps the focus nodes it holds.
     """
     report = Graph()
     focus_cache: dict[Node, set] = {}
     for constraint in constraints:
-        root = around.get(constraint) if around is not None else "this"
-        found = solutions(constraint, shapes, copy, only, root, focus_cache)
+        found = solutions(constraint, shapes, copy, only, "this", focus_cache)
         write(report, constraint, found, shapes, copy, sources)
     return report
 
@@ -433,20 +428,54 @@ def solutions(
     only: set | None,
     root: str | None,
     focus_cache: dict[Node, set],
+    each: Sequence[tuple[str, str]] | None = None,
 ) -> list[tuple]:
     """(focus node, solution as a dict of Oxigraph terms) for each distinct solution of the
-    constraint, as `evaluate` reads `only` and `root`; `focus_cache` keeps each shape's focus nodes
-    for the next constraint."""
-    if root == "value":
-        constraint = _with_values(constraint, only)
-    focus: set = set()
-    for source in constraint.sources:
-        if source not in focus_cache:
-            focus_cache[source] = copy.focus_nodes(shapes, source)
-        focus |= focus_cache[source]
-    if only is not None and root == "this":
-        focus &= only
-    return list(_rows(constraint, copy.store, focus))
+    constraint; `focus_cache` keeps each shape's focus nodes for the next constraint.
+
+    `root` (with `only`, Oxigraph terms) restricts the run: "this" keeps the focus nodes `only`
+    holds; another variable (one locality.local_root proved can be) keeps the solutions that bind
+    it to a node of `only`, a VALUES block at the head of the WHERE group (values_first) or, with
+    `each` (locality.Around.each), one run per node, substituted with the variables each step
+    binds from it (locality proved that gives the same rows); None runs whole.
+    """
+    bound: list[dict] = [{}]
+    if root not in (None, "this") and each is not None:
+        bound = _bindings(copy.store, root, only, each)
+    elif root not in (None, "this"):
+        constraint = _with_values(constraint, only, root)
+
+    @cache
+    def focus() -> frozenset:
+        """The focus nodes, found once a run needs them (a run with $this bound before it runs,
+        or one that found a solution: most find none)."""
+        nodes: set = set()
+        for source in constraint.sources:
+            if source not in focus_cache:
+                focus_cache[source] = copy.focus_nodes(shapes, source)
+            nodes |= focus_cache[source]
+        return frozenset(nodes & only if only is not None and root == "this" else nodes)
+
+    return [
+        row for substituted in bound for row in _rows(constraint, copy.store, focus, substituted)
+    ]
+
+
+def _bindings(
+    store: ox.Store, root: str, nodes: set, steps: Sequence[tuple[str, str]]
+) -> list[dict]:
+    """What to substitute, one run each: ?`root` bound to each of `nodes`, with the variables the
+    `steps` (variable, predicate) bind from it, for each combination the store holds."""
+    variables = [root, *(variable for variable, _ in steps)]
+    if not steps or not nodes:
+        return [{ox.Variable(root): node} for node in sorted(nodes, key=str)]
+    patterns = " ".join(f"?{root} <{predicate}> ?{variable} ." for variable, predicate in steps)
+    terms = " ".join(sorted(str(node) for node in nodes))
+    query = f"SELECT * WHERE {{ VALUES ?{root} {{ {terms} }} {patterns} }}"
+    return [
+        {ox.Variable(v): solution[v] for v in variables}
+        for solution in store.query(query, use_default_graph_as_union=True)
+    ]
 
 
 def write(
@@ -462,26 +491,28 @@ def write(
         _write(report, constraint, copy, this, row, shapes, sources)
 
 
-def _with_values(constraint: SparqlConstraint, nodes: set) -> SparqlConstraint:
-    """The constraint with ?value bound to one of `nodes` (Oxigraph's terms, each a token of its
-    own), at the start of its WHERE group: where values_first proved it goes in this query."""
-    return replace(constraint, query=_values_at(constraint.query, sorted(str(n) for n in nodes)))
+def _with_values(constraint: SparqlConstraint, nodes: set, variable: str) -> SparqlConstraint:
+    """The constraint with ?`variable` bound to one of `nodes` (Oxigraph's terms, each a token of
+    its own), at the start of its WHERE group: where values_first proved it goes in this query."""
+    terms = sorted(str(n) for n in nodes)
+    return replace(constraint, query=_values_at(constraint.query, terms, variable))
 
 
-def _values_at(query: str, terms: Sequence[str]) -> str:
+def _values_at(query: str, terms: Sequence[str], variable: str = "value") -> str:
     where = _WHERE.search(query).end()
-    return f"{query[:where]} VALUES ?value {{ {' '.join(terms)} }} {query[where:]}"
+    return f"{query[:where]} VALUES ?{variable} {{ {' '.join(terms)} }} {query[where:]}"
 
 
-def values_first(query: str) -> bool:
-    """Whether _values_at puts its VALUES first in the query's WHERE group, the rest of the query
-    unchanged: rdflib's parse tree of the query with it is the query's own, but for that one
-    VALUES block at the head of the group (the text search alone is fooled by a comment or a
-    string holding "WHERE {")."""
+def values_first(query: str, variable: str = "value") -> bool:
+    """Whether _values_at puts its VALUES of ?`variable` first in the query's WHERE group, the
+    rest of the query unchanged: rdflib's parse tree of the query with it is the query's own, but
+    for that one VALUES block at the head of the group (the text search alone is fooled by a
+    comment or a string holding "WHERE {")."""
     if _WHERE.search(query) is None:
         return False
     try:
-        plain, restricted = parseQuery(query), parseQuery(_values_at(query, ["<urn:x-value:>"]))
+        restricted = _values_at(query, ["<urn:x-value:>"], variable)
+        plain, restricted = parseQuery(query), parseQuery(restricted)
     except Exception:  # pyparsing's errors, or a query rdflib cannot read: not proven
         return False
     (prologue, select), (prologue_after, select_after) = plain, restricted
@@ -494,7 +525,7 @@ def values_first(query: str) -> bool:
     return (
         isinstance(head, CompValue)
         and _tree(head)
-        == ("InlineData", (("var", (Variable("value"),)), ("value", (URIRef("urn:x-value:"),))))
+        == ("InlineData", (("var", (Variable(variable),)), ("value", (URIRef("urn:x-value:"),))))
         and _tree(parts_after[1:]) == _tree(parts)
         and _tree(list(rest.items())) == _tree(list(rest_after.items()))
     )
@@ -509,31 +540,40 @@ def _tree(node: object) -> object:
     return node
 
 
-def _rows(constraint: SparqlConstraint, store: ox.Store, focus: set):
-    """(focus node, solution as a dict) for each distinct solution, as pySHACL pre-binds $this."""
+def _rows(
+    constraint: SparqlConstraint,
+    store: ox.Store,
+    focus: Callable[[], frozenset],
+    substituted: dict,
+):
+    """(focus node, solution as a dict) for each distinct solution, as pySHACL pre-binds $this,
+    with the variables `substituted` bound first."""
     if constraint.binding == PER_NODE:
         runs = (
             (
                 node,
                 store.query(
                     constraint.query,
-                    substitutions={ox.Variable("this"): node},
+                    substitutions={**substituted, ox.Variable("this"): node},
                     use_default_graph_as_union=True,
                 ),
             )
-            for node in focus
+            for node in focus()
         )
     else:
-        runs = [(None, store.query(constraint.query, use_default_graph_as_union=True))]
+        query = store.query(
+            constraint.query, substitutions=substituted or None, use_default_graph_as_union=True
+        )
+        runs = [(None, query)]
     for node, solutions in runs:
         names = [v.value for v in solutions.variables]
         seen: dict[Node, set] = {}
         for solution in solutions:
             row = {name: solution[name] for name in names if solution[name] is not None}
             if constraint.binding == FREE:
-                targets = [row["this"]] if row.get("this") in focus else []
+                targets = [row["this"]] if row.get("this") in focus() else []
             elif constraint.binding == CONSTANT:
-                targets = list(focus)
+                targets = list(focus())
             else:
                 targets = [node]
             for this in targets:

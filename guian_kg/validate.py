@@ -9,7 +9,7 @@ constraints with pySHACL and the SHACL-SPARQL constraints on Oxigraph (sparql_co
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal as Choice
 
@@ -129,6 +129,7 @@ def validate_store(
     focus: Collection[str] | None = None,
     around: Collection[str] | None = None,
     workers: int | None = None,
+    changed: Mapping[str, Collection[str]] | None = None,
 ) -> Report:
     """Validate the union of the store's graphs (data and ontology) against `shapes` on Oxigraph.
 
@@ -137,13 +138,19 @@ def validate_store(
     `around` (IRIs: the nodes a change touched, guian_kg.incremental) runs the local constraints
     (guian_kg.locality) for those nodes alone and the others whole; it raises NotLocal before
     running anything when the core shapes are not local or Oxigraph cannot run them all.
+    `changed` maps the predicate of each triple that changed (or may have) to their subjects: a
+    constraint that reads a path of any length runs around the change only where it holds none
+    of the path's predicates, and one around a key (locality.query_key) keeps the keys its paths
+    lead to from those subjects; without it, both run whole.
     `workers` processes run the checks (by default one per core for a large store, else none:
     this process), each on the store it inherits; the report is the same whatever their number.
     """
     copy = sparql_constraints.OxigraphCopy(store, {})
     if around is not None:
         try:
-            return _on_oxigraph(copy, shapes, around, [], local=True, workers=workers)
+            return _on_oxigraph(
+                copy, shapes, around, [], local=True, workers=workers, changed=changed
+            )
         except shacl_sparql.Unsupported as unsupported:
             raise NotLocal(str(unsupported)) from None
     try:
@@ -169,13 +176,14 @@ def _on_oxigraph(
     sources: Sequence[Graph],
     local: bool = False,
     workers: int | None = 1,
+    changed: Mapping[str, Collection[str]] | None = None,
 ) -> Report:
     """Every constraint on Oxigraph: the core ones compiled to SPARQL, the SHACL-SPARQL ones as
     sparql_constraints runs them, in `workers` processes (None: _run_checks chooses); raises
     shacl_sparql.Unsupported before running anything.
 
     `local`: `focus` holds the nodes a change touched, and only the results that can differ from
-    a graph without any (locality) are looked for.
+    a graph without any (locality) are looked for; `changed` as validate_store's.
     """
     core, constraints = sparql_constraints.split(shapes)
     if (None, SH.sparql, None) in core:
@@ -194,7 +202,7 @@ def _on_oxigraph(
     values = ""
     if only is not None and all(isinstance(n, ox.NamedNode) for n in only):
         values = "VALUES ?this { " + " ".join(str(n) for n in sorted(only, key=str)) + " }"
-    around = {c: locality.local_root(c) for c in constraints} if local else None
+    around = {c: _around(c, changed) for c in constraints} if local else None
     focus_cache: dict[Node, set] = {}  # each shape's focus nodes, per process
 
     def run(task: tuple[str, int]) -> list[tuple]:
@@ -204,8 +212,12 @@ def _on_oxigraph(
         kind, number = task
         if kind == "sparql":
             constraint = constraints[number]
-            root = around.get(constraint) if around is not None else "this"
-            return sparql_constraints.solutions(constraint, shapes, copy, only, root, focus_cache)
+            if around is not None:
+                reads = around[constraint]
+                return _solutions_around(
+                    constraint, reads, shapes, copy, only, changed, focus_cache
+                )
+            return sparql_constraints.solutions(constraint, shapes, copy, only, "this", focus_cache)
         if kind == "scan":
             proof, numbers = scans[number]
             return [] if scan_proof.finds_nothing(proof, copy.store) else numbers
@@ -270,17 +282,69 @@ def _run_checks(
     return dict(zip(order, fork_map(run, order, workers, chunksize=1), strict=True))
 
 
+def _around(
+    constraint: sparql_constraints.SparqlConstraint, changed: Mapping[str, Collection[str]] | None
+) -> locality.Around | None:
+    """How the constraint runs around a change (`changed` as validate_store's): as
+    locality.local_root says, but whole where the change may touch a path of any length it reads
+    or the triples that changed are not known for its key."""
+    around = locality.local_root(constraint)
+    if around is None or not (around.fixed or around.paths):
+        return around
+    if changed is None or set(around.fixed) & set(changed):
+        return None
+    return around
+
+
+def _solutions_around(
+    constraint: sparql_constraints.SparqlConstraint,
+    around: locality.Around | None,
+    shapes: Graph,
+    copy: sparql_constraints.OxigraphCopy,
+    nodes: set,
+    changed: Mapping[str, Collection[str]] | None,
+    focus_cache: dict[Node, set],
+) -> list[tuple]:
+    """The constraint's solutions around the `nodes` a change touched (locality.Around): restricted
+    to them, or to the keys its paths lead to from the subjects of the triples that `changed` and
+    from the nodes (which a focus node that became one is), or whole (None, or a key that is a
+    blank node, which a VALUES block cannot name)."""
+    root, each = (around.variable, around.each) if around is not None else (None, None)
+    if around is not None and around.paths:
+        starts = [
+            ({_ox_node(s) for s in (changed or {}).get(first, ())}, path)
+            for first, path in around.paths
+        ]
+        starts += [(nodes, path) for path in around.targets]
+        nodes = {node for here, path in starts for node in _follow(copy.store, here, path)}
+        if any(isinstance(node, ox.BlankNode) for node in nodes):
+            root = None
+    return sparql_constraints.solutions(constraint, shapes, copy, nodes, root, focus_cache, each)
+
+
+def _follow(store: ox.Store, nodes: set, path: Sequence[str]) -> set:
+    """The nodes a path (predicate IRIs, in order) leads to from `nodes`."""
+    for predicate in map(ox.NamedNode, path):
+        nodes = {
+            quad.object
+            for node in nodes
+            if not isinstance(node, ox.Literal)
+            for quad in store.quads_for_pattern(node, predicate, None)
+        }
+    return nodes
+
+
 def _scans(
     constraints: list[sparql_constraints.SparqlConstraint],
-    around: dict[sparql_constraints.SparqlConstraint, str | None] | None,
+    around: dict[sparql_constraints.SparqlConstraint, locality.Around | None] | None,
 ) -> list[tuple[str, list[int]]]:
     """The proofs (scan_proof) for the constraints run whole whose query does not read $this, each
     with the numbers of the constraints it covers (a constraint is in one or more: it finds nothing
-    where they all find nothing); a run around ?value reads a few nodes and goes as it is."""
+    where they all find nothing); a run around a change reads a few nodes and goes as it is."""
     whole = [
         n
         for n, c in enumerate(constraints)
-        if c.binding == sparql_constraints.CONSTANT and (around is None or around.get(c) != "value")
+        if c.binding == sparql_constraints.CONSTANT and (around is None or around.get(c) is None)
     ]
     proofs = scan_proof.proofs([constraints[n].query for n in whole])
     return [(proof, [whole[i] for i in numbers]) for proof, numbers in proofs]

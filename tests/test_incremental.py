@@ -13,6 +13,7 @@ import pyoxigraph as ox
 import pytest
 from conftest import corpus_generator
 from rdflib import Graph
+from rdflib.namespace import RDF
 
 from guian_kg import incremental, locality, sparql_constraints
 from guian_kg.build import build, check, load, shapes_graph
@@ -23,6 +24,11 @@ from guian_kg.store import MARK
 from guian_kg.validate import Report, validate_store
 
 ARTICLES = 4
+GK, DCTERMS, SCHEMA = (
+    "https://w3id.org/guian-kg/ontology#",
+    "http://purl.org/dc/terms/",
+    "https://schema.org/",
+)
 
 
 def results(report: Report) -> list[tuple]:
@@ -99,14 +105,43 @@ def valid_change(corpus: Path) -> None:
     edit(designation(corpus, 3, 6), r'"@en ;', ' (renamed)"@en ;')
 
 
+def wrong_shortcut(corpus: Path) -> None:
+    """A shortcut written by hand that does not follow (Beijing holds nothing)."""
+    edit(
+        designation(corpus, 3, 7),
+        r"gk:sequenceNumber 7 ;",
+        "gk:sequenceNumber 7 ; gk:heldByPlaceWithin place:beijing ;",
+    )
+
+
+def wrong_stated_form(corpus: Path) -> None:
+    """A statement's stated form that its quote does not hold."""
+    (path,) = sorted(
+        p
+        for p in (article(corpus, 3) / "designations").glob("*.ttl")
+        if "gk:statedForm" in p.read_text("utf-8")
+    )[:1]
+    edit(path, r'gk:statedForm "', 'gk:statedForm "引文里没有的字样" , "')
+
+
 CHANGES = [
     (broken_reference, False),
     (duplicated_sequence_number_across_two_articles, False),
     (duplicated_sequence_number_in_one_article, False),
     (wrong_datatype, False),
     (removed_article_another_pointed_at, False),
+    (wrong_shortcut, False),
+    (wrong_stated_form, False),
     (valid_change, True),
 ]
+# What a change breaks that a rule around the change must find (the shape's name, or for a
+# property shape, a blank node, its path).
+FOUND_BY = {
+    duplicated_sequence_number_across_two_articles: GK + "sequenceNumber",
+    duplicated_sequence_number_in_one_article: GK + "sequenceNumber",
+    wrong_shortcut: "https://w3id.org/guian-kg/shapes#ShortcutShape",
+    wrong_stated_form: "https://w3id.org/guian-kg/shapes#StatedFormShape",
+}
 
 
 @pytest.mark.parametrize(("change", "conforms"), CHANGES, ids=[c.__name__ for c, _ in CHANGES])
@@ -122,8 +157,100 @@ def test_a_rebuild_validates_one_article_and_reports_what_a_full_validation_does
     assert report.units == (1, units)  # validated around the change, not whole
     assert (report.conforms, results(report)) == (full.conforms, results(full))
     assert report.conforms is conforms
+    if change in FOUND_BY:
+        sparql = "http://www.w3.org/ns/shacl#SPARQLConstraintComponent"
+        found = {
+            r.shape if r.shape.startswith("http") else r.path
+            for r in report.results
+            if r.constraint == sparql
+        }
+        assert FOUND_BY[change] in found
     record = (tmp_path / "cache" / incremental.RECORD).read_bytes()
     assert (record == (clean / "cache" / incremental.RECORD).read_bytes()) is not conforms
+
+
+def test_a_change_to_the_place_hierarchy_validates_whole_and_the_shortcut_rule_runs_whole(
+    tmp_path,
+):
+    """The shortcut rule follows the place hierarchy along a path of any length. Article 2 puts
+    Beijing in Shanghai and Shanghai in Gui'an New Area, which holds a designation of article 1
+    whose shortcut says it is held by a place containing Beijing; then takes the second link
+    away. The designation is no node the change touched (it points at Beijing, not at Shanghai):
+    a rebuild validates such a change whole, and validate_store runs the rule whole around a
+    change whose triples have a predicate of the path."""
+    corpus = tmp_path / "corpus"
+    corpus_generator().generate(corpus, ARTICLES, seed=4)
+    links = "place:beijing schema:containedInPlace place:shanghai .\n"
+    link = "place:shanghai schema:containedInPlace place:guian-new-area .\n"
+    with (article(corpus, 2) / "article.ttl").open("a", encoding="utf-8") as handle:
+        handle.write(links + link)
+    held = "gk:sequenceNumber 1 ; gk:heldByPlaceContaining place:beijing ;"
+    edit(designation(corpus, 1, 1), r"gk:sequenceNumber 1 ;", held)
+    report = check(load(corpus=Corpus(corpus), cache_dir=tmp_path / "cache"))
+    assert (report.units, report.results) == ((ARTICLES + 1, ARTICLES + 1), [])
+    edit(article(corpus, 2) / "article.ttl", re.escape(link), "")
+    kg = load(corpus=Corpus(corpus), cache_dir=tmp_path / "cache")
+    report = check(kg)
+    full = validate_store(kg.store, shapes_graph())
+    assert report.units == (ARTICLES + 1, ARTICLES + 1)  # validated whole
+    assert (report.conforms, results(report)) == (full.conforms, results(full))
+    assert [r.shape.rsplit("#", 1)[-1] for r in report.results] == ["ShortcutShape"]
+    # The nodes the removed link touches, and those that point at its subject (as focus finds).
+    place = "https://w3id.org/guian-kg/id/place/"
+    shanghai = ox.NamedNode(place + "shanghai")
+    nodes = {shanghai.value, place + "guian-new-area"}
+    nodes |= {q.subject.value for q in kg.store.quads_for_pattern(None, None, shanghai)}
+    assert not any("/designation/" in node for node in nodes)
+    changed = {SCHEMA + "containedInPlace": {shanghai.value}}
+    around = validate_store(kg.store, shapes_graph(), around=nodes, changed=changed)
+    assert (around.conforms, results(around)) == (full.conforms, results(full))
+
+
+def test_a_sentence_with_a_sentence_is_found_around_the_change(clean, tmp_path):
+    """The build refuses a sentence quote that has a sentence (anchor.py); the rule that checks it
+    behind the build, run around a change that adds one in the store, finds what the whole
+    graph's run finds: both quotes that break it, one the change touched, one pointing at it."""
+    shutil.copytree(clean, tmp_path, dirs_exist_ok=True)
+    kg = load(corpus=Corpus(tmp_path / "corpus"), cache_dir=tmp_path / "cache")
+    sentence = ox.NamedNode(GK + "sentence")
+    narrow = next(kg.store.quads_for_pattern(None, sentence, None))
+    added = ox.Triple(narrow.object, sentence, narrow.object)
+    kg.store.add(ox.Quad(*added, narrow.graph_name))
+    nodes = incremental.focus(kg.store, {added})
+    changed = incremental._by_predicate({added}, nodes)
+    around = validate_store(kg.store, shapes_graph(), around=nodes, changed=changed)
+    full = validate_store(kg.store, shapes_graph())
+    assert (around.conforms, results(around)) == (full.conforms, results(full))
+    found = {(r.shape.rsplit("#", 1)[-1], r.value) for r in around.results}
+    assert found == {
+        ("SentenceShape", narrow.subject.value),
+        ("SentenceShape", narrow.object.value),
+    }
+
+
+def test_a_node_that_becomes_a_designation_with_a_taken_number_is_found_around_the_change(
+    clean, tmp_path
+):
+    """A node with the sequence number and a quote of an article's designation, not a designation
+    until the change types it one: the rule of unique numbers, run around the change (a triple
+    whose predicate is rdf:type, on no chain to the article), finds both designations."""
+    shutil.copytree(clean, tmp_path, dirs_exist_ok=True)
+    kg = load(corpus=Corpus(tmp_path / "corpus"), cache_dir=tmp_path / "cache")
+    number, quote = ox.NamedNode(GK + "sequenceNumber"), ox.NamedNode(GK + "quote")
+    taken = next(kg.store.quads_for_pattern(None, number, None))
+    other = ox.NamedNode("https://w3id.org/guian-kg/id/designation/other")
+    kg.store.add(ox.Quad(other, number, taken.object, taken.graph_name))
+    for q in kg.store.quads_for_pattern(taken.subject, quote, None):
+        kg.store.add(ox.Quad(other, quote, q.object, q.graph_name))
+    typed = ox.Triple(other, ox.NamedNode(str(RDF.type)), ox.NamedNode(GK + "Designation"))
+    kg.store.add(ox.Quad(*typed, taken.graph_name))
+    nodes = incremental.focus(kg.store, {typed})
+    changed = incremental._by_predicate({typed}, nodes)
+    around = validate_store(kg.store, shapes_graph(), around=nodes, changed=changed)
+    full = validate_store(kg.store, shapes_graph())
+    assert (around.conforms, results(around)) == (full.conforms, results(full))
+    numbered = {r.focus for r in around.results if r.path == GK + "sequenceNumber"}
+    assert numbered == {taken.subject.value, other.value}
 
 
 def test_a_rebuild_with_nothing_changed_validates_no_unit(clean, tmp_path):
@@ -158,34 +285,62 @@ def test_a_record_guian_kg_did_not_write_is_neither_read_nor_replaced(clean, tmp
     assert record.read_text(encoding="utf-8") == "my notes\n"
 
 
-def test_the_project_shapes_are_local_but_the_sequence_numbers_of_an_article_are_not():
+def test_every_project_shape_runs_around_a_change():
     core, constraints = sparql_constraints.split(shapes_graph())
     assert locality.shapes_are_local(core)
-    roots = {str(c.shape).rsplit("#", 1)[-1]: locality.local_root(c) for c in constraints}
-    assert sorted(roots.values(), key=str) == [None, None, None, "this"] + ["value"] * 12
-    assert roots["ReferenceShape"] == roots["VerbatimFigureShape"] == "value"
-    assert roots["ShortcutShape"] is None  # it follows the place hierarchy (a property path)
-    assert roots["StatedFormShape"] is None  # a property path (gk:quote/oa:exact): not analysed
+    around = {str(c.shape).rsplit("#", 1)[-1]: locality.local_root(c) for c in constraints}
+    assert sorted(str(a.variable) for a in around.values()) == ["article", "this"] + ["value"] * 14
+    # The sequence numbers of an article join two designations through their article: the run
+    # keeps the articles the changed triples' subjects quote (incremental.py says why).
+    (sequence,) = (a for a in around.values() if a.variable == "article")
+    quoted = (GK + "quote", DCTERMS + "source")
+    assert sequence.paths == (
+        (DCTERMS + "source", (DCTERMS + "source",)),
+        (GK + "quote", quoted),
+        (GK + "sequenceNumber", quoted),
+    )
+    # The shortcuts follow the place hierarchy: around ?value where the change leaves it alone.
+    assert around["ShortcutShape"].fixed == (SCHEMA + "containedInPlace", SCHEMA + "containsPlace")
+    assert around["ShortcutShape"].each == ()  # ?value substituted, one node at a time
+    # Two OPTIONALs: ?value substituted, with the ?sentence its quote has.
+    assert around["SentenceShape"].each == (("sentence", GK + "sentence"),)
+    assert around["StatedFormShape"] == locality.Around("value")  # gk:quote/oa:exact written out
 
 
-SPARQL_LOCALITY = {
+SPARQL_LOCALITY = {  # (the WHERE clause, local around ?value, the predicates of its paths)
     "one step away inside NOT EXISTS": (
         "{ ?value ex:a ?o FILTER NOT EXISTS { ?o ex:b ?h } }",
         True,
+        [],
     ),
     "two steps away inside NOT EXISTS": (
         "{ ?value ex:a ?o FILTER NOT EXISTS { ?o ex:b ?h . ?h ex:c ?k } }",
         False,
+        [],
     ),
-    "a path inside EXISTS": ("{ ?value ex:a ?o FILTER EXISTS { ?o ex:b* ?h } }", False),
+    "a sequence path, one step away": ("{ ?value ex:a/ex:b ?h }", True, []),
+    "a sequence path, two steps away": ("{ ?value ex:a/ex:b/ex:c ?h }", False, []),
+    "an inverse step in a sequence": ("{ ?value ex:a/^ex:b ?h }", False, []),
+    "a path of any length inside EXISTS": (
+        "{ ?value ex:a ?o FILTER EXISTS { ?o (ex:b|^ex:c)* ?h } }",
+        True,
+        ["http://example.org/b", "http://example.org/c"],
+    ),
+    "a node reached only by a path of any length": (
+        "{ ?value ex:a ?o . ?o ex:b* ?h . ?h ex:c ?k }",
+        False,
+        ["http://example.org/b"],
+    ),
+    "a negated path": ("{ ?value ex:a ?o . ?o !ex:b ?h }", False, []),
 }
 
 
 @pytest.mark.parametrize("case", sorted(SPARQL_LOCALITY))
-def test_what_a_sparql_constraint_reads_inside_exists_counts(case):
-    where, local = SPARQL_LOCALITY[case]
+def test_what_a_sparql_constraint_reads_along_paths_and_inside_exists_counts(case):
+    where, local, fixed = SPARQL_LOCALITY[case]
     query = f"PREFIX ex: <http://example.org/> SELECT ?value WHERE {where}"
-    assert locality.query_is_local(query, "value") is local
+    analysis = locality.analysis_of(query)
+    assert (analysis["local"]["value"], analysis["fixed"]) == (local, fixed)
 
 
 NOT_LOCAL = {
@@ -606,3 +761,14 @@ def test_a_rebuild_makes_again_the_nodes_whose_shortcuts_changed_in_unchanged_ar
     assert rebuilt == (len(subjects | {station}), made[1])
     for name in ("c.jsonld", "d.jsonld"):
         assert (tmp_path / "rebuilt" / name).read_bytes() == (tmp_path / "cold" / name).read_bytes()
+
+
+def test_the_shortcuts_count_as_changed_at_every_focus_node():
+    """No unit's triples hold the shortcuts: for a rule whose key a shortcut leads to, each focus
+    node counts as the subject of a changed one (incremental.py says why that covers them)."""
+    triple = ox.Triple(ox.NamedNode("urn:x:a"), ox.NamedNode("urn:x:p"), ox.Literal("1"))
+    found = incremental._by_predicate({triple}, {"urn:x:a", "urn:x:b"})
+    assert found == {"urn:x:p": {"urn:x:a"}} | {
+        GK + name: {"urn:x:a", "urn:x:b"}
+        for name in ("involves", "heldByPlaceContaining", "heldByPlaceWithin")
+    }

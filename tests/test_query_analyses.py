@@ -7,8 +7,6 @@ from __future__ import annotations
 from guian_kg import locality, query_analyses, scan_proof, sparql_constraints
 from guian_kg.build import shapes_graph
 
-ROOTS = ("this", "value")
-
 
 def test_the_shipped_analyses_are_what_the_code_works_out(request, monkeypatch):
     asked: list[str] = []
@@ -24,7 +22,7 @@ def test_the_shipped_analyses_are_what_the_code_works_out(request, monkeypatch):
     computed = {
         query_analyses.query_key(q): {
             "binding": original(q),
-            "local": {root: locality.query_is_local(q, root) for root in ROOTS},
+            "locality": locality.analysis_of(q),
             "scan": scan_proof.analysis_of(q),
         }
         for q in asked
@@ -41,4 +39,4 @@ def test_a_query_not_shipped_is_analysed_where_it_runs():
     query = "SELECT $this WHERE { $this <urn:p> ?o . ?o <urn:q> ?r }"
     assert query_analyses.known(query) is None
     assert sparql_constraints._binding(query) == sparql_constraints.FREE
-    assert locality._query_is_local(query, "this") is True
+    assert locality._analysis(query)["local"]["this"] is True
