@@ -70,6 +70,26 @@ def map_runs(folder: Path, keys: Sequence[str]) -> list[Runs] | None:
     return runs
 
 
+def line_counts(folder: Path, keys: Sequence[str]) -> list[int] | None:
+    """The lines (distinct statements) of the runs of each of `keys`, as their entries' marks
+    count them, the entries checked whole by their size (the body is not read); None if one is
+    missing or not whole."""
+    counts = []
+    for key in keys:
+        try:
+            with open(folder / f"{key}.runs", "rb") as handle:
+                first, size = handle.readline(), os.fstat(handle.fileno()).st_size
+            mark = _MARK.format(key=key).encode("utf-8")
+            meta = json.loads(first[len(mark) :]) if first.startswith(mark) else None
+            count = int(meta["lines"]) if size == len(first) + int(meta["bytes"]) else None
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        if count is None or count < 0:
+            return None
+        counts.append(count)
+    return counts
+
+
 def run_key(ntriples: bytes) -> str:
     digest = hashlib.sha256(_code_fingerprint().encode("ascii"))
     digest.update(ntriples)
