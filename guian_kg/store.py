@@ -34,7 +34,8 @@ RocksDB) brought to the new dump's. Its triple counts are the previous store's, 
 taken out or put in (each looked up first: nothing is counted again), and it is kept only if what
 it holds reads back right: every statement about each subject the update touched the same as in
 the graph the dump was written from; otherwise (and past UPDATE_AT_MOST of the units changed,
-where loading is as fast) the dump's graph is bulk-loaded.
+where loading is as fast) the dump's graph is bulk-loaded. A rebuild whose graph is such a copy
+already (guian_kg.checkpoint: StoreParts.made) has it placed, with the counts it kept.
 
 The build begins its store before its dumps (`store_beside`): the store is made from the graph
 the dumps are written from, in a thread while the dumps are written, and takes the N-Quads dump's
