@@ -52,6 +52,14 @@ _RULES = (
 )
 
 
+# What the rules read beyond a designation's own triples and its involvements' (which point back
+# at it): the place hierarchy and which nodes are places. A change to either may alter the
+# shortcuts of designations anywhere (guian_kg.incremental validates it whole).
+HIERARCHY = tuple(
+    ox.NamedNode(f"https://schema.org/{name}") for name in ("containedInPlace", "containsPlace")
+)
+PLACE = ox.NamedNode("https://w3id.org/guian-kg/ontology#Place")
+
 # The properties the rules add: what the dumps' runs and the store's update take from the built
 # graph, since no unit's cached triples hold them.
 PREDICATES = tuple(
@@ -84,7 +92,7 @@ def designations_changed(
     `?d gk:involvement i`, before or after). None where the places' hierarchy changed (a place's
     type, schema:containedInPlace or schema:containsPlace): any designation's may then."""
     changed = list(changed)
-    if any(t.predicate in _HIERARCHY or (t.predicate, t.object) == _A_PLACE for t in changed):
+    if any(t.predicate in HIERARCHY or (t.predicate, t.object) == (_TYPE, PLACE) for t in changed):
         return None
     found = {t.subject for t in changed if t.predicate in (_INVOLVEMENT, _HELD_BY)}
     for t in changed:
@@ -93,15 +101,11 @@ def designations_changed(
     return found
 
 
-# What the rules read besides each designation's own gk:involvement and gk:heldBy statements.
-_GK, _SCHEMA = "https://w3id.org/guian-kg/ontology#", "https://schema.org/"
+# The triples of a designation the rules read: its own, and its involvements' agents.
+_GK = "https://w3id.org/guian-kg/ontology#"
 _INVOLVEMENT, _HELD_BY = ox.NamedNode(f"{_GK}involvement"), ox.NamedNode(f"{_GK}heldBy")
 _AGENT = ox.NamedNode("http://www.w3.org/ns/prov#agent")
-_HIERARCHY = (ox.NamedNode(f"{_SCHEMA}containedInPlace"), ox.NamedNode(f"{_SCHEMA}containsPlace"))
-_A_PLACE = (
-    ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
-    ox.NamedNode(f"{_GK}Place"),
-)
+_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 
 
 def shortcut_lines(store: ox.Store, graph: ox.NamedNode) -> list[str]:
