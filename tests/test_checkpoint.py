@@ -12,8 +12,9 @@ import pyoxigraph as ox
 import pytest
 from conftest import corpus_generator
 
+from guian_kg import build as build_module
 from guian_kg import checkpoint
-from guian_kg.build import build
+from guian_kg.build import _from_units, _in_memory, build
 from guian_kg.corpus import Corpus
 from guian_kg.store import DERIVED, MARK, open_store
 
@@ -191,3 +192,22 @@ def test_a_write_that_does_not_read_back_gives_up_the_checkpoint(
     )
     assert not isinstance(rebuilt.kg.store, checkpoint.Sealed)
     assert _assert_as_cold(rebuilt, cold, tmp_path) == "updated"
+
+
+def test_a_whole_validation_of_a_checkpoint_reads_its_graph_made_again_in_memory(
+    three_articles, tmp_path, monkeypatch
+):
+    """A validation that runs whole (another ontology, shapes or code, the shared unit changed)
+    reads the graph in memory, made again from the units' cache as load makes it: the same
+    statements as the checkpoint's."""
+    rebuilt, cold = _rebuilt_and_cold(
+        three_articles, tmp_path, monkeypatch, _as_generated, _changed
+    )
+    assert isinstance(rebuilt.kg.store, checkpoint.Sealed)
+    statements = set(open_store(cold.store).store)
+    assert set(_from_units(rebuilt.kg)) == set(rebuilt.kg.store) == statements
+    # A unit no longer cached: the checkpoint's statements copied.
+    monkeypatch.setattr(build_module, "cached_triples", lambda cache_dir, part: None)
+    assert _from_units(rebuilt.kg) is None
+    memory = _in_memory(rebuilt.kg)
+    assert isinstance(memory, ox.Store) and set(memory) == statements
