@@ -11,6 +11,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from conftest import corpus_generator
+from test_dist import CHANGES
 
 from guian_kg import build as build_module
 from guian_kg import checkpoint
@@ -34,6 +35,12 @@ def _changed(text: str) -> str:
 
 def _with_duplicate(text: str) -> str:
     return text + DUPLICATE
+
+
+@pytest.fixture(autouse=True)
+def on_a_checkpoint_whatever_its_size(monkeypatch):
+    """The corpora here are far below checkpoint.AT_LEAST."""
+    monkeypatch.setattr(checkpoint, "AT_LEAST", 0)
 
 
 @pytest.fixture(scope="module")
@@ -104,6 +111,44 @@ def test_a_rebuild_on_a_checkpoint_reads_and_publishes_what_a_cold_build_does(
     assert rebuilt.kg.store.folder == rebuilt.store  # read from where it was placed
     assert len(rebuilt.kg.store) == cold.triples
     assert _assert_as_cold(rebuilt, cold, tmp_path) == "checkpoint"
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES))
+def test_each_rebuild_of_the_dist_tests_on_a_checkpoint_gives_a_cold_build(
+    three_articles, tmp_path, monkeypatch, change
+):
+    """tests/test_dist.py's changes (an article, an agent and with it a shortcut, a fact moved to
+    another article's designation, a shared file: validated whole, articles added and removed)."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(three_articles, corpus)
+    left_out, edit = CHANGES[change]
+    if left_out:
+        shutil.move(corpus / "articles" / left_out, tmp_path / left_out)
+    monkeypatch.setenv("GUIAN_KG_CACHE_DIR", str(tmp_path / "cache"))
+    build(tmp_path / "dist", corpus=Corpus(corpus))
+    if left_out:
+        shutil.move(tmp_path / left_out, corpus / "articles" / left_out)
+    elif isinstance(edit, str):
+        shutil.rmtree(corpus / "articles" / edit)
+    else:
+        path, old, new = edit
+        text = (corpus / path).read_text(encoding="utf-8")
+        (corpus / path).write_text(text + new if old is None else text.replace(old, new, 1))
+    rebuilt = build(tmp_path / "dist", corpus=Corpus(corpus))
+    monkeypatch.setenv("GUIAN_KG_CACHE_DIR", str(tmp_path / "cold-cache"))
+    cold = build(tmp_path / "cold", corpus=Corpus(corpus))
+    assert _assert_as_cold(rebuilt, cold, tmp_path) == "checkpoint"
+
+
+def test_a_small_graph_is_loaded_in_memory(three_articles, tmp_path, monkeypatch):
+    """Below checkpoint.AT_LEAST triples, loading the units is as fast as a checkpoint."""
+    monkeypatch.setattr(checkpoint, "AT_LEAST", 100_000)
+    rebuilt, cold = _rebuilt_and_cold(
+        three_articles, tmp_path, monkeypatch, _as_generated, _changed
+    )
+    assert cold.triples < checkpoint.AT_LEAST
+    assert not isinstance(rebuilt.kg.store, checkpoint.Sealed)
+    assert _assert_as_cold(rebuilt, cold, tmp_path) == "updated"
 
 
 def test_a_statement_of_two_units_is_not_taken_out_with_one(three_articles, tmp_path, monkeypatch):
