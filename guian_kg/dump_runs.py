@@ -57,19 +57,6 @@ def read_runs(folder: Path, keys: Sequence[str]) -> list[Runs] | None:
     return runs
 
 
-def map_runs(folder: Path, keys: Sequence[str]) -> list[Runs] | None:
-    """The runs of `keys` as `read_runs` gives them, each part read from a map of its entry as it
-    is iterated (the dumps merge a line of each unit at a time: no unit's text is held whole), or
-    None if one is missing or not whole."""
-    runs = []
-    for key in keys:
-        found = _map(folder / f"{key}.runs")
-        if found is None:
-            return None
-        runs.append(found)
-    return runs
-
-
 def line_counts(folder: Path, keys: Sequence[str]) -> list[int] | None:
     """The lines (distinct statements) of the runs of each of `keys`, as their entries' marks
     count them, the entries checked whole by their size (the body is not read); None if one is
@@ -88,6 +75,19 @@ def line_counts(folder: Path, keys: Sequence[str]) -> list[int] | None:
             return None
         counts.append(count)
     return counts
+
+
+def map_runs(folder: Path, keys: Sequence[str]) -> list[Runs] | None:
+    """The runs of `keys` as `read_runs` gives them, each part read from a map of its entry as it
+    is iterated (the dumps merge a line of each unit at a time: no unit's text is held whole), or
+    None if one is missing or not whole."""
+    runs = []
+    for key in keys:
+        found = _map(folder / f"{key}.runs")
+        if found is None:
+            return None
+        runs.append(found)
+    return runs
 
 
 def run_key(ntriples: bytes) -> str:
