@@ -67,9 +67,16 @@ class Checkpoint:
         self.scratch: contextlib.ExitStack = scratch  # deletes the folder once closed
 
 
-def previous(cache_dir: Path, data: ox.NamedNode) -> Path | None:
-    """The previous build's store a checkpoint copies (store._previous), if any."""
-    return stores._previous(Path(cache_dir), data.value)
+def previous(cache_dir: Path, data: ox.NamedNode) -> tuple[Path, dict] | None:
+    """The previous build's store a checkpoint would copy (store._previous) and its mark, if its
+    data graph holds AT_LEAST triples, the union of its named graphs its default graph (known
+    before the units' runs are: load waits for those only if there is such a store)."""
+    path = stores._previous(Path(cache_dir), data.value)
+    mark = stores._read_mark(path) if path is not None else None
+    if mark is None or mark.get("union_view") is not True or not isinstance(mark["sizes"], dict):
+        return None
+    size = mark["sizes"].get(data.value)
+    return (path, mark) if isinstance(size, int) and size >= AT_LEAST else None
 
 
 def on_previous(
@@ -83,12 +90,10 @@ def on_previous(
     whose cached runs are `runs` (their N-Triples `units`, in the same order) and of `ontology`
     (quads of the ontology graph), its description taken out; None where it cannot be (see the
     module docstring)."""
-    path = previous(cache_dir, data)
-    mark = stores._read_mark(path) if path is not None else None
-    if mark is None or mark.get("union_view") is not True or not isinstance(mark["sizes"], dict):
+    found = previous(cache_dir, data)
+    if found is None:
         return None
-    if not isinstance(mark["sizes"].get(data.value), int) or mark["sizes"][data.value] < AT_LEAST:
-        return None
+    path, mark = found
     folder, keys = runs
     old, new = set(mark["runs"]), set(keys)
     if max(len(old - new), len(new - old)) > max(1, stores.UPDATE_AT_MOST * len(new)):
