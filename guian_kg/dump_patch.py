@@ -65,6 +65,7 @@ from .cache_files import (
 from .dump_runs import ensure_run, map_checked, read_runs
 from .formats import get_format
 from .iri import DEFAULT_BASE, Iris
+from .store import matching
 from .void import DUMP_STEM
 from .write import Runs, _reserialize, _unranked, dump_prefixes, runs_of, write_dumps
 
@@ -231,8 +232,8 @@ def _patch_lines(
             if quads:
                 held = ox.Quad(triple.subject, triple.predicate, triple.object, name) in store
                 line = f"{line[:-1]}{graph} ." if graph else line
-            else:
-                pattern = store.quads_for_pattern(triple.subject, triple.predicate, triple.object)
+            else:  # matching: the store may be on disk (a rebuild's checkpoint)
+                pattern = matching(store, triple.subject, triple.predicate, triple.object)
                 held = next(pattern, None) is not None
             lines[line.encode("utf-8")] = held
     with _opened(old, fmt) as previous:

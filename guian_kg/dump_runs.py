@@ -61,6 +61,26 @@ def read_runs(folder: Path, keys: Sequence[str]) -> list[Runs] | None:
     return runs
 
 
+def line_counts(folder: Path, keys: Sequence[str]) -> list[int] | None:
+    """The lines (distinct statements) of the runs of each of `keys`, as their entries' marks
+    count them, the entries checked whole by their size (the body is not read); None if one is
+    missing or not whole."""
+    counts = []
+    for key in keys:
+        try:
+            with open(folder / f"{key}.runs", "rb") as handle:
+                first, size = handle.readline(), os.fstat(handle.fileno()).st_size
+            mark = _MARK.format(key=key).encode("utf-8")
+            meta = json.loads(first[len(mark) :]) if first.startswith(mark) else None
+            count = int(meta["lines"]) if size == len(first) + int(meta["bytes"]) else None
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        if count is None or count < 0:
+            return None
+        counts.append(count)
+    return counts
+
+
 def map_runs(folder: Path, keys: Sequence[str]) -> list[Runs] | None:
     """The runs of `keys` as `read_runs` gives them, each part read from a map of its entry as it
     is iterated (the dumps merge a line of each unit at a time: no unit's text is held whole), or

@@ -16,6 +16,8 @@ deterministic as the store they are written from.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 import pyoxigraph as ox
 
 _PREFIXES = """
@@ -66,13 +68,44 @@ PREDICATES = tuple(
 )
 
 
-def add_shortcuts(store: ox.Store, graph: ox.NamedNode) -> None:
-    """Add every shortcut derivable from the triples of `graph` to `graph` (idempotent)."""
+def add_shortcuts(
+    store: ox.Store, graph: ox.NamedNode, designations: Iterable[ox.NamedNode] | None = None
+) -> None:
+    """Add every shortcut derivable from the triples of `graph` to `graph` (idempotent); of the
+    `designations` alone, if given."""
+    only = ""
+    if designations is not None:
+        only = "VALUES ?designation { " + " ".join(str(d) for d in designations) + " } "
     for head, body in _RULES:
         store.update(
             f"{_PREFIXES}INSERT {{ GRAPH <{graph.value}> {{ {head} }} }} "
-            f"WHERE {{ GRAPH <{graph.value}> {{ {body} }} }}"
+            f"WHERE {{ GRAPH <{graph.value}> {{ {only}{body} }} }}"
         )
+
+
+def designations_changed(
+    changed: Iterable[ox.Triple], involving: Callable[[ox.Term], Iterable[ox.Term]]
+) -> set[ox.Term] | None:
+    """The designations whose shortcuts may differ once the triples `changed` (taken out of the
+    graph or put in) are: those whose gk:involvement or gk:heldBy changed, and those involved
+    through an involvement whose prov:agent changed (`involving(i)`: the subjects of
+    `?d gk:involvement i`, before or after). None where the places' hierarchy changed (a place's
+    type, schema:containedInPlace or schema:containsPlace): any designation's may then."""
+    changed = list(changed)
+    if any(t.predicate in HIERARCHY or (t.predicate, t.object) == (_TYPE, PLACE) for t in changed):
+        return None
+    found = {t.subject for t in changed if t.predicate in (_INVOLVEMENT, _HELD_BY)}
+    for t in changed:
+        if t.predicate == _AGENT:
+            found.update(involving(t.subject))
+    return found
+
+
+# The triples of a designation the rules read: its own, and its involvements' agents.
+_GK = "https://w3id.org/guian-kg/ontology#"
+_INVOLVEMENT, _HELD_BY = ox.NamedNode(f"{_GK}involvement"), ox.NamedNode(f"{_GK}heldBy")
+_AGENT = ox.NamedNode("http://www.w3.org/ns/prov#agent")
+_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 
 
 def shortcut_lines(store: ox.Store, graph: ox.NamedNode) -> list[str]:

@@ -34,7 +34,8 @@ RocksDB) brought to the new dump's. Its triple counts are the previous store's, 
 taken out or put in (each looked up first: nothing is counted again), and it is kept only if what
 it holds reads back right: every statement about each subject the update touched the same as in
 the graph the dump was written from; otherwise (and past UPDATE_AT_MOST of the units changed,
-where loading is as fast) the dump's graph is bulk-loaded.
+where loading is as fast) the dump's graph is bulk-loaded. A rebuild whose graph is such a copy
+already (guian_kg.checkpoint: StoreParts.made) has it placed, with the counts it kept.
 
 The build begins its store before its dumps (`store_beside`): the store is made from the graph
 the dumps are written from, in a thread while the dumps are written, and takes the N-Quads dump's
@@ -289,6 +290,20 @@ class StoreParts:
     described_by: str = ""
     # The derived statements' N-Triples lines, where the build made them (else read from source).
     derived_lines: list[str] | None = None
+    # The store of the dump, made already (guian_kg.checkpoint): placed, not made again.
+    made: Made | None = None
+
+
+@dataclass(frozen=True)
+class Made:
+    """A store of a dump made already, in the scratch folder `folder` (its RocksDB in db/), no
+    process writing it: its triples per graph (`sizes`, as _sizes counts them, the union view
+    serving), and `placed(path)`, to call once it is moved to its place `path` (or once the
+    same dump's store is found there already)."""
+
+    folder: Path
+    sizes: dict[str, int]
+    placed: Callable[[Path], None]
 
 
 def ensure_store(key: str, nquads, folder: Path, parts: StoreParts | None = None) -> Path:
@@ -314,6 +329,10 @@ def store_beside(folder: Path, parts: StoreParts | None) -> Iterator[Callable[[s
     if parts is None:
         yield lambda key, nquads: ensure_store(key, nquads, folder)
         return
+    if parts.made is not None:
+        with _made_beside(folder, parts, parts.made) as place:
+            yield place
+        return
     with (
         scratch_folder(folder, f".{PREFIX}tmp-") as staging,
         ThreadPoolExecutor(1, thread_name_prefix="guian-kg-store") as thread,
@@ -333,6 +352,30 @@ def store_beside(folder: Path, parts: StoreParts | None) -> Iterator[Callable[[s
             return _placed(folder, staging, key, made, parts)
 
         yield place  # on the way out, the thread is waited for before its folder goes
+
+
+@contextlib.contextmanager
+def _made_beside(
+    folder: Path, parts: StoreParts, made: Made
+) -> Iterator[Callable[[str, Any], Path]]:
+    """store_beside for a store made already: its home figures found in a thread of this process
+    while the dump is written, then marked and moved to its place (the same dump's store there
+    already is kept instead, as _placed does)."""
+    with ThreadPoolExecutor(1, thread_name_prefix="guian-kg-store") as thread:
+        figures = thread.submit(home_figures, parts.source, made.sizes)
+
+        def place(key: str, nquads) -> Path:
+            found = figures.result()
+            target = Path(folder) / f"{PREFIX}{key}"
+            if _read_mark(target, key) is None:
+                (made.folder / DERIVED).write_bytes(_derived(parts.source, parts))
+                target = _placed(
+                    folder, made.folder, key, (True, made.sizes, "checkpoint", found), parts
+                )
+            made.placed(target)
+            return target
+
+        yield place
 
 
 def _made(folder: Path, db: Path, parts: StoreParts | None, nquads) -> tuple[bool, dict, str, dict]:

@@ -57,6 +57,13 @@ def test_rebuild_benchmark_runs_in_smoke_mode():
     assert "rebuild, validation before:" in out and "; 1 of 3)" in out
 
 
+def test_checkpoint_benchmark_runs_in_smoke_mode():
+    out = _run("benchmarks/checkpoint.py", "--smoke")
+    assert "cold build" in out and "checkpoint/memory:" in out
+    assert "rebuild, checkpoint (on a checkpoint):" in out
+    assert "rebuild, memory (in memory):" in out
+
+
 def test_unit_load_benchmark_runs_in_smoke_mode():
     out = _run("benchmarks/unit_load.py", "--smoke")
     rows = [line.split() for line in out.splitlines()[2:-1]]

@@ -420,6 +420,7 @@ def test_a_rebuild_that_breaks_a_shape_fails_with_the_report_and_publishes_nothi
     assert _files(built / "dist") == dist and _stores(cache) == stores
     assert _files(cache / "dumps") != records  # the dumps were written beside the validation
     assert not list(cache.glob(".dist-*")) and not list(cache.glob(".store-tmp-*"))
+    assert not list(cache.glob(".checkpoint-*"))  # the rebuild's graph, on a copy of the store
 
     designation(corpus, 3, 2).write_bytes(text)  # as recorded: no unit validated
     rebuilt = build(built / "dist", corpus=Corpus(corpus))
