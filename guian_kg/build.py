@@ -499,7 +499,7 @@ def validated(kg: KnowledgeGraph, timings: dict[str, float]) -> Iterator[Callabl
     started = time.perf_counter()
     planned = incremental.plan(kg.store, resources.shapes_files(), kg.units.parts, kg.cache_dir)
     if planned.nodes is None:
-        planned.store = _in_memory(kg)
+        planned.store = in_memory(kg)
         report = planned.run()
         timings["validate"] = time.perf_counter() - started
         _refuse_unless_conforms(report)
@@ -523,20 +523,20 @@ def validated(kg: KnowledgeGraph, timings: dict[str, float]) -> Iterator[Callabl
         yield conforming
 
 
-def _in_memory(kg: KnowledgeGraph) -> ox.Store:
+def in_memory(kg: KnowledgeGraph) -> ox.Store:
     """kg's graph in memory, for a whole validation: where kg is on a checkpoint (on disk), made
     again from the units' cache as load makes it (a whole validation on RocksDB took 201 s at
     1,000 articles; loading the units, 6 s), else copied from the checkpoint (21 s)."""
     if not isinstance(kg.store, checkpoint.Sealed):
         return kg.store
-    made = _from_units(kg)
+    made = from_units(kg)
     if made is None:
         made = ox.Store()
         made.bulk_extend(kg.store.quads_for_pattern(None, None, None, None))
     return made
 
 
-def _from_units(kg: KnowledgeGraph) -> ox.Store | None:
+def from_units(kg: KnowledgeGraph) -> ox.Store | None:
     """kg's graph made in memory from its units' cached triples, its shortcuts' lines and its
     small graphs; None if a unit is no longer cached, or the graph made does not count kg's
     triples."""

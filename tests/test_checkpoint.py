@@ -15,7 +15,7 @@ from test_dist import CHANGES
 
 from guian_kg import build as build_module
 from guian_kg import checkpoint
-from guian_kg.build import _from_units, _in_memory, build
+from guian_kg.build import build, from_units, in_memory
 from guian_kg.corpus import Corpus
 from guian_kg.store import DERIVED, MARK, open_store
 
@@ -250,9 +250,9 @@ def test_a_whole_validation_of_a_checkpoint_reads_its_graph_made_again_in_memory
     )
     assert isinstance(rebuilt.kg.store, checkpoint.Sealed)
     statements = set(open_store(cold.store).store)
-    assert set(_from_units(rebuilt.kg)) == set(rebuilt.kg.store) == statements
+    assert set(from_units(rebuilt.kg)) == set(rebuilt.kg.store) == statements
     # A unit no longer cached: the checkpoint's statements copied.
     monkeypatch.setattr(build_module, "cached_triples", lambda cache_dir, part: None)
-    assert _from_units(rebuilt.kg) is None
-    memory = _in_memory(rebuilt.kg)
+    assert from_units(rebuilt.kg) is None
+    memory = in_memory(rebuilt.kg)
     assert isinstance(memory, ox.Store) and set(memory) == statements
