@@ -11,7 +11,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 from conftest import corpus_generator
-from test_dist import CHANGES
+from test_dist import CHANGES, built_before, make_change
 
 from guian_kg import build as build_module
 from guian_kg import checkpoint
@@ -119,21 +119,8 @@ def test_each_rebuild_of_the_dist_tests_on_a_checkpoint_gives_a_cold_build(
 ):
     """tests/test_dist.py's changes (an article, an agent and with it a shortcut, a fact moved to
     another article's designation, a shared file: validated whole, articles added and removed)."""
-    corpus = tmp_path / "corpus"
-    shutil.copytree(three_articles, corpus)
-    left_out, edit = CHANGES[change]
-    if left_out:
-        shutil.move(corpus / "articles" / left_out, tmp_path / left_out)
-    monkeypatch.setenv("GUIAN_KG_CACHE_DIR", str(tmp_path / "cache"))
-    build(tmp_path / "dist", corpus=Corpus(corpus))
-    if left_out:
-        shutil.move(tmp_path / left_out, corpus / "articles" / left_out)
-    elif isinstance(edit, str):
-        shutil.rmtree(corpus / "articles" / edit)
-    else:
-        path, old, new = edit
-        text = (corpus / path).read_text(encoding="utf-8")
-        (corpus / path).write_text(text + new if old is None else text.replace(old, new, 1))
+    corpus = built_before(change, three_articles, tmp_path, monkeypatch)
+    make_change(change, corpus, tmp_path)
     rebuilt = build(tmp_path / "dist", corpus=Corpus(corpus))
     monkeypatch.setenv("GUIAN_KG_CACHE_DIR", str(tmp_path / "cold-cache"))
     cold = build(tmp_path / "cold", corpus=Corpus(corpus))

@@ -214,6 +214,41 @@ def three_articles(tmp_path_factory) -> Path:
     return out
 
 
+def built_before(change: str, articles: Path, tmp_path: Path, monkeypatch) -> Path:
+    """A copy of the corpus `articles` (tmp_path/corpus), without the article `change` adds if it
+    adds one, built into tmp_path/dist with the cache tmp_path/cache: the build before `change`."""
+    import shutil
+
+    from guian_kg.build import build
+    from guian_kg.corpus import Corpus
+
+    corpus = tmp_path / "corpus"
+    shutil.copytree(articles, corpus)
+    left_out, _ = CHANGES[change]
+    if left_out:
+        shutil.move(corpus / "articles" / left_out, tmp_path / left_out)
+    monkeypatch.setenv("GUIAN_KG_CACHE_DIR", str(tmp_path / "cache"))
+    build(tmp_path / "dist", corpus=Corpus(corpus))
+    return corpus
+
+
+def make_change(change: str, corpus: Path, tmp_path: Path) -> None:
+    """Make `change` to the corpus `built_before` built."""
+    import shutil
+
+    left_out, edit = CHANGES[change]
+    if left_out:
+        shutil.move(tmp_path / left_out, corpus / "articles" / left_out)
+    elif isinstance(edit, str):
+        shutil.rmtree(corpus / "articles" / edit)
+    else:
+        path, old, new = edit
+        text = (corpus / path).read_text(encoding="utf-8")
+        assert old is None or old in text
+        changed = text + new if old is None else text.replace(old, new, 1)
+        (corpus / path).write_text(changed, encoding="utf-8")
+
+
 def _files(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
 
@@ -225,30 +260,13 @@ def test_a_rebuild_publishes_the_bytes_of_a_cold_build_and_updates_its_store(
     """The rebuild sorts the changed unit alone (one new entry in the cache of runs, none for a
     removed article), makes the JSON-LD dumps again from the pieces of the first build
     (guian_kg.jsonld_pieces) and publishes the very bytes a build with an empty cache publishes."""
-    import shutil
-
     from guian_kg.build import build
     from guian_kg.corpus import Corpus
 
-    corpus = tmp_path / "corpus"
-    shutil.copytree(three_articles, corpus)
-    left_out, edit = CHANGES[change]
-    if left_out:
-        shutil.move(corpus / "articles" / left_out, tmp_path / left_out)
-    monkeypatch.setenv("GUIAN_KG_CACHE_DIR", str(tmp_path / "cache"))
-    build(tmp_path / "dist", corpus=Corpus(corpus))
+    corpus = built_before(change, three_articles, tmp_path, monkeypatch)
     runs = set((tmp_path / "cache" / "runs").iterdir())
-    assert len(runs) == 4 - bool(left_out)  # the shared files and each article
-    if left_out:
-        shutil.move(tmp_path / left_out, corpus / "articles" / left_out)
-    elif isinstance(edit, str):
-        shutil.rmtree(corpus / "articles" / edit)
-    else:
-        path, old, new = edit
-        text = (corpus / path).read_text(encoding="utf-8")
-        assert old is None or old in text
-        changed = text + new if old is None else text.replace(old, new, 1)
-        (corpus / path).write_text(changed, encoding="utf-8")
+    assert len(runs) == 4 - bool(CHANGES[change][0])  # the shared files and each article
+    make_change(change, corpus, tmp_path)
     rebuilt = build(tmp_path / "dist", corpus=Corpus(corpus))
     assert len(set((tmp_path / "cache" / "runs").iterdir()) - runs) == NEW_RUNS[change]
     assert rebuilt.kg.runs is not None
