@@ -215,7 +215,7 @@ def load(
         for unit in enriched:
             if copied is None:
                 store.load(
-                    unit.ntriples, format=ox.RdfFormat.N_TRIPLES, to_graph=data, lenient=True
+                    unit.triples(), format=ox.RdfFormat.N_TRIPLES, to_graph=data, lenient=True
                 )
             unit.ntriples = b""  # now in the store: not held twice
             pending.update(unit.pending)
@@ -259,7 +259,7 @@ def _on_previous(
     runs = sorted_runs()  # their keys say which units changed
     if runs is None:
         return None, None
-    units = [unit.ntriples for unit in enriched]
+    units = [unit.triples for unit in enriched]  # read only for the units that changed
     return runs, checkpoint.on_previous(cache_dir, runs, units, ontology, data)
 
 
@@ -275,8 +275,14 @@ def _runs_sorted(
         yield lambda: None
         return
     folder = cache_dir / "runs"
-    ntriples = [unit.ntriples for unit in enriched]
-    with Forked(lambda: ensure_runs(folder, ntriples, workers or available_cores())) as sorting:
+    # Keyed by their digests: a unit's N-Triples are read only if its runs are not cached.
+    ntriples = [unit.triples for unit in enriched]
+    digests = [unit.digest for unit in enriched]
+
+    def ensured() -> list[str] | None:
+        return ensure_runs(folder, ntriples, workers or available_cores(), digests)
+
+    with Forked(ensured) as sorting:
         ntriples.clear()  # the forked process has its copy; this one drops each once in the store
 
         @cache
