@@ -66,11 +66,15 @@ class Checkpoint:
         self.cache_dir, self.store, self.sizes, self.shortcuts = cache_dir, store, sizes, shortcuts
         self.scratch: contextlib.ExitStack = scratch  # deletes the folder once closed
 
+    def close(self) -> None:
+        """Give it up: its store closed, its folder deleted."""
+        self.store = None
+        self.scratch.close()
+
 
 def previous(cache_dir: Path, data: ox.NamedNode) -> tuple[Path, dict] | None:
     """The previous build's store a checkpoint would copy (store._previous) and its mark, if its
-    data graph holds AT_LEAST triples, the union of its named graphs its default graph (known
-    before the units' runs are: load waits for those only if there is such a store)."""
+    data graph holds AT_LEAST triples, the union of its named graphs its default graph."""
     path = stores._previous(Path(cache_dir), data.value)
     mark = stores._read_mark(path) if path is not None else None
     if mark is None or mark.get("union_view") is not True or not isinstance(mark["sizes"], dict):

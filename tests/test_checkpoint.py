@@ -137,6 +137,28 @@ def test_a_rebuild_on_a_checkpoint_reads_the_cached_triples_of_no_unchanged_unit
     assert _assert_as_cold(rebuilt, cold, tmp_path) == "checkpoint"
 
 
+def test_a_rebuild_whose_runs_cannot_be_cached_gives_up_the_checkpoint(
+    three_articles, tmp_path, monkeypatch
+):
+    """The checkpoint is made while the runs are sorted (their keys are known from the units'
+    digests): where they then cannot be cached, the graph is loaded in memory, and the store of
+    the dump made from it."""
+
+    def unsortable(cache):
+        monkeypatch.setattr(build_module, "ensure_runs", lambda *args: None)
+
+    rebuilt, cold = _rebuilt_and_cold(
+        three_articles, tmp_path, monkeypatch, _as_generated, _changed, unsortable
+    )
+    assert rebuilt.kg.runs is None
+    assert not isinstance(rebuilt.kg.store, checkpoint.Sealed)
+    files = {p.name: p.read_bytes() for p in sorted((tmp_path / "dist").iterdir())}
+    assert files == {p.name: p.read_bytes() for p in sorted((tmp_path / "cold").iterdir())}
+    assert set(open_store(rebuilt.store).store) == set(open_store(cold.store).store)
+    assert rebuilt.triples == cold.triples and rebuilt.report.text() == cold.report.text()
+    assert not list((tmp_path / "cache").glob(".checkpoint-*"))  # the one given up, deleted
+
+
 @pytest.mark.parametrize("change", sorted(CHANGES))
 def test_each_rebuild_of_the_dist_tests_on_a_checkpoint_gives_a_cold_build(
     three_articles, tmp_path, monkeypatch, change
