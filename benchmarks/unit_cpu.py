@@ -51,7 +51,7 @@ def _measure(root: Path, corpus: Path, cache: Path, workers: int) -> dict:
     started = _cpu()
     enriched, _ = enrich_units(units, sources, cache, workers)
     figures["enrich"] = _cpu() - started
-    ntriples = [unit.ntriples for unit in enriched]
+    ntriples = [unit.triples() for unit in enriched]
     started = _cpu()
     keys = ensure_runs(cache / "runs", ntriples, workers)
     figures["runs"] = _cpu() - started

@@ -45,7 +45,7 @@ def _units(corpus: Path) -> list[bytes]:
     units = [Unit(tuple(articles.shared_files))]
     units += [Unit(tuple(a.fact_files), a) for a in articles.articles]
     enriched, _ = enrich_units(units, articles.sources(), None, available_cores())
-    return [unit.ntriples for unit in enriched]
+    return [unit.triples() for unit in enriched]
 
 
 def _load(store: ox.Store, ntriples: bytes) -> None:

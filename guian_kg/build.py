@@ -29,7 +29,7 @@ from . import store as stores
 from .anchor import Pending, check_pending
 from .cache_files import prove_kept, scratch_folder
 from .corpus import Corpus, is_corpus
-from .dump_runs import ensure_runs, map_runs
+from .dump_runs import ensure_runs, key_of_digest, map_runs
 from .errors import InputError, ValidationFailed
 from .iri import DEFAULT_BASE, Iris, check_base, rebase_graph, rebase_quad
 from .namespaces import OA
@@ -204,31 +204,20 @@ def load(
     with _runs_sorted(cache_dir if dump_runs else None, enriched, workers) as sorted_runs:
         started = time.perf_counter()
         # A rebuild's graph on a copy of the previous build's store, where it can be: the
-        # units that did not change are not loaded (guian_kg.checkpoint).
-        runs, copied = _on_previous(
-            cache_dir if dump_runs else None, sorted_runs, enriched, ontology_quads, data
-        )
-        store = copied.store if copied is not None else ox.Store()
-        if copied is None:
-            store.extend(ontology_quads)
-        pending = Pending()  # what a unit cites from another
-        for unit in enriched:
-            if copied is None:
-                store.load(
-                    unit.ntriples, format=ox.RdfFormat.N_TRIPLES, to_graph=data, lenient=True
-                )
-            unit.ntriples = b""  # now in the store: not held twice
-            pending.update(unit.pending)
-        check_pending(pending, lambda q: [x.object.value for x in _exact(store, q, data)])
-        if not any(True for _ in store.quads_for_pattern(None, None, None, data)):
-            raise InputError("the data files hold no triples")
-        if copied is None:
-            # Once the whole corpus is in: places are shared, designations not.
-            add_shortcuts(store, data)
-        shortcuts = shortcut_lines(store, data) if copied is None else copied.shortcuts
+        # units that did not change are not loaded (guian_kg.checkpoint). Their runs' keys are
+        # known from the units' digests before the runs are sorted.
+        runs = _keys(cache_dir if dump_runs else None, enriched)
+        copied = _on_previous(cache_dir, runs, enriched, ontology_quads, data)
+        store, shortcuts = _graph(copied, enriched, ontology_quads, data)
         timings["store"] = time.perf_counter() - started
         started = time.perf_counter()
-        runs = sorted_runs()  # taken once: again, the same
+        taken = sorted_runs()  # taken once: again, the same
+        if copied is not None and taken != runs:  # the runs it counts on could not be cached
+            del store
+            copied.close()
+            copied = None
+            store, shortcuts = _graph(None, enriched, ontology_quads, data)
+        runs = taken
         timings["runs"] = time.perf_counter() - started  # the wait for them, once the store is made
     started = time.perf_counter()
     # A rebuild counts the description's statistics from the previous build's where it can.
@@ -245,22 +234,55 @@ def load(
     return KnowledgeGraph(store, sources, counts, cache_dir, runs, described, shortcuts)
 
 
+def _keys(cache_dir: Path | None, enriched: Sequence[Enriched]) -> tuple[Path, list[str]] | None:
+    """The (folder, keys) of the units' runs (_runs_sorted gives the same once they are sorted),
+    or None where none are taken (no cache)."""
+    if cache_dir is None:
+        return None
+    return cache_dir / "runs", [key_of_digest(unit.digest) for unit in enriched]
+
+
 def _on_previous(
     cache_dir: Path | None,
-    sorted_runs: Callable[[], tuple[Path, list[str]] | None],
+    runs: tuple[Path, list[str]] | None,
     enriched: Sequence[Enriched],
     ontology: list[ox.Quad],
     data: ox.NamedNode,
-) -> tuple[tuple[Path, list[str]] | None, checkpoint.Checkpoint | None]:
-    """The units' cached runs, if taken, and the previous build's store brought to the graph of
-    `enriched` and `ontology` (checkpoint.on_previous), if there is one and it can be."""
-    if cache_dir is None or checkpoint.previous(cache_dir, data) is None:
-        return None, None
-    runs = sorted_runs()  # their keys say which units changed
-    if runs is None:
-        return None, None
-    units = [unit.ntriples for unit in enriched]
-    return runs, checkpoint.on_previous(cache_dir, runs, units, ontology, data)
+) -> checkpoint.Checkpoint | None:
+    """The previous build's store brought to the graph of `enriched` (whose runs are `runs`: their
+    keys say which units changed) and `ontology` (checkpoint.on_previous), if there is one and it
+    can be."""
+    if cache_dir is None or runs is None:
+        return None
+    units = [unit.triples for unit in enriched]  # read only for the units that changed
+    return checkpoint.on_previous(cache_dir, runs, units, ontology, data)
+
+
+def _graph(
+    copied: checkpoint.Checkpoint | None,
+    enriched: Sequence[Enriched],
+    ontology: list[ox.Quad],
+    data: ox.NamedNode,
+) -> tuple[ox.Store, list[str]]:
+    """The store of the graph (the checkpoint's, else one in memory with every unit loaded), its
+    quotes' citations checked, and the shortcuts' lines."""
+    store = copied.store if copied is not None else ox.Store()
+    if copied is None:
+        store.extend(ontology)
+    pending = Pending()  # what a unit cites from another
+    for unit in enriched:
+        if copied is None:
+            store.load(unit.triples(), format=ox.RdfFormat.N_TRIPLES, to_graph=data, lenient=True)
+            unit.ntriples = b""  # now in the store: not held twice
+        pending.update(unit.pending)
+    check_pending(pending, lambda q: [x.object.value for x in _exact(store, q, data)])
+    if not any(True for _ in store.quads_for_pattern(None, None, None, data)):
+        raise InputError("the data files hold no triples")
+    if copied is None:
+        # Once the whole corpus is in: places are shared, designations not.
+        add_shortcuts(store, data)
+    shortcuts = shortcut_lines(store, data) if copied is None else copied.shortcuts
+    return store, shortcuts
 
 
 @contextmanager
@@ -275,8 +297,14 @@ def _runs_sorted(
         yield lambda: None
         return
     folder = cache_dir / "runs"
-    ntriples = [unit.ntriples for unit in enriched]
-    with Forked(lambda: ensure_runs(folder, ntriples, workers or available_cores())) as sorting:
+    # Keyed by their digests: a unit's N-Triples are read only if its runs are not cached.
+    ntriples = [unit.triples for unit in enriched]
+    digests = [unit.digest for unit in enriched]
+
+    def ensured() -> list[str] | None:
+        return ensure_runs(folder, ntriples, workers or available_cores(), digests)
+
+    with Forked(ensured) as sorting:
         ntriples.clear()  # the forked process has its copy; this one drops each once in the store
 
         @cache

@@ -114,6 +114,25 @@ def read_entry(path: Path, mark: str) -> tuple[dict, bytes] | None:
     return meta, rest
 
 
+def read_head(path: Path, mark: str) -> dict | None:
+    """The object on the first line of a cache entry, if read_entry would take the entry (ours,
+    its size that of its first line and the "bytes" it names), without reading what follows."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        first, size = handle.readline(), os.fstat(fd).st_size
+    mark = mark.format(key=path.stem).encode("utf-8")
+    if not first.startswith(mark):
+        return None
+    try:
+        meta = json.loads(first[len(mark) :])
+        return meta if size == len(first) + meta["bytes"] else None
+    except (ValueError, TypeError, KeyError):
+        return None
+
+
 def write_entry(target: Path, mark: str, meta: dict, body: bytes = b"") -> bool:
     """Write the cache entry `target` whole (write_whole) as read_entry reads it: `mark` (formatted
     with its key, the file's stem) and `meta` with "bytes" on the first line, then `body`."""

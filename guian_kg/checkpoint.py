@@ -40,7 +40,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -66,11 +66,15 @@ class Checkpoint:
         self.cache_dir, self.store, self.sizes, self.shortcuts = cache_dir, store, sizes, shortcuts
         self.scratch: contextlib.ExitStack = scratch  # deletes the folder once closed
 
+    def close(self) -> None:
+        """Give it up: its store closed, its folder deleted."""
+        self.store = None
+        self.scratch.close()
+
 
 def previous(cache_dir: Path, data: ox.NamedNode) -> tuple[Path, dict] | None:
     """The previous build's store a checkpoint would copy (store._previous) and its mark, if its
-    data graph holds AT_LEAST triples, the union of its named graphs its default graph (known
-    before the units' runs are: load waits for those only if there is such a store)."""
+    data graph holds AT_LEAST triples, the union of its named graphs its default graph."""
     path = stores._previous(Path(cache_dir), data.value)
     mark = stores._read_mark(path) if path is not None else None
     if mark is None or mark.get("union_view") is not True or not isinstance(mark["sizes"], dict):
@@ -82,12 +86,13 @@ def previous(cache_dir: Path, data: ox.NamedNode) -> tuple[Path, dict] | None:
 def on_previous(
     cache_dir: Path,
     runs: tuple[Path, list[str]],
-    units: Sequence[bytes],
+    units: Sequence[Callable[[], bytes]],
     ontology: Sequence[ox.Quad],
     data: ox.NamedNode,
 ) -> Checkpoint | None:
     """The previous build's store in `cache_dir`, copied and brought to the graph of the units
-    whose cached runs are `runs` (their N-Triples `units`, in the same order) and of `ontology`
+    whose cached runs are `runs` (functions giving their N-Triples, `units`, in the same order:
+    called for the units added only) and of `ontology`
     (quads of the ontology graph), its description taken out; None where it cannot be (see the
     module docstring)."""
     found = previous(cache_dir, data)
@@ -107,7 +112,7 @@ def on_previous(
     removed = read_runs(folder, sorted(old - new))
     if removed is None:
         return None
-    added = [ntriples for key, ntriples in zip(keys, units, strict=True) if key not in old]
+    added = [triples() for key, triples in zip(keys, units, strict=True) if key not in old]
     scratch = contextlib.ExitStack()
     store, shortcuts = None, None
     try:

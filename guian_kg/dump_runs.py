@@ -34,14 +34,24 @@ _MARK = "# guian-kg runs {key} "
 _PARALLEL_FROM = 8  # fewer units are sorted in this process: starting workers costs more
 
 
-def ensure_runs(folder: Path, units: Sequence[bytes], workers: int) -> list[str] | None:
+def ensure_runs(
+    folder: Path,
+    units: Sequence[bytes | Callable[[], bytes]],
+    workers: int,
+    digests: Sequence[str] | None = None,
+) -> list[str] | None:
     """The keys of the runs of each unit's N-Triples, sorting (in `workers` processes) those not
-    in `folder` yet; None if the folder cannot take them."""
-    keys = [run_key(ntriples) for ntriples in units]
+    in `folder` yet; None if the folder cannot take them. With the sha256 of each (`digests`), a
+    unit may be a function that reads its N-Triples: called only if its runs are not there."""
+    if digests is not None:
+        keys = [key_of_digest(digest) for digest in digests]
+    else:
+        keys = [run_key(ntriples) for ntriples in units]
     todo = [i for i, key in enumerate(keys) if not is_marked(folder / f"{key}.runs", _MARK)]
 
     def make(i: int) -> bool:
-        return _store(folder / f"{keys[i]}.runs", keys[i], *_runs(units[i]))
+        ntriples = units[i]() if callable(units[i]) else units[i]
+        return _store(folder / f"{keys[i]}.runs", keys[i], *_runs(ntriples))
 
     if not all(fork_map(make, todo, workers if len(todo) >= _PARALLEL_FROM else 1)):
         return None
@@ -126,9 +136,12 @@ def map_checked(folder: Path, key: str) -> Runs | None:
 
 
 def run_key(ntriples: bytes) -> str:
-    digest = hashlib.sha256(_code_fingerprint().encode("ascii"))
-    digest.update(ntriples)
-    return digest.hexdigest()[:32]
+    return key_of_digest(hashlib.sha256(ntriples).hexdigest())
+
+
+def key_of_digest(digest: str) -> str:
+    """The key of the runs of N-Triples whose sha256 is `digest` (units.Enriched.digest)."""
+    return hashlib.sha256(f"{_code_fingerprint()}\0{digest}".encode("ascii")).hexdigest()[:32]
 
 
 def _runs(ntriples: bytes) -> tuple[list[bytes], list[bytes], set[str]]:

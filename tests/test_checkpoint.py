@@ -14,7 +14,7 @@ from conftest import corpus_generator
 from test_dist import CHANGES, built_before, make_change
 
 from guian_kg import build as build_module
-from guian_kg import checkpoint
+from guian_kg import checkpoint, units
 from guian_kg.build import build, from_units, in_memory
 from guian_kg.corpus import Corpus
 from guian_kg.store import DERIVED, MARK, open_store
@@ -111,6 +111,52 @@ def test_a_rebuild_on_a_checkpoint_reads_and_publishes_what_a_cold_build_does(
     assert rebuilt.kg.store.folder == rebuilt.store  # read from where it was placed
     assert len(rebuilt.kg.store) == cold.triples
     assert _assert_as_cold(rebuilt, cold, tmp_path) == "checkpoint"
+
+
+def test_a_rebuild_on_a_checkpoint_reads_the_cached_triples_of_no_unchanged_unit(
+    three_articles, tmp_path, monkeypatch
+):
+    """Their statements are the checkpoint's: each is taken from its cache entry's first line
+    (their runs keyed by the digest it records), never read whole (units._entry: the changed
+    article's entries only, the validation's diff of its statements)."""
+    read: list[str] = []
+    entry = units._entry
+
+    def counted(cache):
+        monkeypatch.setattr(
+            units, "_entry", lambda folder, key: read.append(key) or entry(folder, key)
+        )
+
+    rebuilt, cold = _rebuilt_and_cold(
+        three_articles, tmp_path, monkeypatch, _as_generated, _changed, counted
+    )
+    assert (rebuilt.kg.units.enriched, rebuilt.kg.units.from_cache) == (1, 3)
+    changed = ARTICLE.split("/")[1]  # the article's folder: the end of its IRI
+    unchanged = {p.key for p in rebuilt.kg.units.parts if not p.article.endswith(changed)}
+    assert len(unchanged) == 3 and read and not unchanged & set(read)
+    assert _assert_as_cold(rebuilt, cold, tmp_path) == "checkpoint"
+
+
+def test_a_rebuild_whose_runs_cannot_be_cached_gives_up_the_checkpoint(
+    three_articles, tmp_path, monkeypatch
+):
+    """The checkpoint is made while the runs are sorted (their keys are known from the units'
+    digests): where they then cannot be cached, the graph is loaded in memory, and the store of
+    the dump made from it."""
+
+    def unsortable(cache):
+        monkeypatch.setattr(build_module, "ensure_runs", lambda *args: None)
+
+    rebuilt, cold = _rebuilt_and_cold(
+        three_articles, tmp_path, monkeypatch, _as_generated, _changed, unsortable
+    )
+    assert rebuilt.kg.runs is None
+    assert not isinstance(rebuilt.kg.store, checkpoint.Sealed)
+    files = {p.name: p.read_bytes() for p in sorted((tmp_path / "dist").iterdir())}
+    assert files == {p.name: p.read_bytes() for p in sorted((tmp_path / "cold").iterdir())}
+    assert set(open_store(rebuilt.store).store) == set(open_store(cold.store).store)
+    assert rebuilt.triples == cold.triples and rebuilt.report.text() == cold.report.text()
+    assert not list((tmp_path / "cache").glob(".checkpoint-*"))  # the one given up, deleted
 
 
 @pytest.mark.parametrize("change", sorted(CHANGES))

@@ -4,6 +4,7 @@ are unchanged. Whatever the path, the graph is the same."""
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from conftest import corpus_generator
 from guian_kg.build import load
 from guian_kg.corpus import Corpus
 from guian_kg.errors import InputError, QuoteError
+from guian_kg.units import data_units, enrich_units
 from guian_kg.write import serialize_quads
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,6 +59,28 @@ def test_a_rebuild_enriches_only_the_article_that_changed(generated, reference, 
     third = load(corpus=Corpus(corpus), cache_dir=cache, workers=2)
     assert (third.units.enriched, third.units.from_cache) == (1, 8)
     assert nquads(third) == reference
+
+
+def test_a_cached_unit_is_read_when_needed_and_enriched_again_if_its_entry_changed_meanwhile(
+    generated, tmp_path
+):
+    """A unit taken from the cache is read up to its mark's line; its N-Triples, when needed,
+    from its entry if that is still the one taken (else the unit is enriched again: another
+    build may have pruned or replaced it meanwhile)."""
+    corpus = Corpus(generated)
+    units = data_units(None, corpus)
+    fresh, _ = enrich_units(units, corpus.sources(), tmp_path, workers=1)
+    cached, counts = enrich_units(units, corpus.sources(), tmp_path, workers=1)
+    assert (counts.enriched, counts.from_cache) == (0, 9)
+    assert [unit.ntriples for unit in cached] == [None] * 9  # not read yet
+    assert [unit.digest for unit in cached] == [unit.digest for unit in fresh]
+    entries = sorted((tmp_path / "units").glob("*.nt"))
+    entries[0].write_bytes(entries[0].read_bytes().replace(b"<", b"<x", 1))  # no longer whole
+    entries[1].unlink()
+    assert [unit.triples() for unit in cached] == [unit.ntriples for unit in fresh]
+    assert [hashlib.sha256(unit.ntriples).hexdigest() for unit in fresh] == [
+        unit.digest for unit in fresh
+    ]
 
 
 def test_a_changed_source_text_re_anchors_its_article(tmp_path):
