@@ -73,11 +73,13 @@ class Checkpoint:
 
 
 def previous(cache_dir: Path, data: ox.NamedNode) -> tuple[Path, dict] | None:
-    """The previous build's store a checkpoint would copy (store._previous) and its mark, if its
-    data graph holds AT_LEAST triples, the union of its named graphs its default graph."""
-    path = stores._previous(Path(cache_dir), data.value)
-    mark = stores._read_mark(path) if path is not None else None
-    if mark is None or mark.get("union_view") is not True or not isinstance(mark["sizes"], dict):
+    """The previous build's store a checkpoint would copy (store.previous_store) and its mark, if
+    its data graph holds AT_LEAST triples, the union of its named graphs its default graph."""
+    found = stores.previous_store(Path(cache_dir), data.value)
+    if found is None:
+        return None
+    path, mark = found
+    if mark.get("union_view") is not True or not isinstance(mark["sizes"], dict):
         return None
     size = mark["sizes"].get(data.value)
     return (path, mark) if isinstance(size, int) and size >= AT_LEAST else None

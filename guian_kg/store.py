@@ -339,8 +339,8 @@ def store_beside(folder: Path, parts: StoreParts | None) -> Iterator[Callable[[s
     ):
         # No unit changed: most likely the same dump as the previous build's, whose store is
         # there; made once the dump's key says it is not.
-        previous = _previous(folder, parts.data_graph)
-        same_units = previous is not None and _read_mark(previous)["runs"] == list(parts.runs)
+        previous = previous_store(folder, parts.data_graph)
+        same_units = previous is not None and previous[1]["runs"] == list(parts.runs)
         making = None if same_units else thread.submit(_made, folder, staging / "db", parts, None)
 
         def place(key: str, nquads) -> Path:
@@ -447,10 +447,10 @@ def _updated(
     update, too much changed, a run no longer cached, or what it holds does not read back right)."""
     from .dump_runs import read_runs  # the build's code (rdflib): not for `query` and `serve`
 
-    previous = _previous(folder, parts.data_graph)
-    if previous is None:
+    found = previous_store(folder, parts.data_graph)
+    if found is None:
         return None
-    mark = _read_mark(previous)
+    previous, mark = found
     old, new = set(mark["runs"]), set(parts.runs)
     if max(len(old - new), len(new - old)) > max(1, UPDATE_AT_MOST * len(new)):
         return None
@@ -537,6 +537,15 @@ def _previous(folder: Path, data_graph: str) -> Path | None:
         if mark and mark.get("data_graph") == data_graph and isinstance(mark.get("runs"), list):
             found.append((path.stat().st_mtime, path.name, path))
     return max(found)[2] if found else None
+
+
+def previous_store(folder: Path, data_graph: str) -> tuple[Path, dict] | None:
+    """The newest of our stores in `folder` whose mark lists the units of its data graph
+    `data_graph` (the one `_updated` and a rebuild's checkpoint start from), and its mark; None if
+    there is none."""
+    previous = _previous(Path(folder), data_graph)
+    mark = _read_mark(previous) if previous is not None else None
+    return (previous, mark) if mark is not None else None
 
 
 def open_previous(folder: Path, data_graph: str) -> tuple[OpenStore, dict] | None:
