@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .cache_files import is_marked, prune, read_entry, write_whole
+from .cache_files import is_marked, prune, read_entry, read_head, write_whole
 from .parallel import fork_map
 from .write import Runs, utf8_runs
 
@@ -77,15 +77,9 @@ def line_counts(folder: Path, keys: Sequence[str]) -> list[int] | None:
     missing or not whole."""
     counts = []
     for key in keys:
-        try:
-            with open(folder / f"{key}.runs", "rb") as handle:
-                first, size = handle.readline(), os.fstat(handle.fileno()).st_size
-            mark = _MARK.format(key=key).encode("utf-8")
-            meta = json.loads(first[len(mark) :]) if first.startswith(mark) else None
-            count = int(meta["lines"]) if size == len(first) + int(meta["bytes"]) else None
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
-        if count is None or count < 0:
+        meta = read_head(folder / f"{key}.runs", _MARK)
+        count = meta.get("lines") if isinstance(meta, dict) else None
+        if type(count) is not int or count < 0:
             return None
         counts.append(count)
     return counts

@@ -91,8 +91,8 @@ from . import __version__
 from .cache_files import starts_with, write_whole
 from .iri import Iris
 from .read import parse_files
-from .shortcuts import HIERARCHY, PLACE
 from .shortcuts import PREDICATES as SHORTCUTS
+from .shortcuts import touches_places
 from .terms import node
 from .units import Part, cached_triples
 from .validate import NotLocal, Report, validate_store
@@ -180,7 +180,7 @@ def focus(store: ox.Store, changed: set[ox.Triple]) -> set[str] | None:
         {t.predicate for t in changed} | {t.object for t in changed if t.predicate == _TYPE}
     ):
         return None
-    if any(t.predicate in HIERARCHY or (t.predicate, t.object) == (_TYPE, PLACE) for t in changed):
+    if touches_places(changed):
         return None  # the shortcuts of designations anywhere may change
     nodes = set(subjects | objects)
     for subject in subjects:

@@ -83,6 +83,13 @@ def add_shortcuts(
         )
 
 
+def touches_places(changed: Iterable[ox.Triple]) -> bool:
+    """Whether any of the triples is a link of the places' hierarchy or types a node a place."""
+    return any(
+        t.predicate in HIERARCHY or (t.predicate, t.object) == (_TYPE, PLACE) for t in changed
+    )
+
+
 def designations_changed(
     changed: Iterable[ox.Triple], involving: Callable[[ox.Term], Iterable[ox.Term]]
 ) -> set[ox.Term] | None:
@@ -92,7 +99,7 @@ def designations_changed(
     `?d gk:involvement i`, before or after). None where the places' hierarchy changed (a place's
     type, schema:containedInPlace or schema:containsPlace): any designation's may then."""
     changed = list(changed)
-    if any(t.predicate in HIERARCHY or (t.predicate, t.object) == (_TYPE, PLACE) for t in changed):
+    if touches_places(changed):
         return None
     found = {t.subject for t in changed if t.predicate in (_INVOLVEMENT, _HELD_BY)}
     for t in changed:
