@@ -77,14 +77,14 @@ def is_marked(path: Path, mark: str) -> bool:
     return starts_with(path, mark.format(key=path.stem).encode("utf-8"))
 
 
-def prune(folder: Path, suffix: str, used: set[str], mark: str) -> None:
-    """Past twice as many entries (`*{suffix}` files) as this build used, delete those it did not
-    use that carry `mark` (see is_marked); anything else in the folder is left alone."""
+def prune(folder: Path, suffix: str, used: set[str], mark: str, slack: int = 2) -> None:
+    """Past `slack` times as many entries (`*{suffix}` files) as this build used, delete those it
+    did not use that carry `mark` (see is_marked); anything else in the folder is left alone."""
     try:
         entries = [p for p in folder.glob(f"*{suffix}") if p.stem not in used]
     except OSError:
         return
-    if len(entries) + len(used) <= 2 * len(used):
+    if len(entries) + len(used) <= slack * len(used):
         return
     for path in entries:
         if is_marked(path, mark):

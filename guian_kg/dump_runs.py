@@ -111,14 +111,7 @@ def ensure_run(
         return key, found
     if not _store(folder / f"{key}.runs", key, *utf8_runs(ntriples), checked=True):
         return None
-    kept = {key, *keep()}
-    try:
-        stale = [p for p in folder.glob("*.runs") if p.stem not in kept]
-    except OSError:
-        stale = []
-    for path in stale:
-        if is_marked(path, _MARK):
-            path.unlink(missing_ok=True)
+    prune(folder, ".runs", {key, *keep()}, _MARK, slack=1)
     found = map_checked(folder, key)
     return (key, found) if found is not None else None
 
