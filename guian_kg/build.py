@@ -470,7 +470,7 @@ def build(
     timings: dict[str, float] = {}
     cache = default_cache_dir()
     started = time.perf_counter()
-    inputs = read_inputs(data_paths, corpus)  # read once: load takes them
+    inputs = read_inputs(data_paths, corpus, cache)  # read once: load takes them
     made = build_record.made_of(inputs, base, out)
     last = build_record.last_build(cache, made)
     timings["inputs"] = time.perf_counter() - started

@@ -5,8 +5,9 @@ article changed redoes that article alone.
 A unit's result is its triples as N-Triples (the store loads them in Rust), their sha256 (which
 keys their sorted runs, dump_runs) and what it leaves to the whole corpus (anchor.Pending). A cache
 entry (CACHE/units/KEY.nt) is keyed by the code that made it (with the pyoxigraph release that ran
-it) and the names and bytes of the unit's files; it records the checksum of every source text its
-quotes anchor in, and is used only while those texts are unchanged. Its first line is its mark (an
+it) and the names, sizes and sha256 of the unit's files (guian_kg.input_checksums: a file
+unchanged since an earlier build is not read again); it records the checksum of every source
+text its quotes anchor in, and is used only while those texts are unchanged. Its first line is its mark (an
 N-Triples comment naming its key, then what it records): what proves that guian-kg wrote it, and
 may replace it.
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache, partial
@@ -35,6 +37,7 @@ from .corpus import Article, Corpus
 from .enrich import enrich
 from .errors import GuianKGError, InputError
 from .facts import Facts
+from .input_checksums import Checksums
 from .namespaces import SCHEMA
 from .parallel import fork_map
 from .read import read_quads
@@ -95,13 +98,19 @@ class Inputs:
     sources: dict[str, str]
 
 
-def read_inputs(data_paths: Sequence[Path] | None, corpus: Corpus | None) -> Inputs:
+def read_inputs(
+    data_paths: Sequence[Path] | None, corpus: Corpus | None, cache_dir: Path | None = None
+) -> Inputs:
     """The units of the build (data_units), keyed, and the corpus's source texts (the project's
-    corpus by default: `data_paths` anchor in its articles)."""
+    corpus by default: `data_paths` anchor in its articles). With `cache_dir`, a file unchanged
+    since an earlier build is keyed without being read (guian_kg.input_checksums)."""
     corpus = corpus or resources.corpus()
     sources = corpus.sources()
     units = data_units(data_paths, corpus)
-    return Inputs(units, [unit_key(unit) for unit in units], sources)
+    checksums = Checksums(cache_dir)
+    keys = [unit_key(unit, checksums) for unit in units]
+    checksums.keep()
+    return Inputs(units, keys, sources)
 
 
 def data_units(data_paths: Sequence[Path] | None, corpus: Corpus) -> list[Unit]:
@@ -176,20 +185,15 @@ def enrich_unit(unit: Unit, sources: dict[str, str]) -> Enriched:
     return Enriched(ntriples, pending, anchored_in, _sha256(ntriples))
 
 
-def unit_key(unit: Unit) -> str:
+def unit_key(unit: Unit, checksums: Checksums | None = None) -> str:
     """A checksum of the code that enriches a unit, the article it describes, and the names and
-    bytes of its files."""
+    bytes (size and sha256) of its files."""
+    checksums = checksums or Checksums(None)
     digest = hashlib.sha256(_code_fingerprint().encode("ascii"))
     digest.update(f"\0{unit.article.iri if unit.article else ''}".encode())
     for path in unit.files:
-        try:
-            data = Path(path).read_bytes()
-        except FileNotFoundError:
-            raise InputError(f"{path}: no such file") from None
-        except OSError as exc:
-            raise InputError(f"{path}: cannot read: {exc.strerror}") from None
-        digest.update(f"\0{Path(path).name}\0{len(data)}\0".encode())
-        digest.update(data)
+        size, sha256 = checksums.of(path)
+        digest.update(f"\0{os.path.basename(path)}\0{size}\0{sha256}".encode())
     return digest.hexdigest()[:32]
 
 

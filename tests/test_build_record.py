@@ -82,9 +82,9 @@ def test_a_build_where_nothing_changed_rewrites_no_file_and_says_so(built):
 def test_a_build_that_goes_on_reads_each_unit_s_files_once(built, monkeypatch):
     keyed = []
 
-    def unit_key(unit):
+    def unit_key(unit, checksums=None):
         keyed.append(unit)
-        return key(unit)
+        return key(unit, checksums)
 
     key = units.unit_key
     monkeypatch.setattr(units, "unit_key", unit_key)
