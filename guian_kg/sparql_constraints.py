@@ -406,17 +406,15 @@ def evaluate(
     shapes: Graph,
     copy: OxigraphCopy,
     sources: Sequence[Graph],
-    only: set | None = None,
 ) -> Graph:
     """The validation results of the constraints on the copy, as pySHACL writes them (SHACL 5.3.2).
 
     `sources` are the rdflib graphs of the copy: a blank node a result names is described next to it.
-    `only` (Oxigraph terms), when given, keeps the focus nodes it holds.
     """
     report = Graph()
     focus_cache: dict[Node, set] = {}
     for constraint in constraints:
-        found = solutions(constraint, shapes, copy, only, "this", focus_cache)
+        found = solutions(constraint, shapes, copy, None, "this", focus_cache)
         write(report, constraint, found, shapes, copy, sources)
     return report
 
