@@ -571,6 +571,35 @@ def test_a_record_of_json_ld_pieces_guian_kg_did_not_write_is_neither_read_nor_r
     assert again[1] == (30, 30) and again[2:] == made[2:]
 
 
+def _other_byte_order(meta: dict, body: bytes) -> tuple[dict, bytes]:
+    order = {"little": "big", "big": "little"}[meta["sections"]["order"]]
+    return {**meta, "sections": {**meta["sections"], "order": order}}, body
+
+
+def _items_cut_short(meta: dict, body: bytes) -> tuple[dict, bytes]:
+    sections = {**meta["sections"], "items": meta["sections"]["items"] - 8}
+    return {**meta, "sections": sections}, body[:-8]
+
+
+@pytest.mark.parametrize("tamper", [_other_byte_order, _items_cut_short])
+def test_a_record_of_json_ld_pieces_whose_lists_do_not_hold_is_not_used(
+    three_articles, tmp_path, tamper
+):
+    from guian_kg.build import _pieces
+    from guian_kg.cache_files import read_entry, write_entry
+    from guian_kg.jsonld_pieces import _MARK
+
+    kg = load(corpus=Corpus(three_articles), cache_dir=tmp_path / "cache", dump_runs=True)
+    made = _jsonld(kg, tmp_path / "first", _pieces(kg))
+    record = tmp_path / "cache" / "jsonld" / "designations.pieces"
+    meta, body = read_entry(record, _MARK)
+    meta.pop("bytes")
+    assert write_entry(record, _MARK, *tamper(meta, body))
+    again = _jsonld(kg, tmp_path / "again", _pieces(kg))
+    assert again[0] == (0, made[0][1])  # the compacted graph's record serves
+    assert again[1] == (30, 30) and again[2:] == made[2:]  # the framed one made whole, the same
+
+
 def test_a_data_graph_naming_a_blank_node_is_compacted_whole_and_keeps_no_pieces(
     three_articles, tmp_path
 ):
