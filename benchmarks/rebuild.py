@@ -67,9 +67,11 @@ def main() -> None:
         forked = building.Forked
 
         def rebuilt(order: str):
-            building.Forked = lambda f: (
-                _Before if order == "before" and "validated" in f.__qualname__ else forked
-            )(f)
+            building.Forked = lambda f, **options: (
+                _Before(f)
+                if order == "before" and "validated" in f.__qualname__
+                else forked(f, **options)
+            )
             try:
                 return building.build(work / "dist", corpus=Corpus(corpus))
             finally:

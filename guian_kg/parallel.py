@@ -62,13 +62,17 @@ class Forked:
     that many seconds of CPU. Taking the result, or leaving the `with` block, kills what the child
     left running (and the child, if its result was not taken): it leads a process group of its
     own, which holds the processes it forks (a pool's workers would otherwise outlive it, waiting
-    for work).
+    for work). With `niceness`, the child runs that much nicer than this process (os.nice).
 
     Fork it before this process starts a thread: a lock held by a thread at the fork stays held in
     the child."""
 
     def __init__(
-        self, function: Callable[[], Any], memory: int | None = None, seconds: int | None = None
+        self,
+        function: Callable[[], Any],
+        memory: int | None = None,
+        seconds: int | None = None,
+        niceness: int = 0,
     ):
         read, write = os.pipe()
         started = time.perf_counter()
@@ -76,6 +80,8 @@ class Forked:
         if pid == 0:  # the child: never returns
             os.close(read)
             os.setpgid(0, 0)
+            if niceness:
+                os.nice(niceness)
             _child(function, write, memory, seconds)
         with contextlib.suppress(ProcessLookupError):  # here too, so that the group exists
             os.setpgid(pid, pid)  # before either goes on (unless the child has ended already)

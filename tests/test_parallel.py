@@ -26,6 +26,15 @@ def test_the_answer_comes_back_and_the_child_is_reaped():
         os.waitpid(answer["pid"], os.WNOHANG)
 
 
+def test_a_child_runs_as_much_nicer_as_asked_and_this_process_stays_as_it_was():
+    mine = os.nice(0)
+    with Forked(lambda: os.nice(0), niceness=7) as child:
+        assert child.result() == min(mine + 7, 19)
+    with Forked(lambda: os.nice(0)) as child:
+        assert child.result() == mine
+    assert os.nice(0) == mine
+
+
 def test_an_error_comes_back_whole():
     def fails():
         raise ValidationFailed("report text", 3)
