@@ -208,7 +208,8 @@ def load(
         # known from the units' digests before the runs are sorted.
         runs = _keys(cache_dir if dump_runs else None, enriched)
         copied = _on_previous(cache_dir, runs, enriched, ontology_quads, data)
-        store, shortcuts = _graph(copied, enriched, ontology_quads, data)
+        with checkpoint.dropped_on_failure(copied):  # a citation not found, say
+            store, shortcuts = _graph(copied, enriched, ontology_quads, data)
         timings["store"] = time.perf_counter() - started
         started = time.perf_counter()
         taken = sorted_runs()  # taken once: again, the same

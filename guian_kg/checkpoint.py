@@ -343,10 +343,11 @@ class Sealed:
 
 @contextlib.contextmanager
 def dropped_on_failure(store) -> Iterator[None]:
-    """Close `store`, if a sealed checkpoint, when the block fails (else it is placed: Sealed.made)."""
+    """Close `store`, if a checkpoint (sealed or not), when the block fails: its folder goes at
+    once, not at a later build's sweep (else a sealed one is placed: Sealed.made)."""
     try:
         yield
     except BaseException:
-        if isinstance(store, Sealed):
+        if isinstance(store, (Checkpoint, Sealed)):
             store.close()
         raise

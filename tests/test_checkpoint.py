@@ -17,6 +17,7 @@ from guian_kg import build as build_module
 from guian_kg import checkpoint, units
 from guian_kg.build import build, from_units, in_memory
 from guian_kg.corpus import Corpus
+from guian_kg.errors import InputError
 from guian_kg.store import DERIVED, MARK, open_store
 
 ARTICLE = "articles/synthetic-00002/article.ttl"
@@ -289,3 +290,30 @@ def test_a_whole_validation_of_a_checkpoint_reads_its_graph_made_again_in_memory
     assert from_units(rebuilt.kg) is None
     memory = in_memory(rebuilt.kg)
     assert isinstance(memory, ox.Store) and set(memory) == statements
+
+
+def test_a_rebuild_that_fails_on_a_checkpoint_leaves_no_copy_behind(
+    three_articles, tmp_path, monkeypatch
+):
+    """A failure once the copy is made (here a citation check that raises) deletes the copy's
+    folder at once, not at the next build's sweep."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(three_articles, corpus)
+    monkeypatch.setenv("GUIAN_KG_CACHE_DIR", str(tmp_path / "cache"))
+    build(tmp_path / "dist", corpus=Corpus(corpus))
+    article = corpus / ARTICLE
+    article.write_text(_changed(article.read_text(encoding="utf-8")), encoding="utf-8")
+    copies = []
+    on_previous = checkpoint.on_previous
+    monkeypatch.setattr(
+        checkpoint, "on_previous", lambda *a: copies.append(on_previous(*a)) or copies[-1]
+    )
+
+    def unfound(pending, exacts_of):
+        raise InputError("a citation not found")
+
+    monkeypatch.setattr(build_module, "check_pending", unfound)
+    with pytest.raises(InputError, match="a citation not found"):
+        build(tmp_path / "dist", corpus=Corpus(corpus))
+    assert len(copies) == 1 and isinstance(copies[0], checkpoint.Checkpoint)
+    assert list((tmp_path / "cache").glob(f"{checkpoint._SCRATCH}*")) == []
