@@ -34,7 +34,7 @@ from .errors import InputError, ValidationFailed
 from .iri import DEFAULT_BASE, Iris, check_base, rebase_graph, rebase_quad
 from .namespaces import OA
 from .parallel import Forked, available_cores, fork_map
-from .publish import check_folder, publish
+from .publish import check_folder, publish, remember
 from .read import parse_files, read_quads
 from .shortcuts import PREDICATES as SHORTCUTS
 from .shortcuts import add_shortcuts, shortcut_lines
@@ -482,11 +482,15 @@ def build(
         result = BuildResult(None, None, last.files, timings, [], store, triples, unchanged=True)
         result.seconds = time.perf_counter() - begun
         return result
+    remember(build_record.published_checksums(cache, made))  # the folder replaced: not read
     kg = load(data_paths, corpus=corpus, timings=timings, dump_runs=True, inputs=inputs)
     # The on-disk store that `query` and `serve --dist` open instead of parsing the dump again:
     # made from kg.store (the dump's graph under the default base) while the dumps are written,
-    # and put in place once the scratch folder is gone: deleting its name of the published dump
-    # moved the dump's ctime, which the proof noted for `query` must follow (store.checked_key).
+    # and put in place once the dump is published. Publishing moves the dumps out of the scratch
+    # folder before it reads them back, and the kept dumps of the previous build are released
+    # after it: no link of the dump is made or removed after it is hashed, so the checksum and the
+    # proof noted for `query` are publish's (store.checked_key), and the files of the folder it
+    # replaces kept the statuses the last build recorded (build_record.published_checksums).
     parts = store_parts(kg) if base == DEFAULT_BASE else None
     with (
         checkpoint.dropped_on_failure(kg.store),
@@ -500,11 +504,13 @@ def build(
                 timings["serialize"] = time.perf_counter() - started
                 report = conforming()  # else ValidationFailed: nothing published
                 started = time.perf_counter()
-                published = publish(files, out)
+                published = publish(files, out, moved=True)
                 timings["write"] = time.perf_counter() - started
         finally:  # publishing (or the scratch folder's going) linked and unlinked them
             for kept in ("dumps", "jsonld"):
                 prove_kept(cache / kept)
+        dump_patch.release_previous(cache / "dumps")  # the folder they were in is replaced
+        jsonld_pieces.release_previous(cache / "jsonld")
         started = time.perf_counter()
         nquads = published.folder / f"{DUMP_STEM}.nq"
         key, proof = stores.checked_key(nquads, cache)

@@ -38,7 +38,7 @@ from pathlib import Path
 from . import __version__, resources
 from . import store as stores
 from .cache_files import fs_clock, is_marked, read_entry, status, write_entry
-from .publish import resolved
+from .publish import proven_checksum, resolved
 from .units import Inputs
 from .void import DUMP_STEM
 
@@ -103,8 +103,35 @@ def write(cache: Path, made: dict, files: Sequence[Path], store: Path, triples: 
     if (target.exists() or target.is_symlink()) and not is_marked(target, _MARK):
         return
     published = {"folder": proof, "files": names, "store": str(store), "triples": triples}
+    published["checksums"] = _proven_checksums(files)
     body = json.dumps({"made_of": made, "published": published}, sort_keys=True)
     write_entry(target, _MARK, {}, body.encode("utf-8"))
+
+
+def published_checksums(cache: Path, made: dict) -> list[tuple[list[int], str]]:
+    """The status and sha256 of each file the last build published into the folder `made` names
+    (made_of's "out") that publish had proven (publish.proven_checksum), for publish.remember:
+    the folder this build replaces is then checked without reading it."""
+    record = _read(Path(cache) / RECORD)
+    if record is None or record["made_of"].get("out") != made["out"]:
+        return []
+    checksums = record["published"].get("checksums")
+    if not isinstance(checksums, dict):
+        return []
+    return [
+        (entry[:5], entry[5])
+        for entry in checksums.values()
+        if isinstance(entry, list)
+        and len(entry) == 6
+        and all(type(n) is int for n in entry[:5])
+        and isinstance(entry[5], str)
+    ]
+
+
+def _proven_checksums(files: Sequence[Path]) -> dict[str, list]:
+    """Each file's status and sha256 where publish proved them (publish.proven_checksum)."""
+    proven = {Path(path).name: proven_checksum(path) for path in files}
+    return {name: [*p[0], p[1]] for name, p in proven.items() if p is not None}
 
 
 def folder_proof(folder: Path) -> dict | None:

@@ -143,32 +143,82 @@ def write_entry(target: Path, mark: str, meta: dict, body: bytes = b"") -> bool:
 
 def link_owned(
     path: Path,
-    final: Path,
+    folder: Path,
+    name: str,
     scratch: Path,
     owned: list[list[int]],
     own: Callable[[list[list[int]]], bool],
-) -> tuple[os.stat_result, list[list[int]]] | None:
-    """Hard-link `path` as `final` (a file the cache keeps, as a dump of the last build), by way of
-    a link in `scratch` swapped in: only where `final` is absent or a file whose (device, inode)
-    `owned` lists as guian-kg's, and only once `own(owned + the new link)` has recorded that both
-    are ours (a kill between the two leaves a record that owns what is there). The new link's
-    status and what is owned after the swap; None where `final` is not ours or the record could
-    not be written (nothing replaced)."""
-    link = scratch / final.name
+) -> tuple[os.stat_result, str, list[list[int]]] | None:
+    """Hard-link `path` into `folder` (a file the cache keeps, as a dump of the last build) under
+    a new name, `name` with a fresh token (kept_name), by way of a link in `scratch`: only once
+    `own(owned + the new link)` has recorded that it is guian-kg's (a kill between the two leaves
+    a record that owns what is there). Nothing in `folder` is replaced: the previous build's file
+    keeps its links, and so its ctime (which proves dist/'s file, publish.remember), until
+    `release_owned`. The new link's status, its name and what is owned; None where the record
+    could not be written (nothing linked)."""
+    link = scratch / name
     os.link(path, link, follow_symlinks=False)
     st = os.stat(link, follow_symlinks=False)
-    try:
-        there = os.stat(final, follow_symlinks=False)
-    except FileNotFoundError:
-        there = None
-    gone = [there.st_dev, there.st_ino] if there is not None else None
-    if gone is not None and gone not in owned:
-        return None
     both = [*owned, [st.st_dev, st.st_ino]]
     if not own(both):
         return None
-    os.replace(link, final)
-    return st, [o for o in both if o != gone]
+    while True:
+        final = kept_name(name)
+        try:
+            os.link(link, folder / final, follow_symlinks=False)
+        except FileExistsError:
+            continue
+        return st, final, both
+
+
+def kept_name(name: str) -> str:
+    """A fresh name for a kept file `name` (STEM.SUFFIX): STEM.TOKEN.SUFFIX."""
+    stem, _, suffix = name.partition(".")
+    return f"{stem}.{secrets.token_hex(4)}.{suffix}"
+
+
+def is_kept_name(entry: str, name: str) -> bool:
+    """Whether `entry` is `name` itself (as kept before tokens) or one of its kept_name names."""
+    stem, _, suffix = name.partition(".")
+    token = entry[len(stem) + 1 : -len(suffix) - 1]
+    fresh = entry == f"{stem}.{token}.{suffix}" and len(token) == 8
+    return entry == name or (fresh and all(c in "0123456789abcdef" for c in token))
+
+
+def release_owned(
+    folder: Path,
+    owned: list[list[int]],
+    keep: list[list[int]],
+    names: Iterable[str],
+    own: Callable[[list[list[int]]], bool],
+) -> list[list[int]] | None:
+    """Unlink the files of `folder` that `owned` lists and `keep` does not (found under the kept
+    names of `names`, is_kept_name), once `own(what remains owned)` has recorded that they are
+    ours no more: a kill between the two leaves files no record owns, never deleted nor used. What
+    remains owned; None where the record could not be written (nothing unlinked)."""
+    names = list(names)
+    stale = []
+    for entry in sorted(os.listdir(folder)):
+        if any(is_kept_name(entry, name) for name in names):
+            inode = _inode(folder / entry)
+            if inode is not None and inode in owned and inode not in keep:
+                stale.append((entry, inode))
+    remaining = [o for o in owned if o in keep]
+    if not own(remaining):
+        return None
+    for entry, inode in stale:
+        if _inode(folder / entry) == inode:  # still that file: linked there, its inode not reused
+            (folder / entry).unlink()
+    return remaining
+
+
+def _inode(path: Path) -> list[int] | None:
+    """[device, inode] of regular file `path` (a link not followed), or None."""
+    try:
+        st = os.stat(path, follow_symlinks=False)
+    except OSError:
+        return None
+    return [st.st_dev, st.st_ino] if stat.S_ISREG(st.st_mode) else None
 
 
 @contextlib.contextmanager
@@ -236,20 +286,26 @@ class Unproven(Exception):
 
 def clock_past(st: os.stat_result, folder: Path) -> bool:
     """Whether the clock of the file system of `st` is past its ctime: a file made in `folder`
-    (the same file system) gets a later ctime. Its clock ticks every few milliseconds (every second
-    on some file systems): tried for up to a tenth of a second."""
+    (the same file system) gets a later ctime (clock_after)."""
     fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
-        for _ in range(20):
-            device, ctime = fs_clock(fd)
-            if device != st.st_dev:
-                return False
-            if ctime > st.st_ctime_ns:
-                return True
-            time.sleep(0.005)
-        return False
+        return clock_after(fd, st.st_dev, st.st_ctime_ns) is not None
     finally:
         os.close(fd)
+
+
+def clock_after(folder: int, device: int, ctime: int) -> tuple[int, int] | None:
+    """fs_clock of the open folder `folder` once it is past `ctime` on `device`, or None (another
+    device, or the clock not seen past it). Its clock ticks every few milliseconds (every second
+    on some file systems): tried for up to a tenth of a second."""
+    for _ in range(20):
+        clock = fs_clock(folder)
+        if clock[0] != device:
+            return None
+        if clock[1] > ctime:
+            return clock
+        time.sleep(0.005)
+    return None
 
 
 def fs_clock(folder: int) -> tuple[int, int]:

@@ -52,11 +52,13 @@ import pyoxigraph as ox
 from .cache_files import (
     KeptFile,
     Unproven,
+    is_kept_name,
     is_marked,
     kept_proof,
     link_owned,
     note_kept,
     read_entry,
+    release_owned,
     scratch_folder,
     write_entry,
     write_new,
@@ -483,21 +485,35 @@ def patched(folder: Path) -> list[str]:
 
 def _read_record(folder: Path, key: str) -> tuple[dict | None, list[list[int]]]:
     """KEY.record of `folder`, read once for its group: the record if this code wrote it (each
-    kept file's proof added), and the files (device, inode) it says guian-kg put in `folder`."""
-    entry = read_entry(folder / f"{key}.record", _MARK)
+    kept file's path and proof added), and the files (device, inode) it says guian-kg put in
+    `folder`."""
+    record = _raw_record(folder, key)
     try:
-        record = json.loads(entry[1]) if entry is not None else {}
-        owned = [list(o) for o in record.get("owned", [])]
+        owned = [list(o) for o in record.get("owned", [])] if record is not None else []
     except (ValueError, TypeError, AttributeError):
         return None, []
-    if record.get("fingerprint") != _fingerprint() or "files" not in record:
+    if record is None or record.get("fingerprint") != _fingerprint() or "files" not in record:
         return None, owned
     if not _is_key(record.get("shortcuts")):
         return None, owned
     for fmt, file in record["files"].items():
-        file["path"] = folder / f"{DUMP_STEM}.{get_format(fmt).extension}"
+        name = f"{DUMP_STEM}.{get_format(fmt).extension}"
+        kept_name = file.get("name", name)
+        if not isinstance(kept_name, str) or not is_kept_name(kept_name, name):
+            return None, owned
+        file["path"] = folder / kept_name
         file["proof"] = kept_proof(folder, key, file["path"].name, file.get("written"))
     return record, owned
+
+
+def _raw_record(folder: Path, key: str) -> dict | None:
+    """KEY.record of `folder` as written, if it is ours and an object."""
+    entry = read_entry(folder / f"{key}.record", _MARK)
+    try:
+        record = json.loads(entry[1]) if entry is not None else None
+    except ValueError:
+        return None
+    return record if isinstance(record, dict) else None
 
 
 def _recorded(folder: Path, key: str) -> str | None:
@@ -519,42 +535,99 @@ def _keep(
     from_previous: list,
     owned: list[list[int]],
 ) -> None:
-    """Hard-link this build's dumps into `folder` and record them (and those made from the
-    previous ones, `from_previous`), replacing only the files the record says guian-kg put there
-    (`owned`, as it was read), then their proofs (KEY.proof, cache_files.note_kept); nothing is
-    kept where a file cannot be linked, nor where the record's place holds a file not ours."""
+    """Hard-link this build's dumps into `folder` under new names and record them (and those made
+    from the previous ones, `from_previous`), then their proofs (KEY.proof,
+    cache_files.note_kept); the files the record owned but its current ones are released
+    (cache_files.release_owned), the current ones only after publishing (release_previous).
+    Nothing is kept where a file cannot be linked, nor where the record's place holds a file not
+    ours."""
     target = folder / f"{key}.record"
     if (target.exists() or target.is_symlink()) and not is_marked(target, _MARK):
         return  # not ours
-    files = {}
+    previous = _current(_raw_record(folder, key))
+    keep = owned if previous is None else previous  # a record cut short: keep all it owned
+    files, names = {}, {}
     try:
         with scratch_folder(folder, ".keep-") as scratch:
             for fmt, (path, stamp) in written.items():
                 kept = link_owned(
                     path,
-                    folder / path.name,
+                    folder,
+                    path.name,
                     scratch,
                     owned,
                     lambda both: _write_record(target, {"owned": both}),
                 )
                 if kept is None:
                     return
-                owned = kept[1]
-                files[fmt] = {"written": stamp}
+                st, names[fmt], owned = kept
+                keep = [*keep, [st.st_dev, st.st_ino]]
+                files[fmt] = {"name": names[fmt], "written": stamp}
+        record = {
+            "fingerprint": _fingerprint(),
+            "files": files,
+            "patched": from_previous,
+            "runs": state.runs,
+            "graphs": state.graphs,
+            "small": state.small,
+            "shortcuts": state.shortcuts,
+        }
+        released = release_owned(
+            folder,
+            owned,
+            keep,
+            _kept_names(key),
+            lambda remaining: _write_record(target, {**record, "owned": remaining}),
+        )
     except OSError:
         return
-    record = {
-        "fingerprint": _fingerprint(),
-        "owned": owned,
-        "files": files,
-        "patched": from_previous,
-        "runs": state.runs,
-        "graphs": state.graphs,
-        "small": state.small,
-        "shortcuts": state.shortcuts,
-    }
-    if _write_record(target, record):
-        note_kept(folder, key, {path.name: stamp for path, stamp in written.values()})
+    if released is not None:
+        note_kept(folder, key, {names[fmt]: stamp for fmt, (_, stamp) in written.items()})
+
+
+def release_previous(folder: Path) -> None:
+    """Unlink the dumps kept in `folder` (CACHE/dumps) before the last ones its records name: to
+    call once the last ones are published, so that the files the previous build published (and
+    kept) keep their ctime until they are replaced (publish.remember proves them by it)."""
+    for key in _GROUPS:
+        _release(folder, key)
+
+
+def _release(folder: Path, key: str) -> None:
+    """Release the files KEY.record owns but those it names as kept (release_previous)."""
+    record = _raw_record(folder, key)
+    current = _current(record)
+    if current is None:
+        return
+    target = folder / f"{key}.record"
+    try:
+        release_owned(
+            folder,
+            [list(o) for o in record.get("owned", [])],
+            current,
+            _kept_names(key),
+            lambda remaining: _write_record(target, {**record, "owned": remaining}),
+        )
+    except (OSError, TypeError):
+        return
+
+
+def _current(record: dict | None) -> list[list[int]] | None:
+    """The (device, inode) of each file a record names as kept (its written stamp), or None if
+    it names none, or one without its stamp."""
+    files = record.get("files") if record is not None else None
+    if not isinstance(files, dict) or not files:
+        return None
+    stamps = [f.get("written") if isinstance(f, dict) else None for f in files.values()]
+    if not all(isinstance(w, list) and len(w) == 4 for w in stamps):
+        return None
+    return [w[:2] for w in stamps]
+
+
+def _kept_names(key: str) -> list[str]:
+    """The names of the dumps of group `key` (the record's key: its first format)."""
+    formats = ("nq", "trig") if key == "nq" else ("nt", "ttl")
+    return [f"{DUMP_STEM}.{get_format(fmt).extension}" for fmt in formats]
 
 
 def _write_record(target: Path, record: dict) -> bool:

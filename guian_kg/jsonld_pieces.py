@@ -48,11 +48,14 @@ import pyoxigraph as ox
 from .cache_files import (
     KeptFile,
     Unproven,
+    is_kept_name,
     is_marked,
     kept_proof,
     link_owned,
     note_kept,
     read_entry,
+    read_head,
+    release_owned,
     scratch_folder,
     write_entry,
     write_new,
@@ -564,22 +567,26 @@ def _keep(
     owned: list[list[int]],
     shortcuts: _Shortcuts,
 ) -> None:
-    """Hard-link the document at `path` as CACHE/jsonld/NAME.jsonld and write the record
-    NAME.pieces: its mark and a line of JSON (what the data graph was made of, the kept
-    document's written stamp, the sha256 of the shortcuts' lines, kept in NAME.shortcuts where
-    they changed, the sections of the body), then each piece's node, size and dependencies as
-    the body (`_sections`), then its proof (NAME.proof,
-    cache_files.note_kept). Only a record guian-kg wrote (or none) is replaced, and only a file
-    the record owns (or none); the record first owns both the file there and the new one, then
-    the new one alone. Nothing is kept where the document cannot be linked."""
-    target, final = cache / f"{name}.pieces", cache / f"{name}.jsonld"
+    """Hard-link the document at `path` into `cache` under a new name (NAME.TOKEN.jsonld) and
+    write the record NAME.pieces: its mark and a line of JSON (what the data graph was made of,
+    the kept document's name and written stamp, the sha256 of the shortcuts' lines, kept in
+    NAME.shortcuts where they changed, the sections of the body), then each piece's node, size
+    and dependencies as the body (`_sections`), then its proof (NAME.proof,
+    cache_files.note_kept). Only a record guian-kg wrote (or none) is replaced; the
+    record first owns the new file too, then releases those it owned but the previous build's
+    (cache_files.release_owned), which go after publishing (release_previous). Nothing is kept
+    where the document cannot be linked."""
+    target = cache / f"{name}.pieces"
     if (target.exists() or target.is_symlink()) and not is_marked(target, _MARK):
         return
+    previous = _current(cache, name)
+    keep = owned if previous is None else previous  # a record cut short: keep all it owned
     try:
         with scratch_folder(cache, f".keep-{name}-") as scratch:
             kept = link_owned(
                 path,
-                final,
+                cache,
+                f"{name}.jsonld",
                 scratch,
                 owned,
                 lambda both: write_entry(target, _MARK, {"owned": both}),
@@ -587,23 +594,70 @@ def _keep(
     except OSError:
         return
     if kept is None:
-        return  # not ours, or the record could not be written
-    st = kept[0]
-    ino = [st.st_dev, st.st_ino]
+        return  # the record could not be written
+    st, final, owned = kept
+    keep = [*keep, [st.st_dev, st.st_ino]]
     if not _keep_shortcuts(cache / f"{name}.shortcuts", shortcuts):
         return
     sections, body = _sections(record)
     about = {
         "fingerprint": record.fingerprint,
-        "kept": meta,
-        "owned": [ino],
+        "kept": {**meta, "name": final},
         "runs": record.runs,
         "sections": sections,
         "shortcuts": record.shortcuts,
     }
-    recorded = write_entry(target, _MARK, about, body)
-    if recorded:
-        note_kept(cache, name, {final.name: meta["written"]})
+    try:
+        released = release_owned(
+            cache,
+            owned,
+            keep,
+            [f"{name}.jsonld"],
+            lambda remaining: write_entry(target, _MARK, {**about, "owned": remaining}, body),
+        )
+    except OSError:
+        return
+    if released is not None:
+        note_kept(cache, name, {final: meta["written"]})
+
+
+def release_previous(cache: Path) -> None:
+    """Unlink the documents kept in `cache` (CACHE/jsonld) before the last ones their records
+    name: to call once the last ones are published (as dump_patch.release_previous)."""
+    for name in _NAMES:
+        _release(cache, name)
+
+
+def _release(cache: Path, name: str) -> None:
+    """Release the files NAME.pieces owns but the document it names as kept (release_previous)."""
+    target = cache / f"{name}.pieces"
+    current = _current(cache, name)
+    entry = read_entry(target, _MARK) if current is not None else None
+    if entry is None:
+        return
+    about = {k: v for k, v in entry[0].items() if k != "bytes"}
+    try:
+        release_owned(
+            cache,
+            [list(o) for o in about.get("owned", [])],
+            current,
+            [f"{name}.jsonld"],
+            lambda remaining: write_entry(target, _MARK, {**about, "owned": remaining}, entry[1]),
+        )
+    except (OSError, TypeError):
+        return
+
+
+_NAMES = ("compacted", "designations")  # the records' names, each that of its document
+
+
+def _current(cache: Path, name: str) -> list[list[int]] | None:
+    """The (device, inode) of the document the record NAME.pieces names as kept (its written
+    stamp), or None."""
+    head = read_head(cache / f"{name}.pieces", _MARK)  # not its body: megabytes
+    kept = head.get("kept") if head is not None else None
+    written = kept.get("written") if isinstance(kept, dict) else None
+    return [written[:2]] if isinstance(written, list) and len(written) == 4 else None
 
 
 def _read(
@@ -626,9 +680,11 @@ def _read(
     nodes, sizes, table, deps = found
     if len(sizes) != len(nodes) or len(deps) != (len(nodes) if tracked else 0):
         return empty, owned
-    path = cache / f"{name}.jsonld"
-    kept = {**meta["kept"], "path": path}
-    kept["proof"] = kept_proof(cache, name, path.name, kept.get("written"))
+    kept_name = meta["kept"].get("name", f"{name}.jsonld")
+    if not isinstance(kept_name, str) or not is_kept_name(kept_name, f"{name}.jsonld"):
+        return empty, owned
+    kept = {**meta["kept"], "path": cache / kept_name}
+    kept["proof"] = kept_proof(cache, name, kept_name, kept.get("written"))
     record = _Record(
         fingerprint,
         meta["runs"],

@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cache_files import fs_clock, status
+from .cache_files import clock_after, fs_clock, status
 from .errors import OutputError
 from .parallel import available_cores
 
@@ -64,9 +64,11 @@ def _manifest(listing: dict[str, tuple[int, str]]) -> bytes:
     return (json.dumps(document, indent=2, sort_keys=True) + "\n").encode("ascii")
 
 
-def publish(files: dict[str, bytes | Path], out: Path) -> Published:
+def publish(files: dict[str, bytes | Path], out: Path, moved: bool = False) -> Published:
     """Replace folder `out` with exactly `files` (name → bytes, or a file of ours to take, linked
-    where it is on the same file system, else copied), atomically, if it is absent, empty or ours."""
+    where it is on the same file system, else copied), atomically, if it is absent, empty or ours.
+    `moved`: the files given as paths are moved (their names there removed once taken), so that
+    no later link operation moves their ctime and their read-back stays proven (proven_checksum)."""
     _check_names(files)
     parent, name = _split(Path(out))
     path = parent / name
@@ -78,7 +80,7 @@ def publish(files: dict[str, bytes | Path], out: Path) -> Published:
         with _locked(parent) as pfd:
             warnings = _clean_stale_staging(pfd, parent, name)
             state = check_replaceable(pfd, name, path)
-            staging = _stage(pfd, name, files)
+            staging = _stage(pfd, name, files, moved)
             try:
                 if state == "ours":
                     warnings += _swap(pfd, name, staging, path)
@@ -245,8 +247,9 @@ def _new_name(pfd: int, name: str) -> str:
             continue
 
 
-def _stage(pfd: int, name: str, files: dict[str, bytes | Path]) -> str:
-    """Write `files` into a new staging folder: the marker first, the manifest last, then drop the marker."""
+def _stage(pfd: int, name: str, files: dict[str, bytes | Path], moved: bool = False) -> str:
+    """Write `files` into a new staging folder (`moved`: see publish): the marker first, the
+    manifest last, then drop the marker."""
     staging = _new_name(pfd, name)
     fd = os.open(staging, _DIR_FLAGS, dir_fd=pfd)
     try:
@@ -258,9 +261,10 @@ def _stage(pfd: int, name: str, files: dict[str, bytes | Path]) -> str:
                 _write_new(fd, file_name, data)
                 listing[file_name] = (len(data), hashlib.sha256(data).hexdigest())
             else:
-                _take(fd, file_name, Path(data))
+                _take(fd, file_name, Path(data), moved)
                 taken.append(file_name)
-        listing.update(zip(taken, _checksums(fd, taken), strict=True))  # read back
+        clock = _clock_after(fd, taken)  # the read-back's statuses are remembered (_checksum)
+        listing.update(zip(taken, _checksums(fd, taken, clock), strict=True))  # read back
         _write_new(fd, MANIFEST, _manifest(listing))
         os.unlink(STAGING_MARKER, dir_fd=fd)  # from here on the manifest proves the folder ours
         os.fchmod(fd, 0o755)
@@ -486,6 +490,40 @@ _HASHED_AT_MOST = 10_000  # statuses remembered: a long-lived process (tests) fo
 _hashed: dict[tuple[int, ...], tuple[int, str]] = {}
 
 
+def proven_checksum(path: Path) -> tuple[list[int], str] | None:
+    """(status, sha256) of regular file `path` (a link not followed) if this process hashed it
+    while proven as it is now (_hashed), or was told so (remember); else None."""
+    try:
+        st = os.stat(path, follow_symlinks=False)
+    except OSError:
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        return None
+    found = status(st)
+    hashed = _hashed.get(tuple(found))
+    return (found, hashed[1]) if hashed is not None else None
+
+
+def remember(proven: list[tuple[list[int], str]]) -> None:
+    """Take each (status, sha256), as proven_checksum gave it (a build record's, build_record.py),
+    as if this process had hashed a file of that status: a file whose status it is holds those
+    bytes (see _hashed)."""
+    for found, digest in proven:
+        _hashed[tuple(found)] = (found[2], digest)
+
+
+def _clock_after(fd: int, names: list[str]) -> Clock | None:
+    """The clock of folder `fd`'s file system once past the ctime of each file `names` in it (see
+    _hashed), or None."""
+    if not names:
+        return None
+    statuses = [os.stat(n, dir_fd=fd, follow_symlinks=False) for n in names]
+    try:
+        return clock_after(fd, statuses[0].st_dev, max(st.st_ctime_ns for st in statuses))
+    except OSError:
+        return None
+
+
 def _clock(pfd: int) -> Clock | None:
     """The clock of the file system of folder `pfd` (a parent this process has locked), or None
     if no file can be made there (cache_files.fs_clock)."""
@@ -567,9 +605,10 @@ def _write_new(fd: int, name: str, data: bytes) -> None:
         os.close(handle)
 
 
-def _take(fd: int, name: str, source: Path) -> None:
+def _take(fd: int, name: str, source: Path, moved: bool = False) -> None:
     """Put regular file `source` (never a link) in folder `fd` as `name`: a hard link where both
-    are on one file system (no copy of a large dump), else a copy; mode 0644, on disk."""
+    are on one file system (no copy of a large dump), else a copy; `moved`, then `source`'s name
+    removed; mode 0644, on disk."""
     try:
         os.link(source, name, dst_dir_fd=fd, follow_symlinks=False)
     except OSError as exc:
@@ -578,6 +617,8 @@ def _take(fd: int, name: str, source: Path) -> None:
         _copy_new(fd, name, source)
     if not stat.S_ISREG(os.stat(name, dir_fd=fd, follow_symlinks=False).st_mode):
         raise OSError(errno.EINVAL, "not a regular file", str(source))
+    if moved:
+        os.unlink(source)
     handle = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=fd)
     try:
         os.fchmod(handle, 0o644)

@@ -82,6 +82,7 @@ import pyoxigraph as ox
 
 from .cache_files import clock_past, scratch_folder, unmark
 from .home_figures import home_figures, trusted_figures
+from .publish import proven_checksum
 
 if TYPE_CHECKING:
     from .write import Runs
@@ -232,7 +233,11 @@ def checked_key(path: Path, folder: Path) -> tuple[str, str | None]:
     """`file_key(path)`, and the proof that the file still holds those bytes while its status
     (with ctime) stays what it is now, for `note_dump` (see the module docstring); None where it
     cannot be had: `folder` (where the clock file is made) on another file system than `path`, no
-    tick of the file system's clock since the file last changed, or a change while it was hashed."""
+    tick of the file system's clock since the file last changed, or a change while it was hashed.
+    A file publish has just read back, proven as it is (publish.proven_checksum), is not read again."""
+    proven = proven_checksum(path)
+    if proven is not None:
+        return proven[1][:32], "-".join(map(str, proven[0]))  # as _stamp writes its status
     before = os.stat(path)
     proof = _stamp(before) if clock_past(before, Path(folder)) else None
     key = file_key(path)

@@ -93,6 +93,14 @@ def _edit(corpus: Path, aside: Path, edits: list) -> None:
         )
 
 
+def _kept(cache: Path, ext: str) -> Path:
+    """The dump of format `ext` that the last build kept in CACHE/dumps, as its record names it."""
+    from guian_kg.dump_patch import _raw_record
+
+    key = {"nq": "nq", "trig": "nq", "nt": "nt", "ttl": "nt"}[ext]
+    return cache / "dumps" / _raw_record(cache / "dumps", key)["files"][ext]["name"]
+
+
 def _files(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
 
@@ -151,13 +159,11 @@ def test_the_kept_dumps_share_dist_s_files_and_only_the_last_build_s_are_kept(
         build(tmp_path / "dist", corpus=Corpus(corpus))
         kept = sorted(p.name for p in (cache / "dumps").iterdir())
         records = ["nq.proof", "nq.record", "nt.proof", "nt.record"]
-        assert kept == [f"guian-kg.{e}" for e in ALL] + records
+        assert kept == sorted([_kept(cache, e).name for e in ALL] + records)
         for ext in ALL:  # a hard link of dist/'s file: no copy on disk
-            here, there = (
-                (cache / "dumps" / f"guian-kg.{ext}").stat(),
-                (tmp_path / "dist" / f"guian-kg.{ext}").stat(),
-            )
+            here, there = _kept(cache, ext).stat(), (tmp_path / "dist" / f"guian-kg.{ext}").stat()
             assert (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)
+            assert here.st_nlink == 2  # the previous build's were released once it was replaced
 
 
 def test_a_kept_dump_whose_bytes_changed_is_not_used_and_a_file_not_ours_not_replaced(
@@ -173,7 +179,7 @@ def test_a_kept_dump_whose_bytes_changed_is_not_used_and_a_file_not_ours_not_rep
     shutil.copytree(three_articles, corpus)
     monkeypatch.setenv("GUIAN_KG_CACHE_DIR", str(cache))
     build(tmp_path / "dist", corpus=Corpus(corpus))
-    kept = cache / "dumps" / "guian-kg.nt"
+    kept = _kept(cache, "nt")
     text = kept.read_bytes()
     kept.unlink()  # dist/ keeps its own
     at = len(text) // 2
@@ -231,7 +237,7 @@ def test_a_dump_written_into_its_own_kept_file_s_folder_leaves_the_kept_file_who
     out = tmp_path / "out"
     out.mkdir()
     write_dump_files(load(corpus=Corpus(corpus), cache_dir=cache, dump_runs=True), out)
-    before = (cache / "dumps" / "guian-kg.nq").read_bytes()
+    before = _kept(cache, "nq").read_bytes()
     _edit(corpus, tmp_path, [(ARTICLE, "for the benchmarks.", "changed.")])
     write_dump_files(load(corpus=Corpus(corpus), cache_dir=cache, dump_runs=True), out)
     assert patched(cache / "dumps") == ALL
@@ -239,8 +245,8 @@ def test_a_dump_written_into_its_own_kept_file_s_folder_leaves_the_kept_file_who
     cold.mkdir()
     write_dump_files(load(corpus=Corpus(corpus), cache_dir=None), cold)
     assert _files(out) == _files(cold)
-    assert before != (cache / "dumps" / "guian-kg.nq").read_bytes()
-    assert os.stat(cache / "dumps" / "guian-kg.nq").st_nlink == 2  # out/'s and the cache's
+    assert before != _kept(cache, "nq").read_bytes()
+    assert os.stat(_kept(cache, "nq")).st_nlink == 2  # out/'s and the cache's
 
 
 def test_a_kept_file_is_proven_again_after_a_link_only_if_still_as_written(tmp_path):

@@ -677,6 +677,15 @@ def test_a_data_graph_naming_a_blank_node_gives_each_json_ld_document_as_its_wri
     assert (tmp_path / "c.jsonld").read_text(encoding="utf-8") == everything
 
 
+def _kept_document(cache: Path, name: str) -> Path:
+    """The document NAME (compacted, designations) the last build kept, as its record names it."""
+    from guian_kg.cache_files import read_entry
+    from guian_kg.jsonld_pieces import _MARK
+
+    folder = cache / "jsonld"
+    return folder / read_entry(folder / f"{name}.pieces", _MARK)[0]["kept"]["name"]
+
+
 def _edit_article_2(corpus: Path) -> None:
     edit(article(corpus, 2) / "article.ttl", re.escape("for the benchmarks."), "changed.")
 
@@ -693,8 +702,8 @@ def test_a_rebuild_copies_the_kept_json_ld_documents_and_writes_none_through(
     dist.mkdir()
     kg = load(corpus=Corpus(corpus), cache_dir=cache, dump_runs=True)
     first = _write_jsonld(kg, dist, _pieces(kg))
-    kept = {"c.jsonld": cache / "jsonld" / "compacted.jsonld"}
-    kept["d.jsonld"] = cache / "jsonld" / "designations.jsonld"
+    kept = {"c.jsonld": _kept_document(cache, "compacted")}
+    kept["d.jsonld"] = _kept_document(cache, "designations")
     before, old = {}, {}
     for name, path in kept.items():
         assert path.samefile(dist / name)  # a link, no copy
@@ -714,9 +723,10 @@ def test_a_rebuild_copies_the_kept_json_ld_documents_and_writes_none_through(
         assert (dist / name).read_bytes() == (tmp_path / "cold" / name).read_bytes()
         with old[name] as handle:
             assert handle.read() == before[name]  # not written through
-            assert path.stat().st_ino != os.fstat(handle.fileno()).st_ino
+            assert path.stat().st_ino == os.fstat(handle.fileno()).st_ino  # kept till published
         assert before[name] != (dist / name).read_bytes()
-        assert path.samefile(dist / name)
+        document = _kept_document(cache, "compacted" if name == "c.jsonld" else "designations")
+        assert document.samefile(dist / name)
     again = _write_jsonld(kg, dist, _pieces(kg))  # nothing changed since: all copied
     assert again == ((0, first[0][1]), (0, 30))
     for name in kept:
@@ -744,7 +754,7 @@ def test_a_kept_json_ld_document_not_as_recorded_is_not_used_and_one_not_ours_no
         handle.seek(at)
         handle.write(b"SYNTHETIC")
     os.utime(compacted, ns=(before.st_atime_ns, before.st_mtime_ns))  # only its ctime tells
-    foreign = cache / "jsonld" / "designations.jsonld"
+    foreign = _kept_document(cache, "designations")
     foreign.unlink()
     foreign.write_bytes(b"someone else's notes\n")
     _edit_article_2(corpus)
@@ -757,7 +767,7 @@ def test_a_kept_json_ld_document_not_as_recorded_is_not_used_and_one_not_ours_no
     for name in ("c.jsonld", "d.jsonld"):
         assert (tmp_path / "rebuilt" / name).read_bytes() == (tmp_path / "cold" / name).read_bytes()
     assert foreign.read_bytes() == b"someone else's notes\n"
-    assert (cache / "jsonld" / "compacted.jsonld").samefile(tmp_path / "rebuilt" / "c.jsonld")
+    assert _kept_document(cache, "compacted").samefile(tmp_path / "rebuilt" / "c.jsonld")
 
 
 def test_a_rebuild_makes_again_the_nodes_whose_shortcuts_changed_in_unchanged_articles(
