@@ -503,9 +503,7 @@ def _changes(
     lines = {line for runs in removed for line in runs.lines}
     lines ^= {line for runs in added for line in runs.lines}
     if old.shortcuts != shortcuts.digest:
-        before_shortcuts = _read_shortcuts(
-            old.kept["path"].with_suffix(".shortcuts"), old.shortcuts
-        )
+        before_shortcuts = _read_shortcuts(old.kept["shortcuts_path"], old.shortcuts)
         if before_shortcuts is None:
             return None
         lines |= set(before_shortcuts) ^ set(shortcuts.lines)
@@ -683,7 +681,11 @@ def _read(
     kept_name = meta["kept"].get("name", f"{name}.jsonld")
     if not isinstance(kept_name, str) or not is_kept_name(kept_name, f"{name}.jsonld"):
         return empty, owned
-    kept = {**meta["kept"], "path": cache / kept_name}
+    kept = {
+        **meta["kept"],
+        "path": cache / kept_name,
+        "shortcuts_path": cache / f"{name}.shortcuts",
+    }
     kept["proof"] = kept_proof(cache, name, kept_name, kept.get("written"))
     record = _Record(
         fingerprint,

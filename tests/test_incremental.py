@@ -406,7 +406,8 @@ def test_a_rebuild_that_breaks_a_shape_fails_with_the_report_and_publishes_nothi
 ):
     """Validated around the change, beside the dumps (their record in the cache is this build's):
     the failure brings the full validation's report, dist/ and the on-disk stores are as they
-    were; once the change is undone, the rebuild publishes the bytes of a cold build."""
+    were; once the change is undone, nothing is built, and a rebuild publishes the bytes of a cold
+    build."""
     corpus, cache = built / "corpus", built / "cache"
     dist, stores, records = _files(built / "dist"), _stores(cache), _files(cache / "dumps")
     text = designation(corpus, 3, 2).read_bytes()
@@ -422,7 +423,11 @@ def test_a_rebuild_that_breaks_a_shape_fails_with_the_report_and_publishes_nothi
     assert not list(cache.glob(".dist-*")) and not list(cache.glob(".store-tmp-*"))
     assert not list(cache.glob(".checkpoint-*"))  # the rebuild's graph, on a copy of the store
 
-    designation(corpus, 3, 2).write_bytes(text)  # as recorded: no unit validated
+    designation(corpus, 3, 2).write_bytes(text)
+    # The failed build left dist/'s files as the last build recorded them (its dumps were kept
+    # beside theirs): nothing to build. Without that record, as validated: no unit validated.
+    assert build(built / "dist", corpus=Corpus(corpus)).unchanged
+    (cache / "build-record").unlink()
     rebuilt = build(built / "dist", corpus=Corpus(corpus))
     assert rebuilt.report.units == (0, ARTICLES + 1) and "validate wait" in rebuilt.timings
     assert _files(built / "dist") == dist

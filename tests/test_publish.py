@@ -592,8 +592,8 @@ def test_a_file_edited_between_the_check_and_the_swap_is_found_after_the_swap(
     target, stage = out / "guian-kg.ttl", publishing._stage
     edited = b"<x> <b> <c> .\n"
 
-    def stage_then_edit(pfd, name, files):
-        staged = stage(pfd, name, files)
+    def stage_then_edit(pfd, name, files, moved=False):
+        staged = stage(pfd, name, files, moved)
         before = target.stat()
         assert tuple(status(before)) in publishing._hashed  # the locked check remembered it
         with open(target, "r+b") as handle:
