@@ -18,7 +18,10 @@ folder whose statuses equal the record's holds the entries and bytes the last bu
 entry added, removed or renamed moves the folder's ctime; a file edited in place (its size and
 mtime kept) its own; a folder moved away and back, or replaced, or a link in its place, is another
 status or no folder. Then the build goes on as ever, replacing or refusing the folder by
-publish.py's rules. The store is the one noted with the proof of the dump (store.proven_store).
+publish.py's rules; the record also holds each published file's sha256 with the status publish
+proved it by (publish.proven_checksum), so that the next build checks the folder it replaces
+without reading the files that are still as published (`published_checksums`, publish.remember).
+The store is the one noted with the proof of the dump (store.proven_store).
 Not covered, as in publish.py: a clock set back (which takes root).
 """
 

@@ -19,6 +19,12 @@ bytes written, and it is read (`KeptFile`) only while it does. Not covered: a ch
 write and the proof after which the writer set the mtime back (within the build's own seconds),
 a process that had mapped the file writable before its status was taken, and a change of the
 system clock backwards (which takes root).
+
+Each build's kept files are linked under new names (`link_owned`), never in place of the previous
+build's: those are dist/'s files until the build publishes, and a link removed from them would
+move their ctime, which proves them (publish.remember). Once published, the previous ones are
+released (`release_owned`): the record first owns them no more, then they are unlinked, so a kill
+between the two leaves files no record owns, never deleted nor used.
 """
 
 from __future__ import annotations

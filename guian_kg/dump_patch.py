@@ -30,8 +30,9 @@ it proved it, after the last link it made), and copied in the kernel (os.copy_fi
 read in this process but where a changed line or block is looked for. A file not proven is
 written whole instead; so is everything when the record is missing, made by other code, or names
 a blank node among the changed lines (a unit's labels are its own), or when many units changed
-(merging is then as fast). A name in CACHE/dumps/ is replaced only if the record says guian-kg put
-that file there.
+(merging is then as fast). Each build's dumps are linked under new names (the record names them),
+and a file in CACHE/dumps/ is deleted only if the record says guian-kg put it there: the previous
+build's once this build has published (`release_previous`, cache_files.release_owned).
 """
 
 from __future__ import annotations

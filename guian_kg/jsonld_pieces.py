@@ -19,14 +19,16 @@ the frames, the context or the ontology (which framed objects read) makes them a
 a blank node among the changed statements (a store relabels blank nodes). Pieces are kept for
 dumps under the default base only (the build's runs are).
 
-The pieces' text is the previous document itself, hard-linked as CACHE/jsonld/NAME.jsonld (no copy:
-it shares the disk of dist/'s file while that stays): the new document copies the byte ranges of
-the pieces taken as they were (in the kernel, unread) and writes the new pieces between them. The
-old file is used only while its status proves it holds the bytes written to it
+The pieces' text is the previous document itself, hard-linked as CACHE/jsonld/NAME.TOKEN.jsonld
+(no copy: it shares the disk of dist/'s file while that stays): the new document copies the byte
+ranges of the pieces taken as they were (in the kernel, unread) and writes the new pieces between
+them. The old file is used only while its status proves it holds the bytes written to it
 (cache_files.KeptFile: its ctime has not moved since the build that wrote it proved it); if it
 does not (edited through dist/, or not ours), the copy is deleted and the document made again
 whole. The document is always written as a new file (never through a link of the kept one), and
-a name in CACHE/jsonld/ is replaced only if the record says guian-kg put that file there.
+kept under a new name (the record names it); a file in CACHE/jsonld/ is deleted only if the record
+says guian-kg put it there: the previous build's once this build has published
+(`release_previous`, cache_files.release_owned).
 """
 
 from __future__ import annotations

@@ -265,6 +265,8 @@ def _stage(pfd: int, name: str, files: dict[str, bytes | Path], moved: bool = Fa
                 taken.append(file_name)
         clock = _clock_after(fd, taken)  # the read-back's statuses are remembered (_checksum)
         listing.update(zip(taken, _checksums(fd, taken, clock), strict=True))  # read back
+        for file_name in taken:  # after the read-back, which the kernel's writeback overlaps
+            _fsync(fd, file_name)
         _write_new(fd, MANIFEST, _manifest(listing))
         os.unlink(STAGING_MARKER, dir_fd=fd)  # from here on the manifest proves the folder ours
         os.fchmod(fd, 0o755)
@@ -484,7 +486,11 @@ def _checksum(fd: int, name: str, clock: Clock | None = None) -> tuple[int, str]
 # file's ctime to its file system's clock at every change of its bytes or status, and no user can
 # set it: a file whose device, inode, size, mtime and ctime are those it had while it was hashed,
 # when that clock was already past its ctime, holds the bytes hashed (any later change gave it a
-# later ctime). Not covered: a clock set back, which takes root.
+# later ctime). Not covered: a clock set back, which takes root. A build reads back the files it
+# publishes once the clock is past their ctime, and records what they hashed to with their
+# statuses (build_record.py): the next build is told them (remember) and replaces its folder without
+# reading it, as long as no link was made or removed meanwhile (publish(moved=True); the cache's
+# kept links, cache_files.link_owned).
 Clock = tuple[int, int]  # (device, ctime) of a file made now in a folder: its file system's clock
 _HASHED_AT_MOST = 10_000  # statuses remembered: a long-lived process (tests) forgets them all
 _hashed: dict[tuple[int, ...], tuple[int, str]] = {}
@@ -608,7 +614,7 @@ def _write_new(fd: int, name: str, data: bytes) -> None:
 def _take(fd: int, name: str, source: Path, moved: bool = False) -> None:
     """Put regular file `source` (never a link) in folder `fd` as `name`: a hard link where both
     are on one file system (no copy of a large dump), else a copy; `moved`, then `source`'s name
-    removed; mode 0644, on disk."""
+    removed; mode 0644 (put on disk by _fsync)."""
     try:
         os.link(source, name, dst_dir_fd=fd, follow_symlinks=False)
     except OSError as exc:
@@ -622,6 +628,14 @@ def _take(fd: int, name: str, source: Path, moved: bool = False) -> None:
     handle = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=fd)
     try:
         os.fchmod(handle, 0o644)
+    finally:
+        os.close(handle)
+
+
+def _fsync(fd: int, name: str) -> None:
+    """Put file `name` of folder `fd` (never through a link) on disk."""
+    handle = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=fd)
+    try:
         os.fsync(handle)
     finally:
         os.close(handle)
