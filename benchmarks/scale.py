@@ -122,7 +122,8 @@ def current(corpus: Path, work: Path, phases: set[str]) -> dict[str, object]:
     )
     from guian_kg.cache_files import prove_kept, scratch_folder
     from guian_kg.corpus import Corpus
-    from guian_kg.dump_patch import patched
+    from guian_kg.dump_patch import patched, release_previous
+    from guian_kg.jsonld_pieces import release_previous as release_documents
     from guian_kg.parallel import available_cores
     from guian_kg.publish import publish
     from guian_kg.store import checked_key, file_key, note_dump, proven_store, store_beside
@@ -163,11 +164,15 @@ def current(corpus: Path, work: Path, phases: set[str]) -> dict[str, object]:
                         report = conforming()
                         info[f"{name} validated"] = "{:,} of {:,} units".format(*report.units)
                     publishing: dict[str, float] = {}
-                    published = _timed(publishing, "publish", lambda: publish(files, out))
+                    published = _timed(
+                        publishing, "publish", lambda: publish(files, out, moved=True)
+                    )
                     times["dump"] += publishing["publish"]
                     info[f"{name} publish s"] = round(publishing["publish"], 2)
                 for kept in ("dumps", "jsonld"):
                     prove_kept(cache / kept)
+                release_previous(cache / "dumps")
+                release_documents(cache / "jsonld")
                 nq = published.folder / "guian-kg.nq"
 
                 def keyed() -> None:
