@@ -271,14 +271,15 @@ def test_a_rebuild_publishes_the_bytes_of_a_cold_build_and_updates_its_store(
     assert len(set((tmp_path / "cache" / "runs").iterdir()) - runs) == NEW_RUNS[change]
     assert rebuilt.kg.runs is not None
     pieces = tmp_path / "cache" / "jsonld"
-    kept = [
-        f"{n}.{s}"
+    records = {n: pieces / f"{n}.pieces" for n in ("compacted", "designations")}
+    metas = {n: read_entry(r, "# guian-kg jsonld pieces {key} ")[0] for n, r in records.items()}
+    kept = [  # the documents of this build alone: the first build's released once it published
+        metas[n]["kept"]["name"] if s == "jsonld" else f"{n}.{s}"
         for n in ("compacted", "designations")
         for s in ("jsonld", "pieces", "proof", "shortcuts")
     ]
-    assert sorted(p.name for p in pieces.iterdir()) == kept
-    for record in pieces.glob("*.pieces"):  # the pieces of this build, kept for the next
-        meta, _ = read_entry(record, "# guian-kg jsonld pieces {key} ")
+    assert sorted(p.name for p in pieces.iterdir()) == sorted(kept)
+    for meta in metas.values():  # the pieces of this build, kept for the next
         assert meta["runs"] == rebuilt.kg.runs[1]
 
     monkeypatch.setenv("GUIAN_KG_CACHE_DIR", str(tmp_path / "cold-cache"))
