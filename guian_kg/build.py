@@ -549,8 +549,8 @@ def validated(kg: KnowledgeGraph, timings: dict[str, float]) -> Iterator[Callabl
         return planned.run(workers=1), time.perf_counter() - began
 
     # Behind the dumps for the CPU: it has until they end, and three dump groups and it share two
-    # cores (at 1,000 articles, rebuilds alternating in one run on a shared machine: 8.96 s
-    # against 9.60 s, the median of six each; the wait for it after the dumps 0 to 0.5 s).
+    # cores (at 1,000 articles, rebuilds alternating in one run: 6.0 s against 7.0 s, the median
+    # of seven each; the wait for it after the dumps 0 to 0.5 s).
     with Forked(run, niceness=_BESIDE_NICENESS) as validation:
 
         def conforming() -> Report:

@@ -30,8 +30,10 @@ between the two leaves files no record owns, never deleted nor used.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import errno
 import fcntl
+import functools
 import json
 import mmap
 import os
@@ -515,6 +517,7 @@ def write_new(
                         _write_all(fd, pending)
                         pending.clear()
             _write_all(fd, pending)
+            start_writeback(fd)
         finally:
             os.close(fd)
         if kept is not None:
@@ -524,6 +527,26 @@ def write_new(
         Path(temporary).unlink(missing_ok=True)
         raise
     return written_stamp(path)
+
+
+def start_writeback(fd: int) -> None:
+    """Have the kernel begin writing file `fd`'s bytes to disk now, without waiting for it
+    (sync_file_range, SYNC_FILE_RANGE_WRITE; nothing where the system lacks it): the fsync before
+    publishing then finds them written, the disk having worked while the build went on."""
+    call = _sync_file_range()
+    if call is not None:
+        call(fd, ctypes.c_int64(0), ctypes.c_int64(0), ctypes.c_uint(_SYNC_FILE_RANGE_WRITE))
+
+
+_SYNC_FILE_RANGE_WRITE = 2  # linux/fs.h
+
+
+@functools.cache
+def _sync_file_range():
+    try:
+        return ctypes.CDLL(None, use_errno=True).sync_file_range
+    except (OSError, AttributeError):
+        return None
 
 
 def _write_all(fd: int, data: bytes | bytearray) -> None:
