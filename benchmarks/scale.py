@@ -111,6 +111,7 @@ def _cold(command: list[str], times: dict[str, float], info: dict[str, object]) 
 def current(corpus: Path, work: Path, phases: set[str]) -> dict[str, object]:
     """guian-kg's build as `guian-kg build --data CORPUS` runs it, phase by phase, then a rebuild
     after one article changed (its cache warm), then a cold `guian-kg query` on the N-Quads dump."""
+    from guian_kg import DEFAULT_BASE, build_record
     from guian_kg.build import (
         check,
         in_memory,
@@ -125,8 +126,9 @@ def current(corpus: Path, work: Path, phases: set[str]) -> dict[str, object]:
     from guian_kg.dump_patch import patched, release_previous
     from guian_kg.jsonld_pieces import release_previous as release_documents
     from guian_kg.parallel import available_cores
-    from guian_kg.publish import publish
+    from guian_kg.publish import publish, remember
     from guian_kg.store import checked_key, file_key, note_dump, proven_store, store_beside
+    from guian_kg.units import read_inputs
     from guian_kg.validate import validate_store
     from guian_kg.void import statistics
 
@@ -135,10 +137,23 @@ def current(corpus: Path, work: Path, phases: set[str]) -> dict[str, object]:
     cache = work / "cache"
     os.environ["GUIAN_KG_CACHE_DIR"] = str(cache)  # the cold query opens the store made here
     nquads = work / "current.nq"
+    out = work / "dist"
+
+    def read(timings: dict[str, float]):
+        """The inputs keyed (as build.build: a file unchanged since is not read), then loaded;
+        what the build record says the build is made of."""
+        started = time.perf_counter()
+        inputs = read_inputs(None, Corpus(corpus), cache)
+        made = build_record.made_of(inputs, DEFAULT_BASE, out)
+        timings["inputs"] = time.perf_counter() - started
+        kg = load(timings=timings, cache_dir=cache, dump_runs=True, inputs=inputs)
+        return kg, made
+
     if "parse" in phases:  # and with it everything that needs the graph
         timings: dict[str, float] = {}
-        kg = load(corpus=Corpus(corpus), timings=timings, cache_dir=cache, dump_runs=True)
-        times["parse"] = timings["load"] + timings["store"] + timings["describe"]
+        kg, made = read(timings)
+        times["parse"] = timings["inputs"] + timings["load"] + timings["store"]
+        times["parse"] += timings["describe"]
         times["enrich"] = timings["enrich"]  # read, anchor and enrich each article
         times["dump"] = timings["runs"]  # each article's statements sorted for the dumps
         info["triples built"] = len(kg.store)
@@ -147,16 +162,17 @@ def current(corpus: Path, work: Path, phases: set[str]) -> dict[str, object]:
             report = _timed(times, "validate", lambda: check(kg))
             info["conforms"] = "yes" if report.conforms else f"NO ({len(report.results)} results)"
             peaks["validate"] = _peak_mb()
-        out = work / "dist"
 
-        def dumps_published(kg, times: dict[str, float], name: str, conforming=None) -> Path:
+        def dumps_published(kg, made, times: dict[str, float], name: str, conforming=None) -> Path:
             """As `guian-kg build` does (build.build): the dumps written into a scratch folder,
             published to `out` (replacing the last build's: counted in "dump", and in
             info["NAME publish s"] too), then the on-disk store of the dump,
             which `query` then opens, made from the graph while the dumps are written ("store":
             what is left of it after), keyed and noted with its proof: `query` reads the dump
-            unhashed. With `conforming` (a validation beside the dumps, build.validated), its
-            report is waited for before publishing (counted in "dump"). Its N-Quads dump."""
+            unhashed; the build recorded (build_record: the next build checks the folder it
+            replaces by it). With `conforming` (a validation beside the dumps, build.validated),
+            its report is waited for before publishing (counted in "dump"). Its N-Quads dump."""
+            remember(build_record.published_checksums(cache, made))
             with store_beside(cache, store_parts(kg)) as place:
                 with scratch_folder(cache, ".dist-") as folder:
                     files = _timed(times, "dump", lambda: write_dump_files(kg, Path(folder)))
@@ -175,15 +191,18 @@ def current(corpus: Path, work: Path, phases: set[str]) -> dict[str, object]:
                 release_documents(cache / "jsonld")
                 nq = published.folder / "guian-kg.nq"
 
-                def keyed() -> None:
+                def keyed() -> Path:
                     key, proof = checked_key(nq, cache)
-                    note_dump(place(key, lambda: nq), nq, proof)
+                    store = place(key, lambda: nq)
+                    note_dump(store, nq, proof)
+                    return store
 
-                _timed(times, "store", keyed)
+                store = _timed(times, "store", keyed)
+            build_record.write(cache, made, published.files, store, len(kg.store))
             return nq
 
         if "dump" in phases:
-            nquads = dumps_published(kg, times, "build")
+            nquads = dumps_published(kg, made, times, "build")
             peaks["dump"] = _peak_mb()
             peaks["store"] = _peak_mb()
             info["largest dump worker peak MB"] = _children_peak_mb()
@@ -200,13 +219,7 @@ def current(corpus: Path, work: Path, phases: set[str]) -> dict[str, object]:
             def rebuild() -> None:
                 parts: dict[str, float] = {}
                 steps: dict[str, float] = {}
-                kg = _timed(
-                    parts,
-                    "load",
-                    lambda: load(
-                        corpus=Corpus(corpus), timings=steps, cache_dir=cache, dump_runs=True
-                    ),
-                )
+                kg, made = _timed(parts, "load", lambda: read(steps))
                 info["rebuild load s"] = round(parts["load"], 2)
                 info["rebuild load steps"] = " ".join(f"{k} {v:.2f}" for k, v in steps.items())
                 info["rebuild enriched"] = (
@@ -223,7 +236,7 @@ def current(corpus: Path, work: Path, phases: set[str]) -> dict[str, object]:
                     with (
                         validated(kg, checking) if "validate" in phases else nullcontext()
                     ) as conforming:
-                        nq = dumps_published(kg, parts, "rebuild", conforming)
+                        nq = dumps_published(kg, made, parts, "rebuild", conforming)
                     if "validate" in checking:
                         info["rebuild validate s"] = round(checking["validate"], 2)
                         info["rebuild validated beside the dumps"] = (
@@ -271,11 +284,14 @@ def current(corpus: Path, work: Path, phases: set[str]) -> dict[str, object]:
 
 def _built_again(corpus: Path, out: Path, info: dict[str, object]) -> None:
     """`guian-kg build --data CORPUS --out OUT` (guian_kg.build.build, in a new process: wall
-    seconds, as a user sees them) twice after the rebuild, nothing changed since: the first finds
-    no record of the last build (the pipeline publishes without build.build), so it does the
-    work every such build did before guian_kg/build_record.py; the second finds it."""
+    seconds, as a user sees them) twice after the rebuild, nothing changed since: the first
+    without the record of the last build (deleted), so it does the work every such build did
+    before guian_kg/build_record.py; the second finds the record the first wrote."""
+    from guian_kg.build_record import RECORD
+
     guian_kg = shutil.which("guian-kg") or str(Path(sys.executable).with_name("guian-kg"))
     command = [guian_kg, "build", "--data", str(corpus), "--out", str(out)]
+    (Path(os.environ["GUIAN_KG_CACHE_DIR"]) / RECORD).unlink()
     for figure in ("build again without its record s", "build with nothing changed s"):
         started = time.perf_counter()
         done = subprocess.run(command, capture_output=True, text=True, check=True)
