@@ -127,7 +127,7 @@ def current(corpus: Path, work: Path, phases: set[str]) -> dict[str, object]:
     from guian_kg.jsonld_pieces import release_previous as release_documents
     from guian_kg.parallel import available_cores
     from guian_kg.publish import publish, remember
-    from guian_kg.store import checked_key, file_key, note_dump, proven_store, store_beside
+    from guian_kg.store import checked_key, note_dump, proven_store, store_beside
     from guian_kg.units import read_inputs
     from guian_kg.validate import validate_store
     from guian_kg.void import statistics
@@ -199,6 +199,7 @@ def current(corpus: Path, work: Path, phases: set[str]) -> dict[str, object]:
 
                 store = _timed(times, "store", keyed)
             build_record.write(cache, made, published.files, store, len(kg.store))
+            info[f"{name} store"] = _made(store)
             return nq
 
         if "dump" in phases:
@@ -242,7 +243,6 @@ def current(corpus: Path, work: Path, phases: set[str]) -> dict[str, object]:
                         info["rebuild validated beside the dumps"] = (
                             "yes" if "validate wait" in checking else "no: before them"
                         )
-                    info["rebuild store"] = _made(cache / f"store-{file_key(nq)}")
                     rebuilt["nq"] = nq  # the dump a user queries next: the latest build's
                     info["rebuild dump s"] = round(parts["dump"], 2)
                     info["rebuild dumps made from the previous ones"] = " ".join(

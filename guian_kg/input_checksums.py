@@ -75,10 +75,11 @@ class Checksums:
 
 def _clock(cache: Path | None) -> tuple[int, int] | None:
     """The clock of the cache's file system (cache_files.fs_clock), or None: no cache, or no file
-    can be made in it."""
+    can be made in it. A cache not made yet is made (a first build's files are then kept)."""
     if cache is None:
         return None
     try:
+        cache.mkdir(parents=True, exist_ok=True)
         fd = os.open(cache, _DIR)
     except OSError:
         return None
