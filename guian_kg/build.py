@@ -3,6 +3,7 @@ the dataset description → validate with SHACL → write dist/ atomically. Ever
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import tempfile
 import time
@@ -201,37 +202,43 @@ def load(
     keys = inputs.keys if inputs is not None else None
     enriched, counts = enrich_units(units, sources, cache_dir, workers or available_cores(), keys)
     timings["enrich"] = time.perf_counter() - started
-    with _runs_sorted(cache_dir if dump_runs else None, enriched, workers) as sorted_runs:
-        started = time.perf_counter()
-        # A rebuild's graph on a copy of the previous build's store, where it can be: the
-        # units that did not change are not loaded (guian_kg.checkpoint). Their runs' keys are
-        # known from the units' digests before the runs are sorted.
-        runs = _keys(cache_dir if dump_runs else None, enriched)
-        copied = _on_previous(cache_dir, runs, enriched, ontology_quads, data)
-        with checkpoint.dropped_on_failure(copied):  # a citation not found, say
+    # A failure once a checkpoint is made (a citation not found, the runs' sorting, the
+    # description) deletes the copy at once, not at a later build's sweep.
+    with contextlib.ExitStack() as failing:
+        with _runs_sorted(cache_dir if dump_runs else None, enriched, workers) as sorted_runs:
+            started = time.perf_counter()
+            # A rebuild's graph on a copy of the previous build's store, where it can be: the
+            # units that did not change are not loaded (guian_kg.checkpoint). Their runs' keys are
+            # known from the units' digests before the runs are sorted.
+            runs = _keys(cache_dir if dump_runs else None, enriched)
+            copied = _on_previous(cache_dir, runs, enriched, ontology_quads, data)
+            failing.enter_context(checkpoint.dropped_on_failure(copied))
             store, shortcuts = _graph(copied, enriched, ontology_quads, data)
-        timings["store"] = time.perf_counter() - started
+            timings["store"] = time.perf_counter() - started
+            started = time.perf_counter()
+            taken = sorted_runs()  # taken once: again, the same
+            if copied is not None and taken != runs:  # the runs it counts on could not be cached
+                del store
+                copied.close()
+                copied = None
+                store, shortcuts = _graph(None, enriched, ontology_quads, data)
+            runs = taken
+            # The wait for them, once the store is made.
+            timings["runs"] = time.perf_counter() - started
         started = time.perf_counter()
-        taken = sorted_runs()  # taken once: again, the same
-        if copied is not None and taken != runs:  # the runs it counts on could not be cached
-            del store
-            copied.close()
-            copied = None
-            store, shortcuts = _graph(None, enriched, ontology_quads, data)
-        runs = taken
-        timings["runs"] = time.perf_counter() - started  # the wait for them, once the store is made
-    started = time.perf_counter()
-    # A rebuild counts the description's statistics from the previous build's where it can.
-    counted, described = (
-        counted_from_previous(store, runs, cache_dir, shortcuts) if runs is not None else (None, "")
-    )
-    void = _quads(describe(store, sources, counted), node(iris.graph("void")))
-    if copied is not None:
-        del store  # the checkpoint's: closed once sealed
-        store = checkpoint.sealed(copied, void)
-    else:
-        store.extend(void)
-    timings["describe"] = time.perf_counter() - started
+        # A rebuild counts the description's statistics from the previous build's where it can.
+        counted, described = (
+            counted_from_previous(store, runs, cache_dir, shortcuts)
+            if runs is not None
+            else (None, "")
+        )
+        void = _quads(describe(store, sources, counted), node(iris.graph("void")))
+        if copied is not None:
+            del store  # the checkpoint's: closed once sealed
+            store = checkpoint.sealed(copied, void)
+        else:
+            store.extend(void)
+        timings["describe"] = time.perf_counter() - started
     return KnowledgeGraph(store, sources, counts, cache_dir, runs, described, shortcuts)
 
 

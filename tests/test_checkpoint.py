@@ -292,11 +292,12 @@ def test_a_whole_validation_of_a_checkpoint_reads_its_graph_made_again_in_memory
     assert isinstance(memory, ox.Store) and set(memory) == statements
 
 
+@pytest.mark.parametrize("failing", ["check_pending", "describe"])
 def test_a_rebuild_that_fails_on_a_checkpoint_leaves_no_copy_behind(
-    three_articles, tmp_path, monkeypatch
+    three_articles, tmp_path, monkeypatch, failing
 ):
-    """A failure once the copy is made (here a citation check that raises) deletes the copy's
-    folder at once, not at the next build's sweep."""
+    """A failure once the copy is made (a citation check, or the description, that raises)
+    deletes the copy's folder at once, not at the next build's sweep."""
     corpus = tmp_path / "corpus"
     shutil.copytree(three_articles, corpus)
     monkeypatch.setenv("GUIAN_KG_CACHE_DIR", str(tmp_path / "cache"))
@@ -309,10 +310,10 @@ def test_a_rebuild_that_fails_on_a_checkpoint_leaves_no_copy_behind(
         checkpoint, "on_previous", lambda *a: copies.append(on_previous(*a)) or copies[-1]
     )
 
-    def unfound(pending, exacts_of):
+    def unfound(*_):
         raise InputError("a citation not found")
 
-    monkeypatch.setattr(build_module, "check_pending", unfound)
+    monkeypatch.setattr(build_module, failing, unfound)
     with pytest.raises(InputError, match="a citation not found"):
         build(tmp_path / "dist", corpus=Corpus(corpus))
     assert len(copies) == 1 and isinstance(copies[0], checkpoint.Checkpoint)
