@@ -116,6 +116,7 @@ def current(corpus: Path, work: Path, phases: set[str]) -> dict[str, object]:
         check,
         in_memory,
         load,
+        releasing_previous,
         shapes_graph,
         store_parts,
         validated,
@@ -123,8 +124,7 @@ def current(corpus: Path, work: Path, phases: set[str]) -> dict[str, object]:
     )
     from guian_kg.cache_files import prove_kept, scratch_folder
     from guian_kg.corpus import Corpus
-    from guian_kg.dump_patch import patched, release_previous
-    from guian_kg.jsonld_pieces import release_previous as release_documents
+    from guian_kg.dump_patch import patched
     from guian_kg.parallel import available_cores
     from guian_kg.publish import publish, remember
     from guian_kg.store import checked_key, note_dump, proven_store, store_beside
@@ -140,10 +140,12 @@ def current(corpus: Path, work: Path, phases: set[str]) -> dict[str, object]:
     out = work / "dist"
 
     def read(timings: dict[str, float]):
-        """The inputs keyed (as build.build: a file unchanged since is not read), then loaded;
+        """The inputs keyed (as build.build: a file unchanged since is not read, and the dumps kept
+        before the last build's released meanwhile), then loaded;
         what the build record says the build is made of."""
         started = time.perf_counter()
-        inputs = read_inputs(None, Corpus(corpus), cache)
+        with releasing_previous(cache):  # the dumps before the last build's
+            inputs = read_inputs(None, Corpus(corpus), cache)
         made = build_record.made_of(inputs, DEFAULT_BASE, out)
         timings["inputs"] = time.perf_counter() - started
         kg = load(timings=timings, cache_dir=cache, dump_runs=True, inputs=inputs)
@@ -187,8 +189,6 @@ def current(corpus: Path, work: Path, phases: set[str]) -> dict[str, object]:
                     info[f"{name} publish s"] = round(publishing["publish"], 2)
                 for kept in ("dumps", "jsonld"):
                     prove_kept(cache / kept)
-                release_previous(cache / "dumps")
-                release_documents(cache / "jsonld")
                 nq = published.folder / "guian-kg.nq"
 
                 def keyed() -> Path:

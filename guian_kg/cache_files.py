@@ -22,9 +22,9 @@ system clock backwards (which takes root).
 
 Each build's kept files are linked under new names (`link_owned`), never in place of the previous
 build's: those are dist/'s files until the build publishes, and a link removed from them would
-move their ctime, which proves them (publish.remember). Once published, the previous ones are
-released (`release_owned`): the record first owns them no more, then they are unlinked, so a kill
-between the two leaves files no record owns, never deleted nor used.
+move their ctime, which proves them (publish.remember). Once the folder they were published in is
+replaced, the next build releases them (`release_owned`): the record first owns them no more, then
+they are unlinked, so a kill between the two leaves files no record owns, never deleted nor used.
 """
 
 from __future__ import annotations
@@ -202,16 +202,18 @@ def release_owned(
 ) -> list[list[int]] | None:
     """Unlink the files of `folder` that `owned` lists and `keep` does not (found under the kept
     names of `names`, is_kept_name), once `own(what remains owned)` has recorded that they are
-    ours no more: a kill between the two leaves files no record owns, never deleted nor used. What
-    remains owned; None where the record could not be written (nothing unlinked)."""
+    ours no more: a kill between the two leaves files no record owns, never deleted nor used. A
+    file linked elsewhere too (a dist/ folder that still publishes it) stays owned: unlinking it
+    would free no disk and move its ctime, which proves it (publish.remember). What remains
+    owned; None where the record could not be written (nothing unlinked)."""
     names = list(names)
-    stale = []
+    stale, held = [], []
     for entry in sorted(os.listdir(folder)):
         if any(is_kept_name(entry, name) for name in names):
-            inode = _inode(folder / entry)
-            if inode is not None and inode in owned and inode not in keep:
-                stale.append((entry, inode))
-    remaining = [o for o in owned if o in keep]
+            found = _inode_and_links(folder / entry)
+            if found is not None and found[0] in owned and found[0] not in keep:
+                (stale if found[1] == 1 else held).append((entry, found[0]))
+    remaining = [o for o in owned if o in keep or any(o == inode for _, inode in held)]
     if not own(remaining):
         return None
     for entry, inode in stale:
@@ -222,11 +224,17 @@ def release_owned(
 
 def _inode(path: Path) -> list[int] | None:
     """[device, inode] of regular file `path` (a link not followed), or None."""
+    found = _inode_and_links(path)
+    return None if found is None else found[0]
+
+
+def _inode_and_links(path: Path) -> tuple[list[int], int] | None:
+    """([device, inode], number of links) of regular file `path` (a link not followed), or None."""
     try:
         st = os.stat(path, follow_symlinks=False)
     except OSError:
         return None
-    return [st.st_dev, st.st_ino] if stat.S_ISREG(st.st_mode) else None
+    return ([st.st_dev, st.st_ino], st.st_nlink) if stat.S_ISREG(st.st_mode) else None
 
 
 @contextlib.contextmanager

@@ -32,7 +32,8 @@ written whole instead; so is everything when the record is missing, made by othe
 a blank node among the changed lines (a unit's labels are its own), or when many units changed
 (merging is then as fast). Each build's dumps are linked under new names (the record names them),
 and a file in CACHE/dumps/ is deleted only if the record says guian-kg put it there: the previous
-build's once this build has published (`release_previous`, cache_files.release_owned).
+build's by the next build, which replaced the folder they were published in (`release_previous`,
+cache_files.release_owned).
 """
 
 from __future__ import annotations
@@ -539,7 +540,7 @@ def _keep(
     """Hard-link this build's dumps into `folder` under new names and record them (and those made
     from the previous ones, `from_previous`), then their proofs (KEY.proof,
     cache_files.note_kept); the files the record owned but its current ones are released
-    (cache_files.release_owned), the current ones only after publishing (release_previous).
+    (cache_files.release_owned), the current ones only by a later build (release_previous).
     Nothing is kept where a file cannot be linked, nor where the record's place holds a file not
     ours."""
     target = folder / f"{key}.record"
@@ -587,9 +588,10 @@ def _keep(
 
 
 def release_previous(folder: Path) -> None:
-    """Unlink the dumps kept in `folder` (CACHE/dumps) before the last ones its records name: to
-    call once the last ones are published, so that the files the previous build published (and
-    kept) keep their ctime until they are replaced (publish.remember proves them by it)."""
+    """Unlink the dumps kept in `folder` (CACHE/dumps) before the last ones its records name: a
+    build calls it before it writes its dumps (build.releasing_previous), when the last ones are
+    dist/'s files, which keep their ctime until they are replaced (publish.remember proves them by
+    it), and the ones before them are in no folder the last build left."""
     for key in _GROUPS:
         _release(folder, key)
 

@@ -27,8 +27,8 @@ them. The old file is used only while its status proves it holds the bytes writt
 does not (edited through dist/, or not ours), the copy is deleted and the document made again
 whole. The document is always written as a new file (never through a link of the kept one), and
 kept under a new name (the record names it); a file in CACHE/jsonld/ is deleted only if the record
-says guian-kg put it there: the previous build's once this build has published
-(`release_previous`, cache_files.release_owned).
+says guian-kg put it there: the previous build's by the next build, which replaced the folder
+they were published in (`release_previous`, cache_files.release_owned).
 """
 
 from __future__ import annotations
@@ -574,7 +574,7 @@ def _keep(
     and dependencies as the body (`_sections`), then its proof (NAME.proof,
     cache_files.note_kept). Only a record guian-kg wrote (or none) is replaced; the
     record first owns the new file too, then releases those it owned but the previous build's
-    (cache_files.release_owned), which go after publishing (release_previous). Nothing is kept
+    (cache_files.release_owned), which a later build releases (release_previous). Nothing is kept
     where the document cannot be linked."""
     target = cache / f"{name}.pieces"
     if (target.exists() or target.is_symlink()) and not is_marked(target, _MARK):
@@ -623,7 +623,7 @@ def _keep(
 
 def release_previous(cache: Path) -> None:
     """Unlink the documents kept in `cache` (CACHE/jsonld) before the last ones their records
-    name: to call once the last ones are published (as dump_patch.release_previous)."""
+    name: as dump_patch.release_previous, called with it."""
     for name in _NAMES:
         _release(cache, name)
 

@@ -266,19 +266,24 @@ def test_a_rebuild_publishes_the_bytes_of_a_cold_build_and_updates_its_store(
     corpus = built_before(change, three_articles, tmp_path, monkeypatch)
     runs = set((tmp_path / "cache" / "runs").iterdir())
     assert len(runs) == 4 - bool(CHANGES[change][0])  # the shared files and each article
+    pieces = tmp_path / "cache" / "jsonld"
+    records = {n: pieces / f"{n}.pieces" for n in ("compacted", "designations")}
+
+    def kept_documents() -> dict[str, dict]:
+        return {n: read_entry(r, "# guian-kg jsonld pieces {key} ")[0] for n, r in records.items()}
+
+    first = [meta["kept"]["name"] for meta in kept_documents().values()]
     make_change(change, corpus, tmp_path)
     rebuilt = build(tmp_path / "dist", corpus=Corpus(corpus))
     assert len(set((tmp_path / "cache" / "runs").iterdir()) - runs) == NEW_RUNS[change]
     assert rebuilt.kg.runs is not None
-    pieces = tmp_path / "cache" / "jsonld"
-    records = {n: pieces / f"{n}.pieces" for n in ("compacted", "designations")}
-    metas = {n: read_entry(r, "# guian-kg jsonld pieces {key} ")[0] for n, r in records.items()}
-    kept = [  # the documents of this build alone: the first build's released once it published
+    metas = kept_documents()
+    kept = [  # this build's documents, and the first build's: the next build releases them
         metas[n]["kept"]["name"] if s == "jsonld" else f"{n}.{s}"
         for n in ("compacted", "designations")
         for s in ("jsonld", "pieces", "proof", "shortcuts")
     ]
-    assert sorted(p.name for p in pieces.iterdir()) == sorted(kept)
+    assert sorted(p.name for p in pieces.iterdir()) == sorted(kept + first)
     for meta in metas.values():  # the pieces of this build, kept for the next
         assert meta["runs"] == rebuilt.kg.runs[1]
 

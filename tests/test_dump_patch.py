@@ -145,25 +145,56 @@ def test_a_rebuild_patches_the_dumps_into_the_bytes_of_a_cold_build(
         assert rebuilt["guian-kg.nt"].count(line.encode("utf-8")) == 1
 
 
-def test_the_kept_dumps_share_dist_s_files_and_only_the_last_build_s_are_kept(
+def test_the_kept_dumps_share_dist_s_files_and_the_next_build_releases_the_last_ones(
     three_articles, tmp_path, monkeypatch
 ):
+    """Each build's kept dumps are hard links of dist/'s files (no copy on disk); the build
+    before's stay, in no folder, until the next build releases them while it reads its inputs."""
     from guian_kg.build import build
     from guian_kg.corpus import Corpus
 
     corpus, cache = tmp_path / "corpus", tmp_path / "cache"
     shutil.copytree(three_articles, corpus)
     monkeypatch.setenv("GUIAN_KG_CACHE_DIR", str(cache))
-    for edit in ([], [(ARTICLE, "for the benchmarks.", "changed.")]):
+    records = ["nq.proof", "nq.record", "nt.proof", "nt.record"]
+    edits = ([], [(ARTICLE, "for the benchmarks.", "changed.")], [(ARTICLE, "changed.", "again.")])
+    last: list[str] = []
+    for edit in edits:
         _edit(corpus, tmp_path, edit)
         build(tmp_path / "dist", corpus=Corpus(corpus))
+        current = [_kept(cache, e).name for e in ALL]
         kept = sorted(p.name for p in (cache / "dumps").iterdir())
-        records = ["nq.proof", "nq.record", "nt.proof", "nt.record"]
-        assert kept == sorted([_kept(cache, e).name for e in ALL] + records)
-        for ext in ALL:  # a hard link of dist/'s file: no copy on disk
+        assert kept == sorted(current + last + records)
+        for ext in ALL:
             here, there = _kept(cache, ext).stat(), (tmp_path / "dist" / f"guian-kg.{ext}").stat()
             assert (here.st_dev, here.st_ino) == (there.st_dev, there.st_ino)
-            assert here.st_nlink == 2  # the previous build's were released once it was replaced
+            assert here.st_nlink == 2
+        assert all((cache / "dumps" / name).stat().st_nlink == 1 for name in last)
+        last = current
+
+
+def test_a_kept_dump_linked_elsewhere_stays_until_its_last_other_link_goes(
+    three_articles, tmp_path, monkeypatch
+):
+    """Releasing a kept dump that another folder still links would free no disk and move its
+    ctime: it stays, owned, and the first build after that link is gone releases it."""
+    from guian_kg.build import build
+    from guian_kg.corpus import Corpus
+
+    corpus, cache = tmp_path / "corpus", tmp_path / "cache"
+    shutil.copytree(three_articles, corpus)
+    monkeypatch.setenv("GUIAN_KG_CACHE_DIR", str(cache))
+    build(tmp_path / "dist", corpus=Corpus(corpus))
+    first = _kept(cache, "nt")
+    os.link(first, tmp_path / "mine.nt")  # a user's link of the first build's dump
+    for old, new in (("for the benchmarks.", "changed."), ("changed.", "again.")):
+        _edit(corpus, tmp_path, [(ARTICLE, old, new)])
+        build(tmp_path / "dist", corpus=Corpus(corpus))
+    assert first.exists() and first.stat().st_nlink == 2
+    (tmp_path / "mine.nt").unlink()
+    _edit(corpus, tmp_path, [(ARTICLE, "again.", "once more.")])
+    build(tmp_path / "dist", corpus=Corpus(corpus))
+    assert not first.exists()
 
 
 def test_a_kept_dump_whose_bytes_changed_is_not_used_and_a_file_not_ours_not_replaced(

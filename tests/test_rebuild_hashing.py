@@ -17,7 +17,7 @@ import pytest
 from guian_kg import dump_patch, publish
 from guian_kg import store as stores
 from guian_kg.build import build
-from guian_kg.cache_files import is_kept_name
+from guian_kg.cache_files import is_kept_name, release_owned
 from guian_kg.corpus import Corpus
 from guian_kg.errors import OutputError
 from guian_kg.publish import MANIFEST
@@ -160,34 +160,57 @@ def _killed_after(done):
     return killed
 
 
-@pytest.mark.parametrize("point", ["kept, before the record", "published, before the release"])
+@pytest.mark.parametrize(
+    "point", ["kept, before the record", "published, before the record", "releasing the previous"]
+)
 def test_a_build_killed_between_keeping_and_releasing_leaves_a_cache_the_next_build_uses(
     corpus, tmp_path, monkeypatch, point
 ):
-    """A kill after the new dumps are linked into the cache, the previous ones still there: the
-    next build publishes a cold build's bytes, and releases only files its records own."""
+    """A kill after the new dumps are linked into the cache, after they are published, or while
+    the dumps before the last build's are released: the next build publishes a cold build's
+    bytes, and releases only files its records own; the last build's stay, the folder they were
+    published in replaced, until the next build."""
     dist, dumps = tmp_path / "dist", tmp_path / "cache" / "dumps"
     foreign = dumps / "guian-kg.0123abcd.nt"  # a kept file's name, not ours
     foreign.write_bytes(b"someone else's\n")
+    if point == "releasing the previous":  # the first build's dumps: the killed build's to release
+        _change(corpus)
+        build(dist, corpus=Corpus(corpus))
     _change(corpus)
     with monkeypatch.context() as patch:
         if point == "kept, before the record":  # in this process: the groups unforked
             patch.setattr(dump_patch, "link_owned", _killed_after(dump_patch.link_owned))
             patch.setattr("guian_kg.build.fork_map", lambda f, items, cores: map(f, items))
-        else:
-            patch.setattr(dump_patch, "release_previous", _killed_after(None))
+        elif point == "published, before the record":
+            patch.setattr("guian_kg.build.stores.checked_key", _killed_after(None))
+        else:  # once the record owns them no more, before they are unlinked
+            patch.setattr(dump_patch, "release_owned", _killed_during_release)
         with pytest.raises(KeyboardInterrupt):
             build(dist, corpus=Corpus(corpus))
     assert not build(dist, corpus=Corpus(corpus)).unchanged  # the killed build recorded nothing
     _change(corpus)  # back
+    before = _kept(dumps, "nt", "nt").name
     build(dist, corpus=Corpus(corpus))
     monkeypatch.setenv("GUIAN_KG_CACHE_DIR", str(tmp_path / "cold-cache"))
     build(tmp_path / "cold", corpus=Corpus(corpus))
     assert _files(dist) == _files(tmp_path / "cold")
     assert foreign.read_bytes() == b"someone else's\n"
     kept = sorted(p.name for p in dumps.iterdir() if is_kept_name(p.name, "guian-kg.nt"))
-    assert kept == sorted([foreign.name, _kept(dumps, "nt", "nt").name])
+    now = _kept(dumps, "nt", "nt").name
+    assert before != now
+    assert kept == sorted([foreign.name, before, now])
     assert sorted(dump_patch.patched(dumps)) == ["nq", "nt", "trig", "ttl"]
+
+
+def _killed_during_release(folder, owned, keep, names, own):
+    """cache_files.release_owned 'killed' once its record owns the files no more."""
+
+    def recorded(remaining):
+        if not own(remaining):
+            return False
+        raise KeyboardInterrupt
+
+    return release_owned(folder, owned, keep, names, recorded)
 
 
 def _kept(dumps: Path, key: str, fmt: str) -> Path:
