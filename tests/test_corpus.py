@@ -9,7 +9,7 @@ import pytest
 from rdflib import URIRef
 
 from guian_kg.build import build, load
-from guian_kg.corpus import Corpus
+from guian_kg.corpus import Corpus, turtle_files
 from guian_kg.errors import InputError, QuoteError
 from guian_kg.namespaces import GK, OA
 from guian_kg.resources import resource_dir
@@ -101,3 +101,24 @@ def test_an_article_folder_must_describe_its_article(corpus):
     shutil.copytree(corpus.root / "articles" / "fixture-beta", folder)
     with pytest.raises(InputError, match=r"fixture-gamma: its facts hold no schema:NewsArticle"):
         load(corpus=corpus)
+
+
+def test_turtle_files_are_rglob_s_in_rglob_s_order(tmp_path):
+    """The listing the build keys its units by: what sorted(rglob("*.ttl")) gives, on a tree with
+    hidden files, nested folders, a name that sorts before "/", a folder named like Turtle and
+    links to a folder and to a file."""
+    root = tmp_path / "facts"
+    for name in ("b.ttl", ".hidden.ttl", "a-x.ttl", "a/b.ttl", "a/c/d.ttl", "e.TTL", "f.ttl.txt"):
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text("")
+    (root / "dir.ttl").mkdir()
+    (root / "dir.ttl" / "in.ttl").write_text("")
+    (root / "linked").symlink_to(root / "a", target_is_directory=True)
+    (root / "link.ttl").symlink_to(root / "b.ttl")
+    expected = sorted(root.rglob("*.ttl"))
+    assert turtle_files(root) == expected
+    assert [p.relative_to(root).as_posix() for p in expected] == [
+        ".hidden.ttl", "a/b.ttl", "a/c/d.ttl", "a-x.ttl", "b.ttl", "dir.ttl", "dir.ttl/in.ttl",
+        "link.ttl",
+    ]  # fmt: skip
+    assert turtle_files(tmp_path / "missing") == []
