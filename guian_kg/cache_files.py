@@ -212,8 +212,12 @@ def release_owned(
         if any(is_kept_name(entry, name) for name in names):
             found = _inode_and_links(folder / entry)
             if found is not None and found[0] in owned and found[0] not in keep:
-                (stale if found[1] == 1 else held).append((entry, found[0]))
-    remaining = [o for o in owned if o in keep or any(o == inode for _, inode in held)]
+                inode, links = found
+                if links == 1:
+                    stale.append((entry, inode))
+                else:
+                    held.append(inode)
+    remaining = [o for o in owned if o in keep or o in held]
     if not own(remaining):
         return None
     for entry, inode in stale:
