@@ -101,7 +101,7 @@ RECORD = "validation-record"
 _MARK = b"# guian-kg validation record\n"
 _CODE = (
     "incremental.py", "locality.py", "validate.py", "shacl_sparql.py", "sparql_constraints.py",
-    "sparql_terms.py", "shortcuts.py", "scan_proof.py",
+    "sparql_terms.py", "shortcuts.py", "scan_proof.py", "sparql_tree.py",
 )  # fmt: skip
 _TYPE, _SUBCLASS = node(RDF.type), node(RDFS.subClassOf)
 

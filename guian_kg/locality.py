@@ -18,16 +18,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import count
+from typing import TYPE_CHECKING
 
 from rdflib import Graph, URIRef, Variable
 from rdflib.namespace import RDF, SH
 from rdflib.paths import AlternativePath, InvPath, MulPath, Path, SequencePath
-from rdflib.plugins.sparql import algebra as rdflib_algebra
-from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Node
 
 from . import query_analyses, sparql_constraints
 from .sparql_constraints import CONSTANT, FREE, PER_NODE, THIS, SparqlConstraint
+from .sparql_tree import algebra_triples, is_node
+
+if TYPE_CHECKING:
+    from rdflib.plugins.sparql.parserutils import CompValue
 
 # Parameters that read nothing beyond the value nodes themselves and the path's own triples.
 _LOCAL = {
@@ -336,7 +339,7 @@ def _certain_triples(pattern: CompValue) -> list[tuple]:
 
 
 def _has(pattern: object, name: str) -> bool:
-    if isinstance(pattern, CompValue):
+    if is_node(pattern):
         return pattern.name == name or any(
             _has(v, name) for k, v in pattern.items() if k != "_vars"
         )
@@ -430,7 +433,7 @@ def _monotone(pattern: CompValue) -> bool:
 def _negates(expression: object) -> bool:
     """Whether an expression reads the graph (EXISTS, NOT EXISTS): its value may change as
     triples come."""
-    if isinstance(expression, CompValue):
+    if is_node(expression):
         if expression.name in ("Builtin_EXISTS", "Builtin_NOTEXISTS"):
             return True
         return any(_negates(v) for k, v in expression.items() if k != "_vars")
@@ -440,14 +443,14 @@ def _negates(expression: object) -> bool:
 
 
 def _conjuncts(expression: object) -> list:
-    if isinstance(expression, CompValue) and expression.name == "ConditionalAndExpression":
+    if is_node(expression) and expression.name == "ConditionalAndExpression":
         return [expression.expr, *expression.other]
     return [expression]
 
 
 def _bound(expression: object) -> Variable | None:
     """?x of BOUND(?x)."""
-    if isinstance(expression, CompValue) and expression.name == "Builtin_BOUND":
+    if is_node(expression) and expression.name == "Builtin_BOUND":
         return expression.arg
     return None
 
@@ -461,13 +464,13 @@ _SCOPED_APART = (
 def _collect(pattern: object, triples: list) -> bool:
     """Gather the triple patterns, in EXISTS and NOT EXISTS too; False for a sub-query, a GRAPH
     or a group, whose variables are scoped apart."""
-    if isinstance(pattern, CompValue):
+    if is_node(pattern):
         if pattern.name in _SCOPED_APART:
             return False
         if pattern.name == "BGP":
             triples.extend(pattern.triples)
         elif pattern.name == "TriplesBlock":  # (NOT) EXISTS stays in rdflib's parse tree
-            triples.extend(rdflib_algebra.triples(pattern.triples))
+            triples.extend(algebra_triples(pattern.triples))
         return all(_collect(v, triples) for k, v in pattern.items() if k != "_vars")
     if isinstance(pattern, (list, tuple)):
         return all(_collect(v, triples) for v in pattern)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 FILE = Path(__file__).with_name("query_analyses.json")
 # The modules whose functions the analyses are.
-CODE = ("sparql_constraints.py", "locality.py", "scan_proof.py")
+CODE = ("sparql_constraints.py", "locality.py", "scan_proof.py", "sparql_tree.py")
 
 
 def code_checksum() -> str:

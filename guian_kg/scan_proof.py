@@ -22,15 +22,17 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
-from pyparsing import ParseResults
 from rdflib import Variable
-from rdflib.plugins.sparql.parser import parseQuery
-from rdflib.plugins.sparql.parserutils import CompValue
 
 from . import query_analyses
 from .sparql_constraints import _WHERE, _tree
+from .sparql_tree import is_node, is_sequence, parse_query
+
+if TYPE_CHECKING:
+    from rdflib.plugins.sparql.parserutils import CompValue
 
 SCANNED = Variable("scanned")
 THIS = Variable("this")
@@ -93,7 +95,7 @@ def analysis_of(query: str) -> dict | None:
     if select_at is None or triple is None or end is None:
         return None
     try:
-        prologue, select = parseQuery(query)
+        prologue, select = parse_query(query)
     except Exception:  # pyparsing's errors, or a query rdflib cannot read: not proven
         return None
     if set(select) - {"modifier", "projection"} != {"where"} or "part" not in select["where"]:
@@ -103,12 +105,12 @@ def analysis_of(query: str) -> dict | None:
         return None
     first, filters = parts[0], parts[1:]
     if not (
-        isinstance(first, CompValue)
+        is_node(first)
         and first.name == "TriplesBlock"
         and len(first.triples) == 1
         and all(isinstance(v, Variable) for v in first.triples[0])
         and len(set(first.triples[0])) == 3
-        and all(isinstance(f, CompValue) and f.name == "Filter" for f in filters)
+        and all(is_node(f) and f.name == "Filter" for f in filters)
         # $this: a rule that reads it is run for its focus nodes, not over the whole graph.
         and not {SCANNED, THIS} & {n for n in _walk(parts) if isinstance(n, Variable)}
     ):
@@ -131,7 +133,7 @@ def analysis_of(query: str) -> dict | None:
         return None
     return {
         "prologue": text,
-        "lookups": any(isinstance(n, CompValue) and n.name in _LOOKUPS for n in _walk(filters)),
+        "lookups": any(is_node(n) and n.name in _LOOKUPS for n in _walk(filters)),
         "parts": found,
     }
 
@@ -146,7 +148,7 @@ def _disjuncts(region: str, filters: list, triple_variables: list[Variable]) -> 
     FILTER (A || B …) of `region`, each operand reading one variable of the triple; else None.
     The text is cut at each "||": where that is not where the tree cuts, the tree check fails."""
     expression = filters[0].expr if len(filters) == 1 else None
-    if not (isinstance(expression, CompValue) and expression.name == "ConditionalOrExpression"):
+    if not (is_node(expression) and expression.name == "ConditionalOrExpression"):
         return None
     operands = [expression.expr]
     if "other" in expression:  # CompValue.get answers a missing key with the key itself
@@ -171,9 +173,9 @@ def _proven(
     """Whether `branch`, under `prologue`, parses as one group: the BIND of `variable`, then
     filters whose parse trees are `expected`; and Oxigraph reads a proof made of it."""
     try:
-        tree_after, select_after = parseQuery(f"{prologue}SELECT * WHERE {{ {branch} }}")
+        tree_after, select_after = parse_query(f"{prologue}SELECT * WHERE {{ {branch} }}")
         bind = f"{{ BIND ({SCANNED.n3()} AS {variable.n3()}) }}"
-        _, bound = parseQuery(f"{prologue}SELECT * WHERE {{ {bind} }}")
+        _, bound = parse_query(f"{prologue}SELECT * WHERE {{ {bind} }}")
         ox.Store().query(_proof(prologue, 0, branch))
         group, bound_group = _group_parts(select_after), _group_parts(bound)
     except Exception:
@@ -201,8 +203,8 @@ def _group_parts(select: CompValue) -> list | None:
 def _walk(node: object):
     """The node and everything below it in a parse tree."""
     yield node
-    if isinstance(node, CompValue):
+    if is_node(node):
         node = list(node.values())
-    if isinstance(node, (list, tuple, ParseResults)):
+    if is_sequence(node):
         for child in node:
             yield from _walk(child)

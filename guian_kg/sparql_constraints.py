@@ -12,17 +12,18 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
-from pyparsing import ParseResults
 from rdflib import BNode, Graph, Literal, URIRef, Variable
 from rdflib.namespace import OWL, RDF, RDFS, SH, XSD
-from rdflib.plugins.sparql import prepareQuery
-from rdflib.plugins.sparql.parser import parseQuery
-from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Node
 
-from . import query_analyses
+from . import query_analyses, sparql_tree
+from .sparql_tree import is_node, is_sequence, parse_query
+
+if TYPE_CHECKING:
+    from rdflib.plugins.sparql.parserutils import CompValue
 
 THIS = Variable("this")
 # Where a restriction of ?value goes: found in the text, used only where the parse tree proves it
@@ -161,7 +162,7 @@ def _prefixes(shapes: Graph, node: Node) -> str:
 @lru_cache(maxsize=256)
 def algebra(query: str) -> CompValue:
     """The query's algebra (rdflib's parser, slow: parsed once per process)."""
-    return prepareQuery(query).algebra
+    return sparql_tree.algebra(query)
 
 
 @lru_cache(maxsize=256)
@@ -198,7 +199,7 @@ def binding_of(query: str) -> str | None:
 
 def _supported(pattern: object) -> bool:
     """False for what SHACL forbids in these queries (MINUS, VALUES, SERVICE): pySHACL refuses them."""
-    if isinstance(pattern, CompValue):
+    if is_node(pattern):
         if pattern.name in ("Minus", "values", "ServiceGraphPattern"):
             return False
         return all(_supported(v) for k, v in pattern.items() if k != "_vars")
@@ -210,7 +211,7 @@ def _supported(pattern: object) -> bool:
 def mentions(pattern: object, variable: Variable) -> bool:
     if isinstance(pattern, Variable):
         return pattern == variable
-    if isinstance(pattern, CompValue):
+    if is_node(pattern):
         return any(mentions(v, variable) for k, v in pattern.items() if k != "_vars")
     if isinstance(pattern, (list, tuple)):
         return any(mentions(v, variable) for v in pattern)
@@ -510,7 +511,7 @@ def values_first(query: str, variable: str = "value") -> bool:
         return False
     try:
         restricted = _values_at(query, ["<urn:x-value:>"], variable)
-        plain, restricted = parseQuery(query), parseQuery(restricted)
+        plain, restricted = parse_query(query), parse_query(restricted)
     except Exception:  # pyparsing's errors, or a query rdflib cannot read: not proven
         return False
     (prologue, select), (prologue_after, select_after) = plain, restricted
@@ -521,7 +522,7 @@ def values_first(query: str, variable: str = "value") -> bool:
     rest = {k: v for k, v in select.items() if k != "where"}
     rest_after = {k: v for k, v in select_after.items() if k != "where"}
     return (
-        isinstance(head, CompValue)
+        is_node(head)
         and _tree(head)
         == ("InlineData", (("var", (Variable(variable),)), ("value", (URIRef("urn:x-value:"),))))
         and _tree(parts_after[1:]) == _tree(parts)
@@ -531,9 +532,9 @@ def values_first(query: str, variable: str = "value") -> bool:
 
 def _tree(node: object) -> object:
     """A parse tree as nested tuples, comparable by value (pyparsing's results are not)."""
-    if isinstance(node, CompValue):
+    if is_node(node):
         return (node.name, tuple((key, _tree(value)) for key, value in node.items()))
-    if isinstance(node, (ParseResults, list, tuple)):
+    if is_sequence(node):
         return tuple(_tree(value) for value in node)
     return node
 
