@@ -23,8 +23,9 @@ system clock backwards (which takes root).
 Each build's kept files are linked under new names (`link_owned`), never in place of the previous
 build's: those are dist/'s files until the build publishes, and a link removed from them would
 move their ctime, which proves them (publish.remember). Once the folder they were published in is
-replaced, the next build releases them (`release_owned`): the record first owns them no more, then
-they are unlinked, so a kill between the two leaves files no record owns, never deleted nor used.
+replaced, the next build releases them (`release_owned`): they are moved into a scratch folder,
+the record owns them no more, then the folder is deleted, so a kill at any point leaves nothing
+that a later build does not delete.
 """
 
 from __future__ import annotations
@@ -201,11 +202,14 @@ def release_owned(
     own: Callable[[list[list[int]]], bool],
 ) -> list[list[int]] | None:
     """Unlink the files of `folder` that `owned` lists and `keep` does not (found under the kept
-    names of `names`, is_kept_name), once `own(what remains owned)` has recorded that they are
-    ours no more: a kill between the two leaves files no record owns, never deleted nor used. A
-    file linked elsewhere too (a dist/ folder that still publishes it) stays owned: unlinking it
-    would free no disk and move its ctime, which proves it (publish.remember). What remains
-    owned; None where the record could not be written (nothing unlinked)."""
+    names of `names`, is_kept_name). They are moved into a scratch folder first (RELEASING), then
+    `own(what remains owned)` records that they are ours no more, then the folder is deleted: a
+    kill before the record leaves files it still owns in a folder of ours, and a kill after it a
+    marked folder; the next release deletes either once its record owns them no more (an inode is
+    freed only when no record names it, so a file that later reuses the number is never taken for
+    ours). A file linked elsewhere too (a dist/ folder that still publishes it) stays owned:
+    unlinking it would free no disk and move its ctime, which proves it (publish.remember). What
+    remains owned; None where the record could not be written (the files put back)."""
     names = list(names)
     stale, held = [], []
     for entry in sorted(os.listdir(folder)):
@@ -218,12 +222,32 @@ def release_owned(
                 else:
                     held.append(inode)
     remaining = [o for o in owned if o in keep or o in held]
-    if not own(remaining):
-        return None
-    for entry, inode in stale:
-        if _inode(folder / entry) == inode:  # still that file: linked there, its inode not reused
-            (folder / entry).unlink()
+    # Interrupted (an exception, like a kill), the folder stays for the next release's sweep: its
+    # files may be owned still, so they are not deleted before a record owns them no more.
+    with scratch_folder(folder, RELEASING, sweep=False, failed_stays=True) as bin_:
+        moved = [e for e, inode in stale if _move(folder / e, inode, bin_ / e)]
+        if not own(remaining):
+            for entry in moved:
+                _move(bin_ / entry, _inode(bin_ / entry), folder / entry)
+            return None
+    sweep_scratch(folder, RELEASING)  # a killed release's files, which no record owns now
     return remaining
+
+
+RELEASING = ".release-"  # release_owned's scratch folders
+
+
+def _move(source: Path, inode: list[int] | None, target: Path) -> bool:
+    """Rename `source` to `target` (where nothing is) if it is still the file `inode`; whether it was
+    moved. A file that took its name meanwhile is moved back."""
+    if inode is None or _inode(source) != inode or os.path.lexists(target):
+        return False
+    os.rename(source, target)
+    if _inode(target) == inode:
+        return True
+    if not os.path.lexists(source):
+        os.rename(target, source)
+    return False
 
 
 def _inode(path: Path) -> list[int] | None:
@@ -242,20 +266,28 @@ def _inode_and_links(path: Path) -> tuple[list[int], int] | None:
 
 
 @contextlib.contextmanager
-def scratch_folder(folder: Path, prefix: str) -> Iterator[Path]:
+def scratch_folder(
+    folder: Path, prefix: str, sweep: bool = True, failed_stays: bool = False
+) -> Iterator[Path]:
     """A new folder `prefix*` in `folder`, marked and locked until the block ends, then deleted
-    (unless moved away meanwhile: `unmark` it first). Leftovers of `prefix` go first (see above)."""
+    (unless moved away meanwhile: `unmark` it first). Leftovers of `prefix` go first (see above),
+    unless `sweep` is false; with `failed_stays`, a block that raises leaves the folder to them."""
     folder.mkdir(parents=True, exist_ok=True)
-    sweep_scratch(folder, prefix)
+    if sweep:
+        sweep_scratch(folder, prefix)
     path = Path(tempfile.mkdtemp(prefix=prefix, dir=folder))
     fd = os.open(path, _DIR)
+    failed = False
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         os.close(os.open(SCRATCH_MARK, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600, dir_fd=fd))
         yield path
+    except BaseException:
+        failed = True
+        raise
     finally:
         with contextlib.suppress(OSError):
-            if _same_folder(path, fd):  # not moved away, nor replaced by another
+            if not (failed and failed_stays) and _same_folder(path, fd):  # not moved nor replaced
                 shutil.rmtree(path)
         os.close(fd)
 

@@ -1,9 +1,10 @@
 """Scratch folders in the cache (a build's dist/ before it is published, a store before it is
-complete) that a killed process left are deleted by the next build; a folder in use, or not
-ours, is left alone."""
+complete, kept files being released) that a killed process left are deleted by the next build; a
+folder in use, or not ours, is left alone."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -13,7 +14,13 @@ import pytest
 
 from guian_kg import store as stores
 from guian_kg.build import build
-from guian_kg.cache_files import SCRATCH_MARK, scratch_folder, sweep_scratch
+from guian_kg.cache_files import (
+    RELEASING,
+    SCRATCH_MARK,
+    release_owned,
+    scratch_folder,
+    sweep_scratch,
+)
 
 # Makes a scratch folder, says where, then waits to be killed (as a build killed mid-way).
 HOLDER = """
@@ -93,3 +100,84 @@ def test_a_scratch_folder_is_deleted_when_its_block_fails(cache):
         (folder / "half").write_bytes(b"1")
         raise RuntimeError("killed politely")
     assert not folder.exists()
+
+
+# Releases the kept files that FOLDER/owned.json owns but FOLDER/keep.json, and is killed (waits
+# for SIGKILL) in the call that records what remains owned, before or after it writes the record.
+RELEASER = """
+import json, sys, time
+from pathlib import Path
+from guian_kg.cache_files import release_owned
+folder, when = Path(sys.argv[1]), sys.argv[2]
+def own(remaining):
+    if when == "after":
+        (folder / "owned.json").write_text(json.dumps(remaining))
+    print("recording", flush=True)
+    time.sleep(600)
+owned, keep = (json.loads((folder / name).read_text()) for name in ("owned.json", "keep.json"))
+release_owned(folder, owned, keep, ["guian-kg.nt"], own)
+"""
+
+
+def _released_folder(tmp_path):
+    """A cache folder holding the last build's kept file, the current one (both owned) and a
+    file not ours under a kept name."""
+    folder = tmp_path / "dumps"
+    folder.mkdir()
+    for name, content in (
+        ("guian-kg.0123abcd.nt", b"the last build's"),
+        ("guian-kg.4567cdef.nt", b"this build's"),
+        ("guian-kg.89abcdef.nt", b"not ours"),
+    ):
+        (folder / name).write_bytes(content)
+    inodes = [_inode(folder / name) for name in ("guian-kg.0123abcd.nt", "guian-kg.4567cdef.nt")]
+    (folder / "owned.json").write_text(json.dumps(inodes))
+    (folder / "keep.json").write_text(json.dumps(inodes[1:]))
+    return folder, inodes
+
+
+def _inode(path):
+    st = os.stat(path)
+    return [st.st_dev, st.st_ino]
+
+
+def _record(folder):
+    def own(remaining):
+        (folder / "owned.json").write_text(json.dumps(remaining))
+        return True
+
+    return own
+
+
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_a_release_killed_around_its_record_leaves_what_the_next_release_deletes(tmp_path, when):
+    folder, (_, current) = _released_folder(tmp_path)
+    process = subprocess.Popen(
+        [sys.executable, "-c", RELEASER, str(folder), when], stdout=subprocess.PIPE, text=True
+    )
+    assert process.stdout.readline() == "recording\n"
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    (left,) = folder.glob(f"{RELEASING}*")  # the released file, out of the kept names' way
+    assert sorted(p.name for p in left.iterdir()) == [SCRATCH_MARK, "guian-kg.0123abcd.nt"]
+    owned = json.loads((folder / "owned.json").read_text())
+    assert len(owned) == (2 if when == "before" else 1)
+    assert release_owned(folder, owned, [current], ["guian-kg.nt"], _record(folder)) == [current]
+    assert json.loads((folder / "owned.json").read_text()) == [current]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "guian-kg.4567cdef.nt",
+        "guian-kg.89abcdef.nt",
+        "keep.json",
+        "owned.json",
+    ]
+    assert (folder / "guian-kg.89abcdef.nt").read_bytes() == b"not ours"
+
+
+def test_a_release_whose_record_cannot_be_written_puts_the_files_back(tmp_path):
+    folder, (last, current) = _released_folder(tmp_path)
+    assert (
+        release_owned(folder, [last, current], [current], ["guian-kg.nt"], lambda r: False) is None
+    )
+    assert _inode(folder / "guian-kg.0123abcd.nt") == last
+    assert (folder / "guian-kg.0123abcd.nt").read_bytes() == b"the last build's"
+    assert list(folder.glob(f"{RELEASING}*")) == []
