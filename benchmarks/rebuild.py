@@ -6,9 +6,9 @@ Usage: python benchmarks/rebuild.py [ARTICLES] [--rebuilds N] [--corpus DIR]   (
        python benchmarks/rebuild.py --smoke                                  (2 articles, 1)
 
 A corpus of ARTICLES generated articles (benchmarks/corpus.py) is built cold in a cache of its
-own (or --corpus: a corpus already built in $GUIAN_KG_CACHE_DIR, built again); then each rebuild
-changes one statement of its last article (undone by the next one, and at the end) and publishes
-dist/. Wall seconds; "beside" and "before" differ only in where the validation runs; "% of the
+own (or --corpus: a copy of a corpus already built in $GUIAN_KG_CACHE_DIR, built again; the corpus
+itself is never written); then each rebuild changes one statement of its last article (undone by
+the next one) and publishes dist/. Wall seconds; "beside" and "before" differ only in where the validation runs; "% of the
 build": the rebuild's wall time over the cold build's of this run. The machine may be shared:
 compare the two orders within one run.
 """
@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -57,13 +58,14 @@ def main() -> None:
         from guian_kg import build as building
         from guian_kg.corpus import Corpus
 
-        corpus = args.corpus
-        if corpus is None:
+        corpus = work / "corpus"  # edited by the rebuilds: the one given is copied
+        if args.corpus is None:
             sys.path.insert(0, str(HERE))
             import corpus as generator
 
-            corpus = work / "corpus"
             generator.generate(corpus, args.articles, seed=0)
+        else:
+            shutil.copytree(args.corpus, corpus)
         forked = building.Forked
 
         def rebuilt(order: str):
@@ -84,21 +86,16 @@ def main() -> None:
         changed = sorted((corpus / "articles").iterdir())[-1] / "article.ttl"
         original = changed.read_text(encoding="utf-8")
         walls: dict[str, list[float]] = {"beside": [], "before": []}
-        try:
-            for n in range(args.rebuilds):
-                for order in ("beside", "before") if n % 2 == 0 else ("before", "beside"):
-                    text = changed.read_text(encoding="utf-8")
-                    edited = original.replace("for the benchmarks.", "changed.", 1)
-                    changed.write_text(edited if text == original else original, "utf-8")
-                    result = rebuilt(order)
-                    walls[order].append(result.seconds)
-                    phases = " ".join(f"{k} {v:.2f}" for k, v in result.timings.items())
-                    units = "{} of {}".format(*result.report.units)
-                    print(
-                        f"rebuild, validation {order}: {result.seconds:.2f} s ({phases}; {units})"
-                    )
-        finally:
-            changed.write_text(original, "utf-8")
+        for n in range(args.rebuilds):
+            for order in ("beside", "before") if n % 2 == 0 else ("before", "beside"):
+                text = changed.read_text(encoding="utf-8")
+                edited = original.replace("for the benchmarks.", "changed.", 1)
+                changed.write_text(edited if text == original else original, "utf-8")
+                result = rebuilt(order)
+                walls[order].append(result.seconds)
+                phases = " ".join(f"{k} {v:.2f}" for k, v in result.timings.items())
+                units = "{} of {}".format(*result.report.units)
+                print(f"rebuild, validation {order}: {result.seconds:.2f} s ({phases}; {units})")
         for order, seconds in walls.items():
             median = statistics.median(seconds)
             share = f", {100 * median / cold.seconds:.1f} % of the build" if cold else ""

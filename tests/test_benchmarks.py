@@ -43,6 +43,9 @@ def test_serve_scale_benchmark_runs_in_smoke_mode(kg):
         "yes (39 of 39 answered" in line for line in out.splitlines() if line[:6].strip().isdigit()
     ), out
     assert "process start → first 200 on /" in out
+    for row in rows:  # the server, with its workers, and the PSS of them all, after /
+        assert 0 < int(row[10]) < int(row[9]) and int(row[8]) < int(row[9]), out
+    assert "floor: a Python process importing pyoxigraph, Starlette and uvicorn" in out
 
 
 def test_build_benchmark_runs_in_smoke_mode():
@@ -55,6 +58,25 @@ def test_rebuild_benchmark_runs_in_smoke_mode():
     assert "cold build" in out and "beside/before:" in out
     assert "rebuild, validation beside:" in out and "validate wait" in out
     assert "rebuild, validation before:" in out and "; 1 of 3)" in out
+
+
+def test_rebuild_benchmark_edits_a_copy_of_the_corpus_it_is_given(tmp_path, monkeypatch):
+    corpus = tmp_path / "corpus"
+    _run("benchmarks/corpus.py", str(corpus), "2")
+    before = _snapshot(corpus)
+    monkeypatch.setenv("GUIAN_KG_CACHE_DIR", str(tmp_path / "cache"))
+    out = _run("benchmarks/rebuild.py", "--corpus", str(corpus), "--rebuilds", "1")
+    assert "first build (not cold)" in out and "; 1 of 3)" in out
+    assert _snapshot(corpus) == before
+
+
+def _snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
+    """Each file's bytes and mtime, by its path under `folder`."""
+    return {
+        str(p.relative_to(folder)): (p.read_bytes(), p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_checkpoint_benchmark_runs_in_smoke_mode():
