@@ -14,7 +14,11 @@ folder (with its manifest), holding guian-kg.nq and the context. For each size:
 - oxigraph: `oxigraph serve-read-only --location <that same store> --union-default-graph`,
   process start to the first 200 on /;
 - RSS after the first /, and again after every example query has run once on each server: the
-  server process, and for guian-kg also with its query workers (each opens the store read-only).
+  server process, and for guian-kg also with its query workers (each opens the store read-only),
+  and their PSS (each page shared between the processes, such as the interpreter's and
+  pyoxigraph's code, counted once over them: the memory they take together);
+- the floor of any server in Python on the same libraries: the RSS of a process that imports
+  pyoxigraph, Starlette and uvicorn and serves nothing.
 
 Both servers answer every example; their answers are compared (the same multiset of rows).
 """
@@ -85,10 +89,32 @@ def children(pid: int) -> list[int]:
 
 
 def rss(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+    return _field(f"/proc/{pid}/status", "VmRSS:")
+
+
+def pss(pid: int) -> int:
+    """Proportional set size: each page shared with other processes counted in part."""
+    return _field(f"/proc/{pid}/smaps_rollup", "Pss:")
+
+
+def _field(path: str, name: str) -> int:
+    """A "NAME: N kB" line of a /proc file, in bytes (0 if it is not there)."""
+    for line in Path(path).read_text().splitlines():
+        if line.startswith(name):
             return int(line.split()[1]) * 1024
     return 0
+
+
+# The RSS of a Python process with the libraries every server in Python on Oxigraph needs here.
+FLOOR = """
+import pyoxigraph, starlette.applications, uvicorn
+print(open("/proc/self/status").read().split("VmRSS:")[1].split()[0])
+"""
+
+
+def python_floor() -> int:
+    done = subprocess.run([sys.executable, "-c", FLOOR], capture_output=True, text=True, check=True)
+    return int(done.stdout) * 1024
 
 
 class Running:
@@ -115,10 +141,10 @@ class Running:
             sys.exit(f"{url} did not answer")
         self.ready = time.perf_counter() - started
 
-    def memory(self) -> tuple[int, int]:
-        """RSS of the server process, and with its child processes."""
-        own = rss(self.process.pid)
-        return own, own + sum(rss(child) for child in children(self.process.pid))
+    def memory(self) -> tuple[int, int, int]:
+        """RSS of the server process, and with its child processes; PSS of them all."""
+        pids = [self.process.pid, *children(self.process.pid)]
+        return rss(pids[0]), sum(rss(pid) for pid in pids), sum(pss(pid) for pid in pids)
 
     def stop(self) -> None:
         self.process.terminate()
@@ -177,12 +203,18 @@ def measure(dist: Path, folder: Path) -> dict:
     first.stop()
     server = ours("again")
     figures["guian-kg start"] = server.ready
-    figures["guian-kg rss"], figures["guian-kg rss+workers"] = server.memory()
+    figures["guian-kg rss"], figures["guian-kg rss+workers"], figures["guian-kg pss"] = (
+        server.memory()
+    )
     ours_answers = answers(server.url + "sparql")
     # At scale some examples pass the timeout (503) or the row cap (422); Oxigraph, which has
     # neither, is asked only the others.
     answered = {name for name, answer in ours_answers.items() if not isinstance(answer, str)}
-    figures["guian-kg rss queried"], figures["guian-kg rss+workers queried"] = server.memory()
+    (
+        figures["guian-kg rss queried"],
+        figures["guian-kg rss+workers queried"],
+        figures["guian-kg pss queried"],
+    ) = server.memory()
     server.stop()
     (store,) = [p for p in cache.iterdir() if p.name.startswith("store-")]
     port = free_port()
@@ -218,8 +250,9 @@ def main() -> None:
         build(real)
         print(
             f"{'copies':>6} {'triples':>9} | {'first s':>7} {'start s':>7} {'oxigraph s':>10} "
-            f"{'ratio':>5} | {'RSS MiB':>7} {'+workers':>8} {'oxigraph':>8} {'ratio':>5} | "
-            f"{'queried':>7} {'+workers':>8} {'oxigraph':>8} {'ratio':>5} | same answers (examples)"
+            f"{'ratio':>5} | {'RSS MiB':>7} {'+workers':>8} {'PSS all':>7} {'oxigraph':>8} "
+            f"{'ratio':>5} | {'queried':>7} {'+workers':>8} {'PSS all':>7} {'oxigraph':>8} "
+            f"{'ratio':>5} | same answers (examples)"
         )
         for n in copies:
             dist = folder / f"dist-{n}"
@@ -229,22 +262,34 @@ def main() -> None:
             print(
                 f"{n:>6} {triples:>9} | {f['first start']:>7.2f} {f['guian-kg start']:>7.2f} "
                 f"{f['oxigraph start']:>10.2f} {f['guian-kg start'] / f['oxigraph start']:>5.1f} | "
-                f"{f['guian-kg rss'] / MIB:>7.0f} {f['guian-kg rss+workers'] / MIB:>8.0f} "
-                f"{f['oxigraph rss'] / MIB:>8.0f} {f['guian-kg rss'] / f['oxigraph rss']:>5.1f} | "
-                f"{f['guian-kg rss queried'] / MIB:>7.0f} "
-                f"{f['guian-kg rss+workers queried'] / MIB:>8.0f} "
-                f"{f['oxigraph rss queried'] / MIB:>8.0f} "
-                f"{f['guian-kg rss queried'] / f['oxigraph rss queried']:>5.1f} | "
+                + _memory(f, "")
+                + _memory(f, " queried")
                 + f"{'yes' if not f['differ'] else 'NO: ' + ', '.join(f['differ'])} "
                 f"({f['answered']} of {len(examples())} answered within the limits)"
             )
             shutil.rmtree(dist)
             shutil.rmtree(folder / f"run-{n}")
+        floor = python_floor()
+        theirs = f["oxigraph rss"]
     print(
         "start: process start → first 200 on / (first: with an empty cache, making the store); "
-        "RSS of the server process (guian-kg: +workers adds its query workers), after the first / "
-        "and after every example ran once; ratio guian-kg/oxigraph (goals: start ≤ 5 s at 1.2M "
-        "triples, RSS ≤ 2×)"
+        "RSS of the server process (guian-kg: +workers adds its query workers; PSS all: the "
+        "proportional set size of them all), after the first / and after every example ran once; "
+        "ratio guian-kg/oxigraph of the server process's RSS (goals: start ≤ 5 s at 1.2M triples, "
+        "RSS ≤ 2×)"
+    )
+    print(
+        f"floor: a Python process importing pyoxigraph, Starlette and uvicorn, serving nothing: "
+        f"{floor / MIB:.0f} MiB RSS, {floor / theirs:.1f}× Oxigraph's after / at the last size"
+    )
+
+
+def _memory(f: dict, when: str) -> str:
+    """One run's memory columns, after / (`when` "") or after the examples (" queried")."""
+    ours, theirs = f[f"guian-kg rss{when}"], f[f"oxigraph rss{when}"]
+    return (
+        f"{ours / MIB:>7.0f} {f[f'guian-kg rss+workers{when}'] / MIB:>8.0f} "
+        f"{f[f'guian-kg pss{when}'] / MIB:>7.0f} {theirs / MIB:>8.0f} {ours / theirs:>5.1f} | "
     )
 
 
