@@ -25,7 +25,8 @@ build's: those are dist/'s files until the build publishes, and a link removed f
 move their ctime, which proves them (publish.remember). Once the folder they were published in is
 replaced, the next build releases them (`release_owned`): they are moved into a scratch folder,
 the record owns them no more, then the folder is deleted, so a kill at any point leaves nothing
-that a later build does not delete.
+that a later build does not delete. A record is read and written under a lock of its own
+(`record_lock`), so that two builds sharing the cache never write it from what the other replaced.
 """
 
 from __future__ import annotations
@@ -194,6 +195,43 @@ def is_kept_name(entry: str, name: str) -> bool:
     return entry == name or (fresh and all(c in "0123456789abcdef" for c in token))
 
 
+@contextlib.contextmanager
+def record_lock(folder: Path, key: str, wait: bool = True) -> Iterator[bool]:
+    """Hold KEY.lock in `folder` (flock, let go by the kernel however the process ends) from
+    reading KEY's record to its last write, so that two builds sharing the cache never write a
+    record from what the other's replaced (each would drop what the other owns). Whether it is
+    held: not where another process holds it and `wait` is false, nor where the lock file cannot
+    be opened (the record is then written as it was before locks)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(folder / f"{key}.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    except OSError:
+        fd = None
+    if fd is None:
+        yield False
+        return
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            held = True
+        except OSError:  # BlockingIOError: another build holds it
+            held = False
+        yield held
+    finally:
+        os.close(fd)
+
+
+def owned_files(record: dict | None) -> list[list[int]]:
+    """The files a record says guian-kg put in its folder ("owned": [device, inode] pairs); none
+    where the value is not such a list (a record cut short, or not this code's): those files are
+    then never deleted."""
+    value = record.get("owned", []) if record is not None else []
+    pairs = isinstance(value, list) and all(
+        isinstance(o, list) and len(o) == 2 and all(type(n) is int for n in o) for o in value
+    )
+    return [list(o) for o in value] if pairs else []
+
+
 def release_owned(
     folder: Path,
     owned: list[list[int]],
@@ -202,14 +240,15 @@ def release_owned(
     own: Callable[[list[list[int]]], bool],
 ) -> list[list[int]] | None:
     """Unlink the files of `folder` that `owned` lists and `keep` does not (found under the kept
-    names of `names`, is_kept_name). They are moved into a scratch folder first (RELEASING), then
-    `own(what remains owned)` records that they are ours no more, then the folder is deleted: a
-    kill before the record leaves files it still owns in a folder of ours, and a kill after it a
-    marked folder; the next release deletes either once its record owns them no more (an inode is
-    freed only when no record names it, so a file that later reuses the number is never taken for
-    ours). A file linked elsewhere too (a dist/ folder that still publishes it) stays owned:
-    unlinking it would free no disk and move its ctime, which proves it (publish.remember). What
-    remains owned; None where the record could not be written (the files put back)."""
+    names of `names`, is_kept_name, which name one record's files). They are moved into a scratch
+    folder of that record's (releasing) first, then `own(what remains owned)` records that they
+    are ours no more, then the folder is deleted: a kill before the record leaves files it still
+    owns in a folder of ours, and a kill after it a marked folder; the record's next release
+    deletes either once it has written the record anew, so that an inode is freed only when no
+    record names it (a file that later reuses the number is never taken for ours). A file linked
+    elsewhere too (a dist/ folder that still publishes it) stays owned: unlinking it would free no
+    disk and move its ctime, which proves it (publish.remember). What remains owned; None where
+    the record could not be written (the files put back)."""
     names = list(names)
     stale, held = [], []
     for entry in sorted(os.listdir(folder)):
@@ -222,32 +261,60 @@ def release_owned(
                 else:
                     held.append(inode)
     remaining = [o for o in owned if o in keep or o in held]
-    # Interrupted (an exception, like a kill), the folder stays for the next release's sweep: its
-    # files may be owned still, so they are not deleted before a record owns them no more.
-    with scratch_folder(folder, RELEASING, sweep=False, failed_stays=True) as bin_:
-        moved = [e for e, inode in stale if _move(folder / e, inode, bin_ / e)]
+    prefix = releasing(names)
+    if not stale:
         if not own(remaining):
-            for entry in moved:
-                _move(bin_ / entry, _inode(bin_ / entry), folder / entry)
             return None
-    sweep_scratch(folder, RELEASING)  # a killed release's files, which no record owns now
+    else:
+        try:
+            # Interrupted (an exception, like a kill), the folder stays for the record's next
+            # release: its files may be owned still.
+            with scratch_folder(folder, prefix, sweep=False, failed_stays=True) as bin_:
+                moved = [e for e, inode in stale if _move(folder / e, inode, bin_ / e)]
+                if not own(remaining):
+                    if not all(_put_back(bin_ / entry, folder / entry) for entry in moved):
+                        raise _StillOwned  # no rmtree of what the record still owns
+                    return None
+        except _StillOwned:
+            return None
+    sweep_scratch(folder, prefix)  # a killed release's files, which the record owns no more
     return remaining
 
 
-RELEASING = ".release-"  # release_owned's scratch folders
+def releasing(names: Iterable[str]) -> str:
+    """The prefix of the scratch folders that release the kept files `names` (release_owned):
+    one record's, so that one record's release never deletes the files another still owns."""
+    return f".release-{'+'.join(sorted(names))}-"
 
 
-def _move(source: Path, inode: list[int] | None, target: Path) -> bool:
+class _StillOwned(Exception):
+    """A released file could not be put back where its record, which still owns it, expects it."""
+
+
+def _move(source: Path, inode: list[int], target: Path) -> bool:
     """Rename `source` to `target` (where nothing is) if it is still the file `inode`; whether it was
-    moved. A file that took its name meanwhile is moved back."""
-    if inode is None or _inode(source) != inode or os.path.lexists(target):
+    moved. A file that took its name meanwhile is put back, or where its name is taken again, into
+    a folder of its own that nothing deletes."""
+    if _inode(source) != inode or os.path.lexists(target):
         return False
     os.rename(source, target)
     if _inode(target) == inode:
         return True
-    if not os.path.lexists(source):
-        os.rename(target, source)
+    if not _put_back(target, source):
+        aside = tempfile.mkdtemp(prefix=".guian-kg-found-", dir=source.parent)
+        os.rename(target, os.path.join(aside, source.name))
     return False
+
+
+def _put_back(moved: Path, place: Path) -> bool:
+    """Move `moved` back to `place` unless something is there now (link, then unlink: nothing is
+    replaced); whether it is back."""
+    try:
+        os.link(moved, place, follow_symlinks=False)
+    except OSError:
+        return False
+    os.unlink(moved)
+    return True
 
 
 def _inode(path: Path) -> list[int] | None:
@@ -281,15 +348,31 @@ def scratch_folder(
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         os.close(os.open(SCRATCH_MARK, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600, dir_fd=fd))
-        yield path
-    except BaseException:
-        failed = True
-        raise
+        try:
+            yield path
+        except BaseException:
+            failed = True
+            raise
     finally:
         with contextlib.suppress(OSError):
             if not (failed and failed_stays) and _same_folder(path, fd):  # not moved nor replaced
-                shutil.rmtree(path)
+                _empty_marked(fd)
+                os.rmdir(path)
         os.close(fd)
+
+
+def _empty_marked(fd: int) -> None:
+    """Delete what the scratch folder open as `fd` holds, its mark last: a kill on the way leaves a
+    folder that is still marked, which the next sweep deletes (files first, then the mark)."""
+    for entry in os.listdir(fd):
+        if entry != SCRATCH_MARK:
+            st = os.stat(entry, dir_fd=fd, follow_symlinks=False)
+            if stat.S_ISDIR(st.st_mode):
+                shutil.rmtree(entry, dir_fd=fd)
+            else:
+                os.unlink(entry, dir_fd=fd)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(SCRATCH_MARK, dir_fd=fd)
 
 
 def unmark(scratch: Path) -> None:
@@ -316,7 +399,8 @@ def sweep_scratch(folder: Path, prefix: str) -> None:
                         continue
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # BlockingIOError: in use
                     if _same_folder(name, fd, parent):
-                        shutil.rmtree(name, dir_fd=parent)
+                        _empty_marked(fd)
+                        os.rmdir(name, dir_fd=parent)
                 finally:
                     os.close(fd)
     finally:

@@ -59,9 +59,12 @@ from .cache_files import (
     kept_proof,
     link_owned,
     note_kept,
+    owned_files,
     read_entry,
+    record_lock,
     release_owned,
     scratch_folder,
+    sweep_scratch,
     write_entry,
     write_new,
     written_stamp,
@@ -119,6 +122,20 @@ def write_group(
     them) into `folder`; with `kept` (under the default base, the data graph's runs being those of
     kept.runs, then the shortcuts'), from the previous build's where they serve, and kept for the
     next build."""
+    if kept is None:
+        return _write_group(formats, folder, store, graphs, base, None)
+    with record_lock(kept.cache, formats[0]):
+        return _write_group(formats, folder, store, graphs, base, kept)
+
+
+def _write_group(
+    formats: Sequence[str],
+    folder: Path,
+    store: ox.Store,
+    graphs: dict[str, list[Runs]],
+    base: str,
+    kept: Kept | None,
+) -> dict[str, Path]:
     quads = "nq" in formats
     data = str(ox.NamedNode(str(Iris().graph("data"))))  # as N-Quads writes it
     state = _state(graphs, data, kept) if kept is not None else None
@@ -490,10 +507,7 @@ def _read_record(folder: Path, key: str) -> tuple[dict | None, list[list[int]]]:
     kept file's path and proof added), and the files (device, inode) it says guian-kg put in
     `folder`."""
     record = _raw_record(folder, key)
-    try:
-        owned = [list(o) for o in record.get("owned", [])] if record is not None else []
-    except (ValueError, TypeError, AttributeError):
-        return None, []
+    owned = owned_files(record)
     if record is None or record.get("fingerprint") != _fingerprint() or "files" not in record:
         return None, owned
     if not _is_key(record.get("shortcuts")):
@@ -550,7 +564,9 @@ def _keep(
     keep = owned if previous is None else previous  # a record cut short: keep all it owned
     files, names = {}, {}
     try:
-        with scratch_folder(folder, ".keep-") as scratch:
+        # A killed build's folder of this record's goes once the record owns what it holds no
+        # more (release_owned), not before: its links may be the last of files the record owns.
+        with scratch_folder(folder, f".keep-{key}-", sweep=False) as scratch:
             for fmt, (path, stamp) in written.items():
                 kept = link_owned(
                     path,
@@ -581,9 +597,10 @@ def _keep(
             _kept_names(key),
             lambda remaining: _write_record(target, {**record, "owned": remaining}),
         )
-    except OSError:
+    except (OSError, TypeError):  # a marked record whose stamps are not numbers
         return
     if released is not None:
+        sweep_scratch(folder, f".keep-{key}-")
         note_kept(folder, key, {names[fmt]: stamp for fmt, (_, stamp) in written.items()})
 
 
@@ -597,7 +614,14 @@ def release_previous(folder: Path) -> None:
 
 
 def _release(folder: Path, key: str) -> None:
-    """Release the files KEY.record owns but those it names as kept (release_previous)."""
+    """Release the files KEY.record owns but those it names as kept (release_previous); not
+    while another build writes the record (its next build releases them)."""
+    with record_lock(folder, key, wait=False) as held:
+        if held:
+            _release_held(folder, key)
+
+
+def _release_held(folder: Path, key: str) -> None:
     record = _raw_record(folder, key)
     current = _current(record)
     if current is None:
@@ -606,12 +630,12 @@ def _release(folder: Path, key: str) -> None:
     try:
         release_owned(
             folder,
-            [list(o) for o in record.get("owned", [])],
+            owned_files(record),
             current,
             _kept_names(key),
             lambda remaining: _write_record(target, {**record, "owned": remaining}),
         )
-    except (OSError, TypeError):
+    except (OSError, TypeError):  # a marked record whose stamps are not numbers
         return
 
 

@@ -55,10 +55,13 @@ from .cache_files import (
     kept_proof,
     link_owned,
     note_kept,
+    owned_files,
     read_entry,
     read_head,
+    record_lock,
     release_owned,
     scratch_folder,
+    sweep_scratch,
     write_entry,
     write_new,
 )
@@ -136,6 +139,13 @@ def write_jsonld(
     if parts is None or not _three_graphs(store):
         made = write_compacted(store, compacted, parts)
         return made, write_designations(store, designations, parts)
+    with record_lock(parts.cache, "compacted"), record_lock(parts.cache, "designations"):
+        return _write_both(store, compacted, designations, parts)
+
+
+def _write_both(
+    store: ox.Store, compacted: Path, designations: Path, parts: Parts
+) -> tuple[tuple[int, int] | None, tuple[int, int]]:
     shortcuts = _shortcut_lines(store, ox.NamedNode(str(Iris().graph("data"))), parts)
     fingerprints = _fingerprint("compacted", store), _fingerprint("designations", store)
     old, owned = _read(parts.cache, "compacted", fingerprints[0], _NODE_SEPARATOR, False)
@@ -210,8 +220,9 @@ def write_compacted(store: ox.Store, path: Path, parts: Parts | None) -> tuple[i
         return None
     shortcuts = _shortcut_lines(store, data, parts)
     fingerprint = _fingerprint("compacted", store)
-    old, owned = _read(parts.cache, "compacted", fingerprint, _NODE_SEPARATOR, False)
-    return _compacted_proven(store, path, parts, old, shortcuts, owned, _Whole(store))
+    with record_lock(parts.cache, "compacted"):
+        old, owned = _read(parts.cache, "compacted", fingerprint, _NODE_SEPARATOR, False)
+        return _compacted_proven(store, path, parts, old, shortcuts, owned, _Whole(store))
 
 
 def _compacted_proven(
@@ -280,8 +291,9 @@ def write_designations(store: ox.Store, path: Path, parts: Parts | None) -> tupl
         return _designations(store, path, None, empty, _Shortcuts([], ""), [], _Whole(store))
     data = ox.NamedNode(str(Iris().graph("data")))
     shortcuts = _shortcut_lines(store, data, parts)
-    old, owned = _read(parts.cache, "designations", fingerprint, _ITEM_SEPARATOR, True)
-    return _designations_proven(store, path, parts, old, shortcuts, owned, _Whole(store))
+    with record_lock(parts.cache, "designations"):
+        old, owned = _read(parts.cache, "designations", fingerprint, _ITEM_SEPARATOR, True)
+        return _designations_proven(store, path, parts, old, shortcuts, owned, _Whole(store))
 
 
 def _designations_proven(
@@ -582,7 +594,8 @@ def _keep(
     previous = _current(cache, name)
     keep = owned if previous is None else previous  # a record cut short: keep all it owned
     try:
-        with scratch_folder(cache, f".keep-{name}-") as scratch:
+        # A killed build's folder goes after the record is written (as dump_patch._keep).
+        with scratch_folder(cache, f".keep-{name}-", sweep=False) as scratch:
             kept = link_owned(
                 path,
                 cache,
@@ -618,6 +631,7 @@ def _keep(
     except OSError:
         return
     if released is not None:
+        sweep_scratch(cache, f".keep-{name}-")
         note_kept(cache, name, {final: meta["written"]})
 
 
@@ -629,7 +643,14 @@ def release_previous(cache: Path) -> None:
 
 
 def _release(cache: Path, name: str) -> None:
-    """Release the files NAME.pieces owns but the document it names as kept (release_previous)."""
+    """Release the files NAME.pieces owns but the document it names as kept (release_previous);
+    not while another build writes the record (its next build releases them)."""
+    with record_lock(cache, name, wait=False) as held:
+        if held:
+            _release_held(cache, name)
+
+
+def _release_held(cache: Path, name: str) -> None:
     target = cache / f"{name}.pieces"
     current = _current(cache, name)
     entry = read_entry(target, _MARK) if current is not None else None
@@ -639,12 +660,12 @@ def _release(cache: Path, name: str) -> None:
     try:
         release_owned(
             cache,
-            [list(o) for o in about.get("owned", [])],
+            owned_files(about),
             current,
             [f"{name}.jsonld"],
             lambda remaining: write_entry(target, _MARK, {**about, "owned": remaining}, entry[1]),
         )
-    except (OSError, TypeError):
+    except (OSError, TypeError):  # a marked record whose stamps are not numbers
         return
 
 
@@ -671,7 +692,7 @@ def _read(
     if entry is None:
         return empty, []
     meta = entry[0]
-    owned = meta.get("owned", [])
+    owned = owned_files(meta)
     if meta.get("fingerprint") != fingerprint or "kept" not in meta:
         return empty, owned
     found = _from_sections(meta.get("sections"), entry[1])

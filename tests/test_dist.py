@@ -281,7 +281,7 @@ def test_a_rebuild_publishes_the_bytes_of_a_cold_build_and_updates_its_store(
     kept = [  # this build's documents, and the first build's: the next build releases them
         metas[n]["kept"]["name"] if s == "jsonld" else f"{n}.{s}"
         for n in ("compacted", "designations")
-        for s in ("jsonld", "pieces", "proof", "shortcuts")
+        for s in ("jsonld", "lock", "pieces", "proof", "shortcuts")
     ]
     assert sorted(p.name for p in pieces.iterdir()) == sorted(kept + first)
     for meta in metas.values():  # the pieces of this build, kept for the next

@@ -156,7 +156,7 @@ def test_the_kept_dumps_share_dist_s_files_and_the_next_build_releases_the_last_
     corpus, cache = tmp_path / "corpus", tmp_path / "cache"
     shutil.copytree(three_articles, corpus)
     monkeypatch.setenv("GUIAN_KG_CACHE_DIR", str(cache))
-    records = ["nq.proof", "nq.record", "nt.proof", "nt.record"]
+    records = ["nq.lock", "nq.proof", "nq.record", "nt.lock", "nt.proof", "nt.record"]
     edits = ([], [(ARTICLE, "for the benchmarks.", "changed.")], [(ARTICLE, "changed.", "again.")])
     last: list[str] = []
     for edit in edits:

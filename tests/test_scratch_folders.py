@@ -15,9 +15,9 @@ import pytest
 from guian_kg import store as stores
 from guian_kg.build import build
 from guian_kg.cache_files import (
-    RELEASING,
     SCRATCH_MARK,
     release_owned,
+    releasing,
     scratch_folder,
     sweep_scratch,
 )
@@ -158,7 +158,9 @@ def test_a_release_killed_around_its_record_leaves_what_the_next_release_deletes
     assert process.stdout.readline() == "recording\n"
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
-    (left,) = folder.glob(f"{RELEASING}*")  # the released file, out of the kept names' way
+    (left,) = folder.glob(
+        f"{releasing(['guian-kg.nt'])}*"
+    )  # the released file, out of the kept names' way
     assert sorted(p.name for p in left.iterdir()) == [SCRATCH_MARK, "guian-kg.0123abcd.nt"]
     owned = json.loads((folder / "owned.json").read_text())
     assert len(owned) == (2 if when == "before" else 1)
@@ -180,4 +182,4 @@ def test_a_release_whose_record_cannot_be_written_puts_the_files_back(tmp_path):
     )
     assert _inode(folder / "guian-kg.0123abcd.nt") == last
     assert (folder / "guian-kg.0123abcd.nt").read_bytes() == b"the last build's"
-    assert list(folder.glob(f"{RELEASING}*")) == []
+    assert list(folder.glob(f"{releasing(['guian-kg.nt'])}*")) == []
