@@ -122,47 +122,37 @@ def write_group(
     them) into `folder`; with `kept` (under the default base, the data graph's runs being those of
     kept.runs, then the shortcuts'), from the previous build's where they serve, and kept for the
     next build."""
-    if kept is None:
-        return _write_group(formats, folder, store, graphs, base, None)
-    with record_lock(kept.cache, formats[0]):
-        return _write_group(formats, folder, store, graphs, base, kept)
-
-
-def _write_group(
-    formats: Sequence[str],
-    folder: Path,
-    store: ox.Store,
-    graphs: dict[str, list[Runs]],
-    base: str,
-    kept: Kept | None,
-) -> dict[str, Path]:
-    quads = "nq" in formats
-    data = str(ox.NamedNode(str(Iris().graph("data"))))  # as N-Quads writes it
-    state = _state(graphs, data, kept) if kept is not None else None
-    old, owned = _read_record(kept.cache, formats[0]) if kept is not None else (None, [])
-    written: dict[str, tuple[Path, list[int] | None]] = {}  # format → its file, written_stamp
-    if state is not None and old is not None:
-        changed = _changed_lines(old, state, kept)
-        lines_format, blocks_format = formats
-        try:  # an old file that changed while it was read may read as anything
-            if changed is not None:
-                path, stamp, edited = _patch_lines(folder, store, changed, old, quads)
-                written[lines_format] = (path, stamp)
-                blocks = _patch_blocks(folder, store, graphs, edited, old, quads)
-                if blocks is not None:
-                    written[blocks_format] = blocks
-        except (KeyError, ValueError, IndexError, Unproven):
-            pass
-    from_previous = sorted(written)
-    todo = [f for f in formats if f not in written]
-    if todo:
-        for fmt in todo:  # a new file, never written through: it may be a link of a kept one
-            (folder / f"{DUMP_STEM}.{get_format(fmt).extension}").unlink(missing_ok=True)
-        for fmt, path in write_dumps(graphs, folder, base, todo).items():
-            written[fmt] = (path, written_stamp(path))
-    if state is not None:
-        _keep(kept.cache, formats[0], written, state, from_previous, owned)
-    return {fmt: written[fmt][0] for fmt in formats}
+    # The record is read at the start and written at the end: another build sharing the cache
+    # waits (its record written from this one's).
+    lock = record_lock(kept.cache, formats[0]) if kept is not None else contextlib.nullcontext()
+    with lock:
+        quads = "nq" in formats
+        data = str(ox.NamedNode(str(Iris().graph("data"))))  # as N-Quads writes it
+        state = _state(graphs, data, kept) if kept is not None else None
+        old, owned = _read_record(kept.cache, formats[0]) if kept is not None else (None, [])
+        written: dict[str, tuple[Path, list[int] | None]] = {}  # format → its file, written_stamp
+        if state is not None and old is not None:
+            changed = _changed_lines(old, state, kept)
+            lines_format, blocks_format = formats
+            try:  # an old file that changed while it was read may read as anything
+                if changed is not None:
+                    path, stamp, edited = _patch_lines(folder, store, changed, old, quads)
+                    written[lines_format] = (path, stamp)
+                    blocks = _patch_blocks(folder, store, graphs, edited, old, quads)
+                    if blocks is not None:
+                        written[blocks_format] = blocks
+            except (KeyError, ValueError, IndexError, Unproven):
+                pass
+        from_previous = sorted(written)
+        todo = [f for f in formats if f not in written]
+        if todo:
+            for fmt in todo:  # a new file, never written through: it may be a link of a kept one
+                (folder / f"{DUMP_STEM}.{get_format(fmt).extension}").unlink(missing_ok=True)
+            for fmt, path in write_dumps(graphs, folder, base, todo).items():
+                written[fmt] = (path, written_stamp(path))
+        if state is not None:
+            _keep(kept.cache, formats[0], written, state, from_previous, owned)
+        return {fmt: written[fmt][0] for fmt in formats}
 
 
 # ------------------------------------------------------------------ what changed
