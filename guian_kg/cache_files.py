@@ -72,14 +72,26 @@ def write_whole(target: Path, data: bytes) -> bool:
     return True
 
 
-def starts_with(path: Path, mark: bytes) -> bool:
-    """Whether `path` is a regular file (not a link, a FIFO, a device) whose bytes start with `mark`."""
+def _open_regular(path: Path) -> int | None:
+    """A descriptor of `path` if it is a regular file (not a link, a folder, a FIFO, a device:
+    opened without blocking), else None."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     except OSError:
+        return None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        return None
+    return fd
+
+
+def starts_with(path: Path, mark: bytes) -> bool:
+    """Whether `path` is a regular file (not a link, a FIFO, a device) whose bytes start with `mark`."""
+    fd = _open_regular(path)
+    if fd is None:
         return False
     with os.fdopen(fd, "rb") as handle:
-        return stat.S_ISREG(os.fstat(handle.fileno()).st_mode) and handle.read(len(mark)) == mark
+        return handle.read(len(mark)) == mark
 
 
 def is_marked(path: Path, mark: str) -> bool:
@@ -105,9 +117,8 @@ def read_entry(path: Path, mark: str) -> tuple[dict, bytes] | None:
     """A cache entry whose first line is `mark` (formatted with its key, the file's stem) and a
     JSON object whose "bytes" is the length of what follows: (that object, what follows), or None
     if it is not ours, not a regular file, or cut short."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    except OSError:
+    fd = _open_regular(path)
+    if fd is None:
         return None
     with os.fdopen(fd, "rb") as handle:
         first = handle.readline().decode("utf-8", "replace")
@@ -127,9 +138,8 @@ def read_entry(path: Path, mark: str) -> tuple[dict, bytes] | None:
 def read_head(path: Path, mark: str) -> dict | None:
     """The object on the first line of a cache entry, if read_entry would take the entry (ours,
     its size that of its first line and the "bytes" it names), without reading what follows."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    except OSError:
+    fd = _open_regular(path)
+    if fd is None:
         return None
     with os.fdopen(fd, "rb") as handle:
         first, size = handle.readline(), os.fstat(fd).st_size
@@ -202,10 +212,14 @@ def record_lock(folder: Path, key: str, wait: bool = True) -> Iterator[bool]:
     record from what the other's replaced (each would drop what the other owns). Whether it is
     held: not where another process holds it and `wait` is false, nor where the lock file cannot
     be opened (the record is then written as it was before locks)."""
+    flags = os.O_RDONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        fd = os.open(folder / f"{key}.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        fd = os.open(folder / f"{key}.lock", flags, 0o600)
     except OSError:
+        fd = None
+    if fd is not None and not stat.S_ISREG(os.fstat(fd).st_mode):  # a FIFO, a device…
+        os.close(fd)
         fd = None
     if fd is None:
         yield False
@@ -240,7 +254,8 @@ def release_owned(
     own: Callable[[list[list[int]]], bool],
 ) -> list[list[int]] | None:
     """Unlink the files of `folder` that `owned` lists and `keep` does not (found under the kept
-    names of `names`, is_kept_name, which name one record's files). They are moved into a scratch
+    names of `names`, is_kept_name, which name one record's files); what `owned` lists but is not
+    there under those names, it owns no more either. The files are moved into a scratch
     folder of that record's (releasing) first, then `own(what remains owned)` records that they
     are ours no more, then the folder is deleted: a kill before the record leaves files it still
     owns in a folder of ours, and a kill after it a marked folder; the record's next release
@@ -250,17 +265,19 @@ def release_owned(
     disk and move its ctime, which proves it (publish.remember). What remains owned; None where
     the record could not be written (the files put back)."""
     names = list(names)
-    stale, held = [], []
+    stale, here = [], []
     for entry in sorted(os.listdir(folder)):
         if any(is_kept_name(entry, name) for name in names):
             found = _inode_and_links(folder / entry)
-            if found is not None and found[0] in owned and found[0] not in keep:
+            if found is not None and found[0] in owned:
                 inode, links = found
-                if links == 1:
-                    stale.append((entry, inode))
+                if inode in keep or links > 1:
+                    here.append(inode)
                 else:
-                    held.append(inode)
-    remaining = [o for o in owned if o in keep or o in held]
+                    stale.append((entry, inode))
+    # What is not in the folder under a kept name is owned no more, even if kept: its last links
+    # may be in a scratch folder a kill left (`link_owned`, or this), deleted after this record.
+    remaining = [o for o in owned if o in here]
     prefix = releasing(names)
     if not stale:
         if not own(remaining):
@@ -272,7 +289,8 @@ def release_owned(
             with scratch_folder(folder, prefix, sweep=False, failed_stays=True) as bin_:
                 moved = [e for e, inode in stale if _move(folder / e, inode, bin_ / e)]
                 if not own(remaining):
-                    if not all(_put_back(bin_ / entry, folder / entry) for entry in moved):
+                    back = [_put_back(bin_ / entry, folder / entry) for entry in moved]  # each
+                    if not all(back):
                         raise _StillOwned  # no rmtree of what the record still owns
                     return None
         except _StillOwned:
@@ -343,7 +361,11 @@ def scratch_folder(
     if sweep:
         sweep_scratch(folder, prefix)
     path = Path(tempfile.mkdtemp(prefix=prefix, dir=folder))
-    fd = os.open(path, _DIR)
+    try:
+        fd = os.open(path, _DIR)
+    except OSError:
+        os.rmdir(path)
+        raise
     failed = False
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)

@@ -77,7 +77,8 @@ from .void import DUMP_STEM
 from .write import Runs, _reserialize, _unranked, dump_prefixes, runs_of, write_dumps
 
 _MARK = "# guian-kg dumps {key} "
-_GROUPS = ("nq", "nt")  # the records' keys: each group's first format
+_FORMATS = {"nq": ("nq", "trig"), "nt": ("nt", "ttl")}  # each record's key (its first) → formats
+_GROUPS = tuple(_FORMATS)
 SHORTCUT_RUNS = "shortcut-runs"  # the folder of the cache where the shortcuts' runs are kept
 
 
@@ -502,7 +503,12 @@ def _read_record(folder: Path, key: str) -> tuple[dict | None, list[list[int]]]:
         return None, owned
     if not _is_key(record.get("shortcuts")):
         return None, owned
-    for fmt, file in record["files"].items():
+    files = record["files"]
+    if not isinstance(files, dict) or not all(
+        fmt in _FORMATS[key] and isinstance(file, dict) for fmt, file in files.items()
+    ):
+        return None, owned
+    for fmt, file in files.items():
         name = f"{DUMP_STEM}.{get_format(fmt).extension}"
         kept_name = file.get("name", name)
         if not isinstance(kept_name, str) or not is_kept_name(kept_name, name):
@@ -643,8 +649,7 @@ def _current(record: dict | None) -> list[list[int]] | None:
 
 def _kept_names(key: str) -> list[str]:
     """The names of the dumps of group `key` (the record's key: its first format)."""
-    formats = ("nq", "trig") if key == "nq" else ("nt", "ttl")
-    return [f"{DUMP_STEM}.{get_format(fmt).extension}" for fmt in formats]
+    return [f"{DUMP_STEM}.{get_format(fmt).extension}" for fmt in _FORMATS[key]]
 
 
 def _write_record(target: Path, record: dict) -> bool:

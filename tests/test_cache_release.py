@@ -334,3 +334,104 @@ def test_two_builds_sharing_a_cache_leave_every_kept_file_owned(tmp_path):
 
 
 _DOCUMENTS = ("compacted", "designations")
+
+
+# A build SIGKILLed in link_owned once its record owns the new link, before the link is in place:
+# the record is then cut short ({"owned": [...]}), the link in the build's .keep-nq- folder.
+KILLED_LINKING = """
+import os, signal, sys
+from pathlib import Path
+from guian_kg import dump_patch
+folder, dist = Path(sys.argv[1]), Path(sys.argv[2])
+real = dump_patch._write_record
+def write_then_die(target, record):
+    real(target, record)
+    os.kill(os.getpid(), signal.SIGKILL)
+dump_patch._write_record = write_then_die
+(dist / "guian-kg.nq").write_bytes(b"the killed build's dump")
+with dump_patch.scratch_folder(folder, ".keep-nq-", sweep=False) as scratch:
+    dump_patch.link_owned(dist / "guian-kg.nq", folder, "guian-kg.nq", scratch, [],
+        lambda both: dump_patch._write_record(folder / "nq.record", {"owned": both}))
+"""
+
+
+def _keep_group(tmp_path: Path, folder: Path, name: str) -> None:
+    """A build's _keep of its nq group, as write_group calls it."""
+    dist = tmp_path / name
+    dist.mkdir()
+    written = {}
+    for fmt in ("nq", "trig"):
+        path = dist / f"guian-kg.{fmt}"
+        path.write_bytes(f"{name}'s {fmt}".encode())
+        written[fmt] = (path, cache_files.written_stamp(path))
+    state = dump_patch._State([], [], {}, None, [])
+    with record_lock(folder, "nq"):
+        dump_patch._keep(folder, "nq", written, state, [], dump_patch._read_record(folder, "nq")[1])
+
+
+def _strays(folder: Path) -> list[list[int]]:
+    """What the nq record owns that is no file of the folder's under a kept name."""
+    kept = [_inode(p) for p in folder.glob("guian-kg.*")]
+    return [o for o in dump_patch._raw_record(folder, "nq")["owned"] if o not in kept]
+
+
+def test_a_build_killed_while_linking_its_kept_dump_leaves_no_record_owning_a_freed_file(tmp_path):
+    folder, dist = tmp_path / "dumps", tmp_path / "killed"
+    folder.mkdir()
+    dist.mkdir()
+    done = subprocess.run(
+        [sys.executable, "-c", KILLED_LINKING, str(folder), str(dist)],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    assert len(dump_patch._raw_record(folder, "nq")["owned"]) == 1
+    (dist / "guian-kg.nq").unlink()  # the killed build's dist/ scratch folder, swept
+    (scratch,) = folder.glob(".keep-nq-*")  # the last link of `killed`
+    _keep_group(tmp_path, folder, "next")
+    assert "files" in dump_patch._raw_record(folder, "nq") and _strays(folder) == []
+    assert not scratch.exists()  # its number free now (ext4 hands it to the next file made)
+
+
+def test_a_released_file_a_kill_left_is_owned_no_more_once_a_cut_short_record_is_written(tmp_path):
+    folder = tmp_path / "dumps"
+    folder.mkdir()
+    prefix = releasing(dump_patch._kept_names("nq"))
+    with (
+        pytest.raises(KeyboardInterrupt),  # a release killed before its record
+        scratch_folder(folder, prefix, sweep=False, failed_stays=True) as bin_,
+    ):
+        (bin_ / "guian-kg.89abcdef.nq").write_bytes(b"old nq")
+        stale = _inode(bin_ / "guian-kg.89abcdef.nq")
+        raise KeyboardInterrupt
+    dump_patch._write_record(folder / "nq.record", {"owned": [stale]})  # then one cut short
+    _keep_group(tmp_path, folder, "next")
+    assert stale not in dump_patch._raw_record(folder, "nq")["owned"] and _strays(folder) == []
+    assert list(folder.glob(".release-*")) == []
+
+
+# The releases of a cache whose record places hold a folder and a FIFO (not guian-kg's).
+FOREIGN_RECORDS = """
+import sys
+from pathlib import Path
+from guian_kg import dump_patch, jsonld_pieces
+cache = Path(sys.argv[1])
+dump_patch.release_previous(cache / "dumps")
+jsonld_pieces.release_previous(cache / "jsonld")
+print(dump_patch._read_record(cache / "dumps", "nq"))
+"""
+
+
+def test_a_folder_or_a_fifo_where_a_record_would_be_is_passed_over(tmp_path):
+    (tmp_path / "dumps" / "nq.record").mkdir(parents=True)
+    (tmp_path / "jsonld").mkdir()
+    os.mkfifo(tmp_path / "jsonld" / "compacted.pieces")
+    os.mkfifo(tmp_path / "dumps" / "nt.record")
+    done = subprocess.run(
+        [sys.executable, "-c", FOREIGN_RECORDS, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (done.returncode, done.stdout) == (0, "(None, [])\n"), done.stderr
+    assert (tmp_path / "dumps" / "nq.record").is_dir()
