@@ -113,6 +113,11 @@ def prune(folder: Path, suffix: str, used: set[str], mark: str, slack: int = 2) 
             path.unlink(missing_ok=True)
 
 
+# The longest first line read from a cache entry (a record's head: 37 KB at 1,000 articles), so
+# that a file not ours, without a line break, is not read into memory whole.
+_HEAD_BYTES = 64 * 1024 * 1024
+
+
 def read_entry(path: Path, mark: str) -> tuple[dict, bytes] | None:
     """A cache entry whose first line is `mark` (formatted with its key, the file's stem) and a
     JSON object whose "bytes" is the length of what follows: (that object, what follows), or None
@@ -120,12 +125,12 @@ def read_entry(path: Path, mark: str) -> tuple[dict, bytes] | None:
     fd = _open_regular(path)
     if fd is None:
         return None
-    with os.fdopen(fd, "rb") as handle:
-        first = handle.readline().decode("utf-8", "replace")
-        rest = handle.read()
     mark = mark.format(key=path.stem)
-    if not first.startswith(mark):
-        return None
+    with os.fdopen(fd, "rb") as handle:
+        first = handle.readline(_HEAD_BYTES).decode("utf-8", "replace")
+        if not first.startswith(mark):
+            return None
+        rest = handle.read()
     try:
         meta = json.loads(first[len(mark) :])
         if len(rest) != meta["bytes"]:
@@ -142,7 +147,7 @@ def read_head(path: Path, mark: str) -> dict | None:
     if fd is None:
         return None
     with os.fdopen(fd, "rb") as handle:
-        first, size = handle.readline(), os.fstat(fd).st_size
+        first, size = handle.readline(_HEAD_BYTES), os.fstat(fd).st_size
     mark = mark.format(key=path.stem).encode("utf-8")
     if not first.startswith(mark):
         return None
@@ -235,14 +240,17 @@ def record_lock(folder: Path, key: str, wait: bool = True) -> Iterator[bool]:
         os.close(fd)
 
 
+def is_pair(value: object) -> bool:
+    """Whether `value` is a [device, inode] pair as records hold them."""
+    return isinstance(value, list) and len(value) == 2 and all(type(n) is int for n in value)
+
+
 def owned_files(record: dict | None) -> list[list[int]]:
     """The files a record says guian-kg put in its folder ("owned": [device, inode] pairs); none
     where the value is not such a list (a record cut short, or not this code's): those files are
     then never deleted."""
     value = record.get("owned", []) if record is not None else []
-    pairs = isinstance(value, list) and all(
-        isinstance(o, list) and len(o) == 2 and all(type(n) is int for n in o) for o in value
-    )
+    pairs = isinstance(value, list) and all(is_pair(o) for o in value)
     return [list(o) for o in value] if pairs else []
 
 

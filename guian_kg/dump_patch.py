@@ -56,6 +56,7 @@ from .cache_files import (
     Unproven,
     is_kept_name,
     is_marked,
+    is_pair,
     kept_proof,
     link_owned,
     note_kept,
@@ -560,9 +561,10 @@ def _keep(
     keep = owned if previous is None else previous  # a record cut short: keep all it owned
     files, names = {}, {}
     try:
-        # A killed build's folder of this record's goes once the record owns what it holds no
-        # more (release_owned), not before: its links may be the last of files the record owns.
-        with scratch_folder(folder, f".keep-{key}-", sweep=False) as scratch:
+        # A killed (or failed: failed_stays) build's folder of this record's goes once the record
+        # owns what it holds no more (release_owned), not before: its links may be the last of
+        # files the record owns (link_owned records one before it links it in place).
+        with scratch_folder(folder, f".keep-{key}-", sweep=False, failed_stays=True) as scratch:
             for fmt, (path, stamp) in written.items():
                 kept = link_owned(
                     path,
@@ -576,7 +578,7 @@ def _keep(
                     return
                 st, names[fmt], owned = kept
                 keep = [*keep, [st.st_dev, st.st_ino]]
-                files[fmt] = {"name": names[fmt], "written": stamp}
+                files[fmt] = {"name": names[fmt], "written": stamp, "inode": keep[-1]}
         record = {
             "fingerprint": _fingerprint(),
             "files": files,
@@ -636,15 +638,14 @@ def _release_held(folder: Path, key: str) -> None:
 
 
 def _current(record: dict | None) -> list[list[int]] | None:
-    """The (device, inode) of each file a record names as kept (its written stamp), or None if
-    it names none, or one without its stamp."""
+    """The (device, inode) of each file a record names as kept, or None if it names none (a record
+    cut short), or one without its inode. Not its written stamp, which a file system whose clock
+    does not pass a file's ctime at once (seconds for timestamps) leaves None."""
     files = record.get("files") if record is not None else None
     if not isinstance(files, dict) or not files:
         return None
-    stamps = [f.get("written") if isinstance(f, dict) else None for f in files.values()]
-    if not all(isinstance(w, list) and len(w) == 4 for w in stamps):
-        return None
-    return [w[:2] for w in stamps]
+    inodes = [f.get("inode") if isinstance(f, dict) else None for f in files.values()]
+    return [list(i) for i in inodes] if all(is_pair(i) for i in inodes) else None
 
 
 def _kept_names(key: str) -> list[str]:

@@ -52,6 +52,7 @@ from .cache_files import (
     Unproven,
     is_kept_name,
     is_marked,
+    is_pair,
     kept_proof,
     link_owned,
     note_kept,
@@ -591,11 +592,15 @@ def _keep(
     target = cache / f"{name}.pieces"
     if (target.exists() or target.is_symlink()) and not is_marked(target, _MARK):
         return
+    # Before the record owns the new link: one that could not keep the shortcuts would stay cut
+    # short (owning all, naming none as kept), and no release would free anything.
+    if not _keep_shortcuts(cache / f"{name}.shortcuts", shortcuts):
+        return
     previous = _current(cache, name)
     keep = owned if previous is None else previous  # a record cut short: keep all it owned
     try:
-        # A killed build's folder goes after the record is written (as dump_patch._keep).
-        with scratch_folder(cache, f".keep-{name}-", sweep=False) as scratch:
+        # A killed (or failed) build's folder goes after the record is written (dump_patch._keep).
+        with scratch_folder(cache, f".keep-{name}-", sweep=False, failed_stays=True) as scratch:
             kept = link_owned(
                 path,
                 cache,
@@ -610,12 +615,10 @@ def _keep(
         return  # the record could not be written
     st, final, owned = kept
     keep = [*keep, [st.st_dev, st.st_ino]]
-    if not _keep_shortcuts(cache / f"{name}.shortcuts", shortcuts):
-        return
     sections, body = _sections(record)
     about = {
         "fingerprint": record.fingerprint,
-        "kept": {**meta, "name": final},
+        "kept": {**meta, "name": final, "inode": [st.st_dev, st.st_ino]},
         "runs": record.runs,
         "sections": sections,
         "shortcuts": record.shortcuts,
@@ -673,12 +676,12 @@ _NAMES = ("compacted", "designations")  # the records' names, each that of its d
 
 
 def _current(cache: Path, name: str) -> list[list[int]] | None:
-    """The (device, inode) of the document the record NAME.pieces names as kept (its written
-    stamp), or None."""
+    """The (device, inode) of the document the record NAME.pieces names as kept, or None (as
+    dump_patch._current: not from its written stamp, which may be None)."""
     head = read_head(cache / f"{name}.pieces", _MARK)  # not its body: megabytes
     kept = head.get("kept") if head is not None else None
-    written = kept.get("written") if isinstance(kept, dict) else None
-    return [written[:2]] if isinstance(written, list) and len(written) == 4 else None
+    inode = kept.get("inode") if isinstance(kept, dict) else None
+    return [list(inode)] if is_pair(inode) else None
 
 
 def _read(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -141,7 +142,7 @@ def test_a_killed_release_of_a_real_record_waits_for_that_record(tmp_path):
         _inode(folder / n) for n in ("guian-kg.0123abcd.nq", "guian-kg.4567cdef.nq")
     )
     nq_record = {
-        "files": {"nq": {"name": "guian-kg.4567cdef.nq", "written": [*nq_current, 10, 1]}},
+        "files": {"nq": {"name": "guian-kg.4567cdef.nq", "written": None, "inode": nq_current}},
         "owned": [nq_old, nq_current],
     }
     dump_patch._write_record(folder / "nq.record", nq_record)
@@ -260,7 +261,7 @@ def test_a_record_another_build_writes_is_not_released_until_it_is_done(tmp_path
     (folder / "guian-kg.4567cdef.nt").write_bytes(b"current nt")
     old, current = (_inode(folder / n) for n in ("guian-kg.0123abcd.nt", "guian-kg.4567cdef.nt"))
     record = {
-        "files": {"nt": {"name": "guian-kg.4567cdef.nt", "written": [*current, 10, 1]}},
+        "files": {"nt": {"name": "guian-kg.4567cdef.nt", "written": None, "inode": current}},
         "owned": [old, current],
     }
     dump_patch._write_record(folder / "nt.record", record)
@@ -435,3 +436,111 @@ def test_a_folder_or_a_fifo_where_a_record_would_be_is_passed_over(tmp_path):
     )
     assert (done.returncode, done.stdout) == (0, "(None, [])\n"), done.stderr
     assert (tmp_path / "dumps" / "nq.record").is_dir()
+
+
+def _simulated_build(root: Path, n: int) -> None:
+    """A build as the cache sees it: the releases, the dumps group nq and the compacted document
+    kept under their locks from a dist/ scratch folder, then published (moved into OUT)."""
+    cache = root / "cache"
+    dumps, documents = cache / "dumps", cache / "jsonld"
+    dump_patch.release_previous(dumps)
+    jsonld_pieces.release_previous(documents)
+    with scratch_folder(cache, ".dist-") as dist:
+        written = {}
+        for fmt in ("nq", "trig"):
+            path = dist / f"guian-kg.{fmt}"
+            path.write_bytes(f"build {n} {fmt}\n".encode())
+            written[fmt] = (path, cache_files.written_stamp(path))
+        with record_lock(dumps, "nq"):
+            owned = dump_patch._read_record(dumps, "nq")[1]
+            dump_patch._keep(
+                dumps, "nq", written, dump_patch._State([], [], {}, None, []), [], owned
+            )
+        document = dist / "compacted.jsonld"
+        document.write_bytes(f"document {n}\n".encode())
+        meta = {"head": 0, "written": cache_files.written_stamp(document)}
+        empty = jsonld_pieces._empty("f", b"\n")
+        with record_lock(documents, "compacted"):
+            owned = jsonld_pieces._read(documents, "compacted", "f", b"\n", False)[1]
+            shortcuts = jsonld_pieces._Shortcuts([], "x")
+            jsonld_pieces._keep(documents, "compacted", document, meta, empty, owned, shortcuts)
+        out = root / "out"
+        shutil.rmtree(out, ignore_errors=True)
+        os.rename(dist, out)
+        (out / SCRATCH_MARK).unlink()
+
+
+def _kept_counts(root: Path) -> tuple[int, int]:
+    return (
+        len(list((root / "cache" / "dumps").glob("guian-kg.*"))),
+        len(list((root / "cache" / "jsonld").glob("compacted.*.jsonld"))),
+    )
+
+
+def test_kept_files_are_released_where_no_written_stamp_can_be_taken(tmp_path, monkeypatch):
+    """A file system whose clock does not pass a file's ctime at once (timestamps in seconds):
+    no kept file has its written stamp, and each build still releases the one before's."""
+    monkeypatch.setattr(cache_files, "clock_after", lambda folder, device, ctime: None)
+    for n in range(6):
+        _simulated_build(tmp_path, n)
+    assert _kept_counts(tmp_path) == (4, 2)  # the last two builds', no more
+
+
+def test_a_shortcuts_file_not_ours_keeps_no_document_and_leaves_the_record_whole(tmp_path):
+    for n in range(2):
+        _simulated_build(tmp_path, n)
+    (tmp_path / "cache" / "jsonld" / "compacted.shortcuts").write_text("the user's notes\n")
+    for n in range(2, 6):
+        _simulated_build(tmp_path, n)
+    assert _kept_counts(tmp_path)[1] <= 2
+    head = read_head(tmp_path / "cache" / "jsonld" / "compacted.pieces", jsonld_pieces._MARK)
+    assert "kept" in head  # never cut short by it
+    assert (
+        tmp_path / "cache" / "jsonld" / "compacted.shortcuts"
+    ).read_text() == "the user's notes\n"
+
+
+def test_a_kept_link_that_cannot_be_made_stays_alive_until_its_record_owns_it_no_more(
+    tmp_path, monkeypatch
+):
+    """No space for the final link (link_owned, once the record owns the new file): the build's
+    .keep- folder, which holds its only cache link, stays until the next record is written."""
+    _simulated_build(tmp_path, 0)
+    dumps, real = tmp_path / "cache" / "dumps", os.link
+
+    def full(source, target, *args, **kwargs):
+        if Path(target).parent == dumps:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(source, target, *args, **kwargs)
+
+    monkeypatch.setattr(cache_files.os, "link", full)
+    _simulated_build(tmp_path, 1)
+    monkeypatch.setattr(cache_files.os, "link", real)
+    owned = dump_patch._raw_record(dumps, "nq")["owned"]
+    (scratch,) = dumps.glob(".keep-nq-*")
+    held = [_inode(p) for p in scratch.iterdir() if p.name != SCRATCH_MARK]
+    assert held and all(inode in owned for inode in held)
+    shutil.rmtree(tmp_path / "out")  # the only other link gone: held alive by the folder alone
+    _simulated_build(tmp_path, 2)
+    assert not scratch.exists()
+    assert not set(map(tuple, held)) & set(map(tuple, dump_patch._raw_record(dumps, "nq")["owned"]))
+
+
+# The releases of a cache whose nq.record is a sparse file of 3 GB without a line break, in a
+# process that may map 1 GB.
+HUGE_RECORD = """
+import resource, sys
+from pathlib import Path
+from guian_kg import dump_patch
+resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+dump_patch.release_previous(Path(sys.argv[1]))
+"""
+
+
+def test_a_huge_file_where_a_record_would_be_is_not_read_whole(tmp_path):
+    with open(tmp_path / "nq.record", "wb") as handle:
+        handle.truncate(3 << 30)
+    done = subprocess.run(
+        [sys.executable, "-c", HUGE_RECORD, str(tmp_path)], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
