@@ -294,7 +294,7 @@ def release_owned(
         try:
             # Interrupted (an exception, like a kill), the folder stays for the record's next
             # release: its files may be owned still.
-            with scratch_folder(folder, prefix, sweep=False, failed_stays=True) as bin_:
+            with scratch_folder(folder, prefix, swept_after=True) as bin_:
                 moved = [e for e, inode in stale if _move(folder / e, inode, bin_ / e)]
                 if not own(remaining):
                     back = [_put_back(bin_ / entry, folder / entry) for entry in moved]  # each
@@ -359,14 +359,13 @@ def _inode_and_links(path: Path) -> tuple[list[int], int] | None:
 
 
 @contextlib.contextmanager
-def scratch_folder(
-    folder: Path, prefix: str, sweep: bool = True, failed_stays: bool = False
-) -> Iterator[Path]:
+def scratch_folder(folder: Path, prefix: str, swept_after: bool = False) -> Iterator[Path]:
     """A new folder `prefix*` in `folder`, marked and locked until the block ends, then deleted
-    (unless moved away meanwhile: `unmark` it first). Leftovers of `prefix` go first (see above),
-    unless `sweep` is false; with `failed_stays`, a block that raises leaves the folder to them."""
+    (unless moved away meanwhile: `unmark` it first). Leftovers of `prefix` go first (see above);
+    with `swept_after`, the caller sweeps them once its record owns what they hold no more, and a
+    block that raises leaves the folder to that sweep (its links may be a record's last ones)."""
     folder.mkdir(parents=True, exist_ok=True)
-    if sweep:
+    if not swept_after:
         sweep_scratch(folder, prefix)
     path = Path(tempfile.mkdtemp(prefix=prefix, dir=folder))
     try:
@@ -385,7 +384,7 @@ def scratch_folder(
             raise
     finally:
         with contextlib.suppress(OSError):
-            if not (failed and failed_stays) and _same_folder(path, fd):  # not moved nor replaced
+            if not (failed and swept_after) and _same_folder(path, fd):  # not moved nor replaced
                 _empty_marked(fd)
                 os.rmdir(path)
         os.close(fd)

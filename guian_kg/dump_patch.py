@@ -561,10 +561,10 @@ def _keep(
     keep = owned if previous is None else previous  # a record cut short: keep all it owned
     files, names = {}, {}
     try:
-        # A killed (or failed: failed_stays) build's folder of this record's goes once the record
+        # A killed (or failed: swept_after) build's folder of this record's goes once the record
         # owns what it holds no more (release_owned), not before: its links may be the last of
         # files the record owns (link_owned records one before it links it in place).
-        with scratch_folder(folder, f".keep-{key}-", sweep=False, failed_stays=True) as scratch:
+        with scratch_folder(folder, f".keep-{key}-", swept_after=True) as scratch:
             for fmt, (path, stamp) in written.items():
                 kept = link_owned(
                     path,

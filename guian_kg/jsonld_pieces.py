@@ -600,7 +600,7 @@ def _keep(
     keep = owned if previous is None else previous  # a record cut short: keep all it owned
     try:
         # A killed (or failed) build's folder goes after the record is written (dump_patch._keep).
-        with scratch_folder(cache, f".keep-{name}-", sweep=False, failed_stays=True) as scratch:
+        with scratch_folder(cache, f".keep-{name}-", swept_after=True) as scratch:
             kept = link_owned(
                 path,
                 cache,

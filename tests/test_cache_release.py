@@ -149,7 +149,7 @@ def test_a_killed_release_of_a_real_record_waits_for_that_record(tmp_path):
     prefix = releasing(dump_patch._kept_names("nt"))
     with (
         pytest.raises(KeyboardInterrupt),  # killed: the folder stays, marked
-        scratch_folder(folder, prefix, sweep=False, failed_stays=True) as bin_,
+        scratch_folder(folder, prefix, swept_after=True) as bin_,
     ):
         (bin_ / "guian-kg.89abcdef.nt").write_bytes(b"old nt")
         nt_old = _inode(bin_ / "guian-kg.89abcdef.nt")
@@ -350,7 +350,7 @@ def write_then_die(target, record):
     os.kill(os.getpid(), signal.SIGKILL)
 dump_patch._write_record = write_then_die
 (dist / "guian-kg.nq").write_bytes(b"the killed build's dump")
-with dump_patch.scratch_folder(folder, ".keep-nq-", sweep=False) as scratch:
+with dump_patch.scratch_folder(folder, ".keep-nq-", swept_after=True) as scratch:
     dump_patch.link_owned(dist / "guian-kg.nq", folder, "guian-kg.nq", scratch, [],
         lambda both: dump_patch._write_record(folder / "nq.record", {"owned": both}))
 """
@@ -400,7 +400,7 @@ def test_a_released_file_a_kill_left_is_owned_no_more_once_a_cut_short_record_is
     prefix = releasing(dump_patch._kept_names("nq"))
     with (
         pytest.raises(KeyboardInterrupt),  # a release killed before its record
-        scratch_folder(folder, prefix, sweep=False, failed_stays=True) as bin_,
+        scratch_folder(folder, prefix, swept_after=True) as bin_,
     ):
         (bin_ / "guian-kg.89abcdef.nq").write_bytes(b"old nq")
         stale = _inode(bin_ / "guian-kg.89abcdef.nq")
