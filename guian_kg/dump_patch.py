@@ -595,7 +595,7 @@ def _keep(
             _kept_names(key),
             lambda remaining: _write_record(target, {**record, "owned": remaining}),
         )
-    except (OSError, TypeError):  # a marked record whose stamps are not numbers
+    except OSError:
         return
     if released is not None:
         sweep_scratch(folder, f".keep-{key}-")
@@ -633,7 +633,7 @@ def _release_held(folder: Path, key: str) -> None:
             _kept_names(key),
             lambda remaining: _write_record(target, {**record, "owned": remaining}),
         )
-    except (OSError, TypeError):  # a marked record whose stamps are not numbers
+    except (OSError, TypeError):  # best effort: a marked record of odd values stays
         return
 
 

@@ -668,7 +668,7 @@ def _release_held(cache: Path, name: str) -> None:
             [f"{name}.jsonld"],
             lambda remaining: write_entry(target, _MARK, {**about, "owned": remaining}, entry[1]),
         )
-    except (OSError, TypeError):  # a marked record whose stamps are not numbers
+    except (OSError, TypeError):  # best effort: a marked record of odd values stays
         return
 
 
