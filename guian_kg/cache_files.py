@@ -66,9 +66,11 @@ def write_whole(target: Path, data: bytes) -> bool:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.replace(tmp, target)
-    except OSError:
+    except BaseException as error:  # Ctrl-C too: no temporary file left behind
         Path(tmp).unlink(missing_ok=True)
-        return False
+        if isinstance(error, OSError):
+            return False
+        raise
     return True
 
 

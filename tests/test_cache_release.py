@@ -544,3 +544,21 @@ def test_a_huge_file_where_a_record_would_be_is_not_read_whole(tmp_path):
         [sys.executable, "-c", HUGE_RECORD, str(tmp_path)], capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr
+
+
+def test_a_cache_entry_interrupted_while_written_leaves_no_temporary_file(tmp_path, monkeypatch):
+    """Ctrl-C (KeyboardInterrupt) in the middle of writing a record: the record as it was, and no
+    `.tmp-*` file left (records of megabytes, that nothing would delete)."""
+    dump_patch._write_record(tmp_path / "nq.record", {"owned": []})
+    before = (tmp_path / "nq.record").read_bytes()
+    real = os.replace
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cache_files.os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        dump_patch._write_record(tmp_path / "nq.record", {"owned": [[1, 2]]})
+    monkeypatch.setattr(cache_files.os, "replace", real)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["nq.record"]
+    assert (tmp_path / "nq.record").read_bytes() == before
