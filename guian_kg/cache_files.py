@@ -74,11 +74,12 @@ def write_whole(target: Path, data: bytes) -> bool:
     return True
 
 
-def _open_regular(path: Path) -> int | None:
-    """A descriptor of `path` if it is a regular file (not a link, a folder, a FIFO, a device:
-    opened without blocking), else None."""
+def _open_regular(path: Path, create: bool = False) -> int | None:
+    """A read-only descriptor of `path` if it is a regular file (not a link, a folder, a FIFO, a
+    device: opened without blocking), made empty if `create` and there is none; else None."""
+    flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | (os.O_CREAT if create else 0)
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        fd = os.open(path, flags, 0o600)
     except OSError:
         return None
     if not stat.S_ISREG(os.fstat(fd).st_mode):
@@ -219,15 +220,9 @@ def record_lock(folder: Path, key: str, wait: bool = True) -> Iterator[bool]:
     record from what the other's replaced (each would drop what the other owns). Whether it is
     held: not where another process holds it and `wait` is false, nor where the lock file cannot
     be opened (the record is then written as it was before locks)."""
-    flags = os.O_RDONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK
-    try:
+    with contextlib.suppress(OSError):  # then the lock cannot be opened either
         folder.mkdir(parents=True, exist_ok=True)
-        fd = os.open(folder / f"{key}.lock", flags, 0o600)
-    except OSError:
-        fd = None
-    if fd is not None and not stat.S_ISREG(os.fstat(fd).st_mode):  # a FIFO, a device…
-        os.close(fd)
-        fd = None
+    fd = _open_regular(folder / f"{key}.lock", create=True)
     if fd is None:
         yield False
         return

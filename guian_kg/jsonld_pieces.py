@@ -614,11 +614,12 @@ def _keep(
     if kept is None:
         return  # the record could not be written
     st, final, owned = kept
-    keep = [*keep, [st.st_dev, st.st_ino]]
+    inode = [st.st_dev, st.st_ino]
+    keep = [*keep, inode]
     sections, body = _sections(record)
     about = {
         "fingerprint": record.fingerprint,
-        "kept": {**meta, "name": final, "inode": [st.st_dev, st.st_ino]},
+        "kept": {**meta, "name": final, "inode": inode},
         "runs": record.runs,
         "sections": sections,
         "shortcuts": record.shortcuts,

@@ -29,6 +29,14 @@ from guian_kg.cache_files import (
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """A cache folder of kept files (as CACHE/dumps)."""
+    folder = tmp_path / "dumps"
+    folder.mkdir()
+    return folder
+
+
 def _inode(path):
     st = os.stat(path, follow_symlinks=False)
     return [st.st_dev, st.st_ino]
@@ -92,10 +100,8 @@ def _killed(folder: Path, group: str, at: str) -> None:
 
 
 @pytest.mark.parametrize("at", ["unlink-1", "unlink-2"])
-def test_a_kill_while_the_released_files_are_deleted_leaves_them_to_the_next_release(tmp_path, at):
+def test_a_kill_while_the_released_files_are_deleted_leaves_them_to_the_next_release(folder, at):
     """The scratch folder's mark goes last: killed after any unlink, what is left is marked."""
-    folder = tmp_path / "dumps"
-    folder.mkdir()
     stale, current = _group(folder, "nq")
     (folder / "dump.89abcdef.nq").write_bytes(b"another stale one")
     second = _inode(folder / "dump.89abcdef.nq")
@@ -111,12 +117,10 @@ def test_a_kill_while_the_released_files_are_deleted_leaves_them_to_the_next_rel
     assert _on_disk(folder) & {tuple(stale), tuple(second)} == set()
 
 
-def test_one_records_release_never_frees_what_another_record_still_owns(tmp_path):
+def test_one_records_release_never_frees_what_another_record_still_owns(folder):
     """Two records share a folder (nq and nt in CACHE/dumps): nt's release killed before its record
     is written leaves its files in its own scratch folder, which nq's release leaves alone; nt's
     next release deletes them once its record owns them no more."""
-    folder = tmp_path / "dumps"
-    folder.mkdir()
     nq_stale, nq_current = _group(folder, "nq")
     nt_stale, nt_current = _group(folder, "nt")
     _killed(folder, "nt", "record")
@@ -131,11 +135,9 @@ def test_one_records_release_never_frees_what_another_record_still_owns(tmp_path
     assert list(folder.glob(".release-*")) == []
 
 
-def test_a_killed_release_of_a_real_record_waits_for_that_record(tmp_path):
+def test_a_killed_release_of_a_real_record_waits_for_that_record(folder):
     """dump_patch.release_previous after nt's release was killed in _keep (nt.record then owns
     both files and names none as kept): nq's release leaves nt's scratch folder alone."""
-    folder = tmp_path / "dumps"
-    folder.mkdir()
     (folder / "guian-kg.0123abcd.nq").write_bytes(b"old nq")
     (folder / "guian-kg.4567cdef.nq").write_bytes(b"current nq")
     nq_old, nq_current = (
@@ -187,9 +189,7 @@ release_owned(folder, owned, owned[1:], ["dump.nq"], lambda remaining: True)
 
 
 @pytest.mark.parametrize("twice", ["once", "twice"])
-def test_a_file_not_ours_moved_under_a_released_name_is_never_deleted(tmp_path, twice):
-    folder = tmp_path / "dumps"
-    folder.mkdir()
+def test_a_file_not_ours_moved_under_a_released_name_is_never_deleted(folder, tmp_path, twice):
     stale, current = _group(folder, "nq")
     (tmp_path / "users-file").write_bytes(b"the user's")
     pairs = [f"{d}:{i}" for d, i in (stale, current)]
@@ -203,10 +203,8 @@ def test_a_file_not_ours_moved_under_a_released_name_is_never_deleted(tmp_path, 
     assert found[0].read_bytes() == b"the user's"
 
 
-def test_a_release_whose_scratch_folder_cannot_be_marked_leaves_nothing(tmp_path, monkeypatch):
+def test_a_release_whose_scratch_folder_cannot_be_marked_leaves_nothing(folder, monkeypatch):
     """No space for the mark: the release fails (its callers catch OSError), its folder gone."""
-    folder = tmp_path / "dumps"
-    folder.mkdir()
     stale, current = _group(folder, "nq")
     real_open = os.open
 
@@ -224,9 +222,7 @@ def test_a_release_whose_scratch_folder_cannot_be_marked_leaves_nothing(tmp_path
     assert _inode(folder / "dump.0123abcd.nq") == stale  # still there, still owned
 
 
-def test_a_release_with_nothing_to_release_makes_no_folder(tmp_path, monkeypatch):
-    folder = tmp_path / "dumps"
-    folder.mkdir()
+def test_a_release_with_nothing_to_release_makes_no_folder(folder, monkeypatch):
     _, current = _group(folder, "nq")
     monkeypatch.setattr(cache_files, "scratch_folder", None)  # called: TypeError
     assert release_owned(folder, [current], [current], ["dump.nq"], lambda r: True) == [current]
@@ -254,9 +250,7 @@ with record_lock(Path(sys.argv[1]), sys.argv[2]) as held:
 """
 
 
-def test_a_record_another_build_writes_is_not_released_until_it_is_done(tmp_path):
-    folder = tmp_path / "dumps"
-    folder.mkdir()
+def test_a_record_another_build_writes_is_not_released_until_it_is_done(folder):
     (folder / "guian-kg.0123abcd.nt").write_bytes(b"old nt")
     (folder / "guian-kg.4567cdef.nt").write_bytes(b"current nt")
     old, current = (_inode(folder / n) for n in ("guian-kg.0123abcd.nt", "guian-kg.4567cdef.nt"))
@@ -394,9 +388,9 @@ def test_a_build_killed_while_linking_its_kept_dump_leaves_no_record_owning_a_fr
     assert not scratch.exists()  # its number free now (ext4 hands it to the next file made)
 
 
-def test_a_released_file_a_kill_left_is_owned_no_more_once_a_cut_short_record_is_written(tmp_path):
-    folder = tmp_path / "dumps"
-    folder.mkdir()
+def test_a_released_file_a_kill_left_is_owned_no_more_once_a_cut_short_record_is_written(
+    folder, tmp_path
+):
     prefix = releasing(dump_patch._kept_names("nq"))
     with (
         pytest.raises(KeyboardInterrupt),  # a release killed before its record
